@@ -1,0 +1,151 @@
+// Domain types of the acd engine: calls, agents, queues, events and the routing
+// config. Plain values with no behaviour beyond naming; the engine (engine.h)
+// owns the live instances.
+//
+// Thread safety: values; copy freely. Nothing here reads a clock: every time is
+// passed in by the caller.
+#ifndef ACD_SERVER_CORE_TYPES_H_
+#define ACD_SERVER_CORE_TYPES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/time/time.h"
+
+namespace acd::core {
+
+// skill -> level (1..10). Ordered so output and comparisons are stable.
+using SkillLevels = absl::btree_map<std::string, int>;
+// Call attributes: caller number, dialled number, language, IVR choice ...
+using Attributes = absl::btree_map<std::string, std::string>;
+
+inline constexpr int kMinSkillLevel = 1;
+inline constexpr int kMaxSkillLevel = 10;
+
+enum class CallState {
+  kQueued,
+  kOffered,
+  kConnected,
+  kWrapUp,
+  kCompleted,
+  kAbandoned,
+  kOverflowed,
+  kTimedOut,
+  kRejected,
+  kCallbackScheduled,
+};
+
+enum class AgentState { kLoggedOut, kAvailable, kReserved, kBusy, kWrapUp, kAway };
+
+enum class EventType {
+  kCallQueued,
+  kCallOffered,
+  kOfferRejected,
+  kOfferTimedOut,
+  kOfferWithdrawn,
+  kCallConnected,
+  kCallAbandoned,
+  kCallEnded,
+  kCallCompleted,
+  kAgentLoggedIn,
+  kAgentLoggedOut,
+  kAgentStateChanged,
+  kConfigApplied,
+};
+
+// Lower-case names used in logs, the store and the CLI ("queued", "wrap_up").
+std::string_view CallStateName(CallState state);
+std::string_view AgentStateName(AgentState state);
+std::string_view EventTypeName(EventType type);  // e.g. "call_queued"
+// True for states a call never leaves (COMPLETED and the exits).
+bool IsFinal(CallState state);
+
+struct Call {
+  std::string call_id;
+  std::string queue;
+  int priority = 0;
+  SkillLevels required_skills;
+  Attributes attributes;
+  CallState state = CallState::kQueued;
+  // Offered to, connected to, or handled by.
+  std::string agent_id;
+  absl::Time enqueued_at;
+  std::optional<absl::Time> offered_at;
+  std::optional<absl::Time> connected_at;
+  std::optional<absl::Time> ended_at;
+  std::optional<absl::Time> completed_at;
+  std::optional<absl::Time> offer_expires_at;
+  std::string disposition;
+  std::string notes;
+  std::string end_reason;
+  int missed_offers = 0;
+  // Arrival order, the tie-break between calls enqueued at the same instant.
+  uint64_t arrival_order = 0;
+};
+
+struct Agent {
+  std::string agent_id;
+  std::string name;
+  SkillLevels skills;
+  std::vector<std::string> queues;
+  AgentState state = AgentState::kLoggedOut;
+  absl::Time state_since = absl::UnixEpoch();
+  // Meaningful while AVAILABLE: the longest idle agent is offered first.
+  absl::Time idle_since = absl::UnixEpoch();
+  std::string away_reason;
+  std::string call_id;
+  std::optional<absl::Time> wrap_up_until;
+  int calls_handled = 0;
+  absl::Duration talk_time = absl::ZeroDuration();
+  int consecutive_missed_offers = 0;
+  std::string pending_away_reason;
+};
+
+// One state change. `seq` is assigned by the engine: gap-free, increasing.
+struct Event {
+  int64_t seq = 0;
+  absl::Time time;
+  EventType type = EventType::kCallQueued;
+  std::string call_id;
+  std::string agent_id;
+  std::string queue;
+  std::string reason;
+  // The call / agent after the change, where the event concerns one.
+  std::optional<Call> call;
+  std::optional<Agent> agent;
+};
+
+struct QueueConfig {
+  std::string name;
+  // How long an agent has to accept an offer.
+  absl::Duration offer_timeout = absl::Seconds(20);
+  // Wrap-up after a call ends; CompleteCall ends it sooner. Zero completes the
+  // call as soon as it ends.
+  absl::Duration wrap_up_time = absl::Seconds(30);
+  // Consecutive missed offers (rejected or timed out) after which an agent is
+  // put AWAY with reason "missed_offers"; 0 never does.
+  int max_missed_offers = 3;
+};
+
+struct AgentConfig {
+  std::string agent_id;
+  std::string name;
+  SkillLevels skills;
+  // Queues the agent serves.
+  std::vector<std::string> queues;
+};
+
+// The routing part of the config: what the engine needs. Validated by the
+// config layer before it reaches the engine.
+struct RoutingConfig {
+  std::vector<QueueConfig> queues;
+  std::vector<AgentConfig> agents;
+};
+
+}  // namespace acd::core
+
+#endif  // ACD_SERVER_CORE_TYPES_H_
