@@ -2,7 +2,7 @@
 
 namespace acd::core {
 
-std::string_view CallStateName(CallState state) {
+absl::string_view CallStateName(CallState state) {
   switch (state) {
     case CallState::kQueued: return "queued";
     case CallState::kOffered: return "offered";
@@ -18,7 +18,7 @@ std::string_view CallStateName(CallState state) {
   return "unknown";
 }
 
-std::string_view AgentStateName(AgentState state) {
+absl::string_view AgentStateName(AgentState state) {
   switch (state) {
     case AgentState::kLoggedOut: return "logged_out";
     case AgentState::kAvailable: return "available";
@@ -30,7 +30,7 @@ std::string_view AgentStateName(AgentState state) {
   return "unknown";
 }
 
-std::string_view EventTypeName(EventType type) {
+absl::string_view EventTypeName(EventType type) {
   switch (type) {
     case EventType::kCallQueued: return "call_queued";
     case EventType::kCallOffered: return "call_offered";

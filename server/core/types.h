@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/btree_map.h"
@@ -58,9 +58,9 @@ enum class EventType {
 };
 
 // Lower-case names used in logs, the store and the CLI ("queued", "wrap_up").
-std::string_view CallStateName(CallState state);
-std::string_view AgentStateName(AgentState state);
-std::string_view EventTypeName(EventType type);  // e.g. "call_queued"
+absl::string_view CallStateName(CallState state);
+absl::string_view AgentStateName(AgentState state);
+absl::string_view EventTypeName(EventType type);  // e.g. "call_queued"
 // True for states a call never leaves (COMPLETED and the exits).
 bool IsFinal(CallState state);
 
@@ -83,6 +83,9 @@ struct Call {
   std::string notes;
   std::string end_reason;
   int missed_offers = 0;
+  // 1-based place in its queue while QUEUED, 0 otherwise. Filled in by reads
+  // (GetCall, ListCalls); not kept up to date on stored snapshots.
+  int position = 0;
   // Arrival order, the tie-break between calls enqueued at the same instant.
   uint64_t arrival_order = 0;
 };
