@@ -1,0 +1,67 @@
+// Daemon: an acdd instance: config, store, runtime and gRPC server wired
+// together. main() runs one; tests start one in-process on port 0.
+//
+// Thread safety: Start() returns a running daemon. Reload() may be called from
+// any thread; Shutdown() once, by the owner (the destructor calls it).
+#ifndef ACD_SERVER_APP_DAEMON_H_
+#define ACD_SERVER_APP_DAEMON_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/config/config.h"
+#include "server/rpc/services.h"
+#include "server/runtime/config_manager.h"
+#include "server/runtime/runtime.h"
+
+namespace acd::app {
+
+struct DaemonOptions {
+  std::string config_path;
+  // Override server.listen / server.database from the file when not empty.
+  std::string listen;
+  std::string database;
+};
+
+class Daemon {
+ public:
+  // Loads the config (INVALID_ARGUMENT listing every problem), opens the store,
+  // applies the config and starts serving.
+  static absl::StatusOr<std::unique_ptr<Daemon>> Start(const DaemonOptions& options);
+  ~Daemon();
+
+  // The port actually bound (useful with port 0), and host:port.
+  int port() const { return port_; }
+  std::string address() const;
+  const config::Config& startup_config() const { return startup_config_; }
+
+  // Re-reads the config file (SIGHUP). Logs the outcome.
+  void Reload();
+
+  // Stops taking calls (health NOT_SERVING), ends streams, lets in-flight
+  // calls finish within `grace`, commits the store and stops.
+  void Shutdown(absl::Duration grace = absl::Seconds(5));
+
+ private:
+  Daemon() = default;
+
+  config::Config startup_config_;
+  std::string host_;
+  int port_ = 0;
+  runtime::RealClock clock_;
+  std::unique_ptr<runtime::Runtime> runtime_;
+  std::unique_ptr<runtime::ConfigManager> config_;
+  std::unique_ptr<rpc::CallServiceImpl> call_service_;
+  std::unique_ptr<rpc::AgentServiceImpl> agent_service_;
+  std::unique_ptr<rpc::AdminServiceImpl> admin_service_;
+  std::unique_ptr<grpc::Server> server_;
+  bool shut_down_ = false;
+};
+
+}  // namespace acd::app
+
+#endif  // ACD_SERVER_APP_DAEMON_H_

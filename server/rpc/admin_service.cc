@@ -1,0 +1,122 @@
+#include "absl/strings/str_cat.h"
+#include "server/rpc/services.h"
+#include "server/rpc/unary.h"
+
+namespace acd::rpc {
+
+using core::Engine;
+
+namespace {
+
+constexpr int kDefaultListLimit = 1000;
+constexpr int kMaxListLimit = 100000;
+
+void Summarize(const config::Config& config,
+               google::protobuf::RepeatedPtrField<std::string>* queues,
+               google::protobuf::RepeatedPtrField<std::string>* agents) {
+  for (const core::QueueConfig& q : config.routing.queues) queues->Add(std::string(q.name));
+  for (const core::AgentConfig& a : config.routing.agents) agents->Add(std::string(a.agent_id));
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ListQueues(grpc::CallbackServerContext* ctx,
+                                                       const v1::ListQueuesRequest* req,
+                                                       v1::ListQueuesResponse* resp) {
+  using Rows = std::vector<std::pair<core::QueueConfig, core::QueueStats>>;
+  return Run<Rows>(
+      ctx, runtime_,
+      [](Engine& engine, absl::Time now) -> absl::StatusOr<Rows> {
+        Rows rows;
+        for (const core::QueueConfig& q : engine.Queues()) {
+          absl::StatusOr<core::QueueStats> stats = engine.GetQueueStats(q.name, now);
+          if (!stats.ok()) return stats.status();
+          rows.emplace_back(q, *stats);
+        }
+        return rows;
+      },
+      [resp](const Rows& rows) {
+        for (const auto& [config, stats] : rows) {
+          v1::Queue* q = resp->add_queues();
+          ToProto(config, q);
+          ToProto(stats, q->mutable_stats());
+        }
+      });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::GetQueueStats(grpc::CallbackServerContext* ctx,
+                                                          const v1::GetQueueStatsRequest* req,
+                                                          v1::QueueStats* resp) {
+  if (req->queue().empty()) return Refuse(ctx, absl::InvalidArgumentError("queue is required"));
+  return Run<core::QueueStats>(
+      ctx, runtime_,
+      [queue = req->queue()](Engine& engine, absl::Time now) {
+        return engine.GetQueueStats(queue, now);
+      },
+      [resp](const core::QueueStats& stats) { ToProto(stats, resp); });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ListAgents(grpc::CallbackServerContext* ctx,
+                                                       const v1::ListAgentsRequest* req,
+                                                       v1::ListAgentsResponse* resp) {
+  return Run<std::vector<core::Agent>>(
+      ctx, runtime_,
+      [queue = req->queue()](Engine& engine, absl::Time) { return engine.ListAgents(queue); },
+      [resp](const std::vector<core::Agent>& agents) {
+        for (const core::Agent& a : agents) ToProto(a, resp->add_agents());
+      });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ListCalls(grpc::CallbackServerContext* ctx,
+                                                      const v1::ListCallsRequest* req,
+                                                      v1::ListCallsResponse* resp) {
+  if (req->limit() < 0 || req->limit() > kMaxListLimit) {
+    return Refuse(ctx, absl::InvalidArgumentError(absl::StrCat(
+                           "limit ", req->limit(), " is out of range [0, ", kMaxListLimit, "]")));
+  }
+  std::vector<core::CallState> states;
+  for (int s : req->states()) {
+    absl::StatusOr<core::CallState> state = FromProto(static_cast<v1::CallState>(s));
+    if (!state.ok()) return Refuse(ctx, state.status());
+    states.push_back(*state);
+  }
+  size_t limit = req->limit() == 0 ? kDefaultListLimit : req->limit();
+  return Run<std::vector<core::Call>>(
+      ctx, runtime_,
+      [queue = req->queue(), states, limit](Engine& engine, absl::Time) {
+        return engine.ListCalls(queue, states, limit);
+      },
+      [resp](const std::vector<core::Call>& calls) {
+        for (const core::Call& c : calls) ToProto(c, resp->add_calls());
+      });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ValidateConfig(grpc::CallbackServerContext* ctx,
+                                                           const v1::ValidateConfigRequest* req,
+                                                           v1::ValidateConfigResponse* resp) {
+  config::ParseOutcome outcome = config_->Validate(req->config_yaml());
+  resp->set_valid(outcome.ok());
+  for (const config::Problem& p : outcome.problems) ToProto(p, resp->add_problems());
+  if (outcome.config) Summarize(*outcome.config, resp->mutable_queues(), resp->mutable_agents());
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ReloadConfig(grpc::CallbackServerContext* ctx,
+                                                         const v1::ReloadConfigRequest* req,
+                                                         v1::ReloadConfigResponse* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  config_->Reload([reactor, resp](absl::StatusOr<config::Config> applied) {
+    if (!applied.ok()) {
+      reactor->Finish(ToGrpcStatus(applied.status()));
+      return;
+    }
+    resp->set_config_hash(applied->hash);
+    Summarize(*applied, resp->mutable_queues(), resp->mutable_agents());
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+}  // namespace acd::rpc

@@ -1,0 +1,37 @@
+// Conversions between the public API (acd.v1 protos) and core domain types,
+// and from absl::Status to grpc::Status. The RPC layer is the only place
+// either happens.
+//
+// Thread safety: pure functions.
+#ifndef ACD_SERVER_RPC_CONVERT_H_
+#define ACD_SERVER_RPC_CONVERT_H_
+
+#include <grpcpp/support/status.h>
+
+#include "absl/status/status.h"
+#include "acd/v1/admin_service.pb.h"
+#include "acd/v1/types.pb.h"
+#include "server/config/config.h"
+#include "server/core/engine.h"
+#include "server/core/types.h"
+
+namespace acd::rpc {
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+void ToProto(const core::Call& call, v1::Call* out);
+void ToProto(const core::Agent& agent, v1::Agent* out);
+void ToProto(const core::Event& event, v1::Event* out);
+void ToProto(const core::QueueStats& stats, v1::QueueStats* out);
+void ToProto(const core::QueueConfig& queue, v1::Queue* out);
+void ToProto(const config::Problem& problem, v1::ConfigProblem* out);
+
+v1::CallState ToProto(core::CallState state);
+v1::AgentState ToProto(core::AgentState state);
+v1::EventType ToProto(core::EventType type);
+// INVALID_ARGUMENT for UNSPECIFIED or an unknown number.
+absl::StatusOr<core::CallState> FromProto(v1::CallState state);
+
+}  // namespace acd::rpc
+
+#endif  // ACD_SERVER_RPC_CONVERT_H_

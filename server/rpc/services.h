@@ -1,0 +1,93 @@
+// The gRPC services of acd.v1 (callback API). A handler checks the shape of
+// its request, posts a command to the runtime and finishes its reactor from
+// the command's completion; it never blocks and never touches engine state.
+//
+// Thread safety: gRPC calls the handlers from its own threads; the services
+// keep no mutable state of their own.
+#ifndef ACD_SERVER_RPC_SERVICES_H_
+#define ACD_SERVER_RPC_SERVICES_H_
+
+#include "acd/v1/admin_service.grpc.pb.h"
+#include "acd/v1/agent_service.grpc.pb.h"
+#include "acd/v1/call_service.grpc.pb.h"
+#include "server/runtime/config_manager.h"
+#include "server/runtime/runtime.h"
+
+namespace acd::rpc {
+
+class CallServiceImpl final : public v1::CallService::CallbackService {
+ public:
+  explicit CallServiceImpl(runtime::Runtime* runtime) : runtime_(runtime) {}
+
+  grpc::ServerUnaryReactor* EnqueueCall(grpc::CallbackServerContext* ctx,
+                                        const v1::EnqueueCallRequest* req,
+                                        v1::EnqueueCallResponse* resp) override;
+  grpc::ServerUnaryReactor* GetCall(grpc::CallbackServerContext* ctx, const v1::GetCallRequest* req,
+                                    v1::Call* resp) override;
+  grpc::ServerUnaryReactor* AbandonCall(grpc::CallbackServerContext* ctx,
+                                        const v1::AbandonCallRequest* req, v1::Call* resp) override;
+  grpc::ServerUnaryReactor* EndCall(grpc::CallbackServerContext* ctx, const v1::EndCallRequest* req,
+                                    v1::Call* resp) override;
+  grpc::ServerWriteReactor<v1::Event>* WatchEvents(grpc::CallbackServerContext* ctx,
+                                                   const v1::WatchEventsRequest* req) override;
+
+ private:
+  runtime::Runtime* runtime_;
+};
+
+class AgentServiceImpl final : public v1::AgentService::CallbackService {
+ public:
+  explicit AgentServiceImpl(runtime::Runtime* runtime) : runtime_(runtime) {}
+
+  grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* ctx, const v1::LoginRequest* req,
+                                  v1::Agent* resp) override;
+  grpc::ServerUnaryReactor* Logout(grpc::CallbackServerContext* ctx, const v1::LogoutRequest* req,
+                                   v1::Agent* resp) override;
+  grpc::ServerUnaryReactor* SetState(grpc::CallbackServerContext* ctx,
+                                     const v1::SetStateRequest* req, v1::Agent* resp) override;
+  grpc::ServerWriteReactor<v1::OfferUpdate>* StreamOffers(
+      grpc::CallbackServerContext* ctx, const v1::StreamOffersRequest* req) override;
+  grpc::ServerUnaryReactor* AcceptOffer(grpc::CallbackServerContext* ctx,
+                                        const v1::AcceptOfferRequest* req, v1::Call* resp) override;
+  grpc::ServerUnaryReactor* RejectOffer(grpc::CallbackServerContext* ctx,
+                                        const v1::RejectOfferRequest* req, v1::Call* resp) override;
+  grpc::ServerUnaryReactor* CompleteCall(grpc::CallbackServerContext* ctx,
+                                         const v1::CompleteCallRequest* req,
+                                         v1::Call* resp) override;
+
+ private:
+  runtime::Runtime* runtime_;
+};
+
+class AdminServiceImpl final : public v1::AdminService::CallbackService {
+ public:
+  AdminServiceImpl(runtime::Runtime* runtime, runtime::ConfigManager* config)
+      : runtime_(runtime), config_(config) {}
+
+  grpc::ServerUnaryReactor* ListQueues(grpc::CallbackServerContext* ctx,
+                                       const v1::ListQueuesRequest* req,
+                                       v1::ListQueuesResponse* resp) override;
+  grpc::ServerUnaryReactor* GetQueueStats(grpc::CallbackServerContext* ctx,
+                                          const v1::GetQueueStatsRequest* req,
+                                          v1::QueueStats* resp) override;
+  grpc::ServerUnaryReactor* ListAgents(grpc::CallbackServerContext* ctx,
+                                       const v1::ListAgentsRequest* req,
+                                       v1::ListAgentsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListCalls(grpc::CallbackServerContext* ctx,
+                                      const v1::ListCallsRequest* req,
+                                      v1::ListCallsResponse* resp) override;
+  grpc::ServerUnaryReactor* ValidateConfig(grpc::CallbackServerContext* ctx,
+                                           const v1::ValidateConfigRequest* req,
+                                           v1::ValidateConfigResponse* resp) override;
+  grpc::ServerUnaryReactor* ReloadConfig(grpc::CallbackServerContext* ctx,
+                                         const v1::ReloadConfigRequest* req,
+                                         v1::ReloadConfigResponse* resp) override;
+
+ private:
+  runtime::Runtime* runtime_;
+  runtime::ConfigManager* config_;
+};
+
+}  // namespace acd::rpc
+
+#endif  // ACD_SERVER_RPC_SERVICES_H_

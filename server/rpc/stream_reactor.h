@@ -1,0 +1,195 @@
+// StreamReactor: a server-streaming gRPC reactor fed by the runtime.
+//
+// The runtime calls the reactor's sink on the engine thread with each committed
+// event; `transform` (also on the engine thread) turns it into a message or
+// skips it. Messages wait in a bounded buffer while the client reads; a client
+// that falls more than `max_buffered` messages behind is cut off with
+// RESOURCE_EXHAUSTED, so a slow reader never stalls the engine.
+//
+// Initial metadata is sent once the subscription is live: a client that waits
+// for it (ClientReader::WaitForInitialMetadata) sees every event after that.
+//
+// Ownership: the reactor deletes itself in OnDone(); the sink it registers
+// outlives it safely (it holds the shared state, and drops events once the
+// reactor is gone).
+#ifndef ACD_SERVER_RPC_STREAM_REACTOR_H_
+#define ACD_SERVER_RPC_STREAM_REACTOR_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "server/rpc/convert.h"
+#include "server/runtime/runtime.h"
+
+namespace acd::rpc {
+
+inline constexpr size_t kDefaultStreamBuffer = 10000;
+
+template <typename Msg>
+class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
+ public:
+  // Engine thread: the message for an event, or nullopt to skip it.
+  using Transform = std::function<std::optional<Msg>(const core::Event&)>;
+  // Engine thread, once at subscription: messages to send first, or an error
+  // that ends the stream (e.g. NOT_FOUND for an unknown agent).
+  using Init = std::function<absl::StatusOr<std::vector<Msg>>(core::Engine&)>;
+
+  static StreamReactor* Start(runtime::Runtime* runtime, Transform transform, Init init = {},
+                              size_t max_buffered = kDefaultStreamBuffer) {
+    auto* reactor = new StreamReactor(runtime, max_buffered);
+    auto sink = std::make_shared<Sink>(reactor->shared_, std::move(transform));
+    reactor->subscription_ = runtime->Subscribe(
+        sink, [sink, init = std::move(init)](core::Engine& engine) {
+          absl::StatusOr<std::vector<Msg>> first = std::vector<Msg>{};
+          if (init) first = init(engine);
+          sink->Begin(std::move(first));
+        });
+    return reactor;
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&shared_->mu);
+    queue_.pop_front();
+    writing_ = false;
+    if (!ok) {
+      // The client is gone; OnCancel or OnDone follows.
+      DropPending();
+      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "stream broken"));
+      return;
+    }
+    Pump();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&shared_->mu);
+    DropPending();
+    FinishLocked(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override {
+    {
+      absl::MutexLock lock(&shared_->mu);
+      shared_->reactor = nullptr;
+    }
+    runtime_->Unsubscribe(subscription_);
+    delete this;
+  }
+
+ private:
+  struct Shared {
+    absl::Mutex mu;
+    StreamReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
+  };
+
+  class Sink : public runtime::EventSink {
+   public:
+    Sink(std::shared_ptr<Shared> shared, Transform transform)
+        : shared_(std::move(shared)), transform_(std::move(transform)) {}
+
+    void Begin(absl::StatusOr<std::vector<Msg>> first) {
+      absl::MutexLock lock(&shared_->mu);
+      if (shared_->reactor == nullptr) return;
+      if (!first.ok()) {
+        shared_->reactor->FinishLocked(ToGrpcStatus(first.status()));
+        return;
+      }
+      shared_->reactor->StartSendInitialMetadata();
+      for (Msg& m : *first) {
+        if (!shared_->reactor->EnqueueLocked(std::move(m))) return;
+      }
+    }
+    bool OnEvent(const core::Event& event) override {
+      std::optional<Msg> msg = transform_(event);
+      absl::MutexLock lock(&shared_->mu);
+      if (shared_->reactor == nullptr) return false;
+      if (!msg) return true;
+      return shared_->reactor->EnqueueLocked(std::move(*msg));
+    }
+    void OnClose(const absl::Status& status) override {
+      absl::MutexLock lock(&shared_->mu);
+      if (shared_->reactor != nullptr) shared_->reactor->CloseLocked(ToGrpcStatus(status));
+    }
+
+   private:
+    std::shared_ptr<Shared> shared_;
+    Transform transform_;
+  };
+
+  StreamReactor(runtime::Runtime* runtime, size_t max_buffered)
+      : runtime_(runtime), max_buffered_(max_buffered), shared_(std::make_shared<Shared>()) {
+    absl::MutexLock lock(&shared_->mu);
+    shared_->reactor = this;
+  }
+
+  // Returns false once the stream takes no more messages.
+  bool EnqueueLocked(Msg msg) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
+    if (finishing_) return false;
+    if (queue_.size() >= max_buffered_) {
+      DropPending();
+      closing_.reset();
+      FinishLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                absl::StrCat("stream consumer fell more than ", max_buffered_,
+                                             " messages behind; reconnect")));
+      return false;
+    }
+    queue_.push_back(std::move(msg));
+    Pump();
+    return true;
+  }
+
+  // Drops buffered messages, except one gRPC is still writing from.
+  void DropPending() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
+    while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
+  }
+
+  // Sends what is buffered, then finishes with `status`.
+  void CloseLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
+    if (finishing_) return;
+    closing_ = std::move(status);
+    Pump();
+  }
+
+  void Pump() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
+    if (writing_ || finished_) return;
+    if (!queue_.empty() && !finishing_) {
+      writing_ = true;
+      this->StartWrite(&queue_.front());
+      return;
+    }
+    if (finishing_ || closing_) {
+      finished_ = true;
+      this->Finish(finishing_ ? *finish_status_ : *closing_);
+    }
+  }
+
+  // Finishes as soon as no write is outstanding.
+  void FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
+    if (finishing_) return;
+    finishing_ = true;
+    finish_status_ = std::move(status);
+    Pump();
+  }
+
+  runtime::Runtime* runtime_;
+  const size_t max_buffered_;
+  std::shared_ptr<Shared> shared_;
+  uint64_t subscription_ = 0;
+  std::deque<Msg> queue_;  // front is being written while writing_
+  bool writing_ = false;
+  bool finishing_ = false;  // finish without sending the rest
+  bool finished_ = false;
+  std::optional<grpc::Status> finish_status_;
+  std::optional<grpc::Status> closing_;  // finish after sending the rest
+};
+
+}  // namespace acd::rpc
+
+#endif  // ACD_SERVER_RPC_STREAM_REACTOR_H_

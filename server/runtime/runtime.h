@@ -1,0 +1,174 @@
+// Runtime: runs the engine on its own thread and connects it to the store and
+// to subscribers.
+//
+// - Engine thread: one asio::io_context owns the core::Engine. Every command is
+//   posted to it; the engine needs no lock. One timer is armed for the
+//   engine's NextDeadline().
+// - Commit gate: the events of a command go to the StoreWriter (group commit).
+//   With AckMode::kCommitted the command's reply is held until the store
+//   reports its last event committed; with kApplied it is sent at once.
+// - Subscribers see only committed events, in seq order, so a live stream never
+//   shows a change that a crash could take back.
+//
+// Thread safety: Execute(), Subscribe() and Unsubscribe() may be called from any
+// thread. Completions and sink callbacks run on the engine thread and must not
+// block. Start() and Stop() are called once each, by the owner.
+#ifndef ACD_SERVER_RUNTIME_RUNTIME_H_
+#define ACD_SERVER_RUNTIME_RUNTIME_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/core/engine.h"
+#include "server/store/event_store.h"
+#include "server/store/store_writer.h"
+
+namespace acd::runtime {
+
+// Where time comes from; tests may substitute their own.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual absl::Time Now() = 0;
+};
+
+class RealClock : public Clock {
+ public:
+  absl::Time Now() override { return absl::Now(); }
+};
+
+// Receives committed events on the engine thread. Must not block.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // Returns false when the sink wants no more events (closed or overflowing);
+  // the runtime then drops it.
+  virtual bool OnEvent(const core::Event& event) = 0;
+  // The runtime is stopping; `status` says why.
+  virtual void OnClose(const absl::Status& status) = 0;
+};
+
+struct RuntimeOptions {
+  // Hold replies until their events are committed (true), or answer once the
+  // engine applied the command (false).
+  bool ack_committed = true;
+  core::EngineOptions engine;
+  store::StoreOptions store;
+};
+
+class Runtime {
+ public:
+  // Takes the opened store. The engine's seq continues after the store's last.
+  static absl::StatusOr<std::unique_ptr<Runtime>> Create(RuntimeOptions options,
+                                                         std::unique_ptr<store::EventStore> store,
+                                                         Clock* clock);
+  ~Runtime();
+
+  void Start();
+  // Closes every sink with `status`; later subscriptions are closed at once.
+  // Commands still run (for a graceful shutdown of in-flight calls).
+  void CloseSubscribers(const absl::Status& status = absl::UnavailableError("acdd is shutting down"));
+  // Closes every sink with `status`, commits what is pending and stops the
+  // engine thread. Replies still held are released once committed.
+  void Stop(const absl::Status& status = absl::UnavailableError("acdd is shutting down"));
+
+  // Runs `command` on the engine thread at the clock's now, then calls `done`
+  // (on the engine thread) with its result once the events it made are
+  // acknowledged (see the commit gate).
+  // While draining, `done` gets UNAVAILABLE at once and nothing runs.
+  template <typename T>
+  void Execute(std::function<absl::StatusOr<T>(core::Engine&, absl::Time)> command,
+               std::function<void(absl::StatusOr<T>)> done) {
+    if (!Admit()) {
+      done(absl::UnavailableError("acdd is shutting down"));
+      return;
+    }
+    Post([this, command = std::move(command), done = std::move(done)]() mutable {
+      absl::StatusOr<T> result = command(*engine_, clock_->Now());
+      Settle([this, done = std::move(done), result = std::move(result)]() mutable {
+        done(std::move(result));
+        Release();
+      });
+    });
+  }
+
+  // Stops admitting commands; those admitted still complete.
+  void Drain();
+  // Waits until every admitted command has completed, or `timeout` passes.
+  // Returns whether all completed.
+  bool WaitIdle(absl::Duration timeout);
+
+  // Adds a sink. `init` runs first on the engine thread (to send what the
+  // subscriber must know now, e.g. an outstanding offer); then the sink gets
+  // every event committed after that point. Returns an id for Unsubscribe().
+  uint64_t Subscribe(std::shared_ptr<EventSink> sink, std::function<void(core::Engine&)> init = {});
+  void Unsubscribe(uint64_t id);
+
+  // Thread-safe snapshot of progress.
+  int64_t committed_seq() const { return committed_seq_.load(); }
+  bool store_healthy() const { return store_healthy_.load(); }
+
+ private:
+  Runtime(RuntimeOptions options, Clock* clock);
+
+  void Post(std::function<void()> fn);
+  bool Admit();
+  void Release();
+  // After a command: hands its events to the store and holds or sends `reply`.
+  void Settle(std::function<void()> reply);
+  void OnCommitted(int64_t seq, const absl::Status& status);  // engine thread
+  void ArmTimer();
+  void OnTimer();
+  void Publish(const core::Event& event);
+
+  RuntimeOptions options_;
+  Clock* clock_;
+  std::unique_ptr<core::Engine> engine_;
+  std::unique_ptr<store::StoreWriter> writer_;
+
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  asio::steady_timer timer_;
+  std::optional<absl::Time> timer_at_;
+  std::thread thread_;
+  bool started_ = false;
+  bool stopped_ = false;
+  bool closing_ = false;  // engine thread: sinks are closed
+  absl::Status close_status_;
+
+  // Engine-thread state.
+  struct HeldReply {
+    int64_t seq;
+    std::function<void()> reply;
+  };
+  std::deque<HeldReply> held_;            // seq ascending
+  std::deque<core::Event> uncommitted_;   // seq ascending
+  std::map<uint64_t, std::shared_ptr<EventSink>> sinks_;
+  int64_t last_seq_ = 0;  // last event handed to the store
+
+  absl::Mutex admission_mu_;
+  bool draining_ ABSL_GUARDED_BY(admission_mu_) = false;
+  int in_flight_ ABSL_GUARDED_BY(admission_mu_) = 0;
+
+  std::atomic<int64_t> committed_seq_{0};
+  std::atomic<bool> store_healthy_{true};
+};
+
+}  // namespace acd::runtime
+
+#endif  // ACD_SERVER_RUNTIME_RUNTIME_H_

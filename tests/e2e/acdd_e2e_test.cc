@@ -1,0 +1,170 @@
+// End to end: the real acdd binary on 127.0.0.1 port 0, driven over real gRPC,
+// stopped with SIGTERM, then its SQLite file read back.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "tests/support/test_daemon.h"
+
+extern char** environ;
+
+namespace acd {
+namespace {
+
+using ::acd::testing::Ctx;
+using ::acd::testing::Query;
+using ::testing::ElementsAre;
+
+// Runs acdd as a child process; kills it if the test forgets to stop it.
+class AcddProcess {
+ public:
+  AcddProcess(const std::string& config, const std::string& db, const std::string& port_file) {
+    std::vector<std::string> args = {ACDD_PATH,     "--config", config,    "--db", db,
+                                     "--listen",    "127.0.0.1:0", "--port-file", port_file,
+                                     "--log-level", "warn"};
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    EXPECT_EQ(posix_spawn(&pid_, ACDD_PATH, nullptr, nullptr, argv.data(), environ), 0);
+    // Wait (bounded) for the port file that acdd writes once it serves.
+    for (int i = 0; i < 500 && port_ == 0; ++i) {
+      std::ifstream in(port_file);
+      if (!(in >> port_)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_NE(port_, 0) << "acdd did not start within 10 s";
+  }
+  ~AcddProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // Sends `sig` and returns the exit status (bounded wait).
+  int Stop(int sig) {
+    kill(pid_, sig);
+    for (int i = 0; i < 1000; ++i) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = 0;
+        return status;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << "acdd did not stop within 10 s";
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = 0;
+  int port_ = 0;
+};
+
+TEST(AcddE2eTest, CallLifeOverGrpcThenEventsAndCallRowOnDisk) {
+  testing::TempDir dir;
+  std::string config = dir.Write("acd.yaml", testing::kTestConfig);
+  std::string db = dir.File("acd.db");
+  AcddProcess acdd(config, db, dir.File("port"));
+  testing::Stubs stubs(acdd.address());
+
+  v1::LoginRequest login;
+  login.set_agent_id("alice");
+  login.set_ready(true);
+  v1::Agent agent;
+  ASSERT_TRUE(stubs.agents->Login(Ctx().get(), login, &agent).ok());
+  EXPECT_EQ(agent.state(), v1::AGENT_STATE_AVAILABLE);
+
+  grpc::ClientContext offers_ctx;
+  offers_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  v1::StreamOffersRequest offers_req;
+  offers_req.set_agent_id("alice");
+  auto offers = stubs.agents->StreamOffers(&offers_ctx, offers_req);
+  offers->WaitForInitialMetadata();
+
+  v1::EnqueueCallRequest enqueue;
+  enqueue.set_call_id("e2e-1");
+  enqueue.set_queue("support");
+  (*enqueue.mutable_required_skills())["spanish"] = 2;
+  (*enqueue.mutable_attributes())["language"] = "es";
+  v1::EnqueueCallResponse enqueued;
+  ASSERT_TRUE(stubs.calls->EnqueueCall(Ctx().get(), enqueue, &enqueued).ok());
+
+  v1::OfferUpdate offer;
+  ASSERT_TRUE(offers->Read(&offer));
+  ASSERT_TRUE(offer.has_offer());
+  EXPECT_EQ(offer.offer().call().call_id(), "e2e-1");
+
+  v1::AcceptOfferRequest accept;
+  accept.set_agent_id("alice");
+  accept.set_call_id("e2e-1");
+  v1::Call call;
+  ASSERT_TRUE(stubs.agents->AcceptOffer(Ctx().get(), accept, &call).ok());
+  EXPECT_EQ(call.state(), v1::CALL_STATE_CONNECTED);
+
+  v1::EndCallRequest end;
+  end.set_call_id("e2e-1");
+  ASSERT_TRUE(stubs.calls->EndCall(Ctx().get(), end, &call).ok());
+  EXPECT_EQ(call.state(), v1::CALL_STATE_WRAP_UP);
+
+  v1::CompleteCallRequest complete;
+  complete.set_agent_id("alice");
+  complete.set_call_id("e2e-1");
+  complete.set_disposition("resolved");
+  complete.set_notes("explained the bill");
+  ASSERT_TRUE(stubs.agents->CompleteCall(Ctx().get(), complete, &call).ok());
+  EXPECT_EQ(call.state(), v1::CALL_STATE_COMPLETED);
+
+  // SIGTERM ends the stream (which the desktop keeps reading) with
+  // UNAVAILABLE, and the daemon exits 0.
+  std::thread desktop([&] {
+    v1::OfferUpdate more;
+    while (offers->Read(&more)) {
+    }
+  });
+  int status = acdd.Stop(SIGTERM);
+  desktop.join();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_EQ(offers->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  auto events = Query(db, "SELECT type, agent_id FROM events WHERE call_id = 'e2e-1' ORDER BY seq");
+  std::vector<std::string> types;
+  for (const auto& row : events) types.push_back(row[0]);
+  EXPECT_THAT(types, ElementsAre("call_queued", "call_offered", "call_connected", "call_ended",
+                                 "call_completed"));
+  auto logins = Query(db, "SELECT count(*) FROM events WHERE type = 'agent_logged_in'");
+  EXPECT_EQ(logins[0][0], "1");
+  auto row = Query(db,
+                   "SELECT queue, state, agent_id, disposition, notes, "
+                   "json_extract(attributes, '$.language') FROM calls WHERE call_id = 'e2e-1'");
+  ASSERT_EQ(row.size(), 1u);
+  EXPECT_THAT(row[0], ElementsAre("support", "completed", "alice", "resolved",
+                                  "explained the bill", "es"));
+  // The seq column is gap-free from 1.
+  auto seqs = Query(db, "SELECT min(seq), max(seq), count(*) FROM events");
+  EXPECT_EQ(seqs[0][0], "1");
+  EXPECT_EQ(seqs[0][1], seqs[0][2]);
+}
+
+TEST(AcddE2eTest, BadConfigFailsToStartNamingTheLine) {
+  testing::TempDir dir;
+  std::string config = dir.Write("bad.yaml", "queues:\n  - name: support\n    wrap_up_time: -5s\n");
+  std::string out = dir.File("out.txt");
+  std::string cmd = std::string(ACDD_PATH) + " --config " + config + " --db " + dir.File("x.db") +
+                    " --listen 127.0.0.1:0 > " + out + " 2>&1";
+  int status = std::system(cmd.c_str());
+  EXPECT_NE(WEXITSTATUS(status), 0);
+  std::ifstream in(out);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, ::testing::HasSubstr("bad.yaml:3:19"));
+}
+
+}  // namespace
+}  // namespace acd
