@@ -1,0 +1,452 @@
+#include "server/store/event_codec.h"
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "server/store/status_macros.h"
+
+namespace acd::store {
+namespace {
+
+using google::protobuf::ListValue;
+using google::protobuf::Struct;
+using google::protobuf::Value;
+
+// Largest magnitude a double holds exactly as an integer.
+constexpr int64_t kMaxExactDouble = int64_t{1} << 53;
+
+absl::Status FromProtobufStatus(const google::protobuf::util::Status& status,
+                                absl::string_view context) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.code()),
+                      absl::StrCat(context, ": ", status.message().as_string()));
+}
+
+absl::StatusOr<std::string> ToJson(const Struct& message) {
+  std::string json;
+  ACD_RETURN_IF_ERROR(FromProtobufStatus(
+      google::protobuf::util::MessageToJsonString(message, &json), "encoding JSON"));
+  return json;
+}
+
+absl::StatusOr<Struct> FromJson(absl::string_view json) {
+  Struct message;
+  google::protobuf::util::Status status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), &message);
+  if (!status.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("malformed JSON object: ", status.message().as_string()));
+  }
+  return message;
+}
+
+// Enum names are found by walking the enum from 0 until the name function
+// answers "unknown", so new enumerators are picked up without a table here.
+template <typename Enum, typename NameFn>
+std::optional<Enum> ParseEnum(absl::string_view name, NameFn name_fn) {
+  for (int i = 0; i < 1000; ++i) {
+    absl::string_view candidate = name_fn(static_cast<Enum>(i));
+    if (candidate == "unknown") break;
+    if (candidate == name) return static_cast<Enum>(i);
+  }
+  return std::nullopt;
+}
+
+// --- Encoding ---
+
+Value IntValue(int64_t value) {
+  Value out;
+  if (value >= -kMaxExactDouble && value <= kMaxExactDouble) {
+    out.set_number_value(static_cast<double>(value));
+  } else {
+    out.set_string_value(absl::StrCat(value));
+  }
+  return out;
+}
+
+Value UintValue(uint64_t value) {
+  if (value <= static_cast<uint64_t>(kMaxExactDouble)) return IntValue(static_cast<int64_t>(value));
+  Value out;
+  out.set_string_value(absl::StrCat(value));
+  return out;
+}
+
+class StructWriter {
+ public:
+  explicit StructWriter(Struct* out) : out_(out) {}
+
+  void String(const char* key, const std::string& value) { Field(key).set_string_value(value); }
+  void Int(const char* key, int64_t value) { Field(key) = IntValue(value); }
+  void Uint(const char* key, uint64_t value) { Field(key) = UintValue(value); }
+  void Time(const char* key, absl::Time value) { Int(key, absl::ToUnixMicros(value)); }
+  void OptionalTime(const char* key, const std::optional<absl::Time>& value) {
+    if (value.has_value()) Time(key, *value);
+  }
+  void Duration(const char* key, absl::Duration value) {
+    Int(key, absl::ToInt64Microseconds(value));
+  }
+  void SkillLevels(const char* key, const core::SkillLevels& skills) {
+    Struct* map = Field(key).mutable_struct_value();
+    for (const auto& [skill, level] : skills) (*map->mutable_fields())[skill] = IntValue(level);
+  }
+  void Attributes(const char* key, const core::Attributes& attributes) {
+    Struct* map = Field(key).mutable_struct_value();
+    for (const auto& [name, value] : attributes) {
+      (*map->mutable_fields())[name].set_string_value(value);
+    }
+  }
+  void StringList(const char* key, const std::vector<std::string>& values) {
+    ListValue* list = Field(key).mutable_list_value();
+    for (const std::string& value : values) list->add_values()->set_string_value(value);
+  }
+  Struct* Object(const char* key) { return Field(key).mutable_struct_value(); }
+
+ private:
+  Value& Field(const char* key) { return (*out_->mutable_fields())[key]; }
+
+  Struct* out_;
+};
+
+void EncodeCall(const core::Call& call, Struct* out) {
+  StructWriter w(out);
+  w.String("call_id", call.call_id);
+  w.String("queue", call.queue);
+  w.Int("priority", call.priority);
+  w.SkillLevels("required_skills", call.required_skills);
+  w.Attributes("attributes", call.attributes);
+  w.String("state", std::string(core::CallStateName(call.state)));
+  w.String("agent_id", call.agent_id);
+  w.Time("enqueued_at_us", call.enqueued_at);
+  w.OptionalTime("offered_at_us", call.offered_at);
+  w.OptionalTime("connected_at_us", call.connected_at);
+  w.OptionalTime("ended_at_us", call.ended_at);
+  w.OptionalTime("completed_at_us", call.completed_at);
+  w.OptionalTime("offer_expires_at_us", call.offer_expires_at);
+  w.String("disposition", call.disposition);
+  w.String("notes", call.notes);
+  w.String("end_reason", call.end_reason);
+  w.Int("missed_offers", call.missed_offers);
+  w.Int("position", call.position);
+  w.Uint("arrival_order", call.arrival_order);
+}
+
+void EncodeAgent(const core::Agent& agent, Struct* out) {
+  StructWriter w(out);
+  w.String("agent_id", agent.agent_id);
+  w.String("name", agent.name);
+  w.SkillLevels("skills", agent.skills);
+  w.StringList("queues", agent.queues);
+  w.String("state", std::string(core::AgentStateName(agent.state)));
+  w.Time("state_since_us", agent.state_since);
+  w.Time("idle_since_us", agent.idle_since);
+  w.String("away_reason", agent.away_reason);
+  w.String("call_id", agent.call_id);
+  w.OptionalTime("wrap_up_until_us", agent.wrap_up_until);
+  w.Int("calls_handled", agent.calls_handled);
+  w.Duration("talk_time_us", agent.talk_time);
+  w.Int("consecutive_missed_offers", agent.consecutive_missed_offers);
+  w.String("pending_away_reason", agent.pending_away_reason);
+}
+
+// --- Decoding ---
+
+// Reads typed fields out of one JSON object. `path` ("call.", "agent.") makes
+// error messages name the full key.
+class StructReader {
+ public:
+  StructReader(const Struct& in, std::string path) : in_(in), path_(std::move(path)) {}
+
+  absl::Status String(const char* key, std::string* out) const {
+    const Value* v = Find(key);
+    if (v == nullptr) return absl::OkStatus();
+    if (v->kind_case() != Value::kStringValue) return WrongType(key, "a string");
+    *out = v->string_value();
+    return absl::OkStatus();
+  }
+
+  absl::Status Int64(const char* key, int64_t* out) const {
+    const Value* v = Find(key);
+    if (v == nullptr) return absl::OkStatus();
+    return ValueToInt64(*v, key, out);
+  }
+
+  absl::Status Int(const char* key, int* out) const {
+    int64_t value = *out;
+    ACD_RETURN_IF_ERROR(Int64(key, &value));
+    if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max()) {
+      return WrongType(key, "a 32-bit integer");
+    }
+    *out = static_cast<int>(value);
+    return absl::OkStatus();
+  }
+
+  absl::Status Uint64(const char* key, uint64_t* out) const {
+    const Value* v = Find(key);
+    if (v == nullptr) return absl::OkStatus();
+    if (v->kind_case() == Value::kStringValue) {
+      if (!absl::SimpleAtoi(v->string_value(), out)) return WrongType(key, "an unsigned integer");
+      return absl::OkStatus();
+    }
+    int64_t value = 0;
+    ACD_RETURN_IF_ERROR(ValueToInt64(*v, key, &value));
+    if (value < 0) return WrongType(key, "an unsigned integer");
+    *out = static_cast<uint64_t>(value);
+    return absl::OkStatus();
+  }
+
+  absl::Status Time(const char* key, absl::Time* out) const {
+    const Value* v = Find(key);
+    if (v == nullptr) return absl::OkStatus();
+    int64_t micros = 0;
+    ACD_RETURN_IF_ERROR(ValueToInt64(*v, key, &micros));
+    *out = absl::FromUnixMicros(micros);
+    return absl::OkStatus();
+  }
+
+  absl::Status OptionalTime(const char* key, std::optional<absl::Time>* out) const {
+    if (Find(key) == nullptr) {
+      out->reset();
+      return absl::OkStatus();
+    }
+    absl::Time value;
+    ACD_RETURN_IF_ERROR(Time(key, &value));
+    *out = value;
+    return absl::OkStatus();
+  }
+
+  absl::Status Duration(const char* key, absl::Duration* out) const {
+    const Value* v = Find(key);
+    if (v == nullptr) return absl::OkStatus();
+    int64_t micros = 0;
+    ACD_RETURN_IF_ERROR(ValueToInt64(*v, key, &micros));
+    *out = absl::Microseconds(micros);
+    return absl::OkStatus();
+  }
+
+  template <typename Enum, typename ParseFn>
+  absl::Status EnumName(const char* key, ParseFn parse, Enum* out) const {
+    std::string name;
+    ACD_RETURN_IF_ERROR(String(key, &name));
+    if (name.empty()) return absl::OkStatus();
+    std::optional<Enum> value = parse(name);
+    if (!value.has_value()) {
+      return absl::DataLossError(
+          absl::StrCat("key '", path_, key, "': unknown value '", name, "'"));
+    }
+    *out = *value;
+    return absl::OkStatus();
+  }
+
+  absl::Status SkillLevels(const char* key, core::SkillLevels* out) const {
+    const Struct* map = nullptr;
+    ACD_RETURN_IF_ERROR(Object(key, &map));
+    if (map == nullptr) return absl::OkStatus();
+    return ReadSkillLevels(*map, absl::StrCat(path_, key, "."), out);
+  }
+
+  absl::Status Attributes(const char* key, core::Attributes* out) const {
+    const Struct* map = nullptr;
+    ACD_RETURN_IF_ERROR(Object(key, &map));
+    if (map == nullptr) return absl::OkStatus();
+    return ReadAttributes(*map, absl::StrCat(path_, key, "."), out);
+  }
+
+  // A whole object as skill -> level, or as name -> string.
+  static absl::Status ReadSkillLevels(const Struct& map, std::string path, core::SkillLevels* out) {
+    StructReader reader(map, std::move(path));
+    for (const auto& [skill, unused] : map.fields()) {
+      int level = 0;
+      ACD_RETURN_IF_ERROR(reader.Int(skill.c_str(), &level));
+      (*out)[skill] = level;
+    }
+    return absl::OkStatus();
+  }
+  static absl::Status ReadAttributes(const Struct& map, std::string path, core::Attributes* out) {
+    StructReader reader(map, std::move(path));
+    for (const auto& [name, unused] : map.fields()) {
+      ACD_RETURN_IF_ERROR(reader.String(name.c_str(), &(*out)[name]));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status StringList(const char* key, std::vector<std::string>* out) const {
+    const Value* v = Find(key);
+    if (v == nullptr) return absl::OkStatus();
+    if (v->kind_case() != Value::kListValue) return WrongType(key, "a list of strings");
+    out->clear();
+    for (const Value& item : v->list_value().values()) {
+      if (item.kind_case() != Value::kStringValue) return WrongType(key, "a list of strings");
+      out->push_back(item.string_value());
+    }
+    return absl::OkStatus();
+  }
+
+  // Sets `*out` to the nested object, or null when the key is absent or null.
+  absl::Status Object(const char* key, const Struct** out) const {
+    *out = nullptr;
+    const Value* v = Find(key);
+    if (v == nullptr || v->kind_case() == Value::kNullValue) return absl::OkStatus();
+    if (v->kind_case() != Value::kStructValue) return WrongType(key, "an object");
+    *out = &v->struct_value();
+    return absl::OkStatus();
+  }
+
+ private:
+  const Value* Find(const char* key) const {
+    auto it = in_.fields().find(key);
+    return it == in_.fields().end() ? nullptr : &it->second;
+  }
+
+  absl::Status ValueToInt64(const Value& v, const char* key, int64_t* out) const {
+    if (v.kind_case() == Value::kStringValue) {
+      if (!absl::SimpleAtoi(v.string_value(), out)) return WrongType(key, "an integer");
+      return absl::OkStatus();
+    }
+    if (v.kind_case() != Value::kNumberValue) return WrongType(key, "an integer");
+    double number = v.number_value();
+    // Only exactly representable integers are written as numbers.
+    if (std::trunc(number) != number || std::fabs(number) > static_cast<double>(kMaxExactDouble)) {
+      return WrongType(key, "an integer");
+    }
+    *out = static_cast<int64_t>(number);
+    return absl::OkStatus();
+  }
+
+  absl::Status WrongType(const char* key, absl::string_view expected) const {
+    return absl::DataLossError(absl::StrCat("key '", path_, key, "': expected ", expected));
+  }
+
+  const Struct& in_;
+  std::string path_;
+};
+
+absl::Status DecodeCall(const Struct& in, core::Call* call) {
+  StructReader r(in, "call.");
+  ACD_RETURN_IF_ERROR(r.String("call_id", &call->call_id));
+  ACD_RETURN_IF_ERROR(r.String("queue", &call->queue));
+  ACD_RETURN_IF_ERROR(r.Int("priority", &call->priority));
+  ACD_RETURN_IF_ERROR(r.SkillLevels("required_skills", &call->required_skills));
+  ACD_RETURN_IF_ERROR(r.Attributes("attributes", &call->attributes));
+  ACD_RETURN_IF_ERROR(r.EnumName("state", ParseCallState, &call->state));
+  ACD_RETURN_IF_ERROR(r.String("agent_id", &call->agent_id));
+  ACD_RETURN_IF_ERROR(r.Time("enqueued_at_us", &call->enqueued_at));
+  ACD_RETURN_IF_ERROR(r.OptionalTime("offered_at_us", &call->offered_at));
+  ACD_RETURN_IF_ERROR(r.OptionalTime("connected_at_us", &call->connected_at));
+  ACD_RETURN_IF_ERROR(r.OptionalTime("ended_at_us", &call->ended_at));
+  ACD_RETURN_IF_ERROR(r.OptionalTime("completed_at_us", &call->completed_at));
+  ACD_RETURN_IF_ERROR(r.OptionalTime("offer_expires_at_us", &call->offer_expires_at));
+  ACD_RETURN_IF_ERROR(r.String("disposition", &call->disposition));
+  ACD_RETURN_IF_ERROR(r.String("notes", &call->notes));
+  ACD_RETURN_IF_ERROR(r.String("end_reason", &call->end_reason));
+  ACD_RETURN_IF_ERROR(r.Int("missed_offers", &call->missed_offers));
+  ACD_RETURN_IF_ERROR(r.Int("position", &call->position));
+  ACD_RETURN_IF_ERROR(r.Uint64("arrival_order", &call->arrival_order));
+  return absl::OkStatus();
+}
+
+absl::Status DecodeAgent(const Struct& in, core::Agent* agent) {
+  StructReader r(in, "agent.");
+  ACD_RETURN_IF_ERROR(r.String("agent_id", &agent->agent_id));
+  ACD_RETURN_IF_ERROR(r.String("name", &agent->name));
+  ACD_RETURN_IF_ERROR(r.SkillLevels("skills", &agent->skills));
+  ACD_RETURN_IF_ERROR(r.StringList("queues", &agent->queues));
+  ACD_RETURN_IF_ERROR(r.EnumName("state", ParseAgentState, &agent->state));
+  ACD_RETURN_IF_ERROR(r.Time("state_since_us", &agent->state_since));
+  ACD_RETURN_IF_ERROR(r.Time("idle_since_us", &agent->idle_since));
+  ACD_RETURN_IF_ERROR(r.String("away_reason", &agent->away_reason));
+  ACD_RETURN_IF_ERROR(r.String("call_id", &agent->call_id));
+  ACD_RETURN_IF_ERROR(r.OptionalTime("wrap_up_until_us", &agent->wrap_up_until));
+  ACD_RETURN_IF_ERROR(r.Int("calls_handled", &agent->calls_handled));
+  ACD_RETURN_IF_ERROR(r.Duration("talk_time_us", &agent->talk_time));
+  ACD_RETURN_IF_ERROR(r.Int("consecutive_missed_offers", &agent->consecutive_missed_offers));
+  ACD_RETURN_IF_ERROR(r.String("pending_away_reason", &agent->pending_away_reason));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> EncodeEventPayload(const core::Event& event) {
+  Struct payload;
+  StructWriter w(&payload);
+  w.Int("seq", event.seq);
+  w.Time("time_us", event.time);
+  w.String("type", std::string(core::EventTypeName(event.type)));
+  w.String("call_id", event.call_id);
+  w.String("agent_id", event.agent_id);
+  w.String("queue", event.queue);
+  w.String("reason", event.reason);
+  if (event.call.has_value()) EncodeCall(*event.call, w.Object("call"));
+  if (event.agent.has_value()) EncodeAgent(*event.agent, w.Object("agent"));
+  return ToJson(payload);
+}
+
+absl::StatusOr<core::Event> DecodeEventPayload(absl::string_view json) {
+  ACD_ASSIGN_OR_RETURN(Struct payload, FromJson(json));
+  core::Event event;
+  StructReader r(payload, "");
+  ACD_RETURN_IF_ERROR(r.Int64("seq", &event.seq));
+  ACD_RETURN_IF_ERROR(r.Time("time_us", &event.time));
+  ACD_RETURN_IF_ERROR(r.EnumName("type", ParseEventType, &event.type));
+  ACD_RETURN_IF_ERROR(r.String("call_id", &event.call_id));
+  ACD_RETURN_IF_ERROR(r.String("agent_id", &event.agent_id));
+  ACD_RETURN_IF_ERROR(r.String("queue", &event.queue));
+  ACD_RETURN_IF_ERROR(r.String("reason", &event.reason));
+  const Struct* call = nullptr;
+  ACD_RETURN_IF_ERROR(r.Object("call", &call));
+  if (call != nullptr) ACD_RETURN_IF_ERROR(DecodeCall(*call, &event.call.emplace()));
+  const Struct* agent = nullptr;
+  ACD_RETURN_IF_ERROR(r.Object("agent", &agent));
+  if (agent != nullptr) ACD_RETURN_IF_ERROR(DecodeAgent(*agent, &event.agent.emplace()));
+  return event;
+}
+
+absl::StatusOr<std::string> EncodeSkillLevels(const core::SkillLevels& skills) {
+  Struct out;
+  for (const auto& [skill, level] : skills) (*out.mutable_fields())[skill] = IntValue(level);
+  return ToJson(out);
+}
+
+absl::StatusOr<core::SkillLevels> DecodeSkillLevels(absl::string_view json) {
+  ACD_ASSIGN_OR_RETURN(Struct map, FromJson(json));
+  core::SkillLevels skills;
+  ACD_RETURN_IF_ERROR(StructReader::ReadSkillLevels(map, "", &skills));
+  return skills;
+}
+
+absl::StatusOr<std::string> EncodeAttributes(const core::Attributes& attributes) {
+  Struct out;
+  for (const auto& [name, value] : attributes) {
+    (*out.mutable_fields())[name].set_string_value(value);
+  }
+  return ToJson(out);
+}
+
+absl::StatusOr<core::Attributes> DecodeAttributes(absl::string_view json) {
+  ACD_ASSIGN_OR_RETURN(Struct map, FromJson(json));
+  core::Attributes attributes;
+  ACD_RETURN_IF_ERROR(StructReader::ReadAttributes(map, "", &attributes));
+  return attributes;
+}
+
+std::optional<core::EventType> ParseEventType(absl::string_view name) {
+  return ParseEnum<core::EventType>(name, core::EventTypeName);
+}
+
+std::optional<core::CallState> ParseCallState(absl::string_view name) {
+  return ParseEnum<core::CallState>(name, core::CallStateName);
+}
+
+std::optional<core::AgentState> ParseAgentState(absl::string_view name) {
+  return ParseEnum<core::AgentState>(name, core::AgentStateName);
+}
+
+}  // namespace acd::store

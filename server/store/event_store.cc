@@ -1,0 +1,406 @@
+#include "server/store/event_store.h"
+
+#include <iterator>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "server/store/event_codec.h"
+#include "server/store/status_macros.h"
+
+namespace acd::store {
+namespace {
+
+// Forward migrations: entry i takes the schema from version i to i + 1. Each
+// runs in its own transaction together with the user_version bump, so a crash
+// leaves the database at a whole version. Append only; never edit a shipped
+// entry.
+constexpr const char* kMigrations[] = {
+    // 0 -> 1: the initial schema.
+    R"sql(
+CREATE TABLE events (
+  seq      INTEGER PRIMARY KEY,
+  time_us  INTEGER NOT NULL,
+  type     TEXT NOT NULL,
+  call_id  TEXT,
+  agent_id TEXT,
+  queue    TEXT,
+  reason   TEXT,
+  payload  TEXT NOT NULL
+);
+CREATE INDEX events_by_call ON events(call_id) WHERE call_id IS NOT NULL;
+CREATE INDEX events_by_agent ON events(agent_id) WHERE agent_id IS NOT NULL;
+
+CREATE TABLE calls (
+  call_id         TEXT PRIMARY KEY,
+  queue           TEXT NOT NULL,
+  state           TEXT NOT NULL,
+  priority        INTEGER NOT NULL,
+  agent_id        TEXT,
+  enqueued_at_us  INTEGER,
+  offered_at_us   INTEGER,
+  connected_at_us INTEGER,
+  ended_at_us     INTEGER,
+  completed_at_us INTEGER,
+  wait_ms         INTEGER,
+  talk_ms         INTEGER,
+  wrap_up_ms      INTEGER,
+  disposition     TEXT,
+  notes           TEXT,
+  end_reason      TEXT,
+  missed_offers   INTEGER NOT NULL DEFAULT 0,
+  attributes      TEXT NOT NULL DEFAULT '{}',
+  required_skills TEXT NOT NULL DEFAULT '{}',
+  last_seq        INTEGER NOT NULL
+);
+CREATE INDEX calls_by_queue ON calls(queue, enqueued_at_us);
+CREATE INDEX calls_by_agent ON calls(agent_id) WHERE agent_id IS NOT NULL;
+
+CREATE TABLE config_versions (
+  id            INTEGER PRIMARY KEY,
+  hash          TEXT NOT NULL,
+  text          TEXT NOT NULL,
+  applied_at_us INTEGER NOT NULL
+);
+)sql",
+};
+static_assert(std::size(kMigrations) == kSchemaVersion,
+              "kSchemaVersion must equal the number of migrations");
+
+constexpr char kInsertEventSql[] =
+    "INSERT INTO events (seq, time_us, type, call_id, agent_id, queue, reason, payload) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+// Later events win; the WHERE keeps an older snapshot from overwriting a newer
+// one should events ever be replayed.
+constexpr char kUpsertCallSql[] = R"sql(
+INSERT INTO calls (call_id, queue, state, priority, agent_id, enqueued_at_us, offered_at_us,
+                   connected_at_us, ended_at_us, completed_at_us, wait_ms, talk_ms, wrap_up_ms,
+                   disposition, notes, end_reason, missed_offers, attributes, required_skills,
+                   last_seq)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+ON CONFLICT (call_id) DO UPDATE SET
+  queue = excluded.queue, state = excluded.state, priority = excluded.priority,
+  agent_id = excluded.agent_id, enqueued_at_us = excluded.enqueued_at_us,
+  offered_at_us = excluded.offered_at_us, connected_at_us = excluded.connected_at_us,
+  ended_at_us = excluded.ended_at_us, completed_at_us = excluded.completed_at_us,
+  wait_ms = excluded.wait_ms, talk_ms = excluded.talk_ms, wrap_up_ms = excluded.wrap_up_ms,
+  disposition = excluded.disposition, notes = excluded.notes, end_reason = excluded.end_reason,
+  missed_offers = excluded.missed_offers, attributes = excluded.attributes,
+  required_skills = excluded.required_skills, last_seq = excluded.last_seq
+WHERE excluded.last_seq > calls.last_seq
+)sql";
+
+constexpr char kGetCallSql[] =
+    "SELECT call_id, queue, state, priority, agent_id, enqueued_at_us, offered_at_us, "
+    "connected_at_us, ended_at_us, completed_at_us, wait_ms, talk_ms, wrap_up_ms, disposition, "
+    "notes, end_reason, missed_offers, attributes, required_skills, last_seq "
+    "FROM calls WHERE call_id = ?1";
+
+std::optional<int64_t> Micros(const std::optional<absl::Time>& t) {
+  if (!t.has_value()) return std::nullopt;
+  return absl::ToUnixMicros(*t);
+}
+
+std::optional<int64_t> MillisBetween(const std::optional<absl::Time>& from,
+                                     const std::optional<absl::Time>& to) {
+  if (!from.has_value() || !to.has_value()) return std::nullopt;
+  return absl::ToInt64Milliseconds(*to - *from);
+}
+
+std::optional<absl::Time> TimeFromMicros(std::optional<int64_t> micros) {
+  if (!micros.has_value()) return std::nullopt;
+  return absl::FromUnixMicros(*micros);
+}
+
+std::optional<absl::Duration> DurationFromMillis(std::optional<int64_t> millis) {
+  if (!millis.has_value()) return std::nullopt;
+  return absl::Milliseconds(*millis);
+}
+
+// The database's schema version; FAILED_PRECONDITION if this code is too old
+// for it.
+absl::StatusOr<int64_t> ReadSchemaVersion(sqlite::Database& db) {
+  const std::string& path = db.path();
+  ACD_ASSIGN_OR_RETURN(int64_t version,
+                       db.QueryInt64("PRAGMA user_version",
+                                     absl::StrCat("reading the schema version of '", path, "'")));
+  if (version > kSchemaVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("database '", path, "' has schema version ", version,
+                     ", newer than the version this acd knows (", kSchemaVersion,
+                     "); run a newer acd or restore an older database"));
+  }
+  return version;
+}
+
+absl::Status Migrate(sqlite::Database& db) {
+  const std::string& path = db.path();
+  ACD_ASSIGN_OR_RETURN(int64_t version, ReadSchemaVersion(db));
+  for (int target = static_cast<int>(version) + 1; target <= kSchemaVersion; ++target) {
+    std::string context = absl::StrCat("migrating '", path, "' to schema version ", target);
+    ACD_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE", context));
+    // Another process may have migrated between our read and our lock.
+    absl::StatusOr<int64_t> current = db.QueryInt64("PRAGMA user_version", context);
+    absl::Status status = current.status();
+    if (status.ok() && *current < target) {
+      status = db.Exec(kMigrations[target - 1], context);
+      if (status.ok()) status = db.Exec(absl::StrCat("PRAGMA user_version = ", target), context);
+    }
+    if (status.ok()) status = db.Exec("COMMIT", context);
+    if (!status.ok()) {
+      if (!db.autocommit()) db.Exec("ROLLBACK", context).IgnoreError();
+      return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path,
+                                                             const StoreOptions& options) {
+  ACD_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::Open(path, /*create=*/true));
+  std::string context = absl::StrCat("opening '", path, "'");
+  sqlite3_busy_timeout(db.get(), static_cast<int>(absl::ToInt64Milliseconds(options.busy_timeout)));
+  // Check the version before anything writes to the file (journal_mode=WAL
+  // does), so a newer database is left exactly as it was.
+  ACD_RETURN_IF_ERROR(ReadSchemaVersion(db).status());
+
+  ACD_ASSIGN_OR_RETURN(std::string mode, db.QueryText("PRAGMA journal_mode = WAL", context));
+  mode = absl::AsciiStrToLower(mode);
+  if (mode != "wal" && !(path == ":memory:" && mode == "memory")) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(context, ": the database cannot use WAL mode (journal_mode is '", mode, "')"));
+  }
+  ACD_RETURN_IF_ERROR(db.Exec(
+      options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+      context));
+  ACD_RETURN_IF_ERROR(Migrate(db));
+
+  std::unique_ptr<EventStore> store(new EventStore(std::move(db), options));
+  ACD_RETURN_IF_ERROR(store->PrepareStatements());
+  return store;
+}
+
+EventStore::EventStore(sqlite::Database db, StoreOptions options)
+    : db_(std::move(db)), options_(std::move(options)) {}
+
+EventStore::~EventStore() = default;
+
+absl::Status EventStore::PrepareStatements() {
+  // IMMEDIATE takes the write lock up front: a deferred transaction that
+  // upgrades from read to write can fail with SQLITE_BUSY without waiting.
+  ACD_ASSIGN_OR_RETURN(begin_, db_.Prepare("BEGIN IMMEDIATE"));
+  ACD_ASSIGN_OR_RETURN(commit_, db_.Prepare("COMMIT"));
+  ACD_ASSIGN_OR_RETURN(rollback_, db_.Prepare("ROLLBACK"));
+  ACD_ASSIGN_OR_RETURN(last_seq_, db_.Prepare("SELECT coalesce(max(seq), 0) FROM events"));
+  ACD_ASSIGN_OR_RETURN(insert_event_, db_.Prepare(kInsertEventSql));
+  ACD_ASSIGN_OR_RETURN(upsert_call_, db_.Prepare(kUpsertCallSql));
+  ACD_ASSIGN_OR_RETURN(read_events_, db_.Prepare("SELECT seq, payload FROM events WHERE seq > ?1 "
+                                                 "ORDER BY seq LIMIT ?2"));
+  ACD_ASSIGN_OR_RETURN(get_call_, db_.Prepare(kGetCallSql));
+  ACD_ASSIGN_OR_RETURN(insert_config_,
+                       db_.Prepare("INSERT INTO config_versions (hash, text, applied_at_us) "
+                                   "VALUES (?1, ?2, ?3)"));
+  return absl::OkStatus();
+}
+
+absl::Status EventStore::Append(absl::Span<const core::Event> events) {
+  if (events.empty()) return absl::OkStatus();
+  for (size_t i = 1; i < events.size(); ++i) {
+    if (events[i].seq <= events[i - 1].seq) {
+      return absl::InvalidArgumentError(absl::StrCat("events to append to '", path(),
+                                                     "' are out of order: seq ", events[i].seq,
+                                                     " follows seq ", events[i - 1].seq));
+    }
+  }
+  std::string context = absl::StrCat("appending events ", events.front().seq, "..",
+                                     events.back().seq, " to '", path(), "'");
+  {
+    sqlite::ScopedReset reset(&begin_);
+    ACD_RETURN_IF_ERROR(begin_.Run(context));
+  }
+  absl::Status status = AppendInTransaction(events);
+  if (status.ok()) {
+    sqlite::ScopedReset reset(&commit_);
+    status = commit_.Run(absl::StrCat("committing ", context));
+  }
+  if (!status.ok()) {
+    Rollback();
+    return status;
+  }
+  ++transactions_committed_;
+  return absl::OkStatus();
+}
+
+absl::Status EventStore::AppendInTransaction(absl::Span<const core::Event> events) {
+  // Checked inside the transaction, against what is on disk.
+  ACD_ASSIGN_OR_RETURN(int64_t last_seq, LastSeq());
+  if (events.front().seq <= last_seq) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot append event seq ", events.front().seq,
+                                                   " to '", path(), "': seq ", last_seq,
+                                                   " is already stored"));
+  }
+  for (const core::Event& event : events) {
+    absl::StatusOr<std::string> payload = EncodeEventPayload(event);
+    if (!payload.ok()) {
+      return absl::Status(payload.status().code(),
+                          absl::StrCat("event seq ", event.seq, ": ", payload.status().message()));
+    }
+    sqlite::ScopedReset reset(&insert_event_);
+    insert_event_.BindInt64(1, event.seq);
+    insert_event_.BindInt64(2, absl::ToUnixMicros(event.time));
+    insert_event_.BindText(3, core::EventTypeName(event.type));
+    insert_event_.BindTextOrNull(4, event.call_id);
+    insert_event_.BindTextOrNull(5, event.agent_id);
+    insert_event_.BindTextOrNull(6, event.queue);
+    insert_event_.BindTextOrNull(7, event.reason);
+    insert_event_.BindText(8, *payload);
+    ACD_RETURN_IF_ERROR(
+        insert_event_.Run(absl::StrCat("inserting event seq ", event.seq, " into '", path(), "'")));
+    if (event.call.has_value()) ACD_RETURN_IF_ERROR(UpsertCall(event));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EventStore::UpsertCall(const core::Event& event) {
+  const core::Call& call = *event.call;
+  const std::string& call_id = call.call_id.empty() ? event.call_id : call.call_id;
+  std::string context = absl::StrCat("updating the record of call '", call_id, "' (event seq ",
+                                     event.seq, ") in '", path(), "'");
+  ACD_ASSIGN_OR_RETURN(std::string attributes, EncodeAttributes(call.attributes));
+  ACD_ASSIGN_OR_RETURN(std::string skills, EncodeSkillLevels(call.required_skills));
+
+  // A call that ended without being connected (abandoned, timed out,
+  // rejected ...) waited until it ended; if the snapshot has no end time the
+  // event that finished it does.
+  std::optional<absl::Time> ended_at = call.ended_at;
+  if (!ended_at.has_value() && !call.connected_at.has_value() && core::IsFinal(call.state)) {
+    ended_at = event.time;
+  }
+  std::optional<int64_t> wait_ms = call.connected_at.has_value()
+                                       ? MillisBetween(call.enqueued_at, call.connected_at)
+                                       : MillisBetween(call.enqueued_at, ended_at);
+
+  sqlite::ScopedReset reset(&upsert_call_);
+  upsert_call_.BindText(1, call_id);
+  upsert_call_.BindText(2, call.queue);
+  upsert_call_.BindText(3, core::CallStateName(call.state));
+  upsert_call_.BindInt64(4, call.priority);
+  upsert_call_.BindTextOrNull(5, call.agent_id);
+  upsert_call_.BindInt64(6, absl::ToUnixMicros(call.enqueued_at));
+  upsert_call_.BindOptionalInt64(7, Micros(call.offered_at));
+  upsert_call_.BindOptionalInt64(8, Micros(call.connected_at));
+  upsert_call_.BindOptionalInt64(9, Micros(ended_at));
+  upsert_call_.BindOptionalInt64(10, Micros(call.completed_at));
+  upsert_call_.BindOptionalInt64(11, wait_ms);
+  upsert_call_.BindOptionalInt64(12, MillisBetween(call.connected_at, call.ended_at));
+  upsert_call_.BindOptionalInt64(13, MillisBetween(call.ended_at, call.completed_at));
+  upsert_call_.BindTextOrNull(14, call.disposition);
+  upsert_call_.BindTextOrNull(15, call.notes);
+  upsert_call_.BindTextOrNull(16, call.end_reason);
+  upsert_call_.BindInt64(17, call.missed_offers);
+  upsert_call_.BindText(18, attributes);
+  upsert_call_.BindText(19, skills);
+  upsert_call_.BindInt64(20, event.seq);
+  return upsert_call_.Run(context);
+}
+
+void EventStore::Rollback() {
+  // After some errors (e.g. SQLITE_FULL, SQLITE_IOERR) SQLite has already
+  // rolled back, and a second ROLLBACK would only add a confusing error.
+  if (db_.autocommit()) return;
+  sqlite::ScopedReset reset(&rollback_);
+  rollback_.Run("rollback").IgnoreError();
+}
+
+absl::StatusOr<int64_t> EventStore::LastSeq() {
+  sqlite::ScopedReset reset(&last_seq_);
+  std::string context = absl::StrCat("reading the last seq of '", path(), "'");
+  ACD_ASSIGN_OR_RETURN(bool row, last_seq_.Step(context));
+  if (!row) return absl::InternalError(absl::StrCat(context, ": no row"));
+  return last_seq_.ColumnInt64(0);
+}
+
+absl::StatusOr<std::vector<core::Event>> EventStore::ReadEvents(int64_t after_seq, int limit) {
+  if (limit < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("ReadEvents: negative limit ", limit));
+  }
+  std::vector<core::Event> events;
+  if (limit == 0) return events;
+  std::string context =
+      absl::StrCat("reading events after seq ", after_seq, " from '", path(), "'");
+  sqlite::ScopedReset reset(&read_events_);
+  read_events_.BindInt64(1, after_seq);
+  read_events_.BindInt64(2, limit);
+  while (true) {
+    ACD_ASSIGN_OR_RETURN(bool row, read_events_.Step(context));
+    if (!row) break;
+    int64_t seq = read_events_.ColumnInt64(0);
+    absl::StatusOr<core::Event> event = DecodeEventPayload(read_events_.ColumnText(1));
+    if (!event.ok()) {
+      return absl::DataLossError(absl::StrCat("event seq ", seq, " in '", path(),
+                                              "' has a bad payload: ", event.status().message()));
+    }
+    if (event->seq != seq) {
+      return absl::DataLossError(
+          absl::StrCat("event seq ", seq, " in '", path(), "' has a payload for seq ", event->seq));
+    }
+    events.push_back(*std::move(event));
+  }
+  return events;
+}
+
+absl::StatusOr<std::optional<CallRecord>> EventStore::GetCallRecord(absl::string_view call_id) {
+  std::string context =
+      absl::StrCat("reading the record of call '", call_id, "' from '", path(), "'");
+  sqlite::ScopedReset reset(&get_call_);
+  get_call_.BindText(1, call_id);
+  ACD_ASSIGN_OR_RETURN(bool row, get_call_.Step(context));
+  if (!row) return std::nullopt;
+  const sqlite::Statement& s = get_call_;
+  CallRecord record;
+  record.call_id = std::string(s.ColumnText(0));
+  record.queue = std::string(s.ColumnText(1));
+  record.state = std::string(s.ColumnText(2));
+  record.priority = static_cast<int>(s.ColumnInt64(3));
+  record.agent_id = std::string(s.ColumnText(4));
+  record.enqueued_at = TimeFromMicros(s.ColumnOptionalInt64(5));
+  record.offered_at = TimeFromMicros(s.ColumnOptionalInt64(6));
+  record.connected_at = TimeFromMicros(s.ColumnOptionalInt64(7));
+  record.ended_at = TimeFromMicros(s.ColumnOptionalInt64(8));
+  record.completed_at = TimeFromMicros(s.ColumnOptionalInt64(9));
+  record.wait = DurationFromMillis(s.ColumnOptionalInt64(10));
+  record.talk = DurationFromMillis(s.ColumnOptionalInt64(11));
+  record.wrap_up = DurationFromMillis(s.ColumnOptionalInt64(12));
+  record.disposition = std::string(s.ColumnText(13));
+  record.notes = std::string(s.ColumnText(14));
+  record.end_reason = std::string(s.ColumnText(15));
+  record.missed_offers = static_cast<int>(s.ColumnInt64(16));
+  absl::StatusOr<core::Attributes> attributes = DecodeAttributes(s.ColumnText(17));
+  absl::StatusOr<core::SkillLevels> skills = DecodeSkillLevels(s.ColumnText(18));
+  if (!attributes.ok() || !skills.ok()) {
+    const absl::Status& bad = attributes.ok() ? skills.status() : attributes.status();
+    return absl::DataLossError(absl::StrCat(context, ": ", bad.message()));
+  }
+  record.attributes = *std::move(attributes);
+  record.required_skills = *std::move(skills);
+  record.last_seq = s.ColumnInt64(19);
+  return record;
+}
+
+absl::Status EventStore::RecordConfig(absl::string_view hash, absl::string_view text,
+                                      absl::Time applied_at) {
+  sqlite::ScopedReset reset(&insert_config_);
+  insert_config_.BindText(1, hash);
+  insert_config_.BindText(2, text);
+  insert_config_.BindInt64(3, absl::ToUnixMicros(applied_at));
+  // A single statement outside BEGIN is its own transaction.
+  ACD_RETURN_IF_ERROR(
+      insert_config_.Run(absl::StrCat("recording config version ", hash, " in '", path(), "'")));
+  ++transactions_committed_;
+  return absl::OkStatus();
+}
+
+}  // namespace acd::store

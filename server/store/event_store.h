@@ -1,0 +1,144 @@
+// EventStore: the durable event log of acd, in one SQLite database.
+//
+// Tables (schema version kSchemaVersion, kept in PRAGMA user_version and
+// brought up to date by forward migrations when the database is opened):
+//   events           append-only log: seq, time, type, ids, reason and a JSON
+//                    payload that rebuilds the core::Event (event_codec.h).
+//   calls            one row per call (a call detail record), upserted from the
+//                    call snapshot of every event that carries one.
+//   config_versions  every applied config text, its hash and when.
+// The database runs in WAL mode; each Append is one transaction, and with
+// synchronous_full (the default) it is on disk when Append returns.
+//
+// Errors: UNAVAILABLE when the database cannot be reached or written (I/O,
+// disk full, busy, can't open), INTERNAL for constraint violations and SQL
+// errors, DATA_LOSS for a corrupt file or an undecodable payload,
+// INVALID_ARGUMENT for events out of seq order, FAILED_PRECONDITION for a
+// schema newer than this code. Messages name the path, seq or call_id.
+//
+// Thread safety: none. An EventStore owns one SQLite connection; use it from
+// one thread at a time (StoreWriter hands it to its thread). Other connections
+// (other processes, read-only tools) may read the file concurrently.
+#ifndef ACD_SERVER_STORE_EVENT_STORE_H_
+#define ACD_SERVER_STORE_EVENT_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "server/core/types.h"
+#include "server/store/sqlite.h"
+
+namespace acd::store {
+
+// The schema version this code writes; databases at a newer one are refused.
+inline constexpr int kSchemaVersion = 1;
+
+struct StoreOptions {
+  // PRAGMA synchronous=FULL (a commit survives power loss), else NORMAL (in WAL
+  // mode a commit survives a process crash but not power loss).
+  bool synchronous_full = true;
+  // StoreWriter: most events per transaction.
+  int max_batch_events = 4096;
+  // How long a statement waits for a lock held by another connection.
+  absl::Duration busy_timeout = absl::Seconds(5);
+  // StoreWriter::Stop: how long to keep retrying a failing commit before
+  // giving up on the events still pending (reported through the callback).
+  absl::Duration stop_timeout = absl::Seconds(10);
+};
+
+// One row of `calls`: a call detail record.
+struct CallRecord {
+  std::string call_id;
+  std::string queue;
+  std::string state;  // core::CallStateName
+  std::string agent_id;
+  std::string disposition;
+  std::string notes;
+  std::string end_reason;
+  int priority = 0;
+  int missed_offers = 0;
+  core::SkillLevels required_skills;
+  core::Attributes attributes;
+  std::optional<absl::Time> enqueued_at;
+  std::optional<absl::Time> offered_at;
+  std::optional<absl::Time> connected_at;
+  std::optional<absl::Time> ended_at;
+  std::optional<absl::Time> completed_at;
+  // Millisecond precision. wait: until connected, or until the call ended
+  // without being connected (abandoned, timed out ...). talk: connected to
+  // ended. wrap_up: ended to completed. Absent while not known.
+  std::optional<absl::Duration> wait;
+  std::optional<absl::Duration> talk;
+  std::optional<absl::Duration> wrap_up;
+  // The event that last updated the row.
+  int64_t last_seq = 0;
+};
+
+class EventStore {
+ public:
+  // Opens or creates the database at `path` and migrates it to kSchemaVersion.
+  static absl::StatusOr<std::unique_ptr<EventStore>> Open(const std::string& path,
+                                                          const StoreOptions& options);
+
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+  ~EventStore();
+
+  // Appends `events` (seq strictly increasing, the first above LastSeq()) and
+  // upserts the `calls` row of each event that carries a call snapshot, all in
+  // one transaction. On error nothing is written. Empty is a no-op.
+  absl::Status Append(absl::Span<const core::Event> events);
+
+  // The highest stored seq, 0 for an empty log.
+  absl::StatusOr<int64_t> LastSeq();
+
+  // Up to `limit` events with seq > `after_seq`, in seq order, decoded fully.
+  absl::StatusOr<std::vector<core::Event>> ReadEvents(int64_t after_seq, int limit);
+
+  // The call's record, or nullopt if no event carried it.
+  absl::StatusOr<std::optional<CallRecord>> GetCallRecord(absl::string_view call_id);
+
+  // Adds a config_versions row, in its own transaction.
+  absl::Status RecordConfig(absl::string_view hash, absl::string_view text, absl::Time applied_at);
+
+  const std::string& path() const { return db_.path(); }
+  // Write transactions committed through this object (Append and
+  // RecordConfig; not schema migrations).
+  int64_t transactions_committed() const { return transactions_committed_; }
+
+ private:
+  EventStore(sqlite::Database db, StoreOptions options);
+
+  absl::Status PrepareStatements();
+  absl::Status AppendInTransaction(absl::Span<const core::Event> events);
+  absl::Status UpsertCall(const core::Event& event);
+  // Rolls back the open transaction, if SQLite has not already done so.
+  void Rollback();
+
+  sqlite::Database db_;
+  StoreOptions options_;
+  int64_t transactions_committed_ = 0;
+
+  // Cached statements for the hot path and repeated reads.
+  sqlite::Statement begin_;
+  sqlite::Statement commit_;
+  sqlite::Statement rollback_;
+  sqlite::Statement last_seq_;
+  sqlite::Statement insert_event_;
+  sqlite::Statement upsert_call_;
+  sqlite::Statement read_events_;
+  sqlite::Statement get_call_;
+  sqlite::Statement insert_config_;
+};
+
+}  // namespace acd::store
+
+#endif  // ACD_SERVER_STORE_EVENT_STORE_H_

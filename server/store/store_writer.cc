@@ -1,0 +1,129 @@
+#include "server/store/store_writer.h"
+
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace acd::store {
+namespace {
+
+constexpr absl::Duration kMinBackoff = absl::Milliseconds(10);
+constexpr absl::Duration kMaxBackoff = absl::Seconds(1);
+
+}  // namespace
+
+StoreWriter::StoreWriter(std::unique_ptr<EventStore> store, StoreOptions options,
+                         CommitCallback on_commit)
+    : store_(std::move(store)), options_(std::move(options)), on_commit_(std::move(on_commit)) {
+  // Until the first commit, what is already on disk is what is committed. If
+  // it cannot be read, the first commit (or its error) will tell.
+  absl::StatusOr<int64_t> last_seq = store_->LastSeq();
+  if (last_seq.ok()) committed_seq_.store(*last_seq, std::memory_order_release);
+}
+
+StoreWriter::~StoreWriter() { Stop(); }
+
+void StoreWriter::Start() {
+  std::lock_guard<std::mutex> stop_lock(stop_mu_);
+  absl::MutexLock lock(&mu_);
+  if (started_ || stopping_) return;
+  started_ = true;
+  thread_ = std::thread([this] { Run(); });
+}
+
+absl::Status StoreWriter::Append(std::vector<core::Event> events) {
+  if (events.empty()) return absl::OkStatus();
+  absl::MutexLock lock(&mu_);
+  if (stopping_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store writer for '", store_->path(), "' is stopped: ", events.size(), " events (seq ",
+        events.front().seq, "..", events.back().seq, ") not accepted"));
+  }
+  pending_.insert(pending_.end(), std::make_move_iterator(events.begin()),
+                  std::make_move_iterator(events.end()));
+  return absl::OkStatus();
+}
+
+void StoreWriter::Stop() {
+  std::lock_guard<std::mutex> stop_lock(stop_mu_);
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      stopping_ = true;
+      stop_deadline_ = absl::Now() + options_.stop_timeout;
+      if (!started_ && !pending_.empty()) {
+        started_ = true;
+        thread_ = std::thread([this] { Run(); });
+      }
+    }
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void StoreWriter::Run() {
+  const size_t max_batch = static_cast<size_t>(std::max(1, options_.max_batch_events));
+  std::vector<core::Event> batch;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &StoreWriter::HasWorkOrStopping));
+      if (pending_.empty()) return;  // stopping, and everything is committed
+      size_t n = std::min(pending_.size(), max_batch);
+      batch.clear();
+      batch.reserve(n);
+      std::move(pending_.begin(), pending_.begin() + n, std::back_inserter(batch));
+      pending_.erase(pending_.begin(), pending_.begin() + n);
+    }
+    if (!CommitWithRetry(batch)) return;
+  }
+}
+
+bool StoreWriter::CommitWithRetry(const std::vector<core::Event>& batch) {
+  absl::Duration backoff = kMinBackoff;
+  while (true) {
+    absl::Status status = store_->Append(batch);
+    if (status.ok()) {
+      committed_seq_.store(batch.back().seq, std::memory_order_release);
+      transactions_.fetch_add(1, std::memory_order_acq_rel);
+      Report(batch.back().seq, status);
+      return true;
+    }
+    int64_t committed = committed_seq();
+    Report(committed, status);
+
+    absl::Status gave_up;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_ && absl::Now() >= stop_deadline_) {
+        // Shutting down and the store is still failing: waiting longer would
+        // hang the shutdown. Say exactly what is lost; report nothing as
+        // committed that is not.
+        size_t lost = batch.size() + pending_.size();
+        int64_t last = pending_.empty() ? batch.back().seq : pending_.back().seq;
+        pending_.clear();
+        gave_up = absl::Status(
+            status.code(), absl::StrCat("store writer stopped after retrying for ",
+                                        absl::FormatDuration(options_.stop_timeout), ": ", lost,
+                                        " events (seq ", batch.front().seq, "..", last,
+                                        ") were not committed; last error: ", status.message()));
+      } else {
+        absl::Duration wait = backoff;
+        if (stopping_) wait = std::min(wait, stop_deadline_ - absl::Now());
+        // Wake early when Stop() begins, so a stop does not sit out a long
+        // backoff before its next attempt.
+        const bool was_stopping = stopping_;
+        auto stop_began = [this, was_stopping]() { return stopping_ != was_stopping; };
+        mu_.AwaitWithTimeout(absl::Condition(&stop_began), wait);
+        backoff = std::min(backoff * 2, kMaxBackoff);
+      }
+    }
+    if (!gave_up.ok()) {
+      Report(committed, gave_up);
+      return false;
+    }
+  }
+}
+
+}  // namespace acd::store

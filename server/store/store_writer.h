@@ -1,0 +1,104 @@
+// StoreWriter: the store thread. It takes event batches from the engine and
+// commits them to an EventStore with group commit: whatever has queued up
+// while the previous transaction was being written (up to
+// StoreOptions::max_batch_events) goes into the next transaction, so one
+// fsync covers many events and the cost of synchronous=FULL is shared.
+//
+// Durability contract: after each transaction the commit callback gets the
+// highest committed seq; an event is reported committed only once its
+// transaction has committed. A failed commit is reported with its error
+// (committed_seq unchanged) and the same batch is retried with backoff (10ms
+// doubling to 1s) until it succeeds: events are never dropped while the writer
+// runs. Only Stop() gives up, after StoreOptions::stop_timeout of failures, and
+// then reports how many events were not committed.
+//
+// Ownership: owns the EventStore; from Start() until Stop() returns, only the
+// writer thread touches it.
+//
+// Thread safety: Append, committed_seq and transactions may be called from any
+// thread; Append never waits for I/O. Start and Stop are for the owner. The
+// callback runs on the writer thread, never under the writer's lock, so it may
+// call Append or the accessors (but not Stop).
+#ifndef ACD_SERVER_STORE_STORE_WRITER_H_
+#define ACD_SERVER_STORE_STORE_WRITER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/core/types.h"
+#include "server/store/event_store.h"
+
+namespace acd::store {
+
+class StoreWriter {
+ public:
+  // Called on the writer thread after each transaction attempt: the highest
+  // committed seq and OK, or the unchanged committed seq and the error.
+  using CommitCallback = std::function<void(int64_t committed_seq, const absl::Status& status)>;
+
+  // `store` must not be null. committed_seq() starts at the store's LastSeq().
+  StoreWriter(std::unique_ptr<EventStore> store, StoreOptions options, CommitCallback on_commit);
+  StoreWriter(const StoreWriter&) = delete;
+  StoreWriter& operator=(const StoreWriter&) = delete;
+  ~StoreWriter();  // Stop()
+
+  // Starts the writer thread. Events appended before are committed after it.
+  // Idempotent; does nothing after Stop().
+  void Start();
+
+  // Queues events for commit (seq increasing across calls). Never blocks on
+  // I/O. FAILED_PRECONDITION once Stop() has begun: the events are not taken.
+  absl::Status Append(std::vector<core::Event> events);
+
+  // Commits everything appended so far, then joins the thread (starting it
+  // first if events are waiting and Start() was never called). Idempotent.
+  void Stop();
+
+  int64_t committed_seq() const { return committed_seq_.load(std::memory_order_acquire); }
+  // Transactions committed by this writer.
+  int64_t transactions() const { return transactions_.load(std::memory_order_acquire); }
+
+ private:
+  void Run();
+  // Commits `batch`, retrying until it succeeds (true) or Stop() gives up
+  // (false).
+  bool CommitWithRetry(const std::vector<core::Event>& batch);
+  bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !pending_.empty() || stopping_;
+  }
+  void Report(int64_t committed_seq, const absl::Status& status) const {
+    if (on_commit_) on_commit_(committed_seq, status);
+  }
+
+  const std::unique_ptr<EventStore> store_;
+  const StoreOptions options_;
+  const CommitCallback on_commit_;
+
+  absl::Mutex mu_;
+  std::deque<core::Event> pending_ ABSL_GUARDED_BY(mu_);
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Set by Stop(): when retries of a failing commit give up.
+  absl::Time stop_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+
+  // Serialises Stop() so the thread is joined once.
+  std::mutex stop_mu_;
+  std::thread thread_;
+
+  std::atomic<int64_t> committed_seq_{0};
+  std::atomic<int64_t> transactions_{0};
+};
+
+}  // namespace acd::store
+
+#endif  // ACD_SERVER_STORE_STORE_WRITER_H_

@@ -1,0 +1,133 @@
+#include "server/store/event_codec.h"
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/store/store_test_util.h"
+
+namespace acd::store {
+namespace {
+
+using testing::ExpectEventEq;
+using testing::FullAgent;
+using testing::FullCall;
+using ::testing::HasSubstr;
+using testing::T0;
+
+TEST(EventCodecTest, RoundTripsEveryField) {
+  core::Event event;
+  event.seq = 42;
+  event.time = T0() + absl::Microseconds(987654);
+  event.type = core::EventType::kCallEnded;
+  event.call_id = "call-1";
+  event.agent_id = "alice";
+  event.queue = "sales";
+  event.reason = "caller_hangup";
+  event.call = FullCall();
+  event.agent = FullAgent();
+
+  absl::StatusOr<std::string> json = EncodeEventPayload(event);
+  ASSERT_TRUE(json.ok()) << json.status();
+  absl::StatusOr<core::Event> decoded = DecodeEventPayload(*json);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  ExpectEventEq(*decoded, event);
+}
+
+TEST(EventCodecTest, AbsentOptionalsStayAbsent) {
+  core::Event event;
+  event.seq = 1;
+  event.time = absl::FromUnixMicros(-1'500'000);  // before the epoch
+  event.type = core::EventType::kCallQueued;
+  event.call.emplace();
+  event.call->call_id = "c";
+  event.call->enqueued_at = event.time;
+  event.agent.emplace();  // an agent with only defaults
+
+  absl::StatusOr<std::string> json = EncodeEventPayload(event);
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_THAT(*json, ::testing::Not(HasSubstr("offered_at_us")));
+  EXPECT_THAT(*json, ::testing::Not(HasSubstr("wrap_up_until_us")));
+  absl::StatusOr<core::Event> decoded = DecodeEventPayload(*json);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  ExpectEventEq(*decoded, event);
+}
+
+TEST(EventCodecTest, TimesAreIntegerMicroseconds) {
+  core::Event event;
+  event.seq = 3;
+  event.time = absl::FromUnixMicros(1'700'000'000'123'456);
+  absl::StatusOr<std::string> json = EncodeEventPayload(event);
+  ASSERT_TRUE(json.ok());
+  EXPECT_THAT(*json, HasSubstr("\"time_us\":1700000000123456"));
+}
+
+TEST(EventCodecTest, MissingKeysTakeDefaults) {
+  absl::StatusOr<core::Event> decoded =
+      DecodeEventPayload(R"({"seq": 9, "type": "agent_logged_in", "agent": {"agent_id": "bob"}})");
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->seq, 9);
+  EXPECT_EQ(decoded->type, core::EventType::kAgentLoggedIn);
+  EXPECT_FALSE(decoded->call.has_value());
+  ASSERT_TRUE(decoded->agent.has_value());
+  EXPECT_EQ(decoded->agent->agent_id, "bob");
+  EXPECT_EQ(decoded->agent->state, core::AgentState::kLoggedOut);
+}
+
+TEST(EventCodecTest, BadPayloadsAreDataLossNamingTheKey) {
+  struct Case {
+    std::string json;
+    std::string mentions;
+  };
+  for (const Case& c : {
+           Case{"not json", "malformed"},
+           Case{R"({"seq": "x"})", "seq"},
+           Case{R"({"seq": 1.5})", "seq"},
+           Case{R"({"type": "call_teleported"})", "call_teleported"},
+           Case{R"({"call": {"state": "dancing"}})", "call.state"},
+           Case{R"({"call": {"required_skills": {"english": "high"}}})",
+                "call.required_skills.english"},
+           Case{R"({"agent": {"queues": "sales"}})", "agent.queues"},
+           Case{R"({"call": {"priority": 1e12}})", "call.priority"},
+       }) {
+    absl::StatusOr<core::Event> decoded = DecodeEventPayload(c.json);
+    EXPECT_EQ(decoded.status().code(), absl::StatusCode::kDataLoss) << c.json;
+    EXPECT_THAT(decoded.status().message(), HasSubstr(c.mentions)) << c.json;
+  }
+}
+
+TEST(EventCodecTest, MapsRoundTrip) {
+  core::Attributes attributes = {{"a", "1"}, {"b", "two \"quoted\""}};
+  absl::StatusOr<std::string> json = EncodeAttributes(attributes);
+  ASSERT_TRUE(json.ok());
+  absl::StatusOr<core::Attributes> back = DecodeAttributes(*json);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, attributes);
+
+  core::SkillLevels skills = {{"english", 4}, {"spanish", 10}};
+  json = EncodeSkillLevels(skills);
+  ASSERT_TRUE(json.ok());
+  absl::StatusOr<core::SkillLevels> skills_back = DecodeSkillLevels(*json);
+  ASSERT_TRUE(skills_back.ok()) << skills_back.status();
+  EXPECT_EQ(*skills_back, skills);
+}
+
+TEST(EventCodecTest, ParsesEveryEnumName) {
+  for (auto type : {core::EventType::kCallQueued, core::EventType::kOfferWithdrawn,
+                    core::EventType::kConfigApplied}) {
+    EXPECT_EQ(ParseEventType(core::EventTypeName(type)), type);
+  }
+  for (auto state :
+       {core::CallState::kQueued, core::CallState::kWrapUp, core::CallState::kCallbackScheduled}) {
+    EXPECT_EQ(ParseCallState(core::CallStateName(state)), state);
+  }
+  for (auto state : {core::AgentState::kLoggedOut, core::AgentState::kAway}) {
+    EXPECT_EQ(ParseAgentState(core::AgentStateName(state)), state);
+  }
+  EXPECT_EQ(ParseCallState("unknown"), std::nullopt);
+  EXPECT_EQ(ParseEventType(""), std::nullopt);
+}
+
+}  // namespace
+}  // namespace acd::store

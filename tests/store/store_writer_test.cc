@@ -1,0 +1,255 @@
+#include "server/store/store_writer.h"
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/store/store_test_util.h"
+
+namespace acd::store {
+namespace {
+
+using testing::AgentEvent;
+using ::testing::HasSubstr;
+using testing::RawDb;
+
+// Everything the commit callback was told, in order.
+class CommitLog {
+ public:
+  StoreWriter::CommitCallback Callback() {
+    return [this](int64_t seq, const absl::Status& status) {
+      absl::MutexLock lock(&mu_);
+      entries_.push_back({seq, status});
+    };
+  }
+  struct Entry {
+    int64_t seq;
+    absl::Status status;
+  };
+  std::vector<Entry> entries() const {
+    absl::MutexLock lock(&mu_);
+    return entries_;
+  }
+  // Waits until the log holds an entry matching `pred`, or `timeout` passes.
+  template <typename Pred>
+  bool WaitFor(Pred pred, absl::Duration timeout) const {
+    auto found = [&]() {
+      for (const Entry& e : entries_) {
+        if (pred(e)) return true;
+      }
+      return false;
+    };
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&found), timeout);
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<Entry> entries_;
+};
+
+class StoreWriterTest : public testing::TempDirTest {
+ protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    path_ = Path("acd.db");
+  }
+
+  std::unique_ptr<EventStore> OpenStore(const StoreOptions& options = StoreOptions()) {
+    absl::StatusOr<std::unique_ptr<EventStore>> store = EventStore::Open(path_, options);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *std::move(store) : nullptr;
+  }
+
+  // Reads the whole log back through a fresh connection.
+  std::vector<core::Event> ReadAll() {
+    std::unique_ptr<EventStore> store = OpenStore();
+    if (store == nullptr) return {};
+    absl::StatusOr<std::vector<core::Event>> events = store->ReadEvents(0, 1'000'000);
+    EXPECT_TRUE(events.ok()) << events.status();
+    return events.ok() ? *std::move(events) : std::vector<core::Event>();
+  }
+
+  std::string path_;
+};
+
+TEST_F(StoreWriterTest, EventsQueuedBeforeStartCommitInFullBatches) {
+  constexpr int kEvents = 10'000;
+  CommitLog log;
+  StoreOptions options;
+  ASSERT_EQ(options.max_batch_events, 4096);
+  StoreWriter writer(OpenStore(), options, log.Callback());
+  for (int seq = 1; seq <= kEvents; ++seq) ASSERT_TRUE(writer.Append({AgentEvent(seq)}).ok());
+  EXPECT_EQ(writer.transactions(), 0);
+  EXPECT_EQ(writer.committed_seq(), 0);
+
+  writer.Start();
+  writer.Stop();
+
+  EXPECT_EQ(writer.transactions(), 3);  // ceil(10000 / 4096)
+  EXPECT_EQ(writer.committed_seq(), kEvents);
+  std::vector<CommitLog::Entry> entries = log.entries();
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[0].seq, 4096);
+  EXPECT_EQ(entries[1].seq, 8192);
+  EXPECT_EQ(entries[2].seq, kEvents);
+  for (const CommitLog::Entry& e : entries) EXPECT_TRUE(e.status.ok()) << e.status;
+
+  std::vector<core::Event> events = ReadAll();
+  ASSERT_EQ(events.size(), static_cast<size_t>(kEvents));
+  for (int i = 0; i < kEvents; ++i) {
+    ASSERT_EQ(events[i].seq, i + 1);
+    ASSERT_EQ(events[i].agent_id, AgentEvent(i + 1).agent_id);
+  }
+}
+
+TEST_F(StoreWriterTest, ConcurrentProducerIsGroupCommitted) {
+  constexpr int kEvents = 5'000;
+  CommitLog log;
+  StoreWriter writer(OpenStore(), StoreOptions(), log.Callback());
+  writer.Start();
+
+  // The engine thread: one event per Append, as fast as it can.
+  std::thread producer([&writer] {
+    for (int seq = 1; seq <= kEvents; ++seq) ASSERT_TRUE(writer.Append({AgentEvent(seq)}).ok());
+  });
+  // A reply waiting for its event to be committed (persistence.ack: committed).
+  ASSERT_TRUE(
+      log.WaitFor([](const CommitLog::Entry& e) { return e.seq >= kEvents; }, absl::Seconds(60)));
+  producer.join();
+  writer.Stop();
+
+  EXPECT_EQ(writer.committed_seq(), kEvents);
+  EXPECT_LT(writer.transactions(), kEvents);
+  EXPECT_GE(writer.transactions(), 2);  // each batch is capped, and the producer runs alongside
+  std::vector<CommitLog::Entry> entries = log.entries();
+  ASSERT_EQ(static_cast<int64_t>(entries.size()), writer.transactions());
+  for (size_t i = 1; i < entries.size(); ++i) {
+    EXPECT_GT(entries[i].seq, entries[i - 1].seq);
+    EXPECT_TRUE(entries[i].status.ok());
+  }
+  std::vector<core::Event> events = ReadAll();
+  ASSERT_EQ(events.size(), static_cast<size_t>(kEvents));
+  EXPECT_EQ(events.back().seq, kEvents);
+}
+
+TEST_F(StoreWriterTest, CommittedSeqStartsAtWhatIsOnDisk) {
+  {
+    std::unique_ptr<EventStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Append({AgentEvent(1), AgentEvent(2), AgentEvent(3)}).ok());
+  }
+  CommitLog log;
+  StoreWriter writer(OpenStore(), StoreOptions(), log.Callback());
+  EXPECT_EQ(writer.committed_seq(), 3);
+  writer.Start();
+  ASSERT_TRUE(writer.Append({AgentEvent(4)}).ok());
+  writer.Stop();
+  EXPECT_EQ(writer.committed_seq(), 4);
+  EXPECT_EQ(ReadAll().size(), 4u);
+}
+
+TEST_F(StoreWriterTest, FailedCommitIsReportedAndRetriedUntilItSucceeds) {
+  CommitLog log;
+  StoreWriter writer(OpenStore(), StoreOptions(), log.Callback());
+  RawDb raw(path_);
+  // The storage "fails" until the trigger is dropped.
+  raw.Exec(
+      "CREATE TRIGGER outage BEFORE INSERT ON events "
+      "BEGIN SELECT RAISE(ABORT, 'simulated outage'); END");
+  writer.Start();
+  std::vector<core::Event> batch;
+  for (int seq = 1; seq <= 10; ++seq) batch.push_back(AgentEvent(seq));
+  ASSERT_TRUE(writer.Append(batch).ok());
+
+  // The failure is reported, and nothing is reported committed.
+  ASSERT_TRUE(log.WaitFor(
+      [](const CommitLog::Entry& e) {
+        return !e.status.ok() && e.status.message().find("simulated outage") != std::string::npos;
+      },
+      absl::Seconds(10)));
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_EQ(writer.committed_seq(), 0);
+  EXPECT_EQ(writer.transactions(), 0);
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM events"), 0);
+
+  raw.Exec("DROP TRIGGER outage");
+  ASSERT_TRUE(
+      log.WaitFor([](const CommitLog::Entry& e) { return e.status.ok(); }, absl::Seconds(10)));
+  writer.Stop();
+
+  EXPECT_EQ(writer.committed_seq(), 10);
+  EXPECT_EQ(writer.transactions(), 1);
+  std::vector<CommitLog::Entry> entries = log.entries();
+  ASSERT_GE(entries.size(), 2u);  // failures, then the commit
+  for (size_t i = 0; i + 1 < entries.size(); ++i) {
+    EXPECT_FALSE(entries[i].status.ok());
+    EXPECT_EQ(entries[i].seq, 0);  // nothing reported committed while failing
+  }
+  EXPECT_TRUE(entries.back().status.ok());
+  EXPECT_EQ(entries.back().seq, 10);
+  EXPECT_EQ(ReadAll().size(), 10u);
+}
+
+TEST_F(StoreWriterTest, StopGivesUpOnAStoreThatStaysDownAndSaysWhatIsLost) {
+  CommitLog log;
+  StoreOptions options;
+  options.stop_timeout = absl::Milliseconds(200);
+  StoreWriter writer(OpenStore(options), options, log.Callback());
+  RawDb raw(path_);
+  raw.Exec(
+      "CREATE TRIGGER outage BEFORE INSERT ON events "
+      "BEGIN SELECT RAISE(ABORT, 'simulated outage'); END");
+  writer.Start();
+  ASSERT_TRUE(writer.Append({AgentEvent(1), AgentEvent(2), AgentEvent(3)}).ok());
+  ASSERT_TRUE(
+      log.WaitFor([](const CommitLog::Entry& e) { return !e.status.ok(); }, absl::Seconds(10)));
+
+  const absl::Time start = absl::Now();
+  writer.Stop();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+
+  EXPECT_EQ(writer.committed_seq(), 0);
+  std::vector<CommitLog::Entry> entries = log.entries();
+  ASSERT_FALSE(entries.empty());
+  for (const CommitLog::Entry& e : entries) EXPECT_FALSE(e.status.ok());
+  EXPECT_THAT(entries.back().status.message(), HasSubstr("3 events (seq 1..3)"));
+  EXPECT_THAT(entries.back().status.message(), HasSubstr("not committed"));
+
+  absl::Status late = writer.Append({AgentEvent(4)});
+  EXPECT_EQ(late.code(), absl::StatusCode::kFailedPrecondition) << late;
+}
+
+TEST_F(StoreWriterTest, StopWithoutStartStillCommitsWhatWasAppended) {
+  CommitLog log;
+  {
+    StoreWriter writer(OpenStore(), StoreOptions(), log.Callback());
+    ASSERT_TRUE(writer.Append({AgentEvent(1), AgentEvent(2)}).ok());
+    ASSERT_TRUE(writer.Append({AgentEvent(3)}).ok());
+    // The destructor stops the writer.
+  }
+  std::vector<CommitLog::Entry> entries = log.entries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].seq, 3);
+  EXPECT_EQ(ReadAll().size(), 3u);
+}
+
+TEST_F(StoreWriterTest, StopIsIdempotentAndAnIdleWriterCommitsNothing) {
+  CommitLog log;
+  StoreWriter writer(OpenStore(), StoreOptions(), log.Callback());
+  writer.Start();
+  writer.Start();
+  writer.Stop();
+  writer.Stop();
+  EXPECT_EQ(writer.transactions(), 0);
+  EXPECT_TRUE(log.entries().empty());
+}
+
+}  // namespace
+}  // namespace acd::store
