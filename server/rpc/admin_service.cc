@@ -94,7 +94,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListCalls(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* AdminServiceImpl::ValidateConfig(grpc::CallbackServerContext* ctx,
                                                            const v1::ValidateConfigRequest* req,
                                                            v1::ValidateConfigResponse* resp) {
-  config::ParseOutcome outcome = config_->Validate(req->config_yaml());
+  config::ParseOutcome outcome = config_->Validate(req->config_yaml(), req->file_name());
   resp->set_valid(outcome.ok());
   for (const config::Problem& p : outcome.problems) ToProto(p, resp->add_problems());
   if (outcome.config) Summarize(*outcome.config, resp->mutable_queues(), resp->mutable_agents());

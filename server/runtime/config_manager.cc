@@ -19,9 +19,10 @@ config::Config ConfigManager::current() const {
   return current_;
 }
 
-config::ParseOutcome ConfigManager::Validate(const std::string& text) const {
+config::ParseOutcome ConfigManager::Validate(const std::string& text,
+                                             const std::string& file_name) const {
   if (text.empty()) return config::LoadConfigFile(path());
-  return config::ParseConfig(text, "<request>");
+  return config::ParseConfig(text, file_name.empty() ? "<request>" : file_name);
 }
 
 void ConfigManager::Reload(std::function<void(absl::StatusOr<config::Config>)> done) {

@@ -28,7 +28,8 @@ class ConfigManager {
   config::Config current() const;
 
   // Parses `text` (or the file, when `text` is empty) without applying it.
-  config::ParseOutcome Validate(const std::string& text) const;
+  // Problems name `file_name` (default "<request>").
+  config::ParseOutcome Validate(const std::string& text, const std::string& file_name) const;
 
   // Re-reads the file and applies it. `done` runs on the engine thread with
   // the applied config, or INVALID_ARGUMENT naming every problem, or the

@@ -1,0 +1,170 @@
+// Verbs of acd.v1.AdminService (queues, queue stats, agents, calls, config
+// validate|reload) and of grpc.health.v1.Health (health).
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "acd/v1/admin_service.grpc.pb.h"
+#include "client/acdctl/args.h"
+#include "client/acdctl/output.h"
+#include "client/acdctl/verbs.h"
+#include "client/acdctl/views.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace acd::ctl {
+namespace {
+
+using Stub = acd::v1::AdminService::Stub;
+
+// "file:line:col: path: message", leaving out the parts the server did not
+// know. `file` stands in when the server names none (text sent inline).
+std::string FormatProblem(const acd::v1::ConfigProblem& problem, const std::string& file) {
+  std::string text = problem.file().empty() ? file : problem.file();
+  if (problem.line() > 0) {
+    absl::StrAppend(&text, ":", problem.line());
+    if (problem.column() > 0) absl::StrAppend(&text, ":", problem.column());
+  }
+  if (!problem.path().empty()) absl::StrAppend(&text, ": ", problem.path());
+  absl::StrAppend(&text, ": ", problem.message());
+  return text;
+}
+
+// "2 queues (sales, support)", "1 agent (alice)", "0 agents".
+std::string Summary(const google::protobuf::RepeatedPtrField<std::string>& names,
+                    absl::string_view noun) {
+  std::string text = absl::StrCat(names.size(), " ", noun, names.size() == 1 ? "" : "s");
+  if (!names.empty()) absl::StrAppend(&text, " (", absl::StrJoin(names, ", "), ")");
+  return text;
+}
+
+}  // namespace
+
+int RunQueues(const Invocation& inv) {
+  acd::v1::ListQueuesResponse response;
+  const grpc::Status status =
+      CallUnary(*inv.global, &Stub::ListQueues, acd::v1::ListQueuesRequest(), &response);
+  if (!status.ok()) return ReportRpcError(inv, status);
+  if (inv.json()) {
+    PrintJson(std::cout, response, /*pretty=*/true);
+  } else {
+    QueuesTable(response).Print(std::cout);
+  }
+  return kExitOk;
+}
+
+int RunQueueStats(const Invocation& inv, const QueueArgs& args) {
+  acd::v1::GetQueueStatsRequest request;
+  request.set_queue(args.queue);
+  acd::v1::QueueStats stats;
+  const grpc::Status status = CallUnary(*inv.global, &Stub::GetQueueStats, request, &stats);
+  if (!status.ok()) return ReportRpcError(inv, status);
+  PrintRecord(std::cout, inv.json(), stats, QueueStatsFields(stats));
+  return kExitOk;
+}
+
+int RunAgents(const Invocation& inv, const QueueArgs& args) {
+  acd::v1::ListAgentsRequest request;
+  request.set_queue(args.queue);
+  acd::v1::ListAgentsResponse response;
+  const grpc::Status status = CallUnary(*inv.global, &Stub::ListAgents, request, &response);
+  if (!status.ok()) return ReportRpcError(inv, status);
+  if (inv.json()) {
+    PrintJson(std::cout, response, /*pretty=*/true);
+  } else {
+    AgentsTable(response, Clock::Local()).Print(std::cout);
+  }
+  return kExitOk;
+}
+
+int RunCalls(const Invocation& inv, const CallsArgs& args) {
+  acd::v1::ListCallsRequest request;
+  request.set_queue(args.queue);
+  request.set_limit(args.limit);
+  for (const std::string& value : args.states) {
+    const auto state = ParseCallState(value);
+    if (!state.ok()) return ReportUsageError(inv, state.status().message());
+    request.add_states(*state);
+  }
+  acd::v1::ListCallsResponse response;
+  const grpc::Status status = CallUnary(*inv.global, &Stub::ListCalls, request, &response);
+  if (!status.ok()) return ReportRpcError(inv, status);
+  if (inv.json()) {
+    PrintJson(std::cout, response, /*pretty=*/true);
+  } else {
+    CallsTable(response, Clock::Local()).Print(std::cout);
+  }
+  return kExitOk;
+}
+
+int RunConfigValidate(const Invocation& inv, const ConfigValidateArgs& args) {
+  acd::v1::ValidateConfigRequest request;
+  if (!args.file.empty()) {
+    std::ifstream in(args.file, std::ios::binary);
+    if (!in.is_open()) {
+      return ReportFailure(inv, absl::StrCat(args.file, ": cannot open: ", std::strerror(errno)));
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return ReportFailure(inv, absl::StrCat(args.file, ": cannot read"));
+    // An empty config_yaml asks the daemon to check its own file instead.
+    if (text.str().empty()) return ReportFailure(inv, absl::StrCat(args.file, ": file is empty"));
+    request.set_config_yaml(text.str());
+    request.set_file_name(args.file);
+  }
+  acd::v1::ValidateConfigResponse response;
+  const grpc::Status status = CallUnary(*inv.global, &Stub::ValidateConfig, request, &response);
+  if (!status.ok()) return ReportRpcError(inv, status);
+
+  if (inv.json()) {
+    PrintJson(std::cout, response, /*pretty=*/true);
+  } else {
+    const std::string file = args.file.empty() ? "acdd config" : args.file;
+    for (const auto& problem : response.problems()) {
+      std::cout << FormatProblem(problem, file) << '\n';
+    }
+    if (response.valid()) {
+      std::cout << file << ": valid: " << Summary(response.queues(), "queue") << ", "
+                << Summary(response.agents(), "agent") << '\n';
+    } else {
+      std::cout << file << ": invalid: " << response.problems_size()
+                << (response.problems_size() == 1 ? " problem" : " problems") << '\n';
+    }
+  }
+  return response.valid() ? kExitOk : kExitFailure;
+}
+
+int RunConfigReload(const Invocation& inv) {
+  acd::v1::ReloadConfigResponse response;
+  const grpc::Status status =
+      CallUnary(*inv.global, &Stub::ReloadConfig, acd::v1::ReloadConfigRequest(), &response);
+  if (!status.ok()) return ReportRpcError(inv, status);
+  PrintRecord(std::cout, inv.json(), response,
+              {{"applied", "yes"},
+               {"config hash", OrDash(response.config_hash())},
+               {"queues", OrDash(absl::StrJoin(response.queues(), ", "))},
+               {"agents", OrDash(absl::StrJoin(response.agents(), ", "))}});
+  return kExitOk;
+}
+
+int RunHealth(const Invocation& inv, const HealthArgs& args) {
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(args.service);
+  grpc::health::v1::HealthCheckResponse response;
+  const grpc::Status status =
+      CallUnary(*inv.global, &grpc::health::v1::Health::Stub::Check, request, &response);
+  if (!status.ok()) return ReportRpcError(inv, status);
+  if (inv.json()) {
+    PrintJson(std::cout, response, /*pretty=*/true);
+  } else {
+    std::cout << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status())
+              << std::endl;
+  }
+  return response.status() == grpc::health::v1::HealthCheckResponse::SERVING ? kExitOk
+                                                                             : kExitFailure;
+}
+
+}  // namespace acd::ctl

@@ -1,0 +1,91 @@
+// What every acdctl verb shares: the global flags, the channel to acdd, RPC
+// deadlines and how failures are reported.
+#ifndef ACD_CLIENT_ACDCTL_RPC_H_
+#define ACD_CLIENT_ACDCTL_RPC_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace acd::ctl {
+
+inline constexpr char kDefaultServer[] = "127.0.0.1:7070";
+inline constexpr char kServerEnv[] = "ACD_SERVER";
+
+// Exit codes.
+inline constexpr int kExitOk = 0;
+// An RPC failed, or the answer was negative (invalid config, not serving).
+inline constexpr int kExitFailure = 1;
+// Bad command line.
+inline constexpr int kExitUsage = 2;
+
+enum class OutputFormat { kTable, kJson };
+
+struct GlobalOptions {
+  std::string server = kDefaultServer;
+  std::string output = "table";
+  double timeout_seconds = 10;
+
+  OutputFormat format() const {
+    return output == "json" ? OutputFormat::kJson : OutputFormat::kTable;
+  }
+};
+
+// What a verb runs with: the global flags and its own name ("call enqueue"),
+// which prefixes its error messages.
+struct Invocation {
+  const GlobalOptions* global;
+  std::string verb;
+
+  bool json() const { return global->format() == OutputFormat::kJson; }
+};
+
+// The one place that decides how acdctl authenticates to acdd. Insecure for
+// now; TLS and tokens will hang off the global flags here.
+std::shared_ptr<grpc::ChannelCredentials> MakeChannelCredentials(const GlobalOptions& global);
+
+std::shared_ptr<grpc::Channel> Connect(const GlobalOptions& global);
+
+// Applies --timeout to a unary call. Streams run without a deadline.
+void SetDeadline(grpc::ClientContext& context, const GlobalOptions& global);
+
+// Makes one unary call with the --timeout deadline, e.g.
+//   CallUnary(global, channel, &acd::v1::CallService::Stub::GetCall, request, &call);
+template <typename Stub, typename Request, typename Response>
+grpc::Status CallUnary(const GlobalOptions& global, const std::shared_ptr<grpc::Channel>& channel,
+                       grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                    Response*),
+                       const Request& request, Response* response) {
+  Stub stub(channel);
+  grpc::ClientContext context;
+  SetDeadline(context, global);
+  return (stub.*method)(&context, request, response);
+}
+
+// Same, on a channel of its own: for verbs that make a single call.
+template <typename Stub, typename Request, typename Response>
+grpc::Status CallUnary(const GlobalOptions& global,
+                       grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                    Response*),
+                       const Request& request, Response* response) {
+  return CallUnary(global, Connect(global), method, request, response);
+}
+
+// "NOT_FOUND" for grpc::StatusCode::NOT_FOUND.
+std::string CodeName(grpc::StatusCode code);
+
+// Prints "acdctl: <verb>: <CODE>: <message>" to stderr; returns kExitFailure.
+int ReportRpcError(const Invocation& inv, const grpc::Status& status);
+// Same for a failure of a sub-step, e.g. "agent offers: accept c-1: ...".
+int ReportRpcError(const Invocation& inv, absl::string_view what, const grpc::Status& status);
+// Prints "acdctl: <verb>: <message>" to stderr; returns kExitUsage.
+int ReportUsageError(const Invocation& inv, absl::string_view message);
+// Prints "acdctl: <verb>: <message>" to stderr; returns kExitFailure.
+int ReportFailure(const Invocation& inv, absl::string_view message);
+
+}  // namespace acd::ctl
+
+#endif  // ACD_CLIENT_ACDCTL_RPC_H_

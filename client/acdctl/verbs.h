@@ -1,0 +1,106 @@
+// The acdctl verbs: one function per verb, taking the global flags and the
+// verb's own arguments, returning the process exit code. commands.cc binds
+// them to the command line.
+#ifndef ACD_CLIENT_ACDCTL_VERBS_H_
+#define ACD_CLIENT_ACDCTL_VERBS_H_
+
+#include <string>
+#include <vector>
+
+#include "acd/v1/types.pb.h"
+#include "client/acdctl/rpc.h"
+
+namespace acd::ctl {
+
+// --- CallService (call_verbs.cc) ---
+
+// The end of every verb whose RPC answers with a call: the error, or the call.
+int PrintCallReply(const Invocation& inv, const grpc::Status& status, const acd::v1::Call& call);
+
+struct CallEnqueueArgs {
+  std::string call_id;
+  std::string queue;
+  int priority = 0;
+  std::vector<std::string> skills;      // name=level
+  std::vector<std::string> attributes;  // key=value
+};
+int RunCallEnqueue(const Invocation& inv, const CallEnqueueArgs& args);
+
+struct CallArgs {
+  std::string call_id;
+  std::string reason;  // abandon only.
+};
+int RunCallGet(const Invocation& inv, const CallArgs& args);
+int RunCallAbandon(const Invocation& inv, const CallArgs& args);
+int RunCallEnd(const Invocation& inv, const CallArgs& args);
+
+struct EventsArgs {
+  bool follow = false;
+  double idle_seconds = 2;
+  std::string call_id;
+  std::string agent_id;
+  std::string queue;
+};
+int RunEvents(const Invocation& inv, const EventsArgs& args);
+
+// --- AgentService (agent_verbs.cc) ---
+
+struct AgentArgs {
+  std::string agent_id;
+  bool ready = false;  // login only.
+  std::string reason;  // away only.
+};
+int RunAgentLogin(const Invocation& inv, const AgentArgs& args);
+int RunAgentLogout(const Invocation& inv, const AgentArgs& args);
+int RunAgentReady(const Invocation& inv, const AgentArgs& args);
+int RunAgentAway(const Invocation& inv, const AgentArgs& args);
+
+struct AgentOffersArgs {
+  std::string agent_id;
+  bool accept = false;
+  int count = 0;  // 0: until Ctrl-C.
+};
+int RunAgentOffers(const Invocation& inv, const AgentOffersArgs& args);
+
+struct AgentCallArgs {
+  std::string agent_id;
+  std::string call_id;
+  std::string reason;       // reject only.
+  std::string disposition;  // complete only.
+  std::string notes;        // complete only.
+};
+int RunAgentAccept(const Invocation& inv, const AgentCallArgs& args);
+int RunAgentReject(const Invocation& inv, const AgentCallArgs& args);
+int RunAgentComplete(const Invocation& inv, const AgentCallArgs& args);
+
+// --- AdminService and health (admin_verbs.cc) ---
+
+int RunQueues(const Invocation& inv);
+
+struct QueueArgs {
+  std::string queue;
+};
+int RunQueueStats(const Invocation& inv, const QueueArgs& args);
+int RunAgents(const Invocation& inv, const QueueArgs& args);
+
+struct CallsArgs {
+  std::string queue;
+  std::vector<std::string> states;
+  int limit = 0;
+};
+int RunCalls(const Invocation& inv, const CallsArgs& args);
+
+struct ConfigValidateArgs {
+  std::string file;  // Empty: the daemon's own config file.
+};
+int RunConfigValidate(const Invocation& inv, const ConfigValidateArgs& args);
+int RunConfigReload(const Invocation& inv);
+
+struct HealthArgs {
+  std::string service;  // Empty: the server as a whole.
+};
+int RunHealth(const Invocation& inv, const HealthArgs& args);
+
+}  // namespace acd::ctl
+
+#endif  // ACD_CLIENT_ACDCTL_VERBS_H_

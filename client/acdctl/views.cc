@@ -1,0 +1,226 @@
+#include "client/acdctl/views.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace acd::ctl {
+namespace {
+
+// Proto maps iterate in no particular order; print them sorted.
+template <typename Value>
+std::string FormatMap(const google::protobuf::Map<std::string, Value>& map) {
+  if (map.empty()) return "-";
+  std::vector<std::pair<std::string, Value>> entries(map.begin(), map.end());
+  std::sort(entries.begin(), entries.end());
+  return absl::StrJoin(entries, ",", absl::PairFormatter("="));
+}
+
+std::string Join(const google::protobuf::RepeatedPtrField<std::string>& values) {
+  return values.empty() ? "-" : absl::StrJoin(values, ",");
+}
+
+void AddTime(Fields& fields, const char* key, const google::protobuf::Timestamp& ts,
+             const Clock& clock) {
+  if (IsSet(ts)) fields.emplace_back(key, FormatClockTime(ts, clock));
+}
+
+void AddText(Fields& fields, const char* key, const std::string& value) {
+  if (!value.empty()) fields.emplace_back(key, value);
+}
+
+}  // namespace
+
+std::string FormatSkills(const google::protobuf::Map<std::string, int32_t>& skills) {
+  return FormatMap(skills);
+}
+
+std::string FormatAttributes(const google::protobuf::Map<std::string, std::string>& attributes) {
+  return FormatMap(attributes);
+}
+
+std::string AgentStateText(const acd::v1::Agent& agent) {
+  std::string text = Label(agent.state());
+  if (agent.state() == acd::v1::AGENT_STATE_AWAY && !agent.away_reason().empty()) {
+    absl::StrAppend(&text, " (", agent.away_reason(), ")");
+  }
+  if (!agent.pending_away_reason().empty()) {
+    absl::StrAppend(&text, ", then away (", agent.pending_away_reason(), ")");
+  }
+  return text;
+}
+
+std::string CallWait(const acd::v1::Call& call, const Clock& clock) {
+  if (!IsSet(call.enqueued_at())) return "-";
+  absl::Time end = clock.now;
+  if (IsSet(call.connected_at())) {
+    end = ToTime(call.connected_at());
+  } else if (IsSet(call.ended_at())) {
+    end = ToTime(call.ended_at());
+  } else if (IsSet(call.completed_at())) {
+    end = ToTime(call.completed_at());
+  }
+  return FormatShortDuration(std::max(absl::ZeroDuration(), end - ToTime(call.enqueued_at())));
+}
+
+Fields CallFields(const acd::v1::Call& call, const Clock& clock) {
+  Fields fields = {
+      {"call", call.call_id()},
+      {"queue", OrDash(call.queue())},
+      {"state", Label(call.state())},
+  };
+  if (call.position() > 0) fields.emplace_back("position", absl::StrCat(call.position()));
+  fields.emplace_back("priority", absl::StrCat(call.priority()));
+  fields.emplace_back("skills", FormatSkills(call.required_skills()));
+  fields.emplace_back("attributes", FormatAttributes(call.attributes()));
+  fields.emplace_back("agent", OrDash(call.agent_id()));
+  fields.emplace_back("enqueued", FormatClockTime(call.enqueued_at(), clock));
+  fields.emplace_back("waited", CallWait(call, clock));
+  AddTime(fields, "offered", call.offered_at(), clock);
+  if (call.state() == acd::v1::CALL_STATE_OFFERED) {
+    AddTime(fields, "offer expires", call.offer_expires_at(), clock);
+  }
+  AddTime(fields, "connected", call.connected_at(), clock);
+  AddTime(fields, "ended", call.ended_at(), clock);
+  AddTime(fields, "completed", call.completed_at(), clock);
+  AddText(fields, "disposition", call.disposition());
+  AddText(fields, "notes", call.notes());
+  AddText(fields, "end reason", call.end_reason());
+  if (call.missed_offers() > 0) {
+    fields.emplace_back("missed offers", absl::StrCat(call.missed_offers()));
+  }
+  return fields;
+}
+
+Fields AgentFields(const acd::v1::Agent& agent, const Clock& clock) {
+  Fields fields = {
+      {"agent", agent.agent_id()},
+      {"name", OrDash(agent.name())},
+      {"state", AgentStateText(agent)},
+  };
+  if (IsSet(agent.state_since())) {
+    fields.emplace_back(
+        "since",
+        absl::StrCat(FormatClockTime(agent.state_since(), clock), " (",
+                     FormatShortDuration(clock.now - ToTime(agent.state_since())), " ago)"));
+  }
+  fields.emplace_back("call", OrDash(agent.call_id()));
+  AddTime(fields, "wrap-up until", agent.wrap_up_until(), clock);
+  fields.emplace_back("queues", Join(agent.queues()));
+  fields.emplace_back("skills", FormatSkills(agent.skills()));
+  fields.emplace_back("calls handled", absl::StrCat(agent.calls_handled()));
+  fields.emplace_back("talk time", FormatShortDuration(agent.talk_time()));
+  fields.emplace_back("missed offers", absl::StrCat(agent.consecutive_missed_offers()));
+  return fields;
+}
+
+Fields QueueStatsFields(const acd::v1::QueueStats& s) {
+  return {
+      {"queue", s.queue()},
+      {"queued", absl::StrCat(s.queued())},
+      {"offered", absl::StrCat(s.offered())},
+      {"connected", absl::StrCat(s.connected())},
+      {"wrap-up", absl::StrCat(s.wrap_up())},
+      {"completed", absl::StrCat(s.completed())},
+      {"abandoned", absl::StrCat(s.abandoned())},
+      {"longest wait", FormatShortDuration(s.longest_wait())},
+      {"agents available", absl::StrCat(s.agents_available())},
+      {"agents reserved", absl::StrCat(s.agents_reserved())},
+      {"agents busy", absl::StrCat(s.agents_busy())},
+      {"agents wrap-up", absl::StrCat(s.agents_wrap_up())},
+      {"agents away", absl::StrCat(s.agents_away())},
+      {"agents logged out", absl::StrCat(s.agents_logged_out())},
+  };
+}
+
+Table QueuesTable(const acd::v1::ListQueuesResponse& response) {
+  Table table({"QUEUE", "QUEUED", "OFFERED", "CONNECTED", "WRAP-UP", "AVAILABLE", "BUSY", "AWAY",
+               "LONGEST-WAIT"});
+  for (const auto& queue : response.queues()) {
+    const auto& s = queue.stats();
+    table.AddRow({queue.name(), absl::StrCat(s.queued()), absl::StrCat(s.offered()),
+                  absl::StrCat(s.connected()), absl::StrCat(s.wrap_up()),
+                  absl::StrCat(s.agents_available()), absl::StrCat(s.agents_busy()),
+                  absl::StrCat(s.agents_away()), FormatShortDuration(s.longest_wait())});
+  }
+  return table;
+}
+
+Table AgentsTable(const acd::v1::ListAgentsResponse& response, const Clock& clock) {
+  Table table(
+      {"AGENT", "NAME", "STATE", "SINCE", "CALL", "HANDLED", "TALK", "MISSED", "QUEUES", "SKILLS"});
+  for (const auto& agent : response.agents()) {
+    table.AddRow({agent.agent_id(), OrDash(agent.name()), AgentStateText(agent),
+                  FormatClockTime(agent.state_since(), clock), OrDash(agent.call_id()),
+                  absl::StrCat(agent.calls_handled()), FormatShortDuration(agent.talk_time()),
+                  absl::StrCat(agent.consecutive_missed_offers()), Join(agent.queues()),
+                  FormatSkills(agent.skills())});
+  }
+  return table;
+}
+
+Table CallsTable(const acd::v1::ListCallsResponse& response, const Clock& clock) {
+  Table table({"CALL", "QUEUE", "STATE", "PRIO", "POS", "AGENT", "ENQUEUED", "WAIT", "SKILLS"});
+  for (const auto& call : response.calls()) {
+    table.AddRow({call.call_id(), OrDash(call.queue()), Label(call.state()),
+                  absl::StrCat(call.priority()),
+                  call.position() > 0 ? absl::StrCat(call.position()) : "-",
+                  OrDash(call.agent_id()), FormatClockTime(call.enqueued_at(), clock),
+                  CallWait(call, clock), FormatSkills(call.required_skills())});
+  }
+  return table;
+}
+
+StreamTable EventStreamTable() {
+  return StreamTable({{"SEQ", 6},
+                      {"TIME", 8},
+                      {"TYPE", 19},
+                      {"CALL", 12},
+                      {"AGENT", 10},
+                      {"QUEUE", 10},
+                      {"REASON", 0}});
+}
+
+std::vector<std::string> EventRow(const acd::v1::Event& event, const Clock& clock) {
+  return {absl::StrCat(event.seq()), FormatClockTime(event.time(), clock),
+          Label(event.type()),       OrDash(event.call_id()),
+          OrDash(event.agent_id()),  OrDash(event.queue()),
+          OrDash(event.reason())};
+}
+
+StreamTable OfferStreamTable() {
+  return StreamTable(
+      {{"TIME", 8}, {"UPDATE", 9}, {"CALL", 12}, {"QUEUE", 10}, {"PRIO", 4}, {"DETAIL", 0}});
+}
+
+std::vector<std::string> OfferRow(const acd::v1::OfferUpdate& update, const Clock& clock) {
+  const std::string now = FormatClockTime(clock.now, clock);
+  if (update.has_withdrawn()) {
+    return {now, "withdrawn", update.withdrawn().call_id(),
+            "-", "-",         absl::StrCat("reason ", OrDash(update.withdrawn().reason()))};
+  }
+  const acd::v1::Call& call = update.offer().call();
+  std::string detail = absl::StrCat("expires ", FormatClockTime(call.offer_expires_at(), clock),
+                                    ", waited ", CallWait(call, clock));
+  if (!call.required_skills().empty()) {
+    absl::StrAppend(&detail, ", skills ", FormatSkills(call.required_skills()));
+  }
+  if (!call.attributes().empty()) {
+    absl::StrAppend(&detail, ", attrs ", FormatAttributes(call.attributes()));
+  }
+  return {now,   "offer", call.call_id(), OrDash(call.queue()), absl::StrCat(call.priority()),
+          detail};
+}
+
+std::vector<std::string> AcceptedRow(const acd::v1::Call& call, const Clock& clock) {
+  return {FormatClockTime(clock.now, clock),
+          "accepted",
+          call.call_id(),
+          OrDash(call.queue()),
+          absl::StrCat(call.priority()),
+          absl::StrCat("now ", Label(call.state()))};
+}
+
+}  // namespace acd::ctl
