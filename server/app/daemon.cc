@@ -65,16 +65,14 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.server.listen, grpc::InsecureServerCredentials(),
-                           &daemon->port_);
+  builder.AddListeningPort(config.server.listen, grpc::InsecureServerCredentials(), &daemon->port_);
   builder.RegisterService(daemon->call_service_.get());
   builder.RegisterService(daemon->agent_service_.get());
   builder.RegisterService(daemon->admin_service_.get());
   daemon->server_ = builder.BuildAndStart();
   if (daemon->server_ == nullptr || daemon->port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", config.server.listen,
-                     " (address in use, or not a valid host:port?)"));
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.server.listen,
+                                               " (address in use, or not a valid host:port?)"));
   }
   daemon->host_ = HostOf(config.server.listen);
   daemon->server_->GetHealthCheckService()->SetServingStatus(true);
@@ -103,7 +101,8 @@ void Daemon::Shutdown(absl::Duration grace) {
     // (committed) replies.
     runtime_->Drain();
     runtime_->CloseSubscribers();
-    if (!runtime_->WaitIdle(grace)) spdlog::warn("shutdown: calls still in flight after {}", absl::FormatDuration(grace));
+    if (!runtime_->WaitIdle(grace))
+      spdlog::warn("shutdown: calls still in flight after {}", absl::FormatDuration(grace));
   }
   // Nothing is in flight now, so no grace: gRPC would otherwise wait for idle
   // client connections to go away.

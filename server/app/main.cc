@@ -1,10 +1,9 @@
 // acdd: the acd daemon. Flags, logging and signals; Daemon does the rest.
+#include <asio.hpp>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-
-#include <asio.hpp>
 
 #include "CLI/CLI.hpp"
 #include "server/app/daemon.h"
@@ -18,8 +17,7 @@ void SetUpLogging(const std::string& level, const std::string& format) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
   if (format == "json") {
-    spdlog::set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%f%z","level":"%l","thread":%t,"msg":"%v"})");
+    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%f%z","level":"%l","thread":%t,"msg":"%v"})");
   } else {
     spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
   }
@@ -28,22 +26,23 @@ void SetUpLogging(const std::string& level, const std::string& format) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"acdd: the acd call distribution daemon.\n"
-               "Serves CallService, AgentService and AdminService over gRPC and keeps every\n"
-               "state change in SQLite. SIGHUP reloads the config; SIGINT/SIGTERM stop cleanly."};
+  CLI::App app{
+      "acdd: the acd call distribution daemon.\n"
+      "Serves CallService, AgentService and AdminService over gRPC and keeps every\n"
+      "state change in SQLite. SIGHUP reloads the config; SIGINT/SIGTERM stop cleanly."};
   acd::app::DaemonOptions options;
   options.config_path = "config/acd.yaml";
   std::string port_file;
   std::string log_level;
-  app.add_option("-c,--config", options.config_path, "Config file (YAML)")
-      ->capture_default_str();
+  app.add_option("-c,--config", options.config_path, "Config file (YAML)")->capture_default_str();
   app.add_option("--listen", options.listen,
                  "Address to serve on, host:port (port 0 picks a free one); overrides "
                  "server.listen");
   app.add_option("--db", options.database, "SQLite database file; overrides server.database");
   app.add_option("--port-file", port_file,
                  "Write the bound port to this file once serving (for scripts and tests)");
-  app.add_option("--log-level", log_level, "trace|debug|info|warn|error; overrides server.log_level")
+  app.add_option("--log-level", log_level,
+                 "trace|debug|info|warn|error; overrides server.log_level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   CLI11_PARSE(app, argc, argv);
 
@@ -59,7 +58,8 @@ int main(int argc, char** argv) {
   }
   const acd::config::ServerConfig& server = (*daemon)->startup_config().server;
   if (log_level.empty()) spdlog::set_level(spdlog::level::from_str(server.log_level));
-  if (server.log_format == "json") SetUpLogging(log_level.empty() ? server.log_level : log_level, "json");
+  if (server.log_format == "json")
+    SetUpLogging(log_level.empty() ? server.log_level : log_level, "json");
 
   if (!port_file.empty()) {
     std::ofstream out(port_file + ".tmp");

@@ -1,17 +1,21 @@
 #include "server/core/engine.h"
 
 #include <algorithm>
+#include <random>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "server/core/expr.h"
 
 namespace acd::core {
 namespace {
 
 constexpr absl::string_view kReasonLoggedIn = "logged_in";
 constexpr absl::string_view kReasonMissedOffers = "missed_offers";
+// Overflow chains longer than this are refused (and config cycles end here).
+constexpr int kMaxOverflowHops = 4;
 
 std::string Quote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
 
@@ -25,30 +29,90 @@ absl::Status ValidateId(absl::string_view what, absl::string_view id) {
   return absl::OkStatus();
 }
 
-bool SameContent(const Call& call, const EnqueueRequest& request) {
-  return call.queue == request.queue && call.priority == request.priority &&
-         call.required_skills == request.required_skills &&
-         call.attributes == request.attributes;
+bool SameRequest(const EnqueueRequest& a, const EnqueueRequest& b) {
+  return a.queue == b.queue && a.priority == b.priority && a.required_skills == b.required_skills &&
+         a.attributes == b.attributes;
 }
 
-// Names the first difference between an existing call and a repeated request.
-std::string FirstDifference(const Call& call, const EnqueueRequest& request) {
-  if (call.queue != request.queue) {
-    return absl::StrCat("queue ", Quote(call.queue), " vs ", Quote(request.queue));
+// Names the first difference between an earlier request and a repeated one.
+std::string FirstDifference(const EnqueueRequest& was, const EnqueueRequest& now) {
+  if (was.queue != now.queue)
+    return absl::StrCat("queue ", Quote(was.queue), " vs ", Quote(now.queue));
+  if (was.priority != now.priority) {
+    return absl::StrCat("priority ", was.priority, " vs ", now.priority);
   }
-  if (call.priority != request.priority) {
-    return absl::StrCat("priority ", call.priority, " vs ", request.priority);
-  }
-  if (call.required_skills != request.required_skills) return "required_skills differ";
+  if (was.required_skills != now.required_skills) return "required_skills differ";
   return "attributes differ";
 }
 
+std::string FormatLocal(absl::Time t, const absl::TimeZone& zone) {
+  return absl::FormatTime("%Y-%m-%d %H:%M %Z", t, zone);
+}
+
 }  // namespace
+
+// ---------------------------------------------------------------------------
+// Internal state
+
+struct QueueSlot {
+  QueueConfig config;
+  QueueIndex index;
+  std::vector<AgentSlot*> members;  // config order
+  absl::flat_hash_map<CallState, int> call_counts;
+  int overflowed_out = 0;
+  int timed_out = 0;
+  const Schedule* schedule = nullptr;
+  bool open = true;
+  uint64_t schedule_generation = 0;
+  int64_t round_robin_last = -1;  // member index of the last agent offered a call
+  std::mt19937_64 random;
+
+  QueueSlot(const QueueConfig& c, SkillInterner* skills)
+      : config(c), index(skills), random(c.random_seed) {}
+};
+
+struct Membership {
+  QueueSlot* queue;
+  int penalty;
+  int member_index;
+  AgentGroup* group = nullptr;  // set while available
+  AgentKey key{};
+};
+
+struct Placement {
+  QueueSlot* queue;
+  CallGroup* group;
+  CallKey key;
+};
+
+struct AgentSlot {
+  Agent agent;
+  SkillSetId profile = 0;
+  std::vector<Membership> memberships;
+  uint64_t ready_order = 0;
+  uint64_t wrap_up_generation = 0;
+};
+
+struct CallSlot {
+  Call call;
+  EnqueueRequest request;  // as received, for idempotent retries
+  SkillLevels effective;   // required skills after escalation
+  SkillSetId signature = 0;
+  size_t next_step = 0;  // next escalation step of its queue
+  std::vector<std::string> extra_queues;
+  std::vector<Placement> placements;
+  absl::Time queue_entered_at;
+  // Bumped so that stale deadlines of an earlier offer / queue are ignored.
+  uint64_t offer_generation = 0;
+  uint64_t queue_generation = 0;
+};
 
 Engine::Engine(EngineOptions options) : options_(options) {
   // The call just finished must survive Finish(): callers still read it.
   options_.max_finished_calls = std::max<size_t>(options_.max_finished_calls, 1);
 }
+
+Engine::~Engine() = default;
 
 // ---------------------------------------------------------------------------
 // Config
@@ -57,6 +121,32 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
   now = Begin(now);
   absl::flat_hash_set<std::string> new_queues;
   for (const QueueConfig& q : config.queues) new_queues.insert(q.name);
+  absl::flat_hash_set<std::string> schedules;
+  for (const Schedule& s : config.schedules) schedules.insert(s.name);
+  auto known = [&](const LimitAction& a) {
+    return a.kind != LimitAction::Kind::kOverflow || new_queues.contains(a.queue);
+  };
+  for (const QueueConfig& q : config.queues) {
+    for (const LimitAction* a :
+         {&q.on_full, &q.on_timeout, &q.on_no_agent, &q.on_closed, &q.closed_waiting}) {
+      if (!known(*a)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("queue ", Quote(q.name), " overflows to unknown queue ", Quote(a->queue)));
+      }
+    }
+    for (const EscalationStep& step : q.escalation) {
+      for (const std::string& extra : step.add_queues) {
+        if (!new_queues.contains(extra)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("queue ", Quote(q.name), " escalates to unknown queue ", Quote(extra)));
+        }
+      }
+    }
+    if (!q.schedule.empty() && !schedules.contains(q.schedule)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("queue ", Quote(q.name), " names unknown schedule ", Quote(q.schedule)));
+    }
+  }
   absl::flat_hash_set<std::string> new_agents;
   for (const AgentConfig& a : config.agents) {
     new_agents.insert(a.agent_id);
@@ -65,6 +155,12 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
         return absl::InvalidArgumentError(
             absl::StrCat("agent ", Quote(a.agent_id), " names unknown queue ", Quote(q)));
       }
+    }
+  }
+  for (const RoutingRule& r : config.rules) {
+    if (!new_queues.contains(r.queue)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("rule ", Quote(r.name), " names unknown queue ", Quote(r.queue)));
     }
   }
   // Refuse before changing anything.
@@ -101,50 +197,89 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
     agents_.erase(id);
   }
 
-  // Queues: take new settings, add new ones, drop removed (empty) ones.
-  for (const QueueConfig& q : config.queues) {
-    auto& entry = queues_[q.name];
-    if (!entry) entry = std::make_unique<QueueEntry>();
-    entry->config = q;
-    entry->members.clear();
-    entry->available.clear();
-  }
-  for (auto it = queues_.begin(); it != queues_.end();) {
-    if (!new_queues.contains(it->first)) {
-      queues_.erase(it++);
-    } else {
-      ++it;
+  // The indexes are rebuilt from scratch: take every waiting call and every
+  // available agent out, swap the config in, and put them back.
+  std::vector<CallSlot*> waiting;
+  for (auto& [id, call] : calls_) {
+    if (call->call.state == CallState::kQueued) {
+      Unwait(*call);
+      waiting.push_back(call.get());
     }
+  }
+  for (auto& [id, agent] : agents_) {
+    if (agent->agent.state == AgentState::kAvailable) RemoveAvailable(*agent);
+    agent->memberships.clear();
+  }
+
+  rules_ = config.rules;
+  schedules_ = config.schedules;
+  absl::flat_hash_map<std::string, std::unique_ptr<QueueSlot>> old = std::move(queues_);
+  queues_.clear();
+  for (const QueueConfig& q : config.queues) {
+    auto state = std::make_unique<QueueSlot>(q, &skills_);
+    if (auto it = old.find(q.name); it != old.end()) {
+      // Counters and the round-robin pointer survive a reload.
+      state->call_counts = std::move(it->second->call_counts);
+      state->overflowed_out = it->second->overflowed_out;
+      state->timed_out = it->second->timed_out;
+      state->round_robin_last = it->second->round_robin_last;
+      state->schedule_generation = it->second->schedule_generation + 1;
+    }
+    for (const Schedule& s : schedules_) {
+      if (s.name == q.schedule) state->schedule = &s;
+    }
+    state->open = state->schedule == nullptr || IsOpen(*state->schedule, now);
+    queues_.emplace(q.name, std::move(state));
   }
 
   // Agents: settings from config, live state kept.
   for (const AgentConfig& a : config.agents) {
-    auto& entry = agents_[a.agent_id];
-    if (!entry) {
-      entry = std::make_unique<AgentEntry>();
-      entry->agent.agent_id = a.agent_id;
-      entry->agent.state_since = now;
+    auto& slot = agents_[a.agent_id];
+    if (!slot) {
+      slot = std::make_unique<AgentSlot>();
+      slot->agent.agent_id = a.agent_id;
+      slot->agent.state_since = now;
     }
-    entry->agent.name = a.name.empty() ? a.agent_id : a.name;
-    entry->agent.skills = a.skills;
-    entry->agent.queues = a.queues;
+    slot->agent.name = a.name.empty() ? a.agent_id : a.name;
+    slot->agent.skills = a.skills;
+    slot->agent.queues = a.queues;
+    slot->profile = skills_.Intern(a.skills);
     for (const std::string& q : a.queues) {
-      QueueEntry& queue = *queues_[q];
-      queue.members.push_back(entry.get());
-      if (entry->agent.state == AgentState::kAvailable) {
-        queue.available.insert({entry->agent.idle_since, entry->ready_order, entry.get()});
+      QueueSlot& queue = *queues_.at(q);
+      auto p = a.penalties.find(q);
+      slot->memberships.push_back(Membership{&queue, p == a.penalties.end() ? 0 : p->second,
+                                             static_cast<int>(queue.members.size())});
+      queue.members.push_back(slot.get());
+    }
+  }
+  // Members in config order: the round-robin order.
+  for (auto& [name, queue] : queues_) {
+    std::vector<AgentSlot*> ordered;
+    for (const AgentConfig& a : config.agents) {
+      for (const std::string& q : a.queues) {
+        if (q == name) ordered.push_back(agents_.at(a.agent_id).get());
       }
     }
+    queue->members = std::move(ordered);
   }
-  for (auto& [name, queue] : queues_) {
-    std::sort(queue->members.begin(), queue->members.end(),
-              [](const AgentEntry* a, const AgentEntry* b) {
-                return a->agent.agent_id < b->agent.agent_id;
-              });
+  for (auto& [id, agent] : agents_) {
+    if (agent->agent.state == AgentState::kAvailable) AddAvailable(*agent);
   }
+  // Calls whose queue changed settings restart their limits in it.
+  for (CallSlot* call : waiting) {
+    call->queue_generation++;
+    call->next_step = 0;
+    call->effective = call->call.required_skills;
+    call->signature = skills_.Intern(call->effective);
+    call->extra_queues.clear();
+    Wait(*call);
+    ArmCallDeadlines(*call, now);
+  }
+  for (auto& [name, queue] : queues_) ArmScheduleEdge(*queue, now);
 
   Emit(EventType::kConfigApplied, now, nullptr, nullptr,
-       absl::StrCat(config.queues.size(), " queues, ", config.agents.size(), " agents"));
+       absl::StrCat(config.queues.size(), " queues, ", config.agents.size(), " agents, ",
+                    config.rules.size(), " rules"));
   RouteAll(now);
   return absl::OkStatus();
 }
@@ -152,10 +287,57 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
 // ---------------------------------------------------------------------------
 // Calls
 
+absl::StatusOr<EnqueueRequest> Engine::ApplyRules(const EnqueueRequest& request) const {
+  if (!request.queue.empty()) return request;
+  for (const RoutingRule& rule : rules_) {
+    if (rule.when != nullptr && !rule.when->Evaluate(request.attributes)) continue;
+    EnqueueRequest routed = request;
+    routed.queue = rule.queue;
+    if (rule.priority) routed.priority = *rule.priority;
+    for (const auto& [skill, level] : rule.skills) {
+      int& have = routed.required_skills[skill];
+      have = std::max(have, level);
+    }
+    return routed;
+  }
+  std::vector<std::string> attrs;
+  for (const auto& [k, v] : request.attributes) attrs.push_back(absl::StrCat(k, "=", Quote(v)));
+  return absl::InvalidArgumentError(
+      absl::StrCat("no queue given and no routing rule matches the attributes {",
+                   absl::StrJoin(attrs, ", "), "}"));
+}
+
+absl::StatusOr<QueueSlot*> Engine::Admit(QueueSlot* queue, absl::Time now, std::string* via) const {
+  for (int hop = 0; hop <= kMaxOverflowHops; ++hop) {
+    const QueueConfig& c = queue->config;
+    const LimitAction* action = nullptr;
+    absl::Status refusal;
+    if (!queue->open) {
+      std::optional<absl::Time> opens = NextOpen(*queue->schedule, now);
+      refusal = absl::FailedPreconditionError(absl::StrCat(
+          "queue ", Quote(c.name), " is closed",
+          opens ? absl::StrCat("; it opens at ", FormatLocal(*opens, queue->schedule->zone))
+                : "; its schedule never opens"));
+      action = &c.on_closed;
+    } else if (c.max_size > 0 && queue->index.waiting() + queue->call_counts[CallState::kOffered] >=
+                                     static_cast<size_t>(c.max_size)) {
+      refusal = absl::ResourceExhaustedError(absl::StrCat(
+          "queue ", Quote(c.name), " is full (max_size ", c.max_size, " calls waiting)"));
+      action = &c.on_full;
+    } else {
+      return queue;
+    }
+    if (action->kind != LimitAction::Kind::kOverflow) return refusal;
+    absl::StrAppend(via, via->empty() ? "" : ",", c.name);
+    queue = Queue(action->queue);
+  }
+  return absl::ResourceExhaustedError(
+      absl::StrCat("overflow chain ", *via, " is longer than ", kMaxOverflowHops, " queues"));
+}
+
 absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request, absl::Time now) {
   now = Begin(now);
   if (absl::Status s = ValidateId("call_id", request.call_id); !s.ok()) return s;
-  if (request.queue.empty()) return absl::InvalidArgumentError("queue is required");
   if (request.priority < kMinPriority || request.priority > kMaxPriority) {
     return absl::InvalidArgumentError(absl::StrCat("priority ", request.priority,
                                                    " is out of range [", kMinPriority, ", ",
@@ -164,38 +346,49 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   for (const auto& [skill, level] : request.required_skills) {
     if (skill.empty()) return absl::InvalidArgumentError("required_skills has an empty skill name");
     if (level < kMinSkillLevel || level > kMaxSkillLevel) {
-      return absl::InvalidArgumentError(absl::StrCat("required_skills[", Quote(skill), "] = ", level,
-                                                     " is out of range [", kMinSkillLevel, ", ",
-                                                     kMaxSkillLevel, "]"));
+      return absl::InvalidArgumentError(absl::StrCat("required_skills[", Quote(skill),
+                                                     "] = ", level, " is out of range [",
+                                                     kMinSkillLevel, ", ", kMaxSkillLevel, "]"));
     }
   }
   if (auto it = calls_.find(request.call_id); it != calls_.end()) {
-    const Call& existing = it->second->call;
-    if (SameContent(existing, request)) return EnqueueResult{CallView(*it->second), false};
+    const EnqueueRequest& was = it->second->request;
+    if (SameRequest(was, request)) return EnqueueResult{CallView(*it->second), false};
     return absl::AlreadyExistsError(absl::StrCat("call ", Quote(request.call_id),
                                                  " already exists with different content (",
-                                                 FirstDifference(existing, request), ")"));
+                                                 FirstDifference(was, request), ")"));
   }
-  auto queue_it = queues_.find(request.queue);
-  if (queue_it == queues_.end()) {
-    return absl::NotFoundError(absl::StrCat("unknown queue ", Quote(request.queue)));
+  absl::StatusOr<EnqueueRequest> routed = ApplyRules(request);
+  if (!routed.ok()) return routed.status();
+  QueueSlot* home = Queue(routed->queue);
+  if (home == nullptr) {
+    return absl::NotFoundError(absl::StrCat("unknown queue ", Quote(routed->queue)));
   }
+  std::string via;
+  absl::StatusOr<QueueSlot*> admitted = Admit(home, now, &via);
+  if (!admitted.ok()) return admitted.status();
 
-  auto entry = std::make_unique<CallEntry>();
-  Call& call = entry->call;
+  auto slot = std::make_unique<CallSlot>();
+  CallSlot& ref = *slot;
+  ref.request = request;
+  Call& call = ref.call;
   call.call_id = request.call_id;
-  call.queue = request.queue;
-  call.priority = request.priority;
-  call.required_skills = request.required_skills;
-  call.attributes = request.attributes;
+  call.queue = (*admitted)->config.name;
+  call.priority = routed->priority;
+  call.required_skills = routed->required_skills;
+  call.attributes = routed->attributes;
   call.state = CallState::kQueued;
   call.enqueued_at = now;
   call.arrival_order = next_arrival_order_++;
-  CallEntry& ref = *entry;
-  calls_.emplace(call.call_id, std::move(entry));
-  queue_it->second->call_counts[CallState::kQueued]++;
+  ref.effective = call.required_skills;
+  ref.signature = skills_.Intern(ref.effective);
+  ref.queue_entered_at = now;
+  calls_.emplace(call.call_id, std::move(slot));
+  (*admitted)->call_counts[CallState::kQueued]++;
   Wait(ref);
-  Emit(EventType::kCallQueued, now, &ref, nullptr, "");
+  Emit(EventType::kCallQueued, now, &ref, nullptr,
+       via.empty() ? "" : absl::StrCat("overflowed from ", via));
+  ArmCallDeadlines(ref, now);
   RouteCall(ref, now);
   return EnqueueResult{CallView(ref), true};
 }
@@ -203,74 +396,73 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
 absl::StatusOr<Call> Engine::AbandonCall(absl::string_view call_id, absl::string_view reason,
                                          absl::Time now) {
   now = Begin(now);
-  absl::StatusOr<CallEntry*> found = FindCall(call_id);
+  absl::StatusOr<CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
-  CallEntry& entry = **found;
+  CallSlot& call = **found;
   std::string why = reason.empty() ? "caller_hangup" : std::string(reason);
-  switch (entry.call.state) {
+  AgentSlot* freed = nullptr;
+  switch (call.call.state) {
     case CallState::kAbandoned:
-      return CallView(entry);  // a retry
+      return CallView(call);  // a retry
     case CallState::kQueued:
-      Unwait(entry);
+      Unwait(call);
       break;
     case CallState::kOffered: {
-      AgentEntry& agent = *agents_.at(entry.call.agent_id);
-      ReturnOffer(entry, agent, EventType::kOfferWithdrawn, why, /*missed=*/false, now);
-      Unwait(entry);
+      freed = agents_.at(call.call.agent_id).get();
+      ReturnOffer(call, *freed, EventType::kOfferWithdrawn, why, /*missed=*/false, now);
+      Unwait(call);
       break;
     }
     default:
       return absl::FailedPreconditionError(
-          absl::StrCat("call ", Quote(call_id), " is ", CallStateName(entry.call.state),
+          absl::StrCat("call ", Quote(call_id), " is ", CallStateName(call.call.state),
                        "; only a queued or offered call can be abandoned",
-                       entry.call.state == CallState::kConnected ? " (use EndCall)" : ""));
+                       call.call.state == CallState::kConnected ? " (use EndCall)" : ""));
   }
-  SetCallState(entry, CallState::kAbandoned);
-  entry.call.ended_at = now;
-  entry.call.end_reason = why;
-  Emit(EventType::kCallAbandoned, now, &entry, nullptr, why);
-  Finish(entry);
-  // The agent freed by a withdrawn offer may take another call.
-  if (!entry.call.agent_id.empty()) {
-    if (auto agent = FindAgent(entry.call.agent_id); agent.ok()) RouteAgent(**agent, now);
-  }
-  return CallView(entry);
+  SetCallState(call, CallState::kAbandoned);
+  call.call.ended_at = now;
+  call.call.end_reason = why;
+  Emit(EventType::kCallAbandoned, now, &call, nullptr, why);
+  Call view = CallView(call);
+  Finish(call);
+  if (freed != nullptr) RouteAgent(*freed, now);
+  return view;
 }
 
 absl::StatusOr<Call> Engine::EndCall(absl::string_view call_id, absl::Time now) {
   now = Begin(now);
-  absl::StatusOr<CallEntry*> found = FindCall(call_id);
+  absl::StatusOr<CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
-  CallEntry& entry = **found;
-  if (entry.call.state == CallState::kWrapUp || entry.call.state == CallState::kCompleted) {
-    return CallView(entry);  // a retry
+  CallSlot& call = **found;
+  if (call.call.state == CallState::kWrapUp || call.call.state == CallState::kCompleted) {
+    return CallView(call);  // a retry
   }
-  if (entry.call.state != CallState::kConnected) {
+  if (call.call.state != CallState::kConnected) {
     return absl::FailedPreconditionError(
-        absl::StrCat("call ", Quote(call_id), " is ", CallStateName(entry.call.state),
+        absl::StrCat("call ", Quote(call_id), " is ", CallStateName(call.call.state),
                      "; only a connected call can be ended",
-                     entry.call.state == CallState::kQueued || entry.call.state == CallState::kOffered
+                     call.call.state == CallState::kQueued || call.call.state == CallState::kOffered
                          ? " (use AbandonCall)"
                          : ""));
   }
-  AgentEntry& agent = *agents_.at(entry.call.agent_id);
-  entry.call.ended_at = now;
+  AgentSlot& agent = *agents_.at(call.call.agent_id);
+  call.call.ended_at = now;
   agent.agent.calls_handled++;
-  agent.agent.talk_time += now - *entry.call.connected_at;
-  SetCallState(entry, CallState::kWrapUp);
+  agent.agent.talk_time += now - *call.call.connected_at;
+  SetCallState(call, CallState::kWrapUp);
   SetAgentState(agent, AgentState::kWrapUp, now);
-  const QueueConfig& queue = queues_.at(entry.call.queue)->config;
+  const QueueConfig& queue = Queue(call.call.queue)->config;
   if (queue.wrap_up_time <= absl::ZeroDuration()) {
-    Emit(EventType::kCallEnded, now, &entry, &agent, "");
-    FinishWrapUp(entry, agent, "no_wrap_up", now);
-    return CallView(entry);
+    Emit(EventType::kCallEnded, now, &call, &agent, "");
+    FinishWrapUp(call, agent, "no_wrap_up", now);
+    return CallView(call);
   }
   agent.agent.wrap_up_until = now + queue.wrap_up_time;
   agent.wrap_up_generation++;
   PushDeadline(*agent.agent.wrap_up_until, DeadlineKind::kWrapUpEnd, agent.agent.agent_id,
                agent.wrap_up_generation);
-  Emit(EventType::kCallEnded, now, &entry, &agent, "");
-  return CallView(entry);
+  Emit(EventType::kCallEnded, now, &call, &agent, "");
+  return CallView(call);
 }
 
 // ---------------------------------------------------------------------------
@@ -278,9 +470,9 @@ absl::StatusOr<Call> Engine::EndCall(absl::string_view call_id, absl::Time now) 
 
 absl::StatusOr<Agent> Engine::Login(absl::string_view agent_id, bool ready, absl::Time now) {
   now = Begin(now);
-  absl::StatusOr<AgentEntry*> found = FindAgent(agent_id);
+  absl::StatusOr<AgentSlot*> found = FindAgent(agent_id);
   if (!found.ok()) return found.status();
-  AgentEntry& agent = **found;
+  AgentSlot& agent = **found;
   if (agent.agent.state != AgentState::kLoggedOut) return agent.agent;  // a retry
   agent.agent.consecutive_missed_offers = 0;
   agent.agent.pending_away_reason.clear();
@@ -297,9 +489,9 @@ absl::StatusOr<Agent> Engine::Login(absl::string_view agent_id, bool ready, absl
 
 absl::StatusOr<Agent> Engine::Logout(absl::string_view agent_id, absl::Time now) {
   now = Begin(now);
-  absl::StatusOr<AgentEntry*> found = FindAgent(agent_id);
+  absl::StatusOr<AgentSlot*> found = FindAgent(agent_id);
   if (!found.ok()) return found.status();
-  AgentEntry& agent = **found;
+  AgentSlot& agent = **found;
   switch (agent.agent.state) {
     case AgentState::kLoggedOut:
       return agent.agent;  // a retry
@@ -311,7 +503,7 @@ absl::StatusOr<Agent> Engine::Logout(absl::string_view agent_id, absl::Time now)
     default:
       break;
   }
-  CallEntry* withdrawn = nullptr;
+  CallSlot* withdrawn = nullptr;
   if (agent.agent.state == AgentState::kReserved) {
     withdrawn = calls_.at(agent.agent.call_id).get();
     ReturnOffer(*withdrawn, agent, EventType::kOfferWithdrawn, "agent_logged_out",
@@ -327,9 +519,9 @@ absl::StatusOr<Agent> Engine::Logout(absl::string_view agent_id, absl::Time now)
 
 absl::StatusOr<Agent> Engine::SetAvailable(absl::string_view agent_id, absl::Time now) {
   now = Begin(now);
-  absl::StatusOr<AgentEntry*> found = FindAgent(agent_id);
+  absl::StatusOr<AgentSlot*> found = FindAgent(agent_id);
   if (!found.ok()) return found.status();
-  AgentEntry& agent = **found;
+  AgentSlot& agent = **found;
   switch (agent.agent.state) {
     case AgentState::kLoggedOut:
       return absl::FailedPreconditionError(
@@ -359,9 +551,9 @@ absl::StatusOr<Agent> Engine::SetAvailable(absl::string_view agent_id, absl::Tim
 absl::StatusOr<Agent> Engine::SetAway(absl::string_view agent_id, absl::string_view reason,
                                       absl::Time now) {
   now = Begin(now);
-  absl::StatusOr<AgentEntry*> found = FindAgent(agent_id);
+  absl::StatusOr<AgentSlot*> found = FindAgent(agent_id);
   if (!found.ok()) return found.status();
-  AgentEntry& agent = **found;
+  AgentSlot& agent = **found;
   std::string why = reason.empty() ? "away" : std::string(reason);
   switch (agent.agent.state) {
     case AgentState::kLoggedOut:
@@ -380,7 +572,7 @@ absl::StatusOr<Agent> Engine::SetAway(absl::string_view agent_id, absl::string_v
       Emit(EventType::kAgentStateChanged, now, nullptr, &agent, "away_pending");
       return agent.agent;
     case AgentState::kReserved: {
-      CallEntry& call = *calls_.at(agent.agent.call_id);
+      CallSlot& call = *calls_.at(agent.agent.call_id);
       ReturnOffer(call, agent, EventType::kOfferWithdrawn, "agent_away", /*missed=*/false, now);
       agent.agent.away_reason = why;
       SetAgentState(agent, AgentState::kAway, now);
@@ -400,18 +592,19 @@ absl::StatusOr<Agent> Engine::SetAway(absl::string_view agent_id, absl::string_v
 absl::StatusOr<Call> Engine::AcceptOffer(absl::string_view agent_id, absl::string_view call_id,
                                          absl::Time now) {
   now = Begin(now);
-  absl::StatusOr<AgentEntry*> agent_found = FindAgent(agent_id);
+  absl::StatusOr<AgentSlot*> agent_found = FindAgent(agent_id);
   if (!agent_found.ok()) return agent_found.status();
-  absl::StatusOr<CallEntry*> call_found = FindCall(call_id);
+  absl::StatusOr<CallSlot*> call_found = FindCall(call_id);
   if (!call_found.ok()) return call_found.status();
-  CallEntry& call = **call_found;
-  AgentEntry& agent = **agent_found;
+  CallSlot& call = **call_found;
+  AgentSlot& agent = **agent_found;
   if (call.call.state == CallState::kConnected && call.call.agent_id == agent_id) {
     return CallView(call);  // a retry
   }
-  absl::StatusOr<CallEntry*> offered = FindOfferedCall(agent_id, call_id);
+  absl::StatusOr<CallSlot*> offered = FindOfferedCall(agent_id, call_id);
   if (!offered.ok()) return offered.status();
   call.offer_generation++;  // its timeout no longer applies
+  call.queue_generation++;  // nor do its queue limits
   call.call.offer_expires_at.reset();
   call.call.connected_at = now;
   SetCallState(call, CallState::kConnected);
@@ -424,33 +617,34 @@ absl::StatusOr<Call> Engine::AcceptOffer(absl::string_view agent_id, absl::strin
 absl::StatusOr<Call> Engine::RejectOffer(absl::string_view agent_id, absl::string_view call_id,
                                          absl::string_view reason, absl::Time now) {
   now = Begin(now);
-  absl::StatusOr<AgentEntry*> agent_found = FindAgent(agent_id);
+  absl::StatusOr<AgentSlot*> agent_found = FindAgent(agent_id);
   if (!agent_found.ok()) return agent_found.status();
-  absl::StatusOr<CallEntry*> offered = FindOfferedCall(agent_id, call_id);
+  absl::StatusOr<CallSlot*> offered = FindOfferedCall(agent_id, call_id);
   if (!offered.ok()) return offered.status();
-  CallEntry& call = **offered;
-  AgentEntry& agent = **agent_found;
+  CallSlot& call = **offered;
+  AgentSlot& agent = **agent_found;
   ReturnOffer(call, agent, EventType::kOfferRejected, reason.empty() ? "rejected" : reason,
               /*missed=*/true, now);
+  Call view = CallView(call);
   RouteCall(call, now);
   RouteAgent(agent, now);
-  return CallView(call);
+  return view;
 }
 
 absl::StatusOr<Call> Engine::CompleteCall(absl::string_view agent_id, absl::string_view call_id,
                                           absl::string_view disposition, absl::string_view notes,
                                           absl::Time now) {
   now = Begin(now);
-  absl::StatusOr<AgentEntry*> agent_found = FindAgent(agent_id);
+  absl::StatusOr<AgentSlot*> agent_found = FindAgent(agent_id);
   if (!agent_found.ok()) return agent_found.status();
-  absl::StatusOr<CallEntry*> call_found = FindCall(call_id);
+  absl::StatusOr<CallSlot*> call_found = FindCall(call_id);
   if (!call_found.ok()) return call_found.status();
-  CallEntry& call = **call_found;
-  AgentEntry& agent = **agent_found;
+  CallSlot& call = **call_found;
+  AgentSlot& agent = **agent_found;
   if (call.call.agent_id != agent_id) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("call ", Quote(call_id), " is not handled by agent ", Quote(agent_id),
-                     call.call.agent_id.empty() ? "" : absl::StrCat(" but by ", Quote(call.call.agent_id))));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "call ", Quote(call_id), " is not handled by agent ", Quote(agent_id),
+        call.call.agent_id.empty() ? "" : absl::StrCat(" but by ", Quote(call.call.agent_id))));
   }
   if (call.call.state == CallState::kCompleted && call.call.disposition == disposition &&
       call.call.notes == notes) {
@@ -489,6 +683,18 @@ bool Engine::IsStale(const Deadline& d) const {
       return it == agents_.end() || it->second->wrap_up_generation != d.generation ||
              it->second->agent.state != AgentState::kWrapUp;
     }
+    case DeadlineKind::kMaxWait:
+    case DeadlineKind::kNoAgent:
+    case DeadlineKind::kEscalation: {
+      auto it = calls_.find(d.id);
+      if (it == calls_.end() || it->second->queue_generation != d.generation) return true;
+      CallState s = it->second->call.state;
+      return s != CallState::kQueued && s != CallState::kOffered;
+    }
+    case DeadlineKind::kScheduleEdge: {
+      QueueSlot* q = Queue(d.id);
+      return q == nullptr || q->schedule_generation != d.generation;
+    }
   }
   return true;
 }
@@ -520,76 +726,268 @@ void Engine::PushDeadline(absl::Time at, DeadlineKind kind, const std::string& i
 void Engine::FireDeadline(const Deadline& d) {
   switch (d.kind) {
     case DeadlineKind::kOfferTimeout: {
-      CallEntry& call = *calls_.at(d.id);
-      AgentEntry& agent = *agents_.at(call.call.agent_id);
+      CallSlot& call = *calls_.at(d.id);
+      AgentSlot& agent = *agents_.at(call.call.agent_id);
       ReturnOffer(call, agent, EventType::kOfferTimedOut, "offer_timeout", /*missed=*/true, now_);
-      RouteCall(call, now_);
+      if (call.call.state == CallState::kQueued) RouteCall(call, now_);
       RouteAgent(agent, now_);
       break;
     }
     case DeadlineKind::kWrapUpEnd: {
-      AgentEntry& agent = *agents_.at(d.id);
-      CallEntry& call = *calls_.at(agent.agent.call_id);
+      AgentSlot& agent = *agents_.at(d.id);
+      CallSlot& call = *calls_.at(agent.agent.call_id);
       FinishWrapUp(call, agent, "wrap_up_timeout", now_);
       break;
     }
+    case DeadlineKind::kMaxWait: {
+      CallSlot& call = *calls_.at(d.id);
+      // An offer in progress runs its course; ReturnOffer checks again.
+      if (call.call.state == CallState::kQueued) {
+        ApplyLimit(call, Queue(call.call.queue)->config.on_timeout, "max_wait", now_);
+      }
+      break;
+    }
+    case DeadlineKind::kNoAgent: {
+      CallSlot& call = *calls_.at(d.id);
+      const QueueConfig& c = Queue(call.call.queue)->config;
+      if (call.call.state == CallState::kQueued && !AnyAgentCouldServe(call)) {
+        ApplyLimit(call, c.on_no_agent, "no_agent", now_);
+      } else {
+        // Someone could serve it now; look again after another period.
+        PushDeadline(now_ + c.max_wait_no_agent, DeadlineKind::kNoAgent, call.call.call_id,
+                     call.queue_generation);
+      }
+      break;
+    }
+    case DeadlineKind::kEscalation:
+      ApplyEscalation(*calls_.at(d.id), now_);
+      break;
+    case DeadlineKind::kScheduleEdge:
+      OnScheduleEdge(*Queue(d.id), now_);
+      break;
   }
+}
+
+void Engine::ArmCallDeadlines(CallSlot& call, absl::Time now) {
+  const QueueConfig& c = Queue(call.call.queue)->config;
+  const std::string& id = call.call.call_id;
+  if (c.max_wait > absl::ZeroDuration()) {
+    PushDeadline(call.queue_entered_at + c.max_wait, DeadlineKind::kMaxWait, id,
+                 call.queue_generation);
+  }
+  if (c.max_wait_no_agent > absl::ZeroDuration()) {
+    PushDeadline(call.queue_entered_at + c.max_wait_no_agent, DeadlineKind::kNoAgent, id,
+                 call.queue_generation);
+  }
+  if (call.next_step < c.escalation.size()) {
+    // Steps count from the call's arrival: an overflowed call keeps its age.
+    PushDeadline(std::max(now, call.call.enqueued_at + c.escalation[call.next_step].after),
+                 DeadlineKind::kEscalation, id, call.queue_generation);
+  }
+}
+
+void Engine::ApplyEscalation(CallSlot& call, absl::Time now) {
+  const QueueConfig& c = Queue(call.call.queue)->config;
+  bool waiting = call.call.state == CallState::kQueued;
+  if (waiting) Unwait(call);
+  std::vector<std::string> changes;
+  while (call.next_step < c.escalation.size() &&
+         call.call.enqueued_at + c.escalation[call.next_step].after <= now) {
+    const EscalationStep& step = c.escalation[call.next_step++];
+    for (const auto& [skill, level] : step.relax) {
+      auto it = call.effective.find(skill);
+      if (it != call.effective.end() && level < it->second) {
+        it->second = level;
+        changes.push_back(absl::StrCat(skill, ">=", level));
+      }
+    }
+    for (const std::string& skill : step.drop) {
+      if (call.effective.erase(skill) > 0) changes.push_back(absl::StrCat("-", skill));
+    }
+    for (const std::string& q : step.add_queues) {
+      if (q != call.call.queue && std::find(call.extra_queues.begin(), call.extra_queues.end(),
+                                            q) == call.extra_queues.end()) {
+        call.extra_queues.push_back(q);
+        changes.push_back(absl::StrCat("+queue ", q));
+      }
+    }
+  }
+  call.signature = skills_.Intern(call.effective);
+  if (waiting) Wait(call);
+  Emit(EventType::kCallEscalated, now, &call, nullptr, absl::StrJoin(changes, ", "));
+  if (call.next_step < c.escalation.size()) {
+    PushDeadline(call.call.enqueued_at + c.escalation[call.next_step].after,
+                 DeadlineKind::kEscalation, call.call.call_id, call.queue_generation);
+  }
+  if (waiting) RouteCall(call, now);
+}
+
+bool Engine::AnyAgentCouldServe(const CallSlot& call) const {
+  auto serves = [&](const QueueSlot& q) {
+    for (const AgentSlot* agent : q.members) {
+      if (agent->agent.state == AgentState::kLoggedOut) continue;
+      const SkillLevels& have = agent->agent.skills;
+      bool ok = true;
+      for (const auto& [skill, level] : call.effective) {
+        auto it = have.find(skill);
+        if (it == have.end() || it->second < level) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) return true;
+    }
+    return false;
+  };
+  if (serves(*Queue(call.call.queue))) return true;
+  for (const std::string& q : call.extra_queues) {
+    if (serves(*Queue(q))) return true;
+  }
+  return false;
+}
+
+void Engine::ApplyLimit(CallSlot& call, const LimitAction& action, absl::string_view reason,
+                        absl::Time now) {
+  if (action.kind == LimitAction::Kind::kOverflow) {
+    QueueSlot* target = Queue(action.queue);
+    std::string via;
+    absl::StatusOr<QueueSlot*> admitted = Admit(target, now, &via);
+    if (admitted.ok()) {
+      MoveToQueue(call, **admitted, reason, now);
+      return;
+    }
+    // The overflow target turns it away too: the call ends here.
+  }
+  if (action.kind == LimitAction::Kind::kKeep) return;
+  Unwait(call);
+  SetCallState(call, CallState::kTimedOut);
+  Queue(call.call.queue)->timed_out++;
+  call.call.ended_at = now;
+  call.call.end_reason = std::string(reason);
+  Emit(EventType::kCallTimedOut, now, &call, nullptr, reason);
+  Finish(call);
+}
+
+void Engine::MoveToQueue(CallSlot& call, QueueSlot& target, absl::string_view reason,
+                         absl::Time now) {
+  QueueSlot& from = *Queue(call.call.queue);
+  Unwait(call);
+  from.call_counts[CallState::kQueued]--;
+  from.overflowed_out++;
+  target.call_counts[CallState::kQueued]++;
+  std::string from_name = call.call.queue;
+  call.call.queue = target.config.name;
+  call.queue_entered_at = now;
+  call.queue_generation++;
+  call.next_step = 0;
+  call.effective = call.call.required_skills;
+  call.signature = skills_.Intern(call.effective);
+  call.extra_queues.clear();
+  Wait(call);
+  Emit(EventType::kCallOverflowed, now, &call, nullptr, absl::StrCat(reason, " from ", from_name));
+  ArmCallDeadlines(call, now);
+  RouteCall(call, now);
+}
+
+void Engine::ArmScheduleEdge(QueueSlot& queue, absl::Time now) {
+  if (queue.schedule == nullptr) return;
+  if (std::optional<absl::Time> next = NextChange(*queue.schedule, now)) {
+    PushDeadline(*next, DeadlineKind::kScheduleEdge, queue.config.name, queue.schedule_generation);
+  }
+}
+
+void Engine::OnScheduleEdge(QueueSlot& queue, absl::Time now) {
+  queue.schedule_generation++;
+  bool open = IsOpen(*queue.schedule, now);
+  bool closing = queue.open && !open;
+  queue.open = open;
+  ArmScheduleEdge(queue, now);
+  if (!closing || queue.config.closed_waiting.kind != LimitAction::Kind::kOverflow) return;
+  // Calls waiting at closing time move on, oldest first.
+  std::vector<std::pair<absl::Time, CallSlot*>> waiting;
+  for (auto& [id, call] : calls_) {
+    if (call->call.state == CallState::kQueued && call->call.queue == queue.config.name) {
+      waiting.emplace_back(call->call.enqueued_at, call.get());
+    }
+  }
+  std::sort(waiting.begin(), waiting.end(), [](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return a.second->call.arrival_order < b.second->call.arrival_order;
+  });
+  for (auto& [at, call] : waiting) ApplyLimit(*call, queue.config.closed_waiting, "closed", now);
 }
 
 // ---------------------------------------------------------------------------
 // Routing
 
-bool Engine::Eligible(const AgentEntry& agent, const CallEntry& call) const {
-  for (const auto& [skill, level] : call.call.required_skills) {
-    auto it = agent.agent.skills.find(skill);
-    if (it == agent.agent.skills.end() || it->second < level) return false;
-  }
-  return true;
-}
-
-void Engine::RouteCall(CallEntry& call, absl::Time now) {
+void Engine::RouteCall(CallSlot& call, absl::Time now) {
   if (call.call.state != CallState::kQueued) return;
-  QueueEntry& queue = *queues_.at(call.call.queue);
-  for (const IdleKey& key : queue.available) {
-    if (Eligible(*key.agent, call)) {
-      Offer(call, *key.agent, now);
-      return;
-    }
+  // The call's own queue first, then the queues it was widened to.
+  auto try_queue = [&](QueueSlot& q) -> bool {
+    std::optional<int64_t> after;
+    if (q.config.strategy == Strategy::kRoundRobin) after = q.round_robin_last;
+    const AgentKey* best =
+        q.index.BestAgent(call.signature, q.config.strategy == Strategy::kBestSkill, after);
+    if (best == nullptr) return false;
+    Offer(call, *best->agent, now);
+    return true;
+  };
+  if (try_queue(*Queue(call.call.queue))) return;
+  for (const std::string& extra : call.extra_queues) {
+    if (try_queue(*Queue(extra))) return;
   }
 }
 
-void Engine::RouteAgent(AgentEntry& agent, absl::Time now) {
+void Engine::RouteAgent(AgentSlot& agent, absl::Time now) {
   if (agent.agent.state != AgentState::kAvailable) return;
-  const WaitKey* best = nullptr;
-  for (const std::string& name : agent.agent.queues) {
-    const QueueEntry& queue = *queues_.at(name);
-    for (const WaitKey& key : queue.waiting) {
-      if (best != nullptr && !(key < *best)) break;  // nothing older further on
-      if (Eligible(agent, *key.call)) {
-        best = &key;
-        break;
-      }
+  const CallKey* best = nullptr;
+  // Rank: lower penalty, higher weight, higher effective priority; then the
+  // longer wait (CallKey order within a queue, arrival across queues).
+  std::tuple<int, int, double> best_rank;
+  for (const Membership& m : agent.memberships) {
+    const CallKey* head = m.queue->index.BestCall(agent.profile);
+    if (head == nullptr) continue;
+    std::tuple<int, int, double> rank{
+        m.penalty, -m.queue->config.weight,
+        -QueueIndex::EffectivePriority(head->score, m.queue->config.aging_per_minute, now)};
+    if (best == nullptr || rank < best_rank ||
+        (rank == best_rank && std::pair(head->enqueued_at, head->arrival_order) <
+                                  std::pair(best->enqueued_at, best->arrival_order))) {
+      best = head;
+      best_rank = rank;
     }
   }
   if (best != nullptr) Offer(*best->call, agent, now);
 }
 
 void Engine::RouteAll(absl::Time now) {
-  // Oldest call first across queues, so the fairest match is made first.
-  std::vector<WaitKey> all;
-  for (const auto& [name, queue] : queues_) all.insert(all.end(), queue->waiting.begin(), queue->waiting.end());
-  std::sort(all.begin(), all.end());
-  for (const WaitKey& key : all) RouteCall(*key.call, now);
+  // Best call first across queues, so the fairest match is made first.
+  std::vector<CallSlot*> all;
+  for (auto& [id, call] : calls_) {
+    if (call->call.state == CallState::kQueued) all.push_back(call.get());
+  }
+  std::sort(all.begin(), all.end(), [](const CallSlot* a, const CallSlot* b) {
+    if (a->call.priority != b->call.priority) return a->call.priority > b->call.priority;
+    if (a->call.enqueued_at != b->call.enqueued_at)
+      return a->call.enqueued_at < b->call.enqueued_at;
+    return a->call.arrival_order < b->call.arrival_order;
+  });
+  for (CallSlot* call : all) RouteCall(*call, now);
 }
 
-void Engine::Offer(CallEntry& call, AgentEntry& agent, absl::Time now) {
-  const QueueConfig& queue = queues_.at(call.call.queue)->config;
+void Engine::Offer(CallSlot& call, AgentSlot& agent, absl::Time now) {
+  QueueSlot& queue = *Queue(call.call.queue);
+  // Round robin moves its pointer in every queue of the agent that uses it.
+  for (const Membership& m : agent.memberships) {
+    if (m.queue->config.strategy == Strategy::kRoundRobin)
+      m.queue->round_robin_last = m.member_index;
+  }
   Unwait(call);
   RemoveAvailable(agent);
   call.offer_generation++;
   call.call.agent_id = agent.agent.agent_id;
   call.call.offered_at = now;
-  call.call.offer_expires_at = now + queue.offer_timeout;
+  call.call.offer_expires_at = now + queue.config.offer_timeout;
   SetCallState(call, CallState::kOffered);
   agent.agent.call_id = call.call.call_id;
   // Keep idle_since: if the offer is withdrawn the agent keeps its place.
@@ -600,8 +998,8 @@ void Engine::Offer(CallEntry& call, AgentEntry& agent, absl::Time now) {
   Emit(EventType::kCallOffered, now, &call, &agent, "");
 }
 
-void Engine::ReturnOffer(CallEntry& call, AgentEntry& agent, EventType type,
-                         absl::string_view reason, bool missed, absl::Time now) {
+void Engine::ReturnOffer(CallSlot& call, AgentSlot& agent, EventType type, absl::string_view reason,
+                         bool missed, absl::Time now) {
   call.offer_generation++;
   call.call.offer_expires_at.reset();
   SetCallState(call, CallState::kQueued);
@@ -611,7 +1009,7 @@ void Engine::ReturnOffer(CallEntry& call, AgentEntry& agent, EventType type,
   if (missed) {
     call.call.missed_offers++;
     agent.agent.consecutive_missed_offers++;
-    int limit = queues_.at(call.call.queue)->config.max_missed_offers;
+    int limit = Queue(call.call.queue)->config.max_missed_offers;
     pause = limit > 0 && agent.agent.consecutive_missed_offers >= limit;
   }
   if (pause) {
@@ -625,9 +1023,15 @@ void Engine::ReturnOffer(CallEntry& call, AgentEntry& agent, EventType type,
   }
   Emit(type, now, &call, &agent, reason);
   if (pause) Emit(EventType::kAgentStateChanged, now, nullptr, &agent, kReasonMissedOffers);
+  // A limit that fell due during the offer applies now.
+  const QueueConfig& c = Queue(call.call.queue)->config;
+  if (type != EventType::kOfferWithdrawn && c.max_wait > absl::ZeroDuration() &&
+      now >= call.queue_entered_at + c.max_wait) {
+    ApplyLimit(call, c.on_timeout, "max_wait", now);
+  }
 }
 
-void Engine::FinishWrapUp(CallEntry& call, AgentEntry& agent, absl::string_view reason,
+void Engine::FinishWrapUp(CallSlot& call, AgentSlot& agent, absl::string_view reason,
                           absl::Time now) {
   call.call.completed_at = now;
   SetCallState(call, CallState::kCompleted);
@@ -646,8 +1050,8 @@ void Engine::FinishWrapUp(CallEntry& call, AgentEntry& agent, absl::string_view 
   RouteAgent(agent, now);
 }
 
-void Engine::Finish(CallEntry& entry) {
-  finished_.push_back(entry.call.call_id);
+void Engine::Finish(CallSlot& call) {
+  finished_.push_back(call.call.call_id);
   while (finished_.size() > options_.max_finished_calls) {
     calls_.erase(finished_.front());
     finished_.pop_front();
@@ -657,71 +1061,107 @@ void Engine::Finish(CallEntry& entry) {
 // ---------------------------------------------------------------------------
 // State bookkeeping
 
-void Engine::SetCallState(CallEntry& entry, CallState state) {
-  auto queue = queues_.find(entry.call.queue);
-  if (queue != queues_.end()) {
-    queue->second->call_counts[entry.call.state]--;
-    queue->second->call_counts[state]++;
+QueueSlot* Engine::Queue(absl::string_view name) const {
+  auto it = queues_.find(name);
+  return it == queues_.end() ? nullptr : it->second.get();
+}
+
+void Engine::SetCallState(CallSlot& call, CallState state) {
+  if (QueueSlot* queue = Queue(call.call.queue)) {
+    queue->call_counts[call.call.state]--;
+    queue->call_counts[state]++;
   }
-  entry.call.state = state;
+  call.call.state = state;
 }
 
-void Engine::SetAgentState(AgentEntry& entry, AgentState state, absl::Time now) {
-  if (entry.agent.state == AgentState::kAvailable && state != AgentState::kAvailable) {
-    RemoveAvailable(entry);
+void Engine::SetAgentState(AgentSlot& agent, AgentState state, absl::Time now) {
+  if (agent.agent.state == AgentState::kAvailable && state != AgentState::kAvailable) {
+    RemoveAvailable(agent);
   }
-  if (state != AgentState::kAway) entry.agent.away_reason.clear();
-  entry.agent.state = state;
-  entry.agent.state_since = now;
+  if (state != AgentState::kAway) agent.agent.away_reason.clear();
+  agent.agent.state = state;
+  agent.agent.state_since = now;
 }
 
-void Engine::MakeAvailable(AgentEntry& entry, absl::Time idle_since, absl::Time now) {
-  if (entry.agent.state == AgentState::kAvailable) RemoveAvailable(entry);
-  entry.agent.state = AgentState::kAvailable;
-  entry.agent.state_since = now;
-  entry.agent.away_reason.clear();
-  entry.agent.idle_since = idle_since;
-  entry.ready_order = next_ready_order_++;
-  AddAvailable(entry);
+void Engine::MakeAvailable(AgentSlot& agent, absl::Time idle_since, absl::Time now) {
+  if (agent.agent.state == AgentState::kAvailable) RemoveAvailable(agent);
+  agent.agent.state = AgentState::kAvailable;
+  agent.agent.state_since = now;
+  agent.agent.away_reason.clear();
+  agent.agent.idle_since = idle_since;
+  agent.ready_order = next_ready_order_++;
+  AddAvailable(agent);
 }
 
-void Engine::Wait(CallEntry& entry) {
-  queues_.at(entry.call.queue)
-      ->waiting.insert({entry.call.enqueued_at, entry.call.arrival_order, &entry});
+void Engine::Wait(CallSlot& call) {
+  auto place = [&](QueueSlot& q) {
+    CallKey key{
+        QueueIndex::Score(call.call.priority, q.config.aging_per_minute, call.call.enqueued_at),
+        call.call.enqueued_at, call.call.arrival_order, &call};
+    call.placements.push_back(Placement{&q, q.index.AddCall(call.signature, key), key});
+  };
+  place(*Queue(call.call.queue));
+  for (const std::string& extra : call.extra_queues) place(*Queue(extra));
 }
 
-void Engine::Unwait(CallEntry& entry) {
-  queues_.at(entry.call.queue)
-      ->waiting.erase({entry.call.enqueued_at, entry.call.arrival_order, &entry});
+void Engine::Unwait(CallSlot& call) {
+  for (const Placement& p : call.placements) p.queue->index.RemoveCall(p.group, p.key);
+  call.placements.clear();
 }
 
-void Engine::AddAvailable(AgentEntry& entry) {
-  for (const std::string& q : entry.agent.queues) {
-    queues_.at(q)->available.insert({entry.agent.idle_since, entry.ready_order, &entry});
+AgentKey Engine::KeyFor(const AgentSlot& agent, const Membership& m) {
+  int64_t idle = absl::ToUnixMicros(agent.agent.idle_since);
+  AgentKey key{0, idle, agent.ready_order, const_cast<AgentSlot*>(&agent)};
+  switch (m.queue->config.strategy) {
+    case Strategy::kLongestIdle:
+    case Strategy::kBestSkill:
+      key.primary = idle;
+      break;
+    case Strategy::kLeastCalls:
+      key.primary = agent.agent.calls_handled;
+      break;
+    case Strategy::kLeastTalkTime:
+      key.primary = absl::ToInt64Milliseconds(agent.agent.talk_time);
+      break;
+    case Strategy::kRoundRobin:
+      key.primary = m.member_index;
+      break;
+    case Strategy::kRandom:
+      key.primary = static_cast<int64_t>(m.queue->random() >> 1);
+      break;
+  }
+  return key;
+}
+
+void Engine::AddAvailable(AgentSlot& agent) {
+  for (Membership& m : agent.memberships) {
+    m.key = KeyFor(agent, m);
+    m.group = m.queue->index.AddAgent(agent.profile, m.penalty, m.key);
   }
 }
 
-void Engine::RemoveAvailable(AgentEntry& entry) {
-  for (const std::string& q : entry.agent.queues) {
-    queues_.at(q)->available.erase({entry.agent.idle_since, entry.ready_order, &entry});
+void Engine::RemoveAvailable(AgentSlot& agent) {
+  for (Membership& m : agent.memberships) {
+    if (m.group != nullptr) m.queue->index.RemoveAgent(m.group, m.key);
+    m.group = nullptr;
   }
 }
 
 // ---------------------------------------------------------------------------
 // Lookups
 
-absl::StatusOr<Engine::CallEntry*> Engine::FindCall(absl::string_view call_id) {
+absl::StatusOr<CallSlot*> Engine::FindCall(absl::string_view call_id) {
   if (absl::Status s = ValidateId("call_id", call_id); !s.ok()) return s;
   auto it = calls_.find(call_id);
   if (it == calls_.end()) return absl::NotFoundError(absl::StrCat("unknown call ", Quote(call_id)));
   return it->second.get();
 }
 
-absl::StatusOr<const Engine::CallEntry*> Engine::FindCall(absl::string_view call_id) const {
+absl::StatusOr<const CallSlot*> Engine::FindCall(absl::string_view call_id) const {
   return const_cast<Engine*>(this)->FindCall(call_id);
 }
 
-absl::StatusOr<Engine::AgentEntry*> Engine::FindAgent(absl::string_view agent_id) {
+absl::StatusOr<AgentSlot*> Engine::FindAgent(absl::string_view agent_id) {
   if (absl::Status s = ValidateId("agent_id", agent_id); !s.ok()) return s;
   auto it = agents_.find(agent_id);
   if (it == agents_.end()) {
@@ -730,24 +1170,24 @@ absl::StatusOr<Engine::AgentEntry*> Engine::FindAgent(absl::string_view agent_id
   return it->second.get();
 }
 
-absl::StatusOr<const Engine::AgentEntry*> Engine::FindAgent(absl::string_view agent_id) const {
+absl::StatusOr<const AgentSlot*> Engine::FindAgent(absl::string_view agent_id) const {
   return const_cast<Engine*>(this)->FindAgent(agent_id);
 }
 
-absl::StatusOr<Engine::CallEntry*> Engine::FindOfferedCall(absl::string_view agent_id,
-                                                           absl::string_view call_id) {
-  absl::StatusOr<CallEntry*> found = FindCall(call_id);
+absl::StatusOr<CallSlot*> Engine::FindOfferedCall(absl::string_view agent_id,
+                                                  absl::string_view call_id) {
+  absl::StatusOr<CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
   const Call& call = (*found)->call;
   if (call.state != CallState::kOffered) {
-    return absl::FailedPreconditionError(absl::StrCat("call ", Quote(call_id), " is not offered to agent ",
-                                                      Quote(agent_id), " (it is ",
-                                                      CallStateName(call.state), ")"));
+    return absl::FailedPreconditionError(absl::StrCat("call ", Quote(call_id),
+                                                      " is not offered to agent ", Quote(agent_id),
+                                                      " (it is ", CallStateName(call.state), ")"));
   }
   if (call.agent_id != agent_id) {
-    return absl::FailedPreconditionError(absl::StrCat("call ", Quote(call_id), " is not offered to agent ",
-                                                      Quote(agent_id), " (it is offered to ",
-                                                      Quote(call.agent_id), ")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("call ", Quote(call_id), " is not offered to agent ", Quote(agent_id),
+                     " (it is offered to ", Quote(call.agent_id), ")"));
   }
   return *found;
 }
@@ -756,13 +1196,13 @@ absl::StatusOr<Engine::CallEntry*> Engine::FindOfferedCall(absl::string_view age
 // Reads
 
 absl::StatusOr<Call> Engine::GetCall(absl::string_view call_id) const {
-  absl::StatusOr<const CallEntry*> found = FindCall(call_id);
+  absl::StatusOr<const CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
   return CallView(**found);
 }
 
 absl::StatusOr<Agent> Engine::GetAgent(absl::string_view agent_id) const {
-  absl::StatusOr<const AgentEntry*> found = FindAgent(agent_id);
+  absl::StatusOr<const AgentSlot*> found = FindAgent(agent_id);
   if (!found.ok()) return found.status();
   return (*found)->agent;
 }
@@ -782,12 +1222,11 @@ std::vector<QueueConfig> Engine::Queues() const {
 }
 
 absl::StatusOr<QueueStats> Engine::GetQueueStats(absl::string_view name, absl::Time now) const {
-  auto it = queues_.find(name);
-  if (it == queues_.end()) return absl::NotFoundError(absl::StrCat("unknown queue ", Quote(name)));
-  const QueueEntry& queue = *it->second;
+  QueueSlot* queue = Queue(name);
+  if (queue == nullptr) return absl::NotFoundError(absl::StrCat("unknown queue ", Quote(name)));
   auto count = [&](CallState s) {
-    auto c = queue.call_counts.find(s);
-    return c == queue.call_counts.end() ? 0 : c->second;
+    auto c = queue->call_counts.find(s);
+    return c == queue->call_counts.end() ? 0 : c->second;
   };
   QueueStats stats;
   stats.queue = std::string(name);
@@ -797,29 +1236,45 @@ absl::StatusOr<QueueStats> Engine::GetQueueStats(absl::string_view name, absl::T
   stats.wrap_up = count(CallState::kWrapUp);
   stats.completed = count(CallState::kCompleted);
   stats.abandoned = count(CallState::kAbandoned);
-  for (const AgentEntry* agent : queue.members) {
+  stats.timed_out = count(CallState::kTimedOut);
+  stats.overflowed = queue->overflowed_out;
+  stats.open = queue->open;
+  for (const AgentSlot* agent : queue->members) {
     switch (agent->agent.state) {
-      case AgentState::kLoggedOut: stats.agents_logged_out++; break;
-      case AgentState::kAvailable: stats.agents_available++; break;
-      case AgentState::kReserved: stats.agents_reserved++; break;
-      case AgentState::kBusy: stats.agents_busy++; break;
-      case AgentState::kWrapUp: stats.agents_wrap_up++; break;
-      case AgentState::kAway: stats.agents_away++; break;
+      case AgentState::kLoggedOut:
+        stats.agents_logged_out++;
+        break;
+      case AgentState::kAvailable:
+        stats.agents_available++;
+        break;
+      case AgentState::kReserved:
+        stats.agents_reserved++;
+        break;
+      case AgentState::kBusy:
+        stats.agents_busy++;
+        break;
+      case AgentState::kWrapUp:
+        stats.agents_wrap_up++;
+        break;
+      case AgentState::kAway:
+        stats.agents_away++;
+        break;
     }
   }
-  if (!queue.waiting.empty()) {
-    absl::Time at = std::max(now, now_);
-    stats.longest_wait = at - queue.waiting.begin()->enqueued_at;
-  }
+  // Calls widened into this queue are counted by their own queue only.
+  std::optional<absl::Time> oldest = queue->index.OldestArrival();
+  if (oldest) stats.longest_wait = std::max(now, now_) - *oldest;
   return stats;
 }
 
 absl::StatusOr<std::vector<Agent>> Engine::ListAgents(absl::string_view queue) const {
   std::vector<Agent> out;
   if (!queue.empty()) {
-    auto it = queues_.find(queue);
-    if (it == queues_.end()) return absl::NotFoundError(absl::StrCat("unknown queue ", Quote(queue)));
-    for (const AgentEntry* agent : it->second->members) out.push_back(agent->agent);
+    QueueSlot* q = Queue(queue);
+    if (q == nullptr) return absl::NotFoundError(absl::StrCat("unknown queue ", Quote(queue)));
+    for (const AgentSlot* agent : q->members) out.push_back(agent->agent);
+    std::sort(out.begin(), out.end(),
+              [](const Agent& a, const Agent& b) { return a.agent_id < b.agent_id; });
     return out;
   }
   for (const auto& [id, agent] : agents_) out.push_back(agent->agent);
@@ -831,49 +1286,44 @@ absl::StatusOr<std::vector<Agent>> Engine::ListAgents(absl::string_view queue) c
 absl::StatusOr<std::vector<Call>> Engine::ListCalls(absl::string_view queue,
                                                     const std::vector<CallState>& states,
                                                     size_t limit) const {
-  if (!queue.empty() && !queues_.contains(queue)) {
+  if (!queue.empty() && Queue(queue) == nullptr) {
     return absl::NotFoundError(absl::StrCat("unknown queue ", Quote(queue)));
   }
-  std::vector<const CallEntry*> matches;
-  for (const auto& [id, entry] : calls_) {
-    if (!queue.empty() && entry->call.queue != queue) continue;
-    bool wanted = states.empty() ? !IsFinal(entry->call.state)
-                                 : std::find(states.begin(), states.end(), entry->call.state) !=
-                                       states.end();
-    if (wanted) matches.push_back(entry.get());
+  std::vector<const CallSlot*> matches;
+  for (const auto& [id, slot] : calls_) {
+    if (!queue.empty() && slot->call.queue != queue) continue;
+    bool wanted = states.empty()
+                      ? !IsFinal(slot->call.state)
+                      : std::find(states.begin(), states.end(), slot->call.state) != states.end();
+    if (wanted) matches.push_back(slot.get());
   }
-  std::sort(matches.begin(), matches.end(), [](const CallEntry* a, const CallEntry* b) {
-    if (a->call.enqueued_at != b->call.enqueued_at) return a->call.enqueued_at < b->call.enqueued_at;
+  std::sort(matches.begin(), matches.end(), [](const CallSlot* a, const CallSlot* b) {
+    if (a->call.enqueued_at != b->call.enqueued_at)
+      return a->call.enqueued_at < b->call.enqueued_at;
     return a->call.arrival_order < b->call.arrival_order;
   });
   if (matches.size() > limit) matches.resize(limit);
   std::vector<Call> out;
   out.reserve(matches.size());
-  for (const CallEntry* entry : matches) out.push_back(CallView(*entry));
+  for (const CallSlot* slot : matches) out.push_back(CallView(*slot));
   return out;
 }
 
-int Engine::PositionOf(const CallEntry& entry) const {
-  if (entry.call.state != CallState::kQueued) return 0;
-  const QueueEntry& queue = *queues_.at(entry.call.queue);
-  int position = 1;
-  for (const WaitKey& key : queue.waiting) {
-    if (key.call == &entry) return position;
-    ++position;
+Call Engine::CallView(const CallSlot& slot) const {
+  Call call = slot.call;
+  call.effective_skills = slot.effective;
+  call.position = 0;
+  if (call.state == CallState::kQueued && !slot.placements.empty()) {
+    const Placement& p = slot.placements.front();
+    call.position = static_cast<int>(p.queue->index.CountAhead(p.key)) + 1;
   }
-  return 0;
-}
-
-Call Engine::CallView(const CallEntry& entry) const {
-  Call call = entry.call;
-  call.position = PositionOf(entry);
   return call;
 }
 
 // ---------------------------------------------------------------------------
 // Events
 
-void Engine::Emit(EventType type, absl::Time now, const CallEntry* call, const AgentEntry* agent,
+void Engine::Emit(EventType type, absl::Time now, const CallSlot* call, const AgentSlot* agent,
                   absl::string_view reason) {
   Event event;
   event.seq = next_seq_++;
@@ -881,7 +1331,7 @@ void Engine::Emit(EventType type, absl::Time now, const CallEntry* call, const A
   event.type = type;
   event.reason = std::string(reason);
   if (call != nullptr) {
-    event.call = call->call;
+    event.call = CallView(*call);
     event.call_id = call->call.call_id;
     event.queue = call->call.queue;
   }

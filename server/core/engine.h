@@ -9,10 +9,15 @@
 // world as it is at `now`. The runtime arms one timer for NextDeadline() and
 // calls AdvanceTo() when it fires; tests drive time by hand.
 //
-// Routing (this release): within a queue the longest-waiting call goes first;
-// among the agents who can take it, the one idle longest. An agent serving
-// several queues takes the longest-waiting call across them. A call goes only
-// to an agent whose skills meet each of its required levels.
+// Routing: a call goes only to an agent whose skills meet each of its
+// (effective) required levels. Within a queue the highest effective priority
+// goes first (priority + aging x minutes waited), then the longest wait; among
+// the eligible available agents the lowest penalty, then the queue's strategy
+// decides. A free agent takes, across its queues, the call of the queue where
+// its penalty is lowest, then of the highest-weight queue, then the highest
+// effective priority, then the longest wait. Escalation steps relax a call's
+// requirements as it waits; limits and schedules overflow or end it. See
+// routing_index.h for how a decision avoids scanning.
 //
 // Events: each change appends to an outbox with a gap-free, increasing `seq`;
 // TakeEvents() drains it. Nothing is reported as done by the engine itself: the
@@ -29,17 +34,22 @@
 #include <optional>
 #include <queue>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "server/core/routing_index.h"
 #include "server/core/types.h"
 
 namespace acd::core {
+
+// Live state of a queue, an agent, a call (defined in engine.cc).
+struct QueueSlot;
+struct Membership;
 
 struct EnqueueRequest {
   std::string call_id;
@@ -65,6 +75,9 @@ struct QueueStats {
   // Calls that finished in this queue since the engine started.
   int completed = 0;
   int abandoned = 0;
+  int timed_out = 0;   // disconnected by max_wait or max_wait_no_agent
+  int overflowed = 0;  // moved on to another queue
+  bool open = true;    // by its schedule
   // Member agents by state.
   int agents_logged_out = 0;
   int agents_available = 0;
@@ -89,6 +102,7 @@ inline constexpr int kMaxPriority = 100;
 class Engine {
  public:
   explicit Engine(EngineOptions options = {});
+  ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
@@ -148,51 +162,14 @@ class Engine {
   int64_t next_seq() const { return next_seq_; }
 
  private:
-  struct CallEntry;
-  struct AgentEntry;
-  struct QueueEntry;
-
-  // Waiting order within a queue: earliest arrival first.
-  struct WaitKey {
-    absl::Time enqueued_at;
-    uint64_t arrival_order;
-    CallEntry* call;
-    bool operator<(const WaitKey& o) const {
-      if (enqueued_at != o.enqueued_at) return enqueued_at < o.enqueued_at;
-      return arrival_order < o.arrival_order;
-    }
+  enum class DeadlineKind {
+    kOfferTimeout,  // id: call
+    kWrapUpEnd,     // id: agent
+    kMaxWait,       // id: call
+    kNoAgent,       // id: call
+    kEscalation,    // id: call
+    kScheduleEdge,  // id: queue
   };
-  // Idle order among available agents: idle longest first.
-  struct IdleKey {
-    absl::Time idle_since;
-    uint64_t ready_order;
-    AgentEntry* agent;
-    bool operator<(const IdleKey& o) const {
-      if (idle_since != o.idle_since) return idle_since < o.idle_since;
-      return ready_order < o.ready_order;
-    }
-  };
-
-  struct CallEntry {
-    Call call;
-    // Bumped on every offer, so a stale offer-timeout deadline is ignored.
-    uint64_t offer_generation = 0;
-  };
-  struct AgentEntry {
-    Agent agent;
-    uint64_t ready_order = 0;
-    uint64_t wrap_up_generation = 0;
-  };
-  struct QueueEntry {
-    QueueConfig config;
-    absl::btree_set<WaitKey> waiting;
-    absl::btree_set<IdleKey> available;
-    std::vector<AgentEntry*> members;
-    // Calls of this queue by state (live and finished).
-    absl::flat_hash_map<CallState, int> call_counts;
-  };
-
-  enum class DeadlineKind { kOfferTimeout, kWrapUpEnd };
   struct Deadline {
     absl::Time at;
     uint64_t order;  // FIFO among equal times, for determinism
@@ -211,42 +188,54 @@ class Engine {
   void FireDeadline(const Deadline& d);
   void PushDeadline(absl::Time at, DeadlineKind kind, const std::string& id, uint64_t gen);
 
-  absl::StatusOr<CallEntry*> FindCall(absl::string_view call_id);
-  absl::StatusOr<const CallEntry*> FindCall(absl::string_view call_id) const;
-  absl::StatusOr<AgentEntry*> FindAgent(absl::string_view agent_id);
-  absl::StatusOr<const AgentEntry*> FindAgent(absl::string_view agent_id) const;
-  // The call must be OFFERED to this agent.
-  absl::StatusOr<CallEntry*> FindOfferedCall(absl::string_view agent_id, absl::string_view call_id);
+  absl::StatusOr<CallSlot*> FindCall(absl::string_view call_id);
+  absl::StatusOr<const CallSlot*> FindCall(absl::string_view call_id) const;
+  absl::StatusOr<AgentSlot*> FindAgent(absl::string_view agent_id);
+  absl::StatusOr<const AgentSlot*> FindAgent(absl::string_view agent_id) const;
+  absl::StatusOr<CallSlot*> FindOfferedCall(absl::string_view agent_id, absl::string_view call_id);
+  QueueSlot* Queue(absl::string_view name) const;
 
-  void SetCallState(CallEntry& entry, CallState state);
-  void SetAgentState(AgentEntry& entry, AgentState state, absl::Time now);
-  void MakeAvailable(AgentEntry& entry, absl::Time idle_since, absl::Time now);
-  void Wait(CallEntry& entry);    // into its queue's waiting set
-  void Unwait(CallEntry& entry);  // out of it
-  void AddAvailable(AgentEntry& entry);
-  void RemoveAvailable(AgentEntry& entry);
+  // Resolves queue, priority and skills from the request and the rules.
+  absl::StatusOr<EnqueueRequest> ApplyRules(const EnqueueRequest& request) const;
+  // Follows on_full / on_closed overflows from `queue` to the queue that takes
+  // the call, or the refusal (RESOURCE_EXHAUSTED / FAILED_PRECONDITION).
+  absl::StatusOr<QueueSlot*> Admit(QueueSlot* queue, absl::Time now, std::string* via) const;
 
-  bool Eligible(const AgentEntry& agent, const CallEntry& call) const;
+  void SetCallState(CallSlot& call, CallState state);
+  void SetAgentState(AgentSlot& agent, AgentState state, absl::Time now);
+  void MakeAvailable(AgentSlot& agent, absl::Time idle_since, absl::Time now);
+  // Into / out of the waiting indexes of its queue and widened queues.
+  void Wait(CallSlot& call);
+  void Unwait(CallSlot& call);
+  void AddAvailable(AgentSlot& agent);
+  void RemoveAvailable(AgentSlot& agent);
+  AgentKey KeyFor(const AgentSlot& agent, const Membership& m);
+
+  // Starts the clock on a call's limits and escalation in its current queue.
+  void ArmCallDeadlines(CallSlot& call, absl::Time now);
+  void ApplyEscalation(CallSlot& call, absl::Time now);
+  // Applies an overflow or disconnect to a waiting call.
+  void ApplyLimit(CallSlot& call, const LimitAction& action, absl::string_view reason,
+                  absl::Time now);
+  void MoveToQueue(CallSlot& call, QueueSlot& target, absl::string_view reason, absl::Time now);
+  bool AnyAgentCouldServe(const CallSlot& call) const;
+  void ArmScheduleEdge(QueueSlot& queue, absl::Time now);
+  void OnScheduleEdge(QueueSlot& queue, absl::Time now);
+
   // Offers `call` to the best available agent, if any can take it.
-  void RouteCall(CallEntry& call, absl::Time now);
+  void RouteCall(CallSlot& call, absl::Time now);
   // Offers the best waiting call to `agent`, if it is available and any fits.
-  void RouteAgent(AgentEntry& agent, absl::Time now);
-  // Routes every waiting call (after a config change).
+  void RouteAgent(AgentSlot& agent, absl::Time now);
   void RouteAll(absl::Time now);
-  void Offer(CallEntry& call, AgentEntry& agent, absl::Time now);
-  // Takes an outstanding offer back: the call returns to its place and the
-  // agent is freed. `missed` counts it against the agent.
-  void ReturnOffer(CallEntry& call, AgentEntry& agent, EventType type, absl::string_view reason,
+  void Offer(CallSlot& call, AgentSlot& agent, absl::Time now);
+  void ReturnOffer(CallSlot& call, AgentSlot& agent, EventType type, absl::string_view reason,
                    bool missed, absl::Time now);
-  // Ends wrap-up: the call is COMPLETED and the agent available (or away).
-  void FinishWrapUp(CallEntry& call, AgentEntry& agent, absl::string_view reason, absl::Time now);
-  void Finish(CallEntry& entry);  // a call reached a final state
+  void FinishWrapUp(CallSlot& call, AgentSlot& agent, absl::string_view reason, absl::Time now);
+  void Finish(CallSlot& call);
 
-  void Emit(EventType type, absl::Time now, const CallEntry* call, const AgentEntry* agent,
+  void Emit(EventType type, absl::Time now, const CallSlot* call, const AgentSlot* agent,
             absl::string_view reason);
-
-  Call CallView(const CallEntry& entry) const;  // with position filled in
-  int PositionOf(const CallEntry& entry) const;
+  Call CallView(const CallSlot& call) const;
 
   EngineOptions options_;
   absl::Time now_ = absl::InfinitePast();
@@ -255,9 +244,12 @@ class Engine {
   uint64_t next_ready_order_ = 1;
   uint64_t next_deadline_order_ = 1;
 
-  absl::flat_hash_map<std::string, std::unique_ptr<CallEntry>> calls_;
-  absl::flat_hash_map<std::string, std::unique_ptr<AgentEntry>> agents_;
-  absl::flat_hash_map<std::string, std::unique_ptr<QueueEntry>> queues_;
+  SkillInterner skills_;
+  std::vector<RoutingRule> rules_;
+  std::vector<Schedule> schedules_;
+  absl::flat_hash_map<std::string, std::unique_ptr<CallSlot>> calls_;
+  absl::flat_hash_map<std::string, std::unique_ptr<AgentSlot>> agents_;
+  absl::flat_hash_map<std::string, std::unique_ptr<QueueSlot>> queues_;
   std::deque<std::string> finished_;  // ids of finished calls, oldest first
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::vector<Event> outbox_;

@@ -8,13 +8,15 @@
 #define ACD_SERVER_CORE_TYPES_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "server/core/schedule.h"
 
 namespace acd::core {
 
@@ -55,6 +57,9 @@ enum class EventType {
   kAgentLoggedOut,
   kAgentStateChanged,
   kConfigApplied,
+  kCallOverflowed,  // moved to another queue by a limit or the schedule
+  kCallTimedOut,    // disconnected by a limit (reason says which)
+  kCallEscalated,   // an escalation step relaxed its requirements
 };
 
 // Lower-case names used in logs, the store and the CLI ("queued", "wrap_up").
@@ -83,6 +88,9 @@ struct Call {
   std::string notes;
   std::string end_reason;
   int missed_offers = 0;
+  // Required skills after escalation steps relaxed them (filled in by reads and
+  // on event snapshots).
+  SkillLevels effective_skills;
   // 1-based place in its queue while QUEUED, 0 otherwise. Filled in by reads
   // (GetCall, ListCalls); not kept up to date on stored snapshots.
   int position = 0;
@@ -122,6 +130,37 @@ struct Event {
   std::optional<Agent> agent;
 };
 
+// How a queue picks among the eligible available agents for a call.
+enum class Strategy {
+  kLongestIdle,    // idle longest first (default)
+  kLeastCalls,     // fewest calls handled, then idle longest
+  kLeastTalkTime,  // least talk time, then idle longest
+  kRoundRobin,     // next member after the last one offered, in config order
+  kBestSkill,      // highest summed level on the call's required skills, then idle longest
+  kRandom,         // uniformly at random (seeded, so runs repeat)
+};
+absl::string_view StrategyName(Strategy strategy);
+
+// What happens to a call when a limit or the schedule turns it away.
+struct LimitAction {
+  enum class Kind {
+    kReject,      // refused at enqueue (RESOURCE_EXHAUSTED or FAILED_PRECONDITION)
+    kOverflow,    // moved to `queue`, keeping its arrival time and priority
+    kDisconnect,  // leaves with a reason the integrator sees on WatchEvents
+    kKeep,        // stays where it is (only for calls waiting when a queue closes)
+  };
+  Kind kind = Kind::kReject;
+  std::string queue;  // for kOverflow
+};
+
+// After `after` of waiting, a call's requirements relax: like bullseye rings.
+struct EscalationStep {
+  absl::Duration after = absl::ZeroDuration();
+  SkillLevels relax;                    // skill -> new, lower minimum level
+  std::vector<std::string> drop;        // skills no longer required
+  std::vector<std::string> add_queues;  // agents of these queues may take it too
+};
+
 struct QueueConfig {
   std::string name;
   // How long an agent has to accept an offer.
@@ -132,14 +171,51 @@ struct QueueConfig {
   // Consecutive missed offers (rejected or timed out) after which an agent is
   // put AWAY with reason "missed_offers"; 0 never does.
   int max_missed_offers = 3;
+  // Between queues competing for one agent, the higher weight goes first.
+  int weight = 1;
+  Strategy strategy = Strategy::kLongestIdle;
+  // Effective priority = priority + aging_per_minute x minutes waited.
+  double aging_per_minute = 0;
+  // Calls waiting (queued or offered) at most; 0 means no limit.
+  int max_size = 0;
+  LimitAction on_full;  // kReject or kOverflow
+  // Longest wait in this queue; zero means no limit.
+  absl::Duration max_wait = absl::ZeroDuration();
+  LimitAction on_timeout{LimitAction::Kind::kDisconnect, ""};  // kOverflow or kDisconnect
+  // How long a call may wait while no logged-in agent could ever take it; zero
+  // means no limit.
+  absl::Duration max_wait_no_agent = absl::ZeroDuration();
+  LimitAction on_no_agent{LimitAction::Kind::kDisconnect, ""};  // kOverflow or kDisconnect
+  std::vector<EscalationStep> escalation;                       // ordered by `after`
+  // Name of a schedule; empty means always open.
+  std::string schedule;
+  LimitAction on_closed;                                     // kReject or kOverflow
+  LimitAction closed_waiting{LimitAction::Kind::kKeep, ""};  // kKeep or kOverflow
+  // Seed for Strategy::kRandom.
+  uint64_t random_seed = 1;
 };
 
 struct AgentConfig {
   std::string agent_id;
   std::string name;
   SkillLevels skills;
-  // Queues the agent serves.
+  // Queues the agent serves, in config order.
   std::vector<std::string> queues;
+  // queue -> penalty (0 when absent): calls go to lower-penalty agents first,
+  // and a free agent serves its lower-penalty queues first.
+  absl::btree_map<std::string, int> penalties;
+};
+
+class Expr;  // expr.h
+
+// The first rule whose `when` matches a call's attributes sets its queue,
+// priority and skills (for calls enqueued without a queue).
+struct RoutingRule {
+  std::string name;
+  std::shared_ptr<const Expr> when;  // null matches every call
+  std::string queue;
+  std::optional<int> priority;  // unset keeps the request's
+  SkillLevels skills;           // added to the request's (the higher level wins)
 };
 
 // The routing part of the config: what the engine needs. Validated by the
@@ -147,6 +223,8 @@ struct AgentConfig {
 struct RoutingConfig {
   std::vector<QueueConfig> queues;
   std::vector<AgentConfig> agents;
+  std::vector<RoutingRule> rules;
+  std::vector<Schedule> schedules;
 };
 
 }  // namespace acd::core

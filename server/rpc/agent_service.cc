@@ -123,10 +123,8 @@ grpc::ServerUnaryReactor* AgentServiceImpl::RejectOffer(grpc::CallbackServerCont
                                                         v1::Call* resp) {
   return Run<Call>(
       ctx, runtime_,
-      [agent = req->agent_id(), call = req->call_id(), reason = req->reason()](Engine& engine,
-                                                                             absl::Time now) {
-        return engine.RejectOffer(agent, call, reason, now);
-      },
+      [agent = req->agent_id(), call = req->call_id(), reason = req->reason()](
+          Engine& engine, absl::Time now) { return engine.RejectOffer(agent, call, reason, now); },
       [resp](const Call& c) { ToProto(c, resp); });
 }
 

@@ -30,64 +30,110 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 
 v1::CallState ToProto(core::CallState state) {
   switch (state) {
-    case core::CallState::kQueued: return v1::CALL_STATE_QUEUED;
-    case core::CallState::kOffered: return v1::CALL_STATE_OFFERED;
-    case core::CallState::kConnected: return v1::CALL_STATE_CONNECTED;
-    case core::CallState::kWrapUp: return v1::CALL_STATE_WRAP_UP;
-    case core::CallState::kCompleted: return v1::CALL_STATE_COMPLETED;
-    case core::CallState::kAbandoned: return v1::CALL_STATE_ABANDONED;
-    case core::CallState::kOverflowed: return v1::CALL_STATE_OVERFLOWED;
-    case core::CallState::kTimedOut: return v1::CALL_STATE_TIMED_OUT;
-    case core::CallState::kRejected: return v1::CALL_STATE_REJECTED;
-    case core::CallState::kCallbackScheduled: return v1::CALL_STATE_CALLBACK_SCHEDULED;
+    case core::CallState::kQueued:
+      return v1::CALL_STATE_QUEUED;
+    case core::CallState::kOffered:
+      return v1::CALL_STATE_OFFERED;
+    case core::CallState::kConnected:
+      return v1::CALL_STATE_CONNECTED;
+    case core::CallState::kWrapUp:
+      return v1::CALL_STATE_WRAP_UP;
+    case core::CallState::kCompleted:
+      return v1::CALL_STATE_COMPLETED;
+    case core::CallState::kAbandoned:
+      return v1::CALL_STATE_ABANDONED;
+    case core::CallState::kOverflowed:
+      return v1::CALL_STATE_OVERFLOWED;
+    case core::CallState::kTimedOut:
+      return v1::CALL_STATE_TIMED_OUT;
+    case core::CallState::kRejected:
+      return v1::CALL_STATE_REJECTED;
+    case core::CallState::kCallbackScheduled:
+      return v1::CALL_STATE_CALLBACK_SCHEDULED;
   }
   return v1::CALL_STATE_UNSPECIFIED;
 }
 
 absl::StatusOr<core::CallState> FromProto(v1::CallState state) {
   switch (state) {
-    case v1::CALL_STATE_QUEUED: return core::CallState::kQueued;
-    case v1::CALL_STATE_OFFERED: return core::CallState::kOffered;
-    case v1::CALL_STATE_CONNECTED: return core::CallState::kConnected;
-    case v1::CALL_STATE_WRAP_UP: return core::CallState::kWrapUp;
-    case v1::CALL_STATE_COMPLETED: return core::CallState::kCompleted;
-    case v1::CALL_STATE_ABANDONED: return core::CallState::kAbandoned;
-    case v1::CALL_STATE_OVERFLOWED: return core::CallState::kOverflowed;
-    case v1::CALL_STATE_TIMED_OUT: return core::CallState::kTimedOut;
-    case v1::CALL_STATE_REJECTED: return core::CallState::kRejected;
-    case v1::CALL_STATE_CALLBACK_SCHEDULED: return core::CallState::kCallbackScheduled;
+    case v1::CALL_STATE_QUEUED:
+      return core::CallState::kQueued;
+    case v1::CALL_STATE_OFFERED:
+      return core::CallState::kOffered;
+    case v1::CALL_STATE_CONNECTED:
+      return core::CallState::kConnected;
+    case v1::CALL_STATE_WRAP_UP:
+      return core::CallState::kWrapUp;
+    case v1::CALL_STATE_COMPLETED:
+      return core::CallState::kCompleted;
+    case v1::CALL_STATE_ABANDONED:
+      return core::CallState::kAbandoned;
+    case v1::CALL_STATE_OVERFLOWED:
+      return core::CallState::kOverflowed;
+    case v1::CALL_STATE_TIMED_OUT:
+      return core::CallState::kTimedOut;
+    case v1::CALL_STATE_REJECTED:
+      return core::CallState::kRejected;
+    case v1::CALL_STATE_CALLBACK_SCHEDULED:
+      return core::CallState::kCallbackScheduled;
     default:
-      return absl::InvalidArgumentError(absl::StrCat("invalid call state ", static_cast<int>(state)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid call state ", static_cast<int>(state)));
   }
 }
 
 v1::AgentState ToProto(core::AgentState state) {
   switch (state) {
-    case core::AgentState::kLoggedOut: return v1::AGENT_STATE_LOGGED_OUT;
-    case core::AgentState::kAvailable: return v1::AGENT_STATE_AVAILABLE;
-    case core::AgentState::kReserved: return v1::AGENT_STATE_RESERVED;
-    case core::AgentState::kBusy: return v1::AGENT_STATE_BUSY;
-    case core::AgentState::kWrapUp: return v1::AGENT_STATE_WRAP_UP;
-    case core::AgentState::kAway: return v1::AGENT_STATE_AWAY;
+    case core::AgentState::kLoggedOut:
+      return v1::AGENT_STATE_LOGGED_OUT;
+    case core::AgentState::kAvailable:
+      return v1::AGENT_STATE_AVAILABLE;
+    case core::AgentState::kReserved:
+      return v1::AGENT_STATE_RESERVED;
+    case core::AgentState::kBusy:
+      return v1::AGENT_STATE_BUSY;
+    case core::AgentState::kWrapUp:
+      return v1::AGENT_STATE_WRAP_UP;
+    case core::AgentState::kAway:
+      return v1::AGENT_STATE_AWAY;
   }
   return v1::AGENT_STATE_UNSPECIFIED;
 }
 
 v1::EventType ToProto(core::EventType type) {
   switch (type) {
-    case core::EventType::kCallQueued: return v1::EVENT_TYPE_CALL_QUEUED;
-    case core::EventType::kCallOffered: return v1::EVENT_TYPE_CALL_OFFERED;
-    case core::EventType::kOfferRejected: return v1::EVENT_TYPE_OFFER_REJECTED;
-    case core::EventType::kOfferTimedOut: return v1::EVENT_TYPE_OFFER_TIMED_OUT;
-    case core::EventType::kOfferWithdrawn: return v1::EVENT_TYPE_OFFER_WITHDRAWN;
-    case core::EventType::kCallConnected: return v1::EVENT_TYPE_CALL_CONNECTED;
-    case core::EventType::kCallAbandoned: return v1::EVENT_TYPE_CALL_ABANDONED;
-    case core::EventType::kCallEnded: return v1::EVENT_TYPE_CALL_ENDED;
-    case core::EventType::kCallCompleted: return v1::EVENT_TYPE_CALL_COMPLETED;
-    case core::EventType::kAgentLoggedIn: return v1::EVENT_TYPE_AGENT_LOGGED_IN;
-    case core::EventType::kAgentLoggedOut: return v1::EVENT_TYPE_AGENT_LOGGED_OUT;
-    case core::EventType::kAgentStateChanged: return v1::EVENT_TYPE_AGENT_STATE_CHANGED;
-    case core::EventType::kConfigApplied: return v1::EVENT_TYPE_CONFIG_APPLIED;
+    case core::EventType::kCallQueued:
+      return v1::EVENT_TYPE_CALL_QUEUED;
+    case core::EventType::kCallOffered:
+      return v1::EVENT_TYPE_CALL_OFFERED;
+    case core::EventType::kOfferRejected:
+      return v1::EVENT_TYPE_OFFER_REJECTED;
+    case core::EventType::kOfferTimedOut:
+      return v1::EVENT_TYPE_OFFER_TIMED_OUT;
+    case core::EventType::kOfferWithdrawn:
+      return v1::EVENT_TYPE_OFFER_WITHDRAWN;
+    case core::EventType::kCallConnected:
+      return v1::EVENT_TYPE_CALL_CONNECTED;
+    case core::EventType::kCallAbandoned:
+      return v1::EVENT_TYPE_CALL_ABANDONED;
+    case core::EventType::kCallEnded:
+      return v1::EVENT_TYPE_CALL_ENDED;
+    case core::EventType::kCallCompleted:
+      return v1::EVENT_TYPE_CALL_COMPLETED;
+    case core::EventType::kAgentLoggedIn:
+      return v1::EVENT_TYPE_AGENT_LOGGED_IN;
+    case core::EventType::kAgentLoggedOut:
+      return v1::EVENT_TYPE_AGENT_LOGGED_OUT;
+    case core::EventType::kAgentStateChanged:
+      return v1::EVENT_TYPE_AGENT_STATE_CHANGED;
+    case core::EventType::kConfigApplied:
+      return v1::EVENT_TYPE_CONFIG_APPLIED;
+    case core::EventType::kCallOverflowed:
+      return v1::EVENT_TYPE_CALL_OVERFLOWED;
+    case core::EventType::kCallTimedOut:
+      return v1::EVENT_TYPE_CALL_TIMED_OUT;
+    case core::EventType::kCallEscalated:
+      return v1::EVENT_TYPE_CALL_ESCALATED;
   }
   return v1::EVENT_TYPE_UNSPECIFIED;
 }
@@ -111,6 +157,7 @@ void ToProto(const core::Call& call, v1::Call* out) {
   out->set_end_reason(call.end_reason);
   out->set_position(call.position);
   out->set_missed_offers(call.missed_offers);
+  for (const auto& [k, v] : call.effective_skills) (*out->mutable_effective_skills())[k] = v;
 }
 
 void ToProto(const core::Agent& agent, v1::Agent* out) {
@@ -157,6 +204,9 @@ void ToProto(const core::QueueStats& s, v1::QueueStats* out) {
   out->set_agents_wrap_up(s.agents_wrap_up);
   out->set_agents_away(s.agents_away);
   SetDuration(s.longest_wait, out->mutable_longest_wait());
+  out->set_timed_out(s.timed_out);
+  out->set_overflowed(s.overflowed);
+  out->set_open(s.open);
 }
 
 void ToProto(const core::QueueConfig& queue, v1::Queue* out) {
@@ -164,6 +214,12 @@ void ToProto(const core::QueueConfig& queue, v1::Queue* out) {
   SetDuration(queue.offer_timeout, out->mutable_offer_timeout());
   SetDuration(queue.wrap_up_time, out->mutable_wrap_up_time());
   out->set_max_missed_offers(queue.max_missed_offers);
+  out->set_weight(queue.weight);
+  out->set_strategy(std::string(core::StrategyName(queue.strategy)));
+  out->set_aging_per_minute(queue.aging_per_minute);
+  out->set_max_size(queue.max_size);
+  SetDuration(queue.max_wait, out->mutable_max_wait());
+  out->set_schedule(queue.schedule);
 }
 
 void ToProto(const config::Problem& problem, v1::ConfigProblem* out) {

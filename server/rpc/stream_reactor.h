@@ -46,8 +46,8 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
                               size_t max_buffered = kDefaultStreamBuffer) {
     auto* reactor = new StreamReactor(runtime, max_buffered);
     auto sink = std::make_shared<Sink>(reactor->shared_, std::move(transform));
-    reactor->subscription_ = runtime->Subscribe(
-        sink, [sink, init = std::move(init)](core::Engine& engine) {
+    reactor->subscription_ =
+        runtime->Subscribe(sink, [sink, init = std::move(init)](core::Engine& engine) {
           absl::StatusOr<std::vector<Msg>> first = std::vector<Msg>{};
           if (init) first = init(engine);
           sink->Begin(std::move(first));

@@ -29,7 +29,8 @@ void ConfigManager::Reload(std::function<void(absl::StatusOr<config::Config>)> d
   config::ParseOutcome outcome = config::LoadConfigFile(path());
   if (!outcome.ok()) {
     absl::Status status = config::ProblemsToStatus(outcome.problems);
-    spdlog::warn("config reload refused; the running config stays: {}", std::string(status.message()));
+    spdlog::warn("config reload refused; the running config stays: {}",
+                 std::string(status.message()));
     done(status);
     return;
   }

@@ -16,6 +16,7 @@
 #ifndef ACD_SERVER_RUNTIME_RUNTIME_H_
 #define ACD_SERVER_RUNTIME_RUNTIME_H_
 
+#include <asio.hpp>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -26,13 +27,11 @@
 #include <utility>
 #include <vector>
 
-#include <asio.hpp>
-
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/time/clock.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/core/engine.h"
 #include "server/store/event_store.h"
@@ -82,7 +81,8 @@ class Runtime {
   void Start();
   // Closes every sink with `status`; later subscriptions are closed at once.
   // Commands still run (for a graceful shutdown of in-flight calls).
-  void CloseSubscribers(const absl::Status& status = absl::UnavailableError("acdd is shutting down"));
+  void CloseSubscribers(
+      const absl::Status& status = absl::UnavailableError("acdd is shutting down"));
   // Closes every sink with `status`, commits what is pending and stops the
   // engine thread. Replies still held are released once committed.
   void Stop(const absl::Status& status = absl::UnavailableError("acdd is shutting down"));
@@ -156,8 +156,8 @@ class Runtime {
     int64_t seq;
     std::function<void()> reply;
   };
-  std::deque<HeldReply> held_;            // seq ascending
-  std::deque<core::Event> uncommitted_;   // seq ascending
+  std::deque<HeldReply> held_;           // seq ascending
+  std::deque<core::Event> uncommitted_;  // seq ascending
   std::map<uint64_t, std::shared_ptr<EventSink>> sinks_;
   int64_t last_seq_ = 0;  // last event handed to the store
 

@@ -315,7 +315,7 @@ TEST_F(EngineTest, SkillsDecideEligibility) {
   EXPECT_EQ(OfferOf("bob"), "");
   Enqueue("c-en", "support", {{"english", 4}});
   EXPECT_EQ(OfferOf("bob"), "c-en");  // the older call skips bob
-  Ready("alice");  // spanish 3
+  Ready("alice");                     // spanish 3
   EXPECT_EQ(OfferOf("alice"), "c-es");
 }
 

@@ -27,9 +27,9 @@ using ::testing::ElementsAre;
 class AcddProcess {
  public:
   AcddProcess(const std::string& config, const std::string& db, const std::string& port_file) {
-    std::vector<std::string> args = {ACDD_PATH,     "--config", config,    "--db", db,
-                                     "--listen",    "127.0.0.1:0", "--port-file", port_file,
-                                     "--log-level", "warn"};
+    std::vector<std::string> args = {ACDD_PATH, "--config",    config,        "--db",
+                                     db,        "--listen",    "127.0.0.1:0", "--port-file",
+                                     port_file, "--log-level", "warn"};
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -145,8 +145,8 @@ TEST(AcddE2eTest, CallLifeOverGrpcThenEventsAndCallRowOnDisk) {
                    "SELECT queue, state, agent_id, disposition, notes, "
                    "json_extract(attributes, '$.language') FROM calls WHERE call_id = 'e2e-1'");
   ASSERT_EQ(row.size(), 1u);
-  EXPECT_THAT(row[0], ElementsAre("support", "completed", "alice", "resolved",
-                                  "explained the bill", "es"));
+  EXPECT_THAT(row[0],
+              ElementsAre("support", "completed", "alice", "resolved", "explained the bill", "es"));
   // The seq column is gap-free from 1.
   auto seqs = Query(db, "SELECT min(seq), max(seq), count(*) FROM events");
   EXPECT_EQ(seqs[0][0], "1");

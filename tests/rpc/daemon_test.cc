@@ -1,5 +1,7 @@
 // The gRPC API against an in-process Daemon on 127.0.0.1 port 0, with its
 // SQLite file in a temp dir: real server, real gRPC, real store.
+#include "server/app/daemon.h"
+
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -7,7 +9,6 @@
 #include <thread>
 
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "server/app/daemon.h"
 #include "tests/support/test_daemon.h"
 
 namespace acd {
@@ -208,7 +209,6 @@ TEST_F(DaemonTest, CallsAreAnsweredInArrivalOrderAndLongestIdleAgentFirst) {
     ASSERT_TRUE(End(id).ok());
     ASSERT_TRUE(Complete("bob", id).ok());
   }
-
 }
 
 TEST_F(DaemonTest, LongestIdleAgentGetsTheCall) {

@@ -1,0 +1,94 @@
+// The acd config file: YAML text -> a validated Config (server settings plus the
+// core::RoutingConfig the engine runs on). The schema is strict: unknown keys,
+// wrong types and bad values are all reported, each with its file, line, column
+// and key path, so an operator can fix a file in one pass. config/README.md is
+// the reference for the schema.
+//
+// Nothing here throws: yaml-cpp exceptions are caught and turned into problems.
+//
+// Thread safety: free functions over values with no shared state; call them
+// from any thread. LoadConfigFile reads the file system and nothing else.
+#ifndef ACD_SERVER_CONFIG_CONFIG_H_
+#define ACD_SERVER_CONFIG_CONFIG_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "server/core/types.h"
+
+namespace acd::config {
+
+// When a reply is sent relative to the store: after its events are durably
+// committed (the default), or as soon as the engine has applied them.
+enum class AckMode { kCommitted, kApplied };  // "committed" | "applied"
+// SQLite `PRAGMA synchronous`: FULL (the default) survives power loss; NORMAL
+// in WAL mode may lose the last transactions on power loss, never corrupts.
+enum class SyncMode { kFull, kNormal };  // "full" | "normal"
+
+// The names used in the YAML file ("committed", "normal").
+std::string_view AckModeName(AckMode mode);
+std::string_view SyncModeName(SyncMode mode);
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:7070";  // host:port or [v6-host]:port
+  std::string database = "acd.db";        // SQLite file, relative to the working dir
+  AckMode ack = AckMode::kCommitted;
+  SyncMode synchronous = SyncMode::kFull;
+  std::string log_level = "info";   // trace | debug | info | warn | error
+  std::string log_format = "text";  // text | json
+};
+
+struct Config {
+  ServerConfig server;
+  core::RoutingConfig routing;
+  // Declared skill names, in file order; empty when the file has no `skills:`.
+  std::vector<std::string> skills;
+  std::string file;  // file name as given to the parser
+  std::string text;  // the exact YAML text
+  std::string hash;  // Sha256Hex(text)
+};
+
+// One thing wrong with a config file.
+struct Problem {
+  std::string file;
+  // 1-based; 0 when the problem is not tied to a place (e.g. unreadable file).
+  int line = 0;
+  int column = 0;
+  // Key path, e.g. "queues[1].offer_timeout"; "" for the whole document.
+  std::string path;
+  // What is wrong, quoting the offending value.
+  std::string message;
+
+  // "file:line:col: path: message". The path part is left out when empty, and
+  // ":line:col" when line is 0 ("file: message").
+  std::string ToString() const;
+};
+
+struct ParseOutcome {
+  std::optional<Config> config;   // set only when problems is empty
+  std::vector<Problem> problems;  // every problem found, sorted by line then column
+  bool ok() const { return problems.empty(); }
+};
+
+// Parses and validates `yaml_text`; `file_name` is only used in problems and
+// Config::file.
+ParseOutcome ParseConfig(std::string_view yaml_text, std::string_view file_name);
+
+// Reads `path` and parses it. An unreadable file gives one problem (line 0)
+// naming the path and the system's reason.
+ParseOutcome LoadConfigFile(const std::string& path);
+
+// OkStatus when `problems` is empty; otherwise INVALID_ARGUMENT with the message
+// "config has N problem(s):\n" followed by one Problem::ToString() per line.
+absl::Status ProblemsToStatus(const std::vector<Problem>& problems);
+
+// SHA-256 of `data` as 64 lowercase hex digits (the config hash stored with each
+// applied config version).
+std::string Sha256Hex(std::string_view data);
+
+}  // namespace acd::config
+
+#endif  // ACD_SERVER_CONFIG_CONFIG_H_

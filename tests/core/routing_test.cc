@@ -1,0 +1,502 @@
+// Routing by time, priority and skills, within queue limits, on a manual clock.
+// Each test states who gets which call and when.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "server/core/engine.h"
+#include "server/core/expr.h"
+
+namespace acd::core {
+namespace {
+
+using ::testing::HasSubstr;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);  // 2027-01-15 08:00 UTC, a Friday
+
+QueueConfig MakeQueue(const std::string& name) {
+  QueueConfig q;
+  q.name = name;
+  q.offer_timeout = absl::Seconds(20);
+  q.wrap_up_time = absl::ZeroDuration();
+  q.max_missed_offers = 0;
+  return q;
+}
+
+AgentConfig MakeAgent(const std::string& id, std::vector<std::string> queues,
+                      SkillLevels skills = {}) {
+  AgentConfig a;
+  a.agent_id = id;
+  a.queues = std::move(queues);
+  a.skills = std::move(skills);
+  return a;
+}
+
+class RoutingTest : public ::testing::Test {
+ protected:
+  void Apply() {
+    absl::Status s = engine_.ApplyConfig(config_, now_);
+    ASSERT_TRUE(s.ok()) << s;
+  }
+  void Advance(absl::Duration d) {
+    now_ += d;
+    engine_.AdvanceTo(now_);
+  }
+  absl::Status Enqueue(const std::string& id, const std::string& queue, int priority = 0,
+                       SkillLevels skills = {}, Attributes attributes = {}) {
+    return engine_
+        .EnqueueCall({.call_id = id,
+                      .queue = queue,
+                      .priority = priority,
+                      .required_skills = std::move(skills),
+                      .attributes = std::move(attributes)},
+                     now_)
+        .status();
+  }
+  void Ready(const std::string& agent) {
+    absl::StatusOr<Agent> a = engine_.Login(agent, true, now_);
+    ASSERT_TRUE(a.ok()) << a.status();
+  }
+  std::string OfferOf(const std::string& agent) {
+    std::optional<Call> c = engine_.OutstandingOffer(agent);
+    return c ? c->call_id : "";
+  }
+  // Takes whatever `agent` is offered and finishes it at once (no wrap-up).
+  std::string Take(const std::string& agent) {
+    std::string call = OfferOf(agent);
+    if (call.empty()) return "";
+    EXPECT_TRUE(engine_.AcceptOffer(agent, call, now_).ok());
+    EXPECT_TRUE(engine_.EndCall(call, now_).ok());
+    return call;
+  }
+  Call Get(const std::string& id) {
+    absl::StatusOr<Call> c = engine_.GetCall(id);
+    EXPECT_TRUE(c.ok()) << c.status();
+    return c.ok() ? *c : Call{};
+  }
+  std::vector<Event> EventsOf(EventType type) {
+    std::vector<Event> out;
+    for (Event& e : engine_.TakeEvents()) {
+      if (e.type == type) out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  RoutingConfig config_;
+  absl::Time now_ = kT0;
+  Engine engine_;
+};
+
+TEST_F(RoutingTest, HigherPriorityIsAnsweredFirst) {
+  config_.queues = {MakeQueue("q")};
+  config_.agents = {MakeAgent("a", {"q"})};
+  Apply();
+  ASSERT_TRUE(Enqueue("low", "q", 1).ok());
+  Advance(absl::Seconds(5));
+  ASSERT_TRUE(Enqueue("high", "q", 5).ok());
+  EXPECT_EQ(Get("high").position, 1);
+  EXPECT_EQ(Get("low").position, 2);
+  Ready("a");
+  EXPECT_EQ(Take("a"), "high");
+  EXPECT_EQ(Take("a"), "low");
+}
+
+TEST_F(RoutingTest, AgingLetsALongWaitBeatAFreshHighPriority) {
+  QueueConfig q = MakeQueue("q");
+  q.aging_per_minute = 1;
+  config_.queues = {q};
+  config_.agents = {MakeAgent("a", {"q"})};
+  Apply();
+  ASSERT_TRUE(Enqueue("old-p1", "q", 1).ok());
+  Advance(absl::Minutes(10));  // effective 1 + 10 = 11
+  ASSERT_TRUE(Enqueue("fresh-p5", "q", 5).ok());
+  Ready("a");
+  EXPECT_EQ(Take("a"), "old-p1");
+}
+
+TEST_F(RoutingTest, AgingTieGoesToTheLongerWait) {
+  QueueConfig q = MakeQueue("q");
+  q.aging_per_minute = 1;
+  config_.queues = {q};
+  config_.agents = {MakeAgent("a", {"q"})};
+  Apply();
+  ASSERT_TRUE(Enqueue("p1", "q", 1).ok());
+  Advance(absl::Minutes(4));  // p1 is now at effective 5
+  ASSERT_TRUE(Enqueue("p5", "q", 5).ok());
+  Ready("a");
+  EXPECT_EQ(Take("a"), "p1");
+  // Without aging, priority alone decides.
+  q.aging_per_minute = 0;
+  config_.queues = {q};
+  Apply();
+  ASSERT_TRUE(Enqueue("p2", "q", 2).ok());
+  Advance(absl::Minutes(30));
+  ASSERT_TRUE(Enqueue("p3", "q", 3).ok());
+  EXPECT_EQ(Take("a"), "p5");
+  EXPECT_EQ(Take("a"), "p3");
+  EXPECT_EQ(Take("a"), "p2");
+}
+
+TEST_F(RoutingTest, CallSkipsAnUnderskilledAgentUntilEscalationRelaxesIt) {
+  QueueConfig q = MakeQueue("q");
+  q.escalation.push_back({.after = absl::Seconds(60), .relax = {{"spanish", 2}}});
+  config_.queues = {q};
+  config_.agents = {MakeAgent("pedro", {"q"}, {{"spanish", 2}})};
+  Apply();
+  Ready("pedro");
+  ASSERT_TRUE(Enqueue("es", "q", 0, {{"spanish", 3}}).ok());
+  EXPECT_EQ(OfferOf("pedro"), "");
+  Advance(absl::Seconds(59));
+  EXPECT_EQ(OfferOf("pedro"), "");
+  Advance(absl::Seconds(1));
+  EXPECT_EQ(OfferOf("pedro"), "es");
+  Call call = Get("es");
+  EXPECT_EQ(call.required_skills.at("spanish"), 3);   // as asked
+  EXPECT_EQ(call.effective_skills.at("spanish"), 2);  // as relaxed
+  EXPECT_EQ(call.enqueued_at, kT0);                   // keeps its arrival
+  std::vector<Event> escalated = EventsOf(EventType::kCallEscalated);
+  ASSERT_EQ(escalated.size(), 1u);
+  EXPECT_EQ(escalated[0].reason, "spanish>=2");
+  EXPECT_EQ(escalated[0].time, kT0 + absl::Seconds(60));
+}
+
+TEST_F(RoutingTest, EscalationDropsASkillAndWidensToAnotherQueue) {
+  QueueConfig q = MakeQueue("tier2");
+  q.escalation.push_back({.after = absl::Seconds(30), .drop = {"billing"}});
+  q.escalation.push_back({.after = absl::Seconds(90), .add_queues = {"tier1"}});
+  config_.queues = {q, MakeQueue("tier1")};
+  config_.agents = {MakeAgent("t2", {"tier2"}, {}), MakeAgent("t1", {"tier1"}, {})};
+  Apply();
+  ASSERT_TRUE(Enqueue("c", "tier2", 0, {{"billing", 5}}).ok());
+  Ready("t1");
+  Advance(absl::Seconds(30));  // billing dropped, but t1 is not a tier2 member
+  EXPECT_EQ(OfferOf("t1"), "");
+  Ready("t2");
+  EXPECT_EQ(OfferOf("t2"), "c");
+  ASSERT_TRUE(engine_.Logout("t2", now_).ok());  // back in line
+  Advance(absl::Seconds(60));                    // widened to tier1
+  EXPECT_EQ(OfferOf("t1"), "c");
+  EXPECT_EQ(Get("c").queue, "tier2");
+}
+
+TEST_F(RoutingTest, LowerPenaltyAgentGetsTheCallFirst) {
+  config_.queues = {MakeQueue("q")};
+  AgentConfig backup = MakeAgent("backup", {"q"});
+  backup.penalties["q"] = 2;
+  config_.agents = {backup, MakeAgent("primary", {"q"})};
+  Apply();
+  Ready("backup");  // idle longer, but a backup
+  Advance(absl::Seconds(30));
+  Ready("primary");
+  ASSERT_TRUE(Enqueue("c1", "q").ok());
+  EXPECT_EQ(OfferOf("primary"), "c1");
+  ASSERT_TRUE(Enqueue("c2", "q").ok());
+  EXPECT_EQ(OfferOf("backup"), "c2");
+}
+
+TEST_F(RoutingTest, QueueWeightDecidesBetweenQueuesCompetingForAnAgent) {
+  QueueConfig vip = MakeQueue("vip");
+  vip.weight = 2;
+  config_.queues = {MakeQueue("general"), vip};
+  config_.agents = {MakeAgent("a", {"general", "vip"})};
+  Apply();
+  ASSERT_TRUE(Enqueue("g", "general").ok());
+  Advance(absl::Minutes(5));
+  ASSERT_TRUE(Enqueue("v", "vip").ok());
+  Ready("a");
+  EXPECT_EQ(Take("a"), "v");
+  EXPECT_EQ(Take("a"), "g");
+}
+
+TEST_F(RoutingTest, EqualWeightsServeTheLongestWaitAcrossQueues) {
+  config_.queues = {MakeQueue("x"), MakeQueue("y")};
+  config_.agents = {MakeAgent("a", {"x", "y"})};
+  Apply();
+  ASSERT_TRUE(Enqueue("y1", "y").ok());
+  Advance(absl::Seconds(1));
+  ASSERT_TRUE(Enqueue("x1", "x").ok());
+  Ready("a");
+  EXPECT_EQ(Take("a"), "y1");
+}
+
+class StrategyTest : public RoutingTest {
+ protected:
+  void SetUp() override {
+    QueueConfig q = MakeQueue("q");
+    q.strategy = strategy_;
+    config_.queues = {q};
+    config_.agents = {MakeAgent("a1", {"q"}, {{"english", 3}}),
+                      MakeAgent("a2", {"q"}, {{"english", 9}}),
+                      MakeAgent("a3", {"q"}, {{"english", 5}})};
+  }
+  Strategy strategy_ = Strategy::kLongestIdle;
+};
+
+TEST_F(StrategyTest, LeastCalls) {
+  strategy_ = Strategy::kLeastCalls;
+  SetUp();
+  Apply();
+  Ready("a1");
+  ASSERT_TRUE(Enqueue("c1", "q").ok());
+  Take("a1");  // a1 has 1 call
+  Ready("a2");
+  Advance(absl::Seconds(1));
+  // a1 has been idle longer than a2 but handled more calls.
+  ASSERT_TRUE(Enqueue("c2", "q").ok());
+  EXPECT_EQ(OfferOf("a2"), "c2");
+}
+
+TEST_F(StrategyTest, LeastTalkTime) {
+  strategy_ = Strategy::kLeastTalkTime;
+  SetUp();
+  Apply();
+  Ready("a1");
+  ASSERT_TRUE(Enqueue("c1", "q").ok());
+  ASSERT_TRUE(engine_.AcceptOffer("a1", "c1", now_).ok());
+  Advance(absl::Seconds(280));
+  Ready("a2");
+  ASSERT_TRUE(Enqueue("c2", "q").ok());
+  ASSERT_TRUE(engine_.AcceptOffer("a2", "c2", now_).ok());
+  Advance(absl::Seconds(20));
+  ASSERT_TRUE(engine_.EndCall("c1", now_).ok());  // a1: 300 s of talk, idle first
+  Advance(absl::Seconds(5));
+  ASSERT_TRUE(engine_.EndCall("c2", now_).ok());  // a2: 25 s of talk
+  ASSERT_TRUE(Enqueue("c3", "q").ok());
+  EXPECT_EQ(OfferOf("a2"), "c3");
+}
+
+TEST_F(StrategyTest, RoundRobinRotatesInConfigOrder) {
+  strategy_ = Strategy::kRoundRobin;
+  SetUp();
+  Apply();
+  Ready("a3");
+  Ready("a2");
+  Ready("a1");
+  std::vector<std::string> order;
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(Enqueue(absl::StrCat("c", i), "q").ok());
+    for (const char* a : {"a1", "a2", "a3"}) {
+      if (!OfferOf(a).empty()) {
+        order.push_back(a);
+        Take(a);
+      }
+    }
+  }
+  EXPECT_THAT(order, ::testing::ElementsAre("a1", "a2", "a3", "a1", "a2", "a3"));
+}
+
+TEST_F(StrategyTest, BestSkillPicksTheHighestLevel) {
+  strategy_ = Strategy::kBestSkill;
+  SetUp();
+  Apply();
+  Ready("a2");  // english 9, idle the shortest
+  Advance(absl::Seconds(1));
+  Ready("a1");
+  Ready("a3");
+  Advance(absl::Seconds(1));
+  ASSERT_TRUE(Enqueue("c1", "q", 0, {{"english", 2}}).ok());
+  EXPECT_EQ(OfferOf("a2"), "c1");
+}
+
+TEST_F(StrategyTest, RandomIsSeededAndSpreadsCalls) {
+  strategy_ = Strategy::kRandom;
+  SetUp();
+  Apply();
+  std::map<std::string, int> picks;
+  std::vector<std::string> sequence;
+  for (int i = 0; i < 60; ++i) {
+    for (const char* a : {"a1", "a2", "a3"}) {
+      if (engine_.GetAgent(a)->state == AgentState::kLoggedOut) Ready(a);
+    }
+    ASSERT_TRUE(Enqueue(absl::StrCat("c", i), "q").ok());
+    for (const char* a : {"a1", "a2", "a3"}) {
+      if (!OfferOf(a).empty()) {
+        picks[a]++;
+        sequence.push_back(a);
+        Take(a);
+      }
+    }
+  }
+  EXPECT_EQ(picks.size(), 3u);  // each agent picked at least once
+  for (const auto& [agent, n] : picks) EXPECT_GT(n, 5) << agent;
+  // The same seed gives the same sequence.
+  Engine again;
+  ASSERT_TRUE(again.ApplyConfig(config_, kT0).ok());
+  absl::Time t = kT0;
+  for (int i = 0; i < 60; ++i) {
+    for (const char* a : {"a1", "a2", "a3"}) {
+      if (again.GetAgent(a)->state == AgentState::kLoggedOut)
+        ASSERT_TRUE(again.Login(a, true, t).ok());
+    }
+    ASSERT_TRUE(again.EnqueueCall({.call_id = absl::StrCat("c", i), .queue = "q"}, t).ok());
+    for (const char* a : {"a1", "a2", "a3"}) {
+      if (std::optional<Call> c = again.OutstandingOffer(a)) {
+        EXPECT_EQ(sequence[i], a) << i;
+        ASSERT_TRUE(again.AcceptOffer(a, c->call_id, t).ok());
+        ASSERT_TRUE(again.EndCall(c->call_id, t).ok());
+      }
+    }
+  }
+}
+
+TEST_F(RoutingTest, FullQueueRejectsWithResourceExhausted) {
+  QueueConfig q = MakeQueue("q");
+  q.max_size = 2;
+  config_.queues = {q};
+  Apply();
+  ASSERT_TRUE(Enqueue("c1", "q").ok());
+  ASSERT_TRUE(Enqueue("c2", "q").ok());
+  absl::Status s = Enqueue("c3", "q");
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(s.message(), HasSubstr("max_size 2"));
+  EXPECT_EQ(engine_.GetCall("c3").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(RoutingTest, FullQueueOverflowsKeepingArrivalTime) {
+  QueueConfig q = MakeQueue("main");
+  q.max_size = 1;
+  q.on_full = {LimitAction::Kind::kOverflow, "spill"};
+  config_.queues = {q, MakeQueue("spill")};
+  Apply();
+  ASSERT_TRUE(Enqueue("c1", "main").ok());
+  Advance(absl::Seconds(3));
+  ASSERT_TRUE(Enqueue("c2", "main").ok());
+  Call c2 = Get("c2");
+  EXPECT_EQ(c2.queue, "spill");
+  EXPECT_EQ(c2.enqueued_at, kT0 + absl::Seconds(3));
+}
+
+TEST_F(RoutingTest, MaxWaitDisconnectsWithAReasonEvent) {
+  QueueConfig q = MakeQueue("q");
+  q.max_wait = absl::Minutes(2);
+  config_.queues = {q};
+  Apply();
+  ASSERT_TRUE(Enqueue("c1", "q").ok());
+  engine_.TakeEvents();
+  Advance(absl::Minutes(2));
+  Call c1 = Get("c1");
+  EXPECT_EQ(c1.state, CallState::kTimedOut);
+  EXPECT_EQ(c1.end_reason, "max_wait");
+  std::vector<Event> timed_out = EventsOf(EventType::kCallTimedOut);
+  ASSERT_EQ(timed_out.size(), 1u);
+  EXPECT_EQ(timed_out[0].reason, "max_wait");
+  EXPECT_EQ(engine_.GetQueueStats("q", now_)->timed_out, 1);
+}
+
+TEST_F(RoutingTest, MaxWaitOverflowsToAnotherQueueWhereTheCallIsAnswered) {
+  QueueConfig q = MakeQueue("first");
+  q.max_wait = absl::Seconds(30);
+  q.on_timeout = {LimitAction::Kind::kOverflow, "second"};
+  config_.queues = {q, MakeQueue("second")};
+  config_.agents = {MakeAgent("s", {"second"})};
+  Apply();
+  Ready("s");
+  ASSERT_TRUE(Enqueue("c1", "first").ok());
+  EXPECT_EQ(OfferOf("s"), "");
+  Advance(absl::Seconds(30));
+  EXPECT_EQ(OfferOf("s"), "c1");
+  Call c1 = Get("c1");
+  EXPECT_EQ(c1.queue, "second");
+  EXPECT_EQ(c1.enqueued_at, kT0);
+  std::vector<Event> moved = EventsOf(EventType::kCallOverflowed);
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].reason, "max_wait from first");
+  EXPECT_EQ(engine_.GetQueueStats("first", now_)->overflowed, 1);
+}
+
+TEST_F(RoutingTest, MaxWaitNoAgentEndsACallNobodyCouldServe) {
+  QueueConfig q = MakeQueue("q");
+  q.max_wait_no_agent = absl::Seconds(10);
+  config_.queues = {q};
+  config_.agents = {MakeAgent("en", {"q"}, {{"english", 5}})};
+  Apply();
+  ASSERT_TRUE(engine_.Login("en", false, now_).ok());  // logged in, away
+  ASSERT_TRUE(Enqueue("fr", "q", 0, {{"french", 1}}).ok());
+  ASSERT_TRUE(Enqueue("en-call", "q", 0, {{"english", 1}}).ok());
+  Advance(absl::Seconds(10));
+  EXPECT_EQ(Get("fr").state, CallState::kTimedOut);
+  EXPECT_EQ(Get("fr").end_reason, "no_agent");
+  // An away agent could still serve it: it waits.
+  EXPECT_EQ(Get("en-call").state, CallState::kQueued);
+}
+
+TEST_F(RoutingTest, ClosedQueueRejectsSayingWhenItOpens) {
+  Schedule hours;
+  hours.name = "office";
+  hours.zone = absl::UTCTimeZone();
+  for (int d = 0; d < 5; ++d) hours.weekly[d] = {{9 * 60, 17 * 60}};
+  config_.schedules = {hours};
+  QueueConfig q = MakeQueue("q");
+  q.schedule = "office";
+  config_.queues = {q};
+  Apply();  // 08:00 on a Friday: closed
+  absl::Status s = Enqueue("early", "q");
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("closed"));
+  EXPECT_THAT(s.message(), HasSubstr("2027-01-15 09:00"));
+  Advance(absl::Hours(1));
+  EXPECT_TRUE(Enqueue("on-time", "q").ok());
+  EXPECT_TRUE(engine_.GetQueueStats("q", now_)->open);
+}
+
+TEST_F(RoutingTest, ClosingOverflowsWaitingCallsWhenConfigured) {
+  Schedule hours;
+  hours.name = "office";
+  hours.zone = absl::UTCTimeZone();
+  for (int d = 0; d < 7; ++d) hours.weekly[d] = {{8 * 60, 9 * 60}};
+  config_.schedules = {hours};
+  QueueConfig q = MakeQueue("day");
+  q.schedule = "office";
+  q.closed_waiting = {LimitAction::Kind::kOverflow, "night"};
+  q.on_closed = {LimitAction::Kind::kOverflow, "night"};
+  config_.queues = {q, MakeQueue("night")};
+  Apply();
+  ASSERT_TRUE(Enqueue("c1", "day").ok());
+  EXPECT_EQ(Get("c1").queue, "day");
+  Advance(absl::Hours(1));  // 09:00: closes
+  EXPECT_EQ(Get("c1").queue, "night");
+  ASSERT_TRUE(Enqueue("c2", "day").ok());  // closed: overflows at once
+  EXPECT_EQ(Get("c2").queue, "night");
+}
+
+TEST_F(RoutingTest, RulesSetQueuePriorityAndSkills) {
+  config_.queues = {MakeQueue("vip"), MakeQueue("general")};
+  absl::StatusOr<ExprPtr> gold = Expr::Compare("tier", Expr::Op::kEq, Literal::String("gold"));
+  ASSERT_TRUE(gold.ok());
+  absl::StatusOr<ExprPtr> es = Expr::In("language", {Literal::String("es"), Literal::String("pt")});
+  ASSERT_TRUE(es.ok());
+  config_.rules = {
+      {.name = "gold", .when = *gold, .queue = "vip", .priority = 8},
+      {.name = "spanish", .when = *es, .queue = "general", .skills = {{"spanish", 3}}},
+      {.name = "default", .when = nullptr, .queue = "general"},
+  };
+  Apply();
+  ASSERT_TRUE(Enqueue("g", "", 1, {}, {{"tier", "gold"}}).ok());
+  ASSERT_TRUE(Enqueue("e", "", 1, {{"spanish", 1}}, {{"language", "es"}}).ok());
+  ASSERT_TRUE(Enqueue("x", "", 1, {}, {{"language", "fr"}}).ok());
+  Call g = Get("g");
+  EXPECT_EQ(g.queue, "vip");
+  EXPECT_EQ(g.priority, 8);
+  Call e = Get("e");
+  EXPECT_EQ(e.queue, "general");
+  EXPECT_EQ(e.required_skills.at("spanish"), 3);
+  EXPECT_EQ(Get("x").queue, "general");
+  // A retry of a rule-routed call is recognised.
+  absl::StatusOr<EnqueueResult> again =
+      engine_.EnqueueCall({.call_id = "g", .priority = 1, .attributes = {{"tier", "gold"}}}, now_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->created);
+}
+
+TEST_F(RoutingTest, NoMatchingRuleIsInvalidArgument) {
+  config_.queues = {MakeQueue("vip")};
+  absl::StatusOr<ExprPtr> gold = Expr::Compare("tier", Expr::Op::kEq, Literal::String("gold"));
+  config_.rules = {{.name = "gold", .when = *gold, .queue = "vip"}};
+  Apply();
+  absl::Status s = Enqueue("c", "", 0, {}, {{"tier", "bronze"}});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("tier=\"bronze\""));
+}
+
+}  // namespace
+}  // namespace acd::core
