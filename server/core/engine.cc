@@ -1321,6 +1321,106 @@ Call Engine::CallView(const CallSlot& slot) const {
 }
 
 // ---------------------------------------------------------------------------
+// Invariants
+
+absl::Status Engine::CheckInvariants() const {
+  auto fail = [](auto&&... parts) { return absl::InternalError(absl::StrCat(parts...)); };
+  absl::flat_hash_map<std::string, absl::flat_hash_map<CallState, int>> live;
+  absl::flat_hash_map<const QueueSlot*, size_t> placed;
+  for (const auto& [id, slot] : calls_) {
+    const Call& c = slot->call;
+    QueueSlot* queue = Queue(c.queue);
+    if (!IsFinal(c.state)) {
+      if (queue == nullptr) return fail("live call ", id, " is in unknown queue ", c.queue);
+      live[c.queue][c.state]++;
+    }
+    bool waiting = c.state == CallState::kQueued;
+    if (waiting != !slot->placements.empty()) {
+      return fail("call ", id, " is ", CallStateName(c.state), " with ", slot->placements.size(),
+                  " index placements");
+    }
+    for (const Placement& p : slot->placements) placed[p.queue]++;
+    if (c.state == CallState::kOffered || c.state == CallState::kConnected ||
+        c.state == CallState::kWrapUp) {
+      auto agent = agents_.find(c.agent_id);
+      if (agent == agents_.end())
+        return fail("call ", id, " is held by unknown agent ", c.agent_id);
+      const Agent& a = agent->second->agent;
+      AgentState expected = c.state == CallState::kOffered     ? AgentState::kReserved
+                            : c.state == CallState::kConnected ? AgentState::kBusy
+                                                               : AgentState::kWrapUp;
+      if (a.call_id != id || a.state != expected) {
+        return fail("call ", id, " is ", CallStateName(c.state), " with ", c.agent_id, " who is ",
+                    AgentStateName(a.state), " with call '", a.call_id, "'");
+      }
+    }
+    if (waiting) {
+      // No available agent of its queues could take it.
+      std::vector<std::string> queues = {c.queue};
+      queues.insert(queues.end(), slot->extra_queues.begin(), slot->extra_queues.end());
+      for (const std::string& q : queues) {
+        for (const AgentSlot* agent : Queue(q)->members) {
+          if (agent->agent.state != AgentState::kAvailable) continue;
+          bool covers = true;
+          for (const auto& [skill, level] : slot->effective) {
+            auto it = agent->agent.skills.find(skill);
+            if (it == agent->agent.skills.end() || it->second < level) covers = false;
+          }
+          if (covers) {
+            return fail("call ", id, " waits in ", q, " while eligible agent ",
+                        agent->agent.agent_id, " is available");
+          }
+        }
+      }
+    }
+  }
+  size_t available = 0;
+  for (const auto& [id, slot] : agents_) {
+    const Agent& a = slot->agent;
+    bool holds = a.state == AgentState::kReserved || a.state == AgentState::kBusy ||
+                 a.state == AgentState::kWrapUp;
+    if (holds != !a.call_id.empty()) {
+      return fail("agent ", id, " is ", AgentStateName(a.state), " with call '", a.call_id, "'");
+    }
+    if (holds) {
+      auto call = calls_.find(a.call_id);
+      if (call == calls_.end() || call->second->call.agent_id != id) {
+        return fail("agent ", id, " holds call ", a.call_id, " which is not held by it");
+      }
+    }
+    bool indexed = false;
+    for (const Membership& m : slot->memberships) indexed |= m.group != nullptr;
+    if (indexed != (a.state == AgentState::kAvailable)) {
+      return fail("agent ", id, " is ", AgentStateName(a.state),
+                  indexed ? " but indexed as available" : " but not indexed");
+    }
+    if (a.state == AgentState::kAvailable) available += slot->memberships.size();
+  }
+  size_t indexed_available = 0;
+  for (const auto& [name, queue] : queues_) {
+    indexed_available += queue->index.available();
+    if (queue->index.waiting() != placed[queue.get()]) {
+      return fail("queue ", name, " indexes ", queue->index.waiting(), " calls but ",
+                  placed[queue.get()], " are placed in it");
+    }
+    for (CallState s :
+         {CallState::kQueued, CallState::kOffered, CallState::kConnected, CallState::kWrapUp}) {
+      auto counted = queue->call_counts.find(s);
+      int have = counted == queue->call_counts.end() ? 0 : counted->second;
+      int want = live[name][s];
+      if (have != want) {
+        return fail("queue ", name, " counts ", have, " ", CallStateName(s), " calls; there are ",
+                    want);
+      }
+    }
+  }
+  if (indexed_available != available) {
+    return fail(indexed_available, " available agent entries indexed; ", available, " expected");
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
 // Events
 
 void Engine::Emit(EventType type, absl::Time now, const CallSlot* call, const AgentSlot* agent,

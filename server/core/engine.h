@@ -155,6 +155,13 @@ class Engine {
                                               const std::vector<CallState>& states,
                                               size_t limit) const;
 
+  // Checks the engine's invariants: a call is offered to at most one agent and
+  // an agent holds at most one call, each matching the other; the indexes hold
+  // exactly the waiting calls and available agents; no available agent could
+  // take a waiting call; per-queue live counts match the calls. O(calls x
+  // agents): for tests. Returns INTERNAL naming the first violation.
+  absl::Status CheckInvariants() const;
+
   // --- Events ---
   std::vector<Event> TakeEvents();
   // The seq the next event gets; set once at start-up, after recovery.

@@ -42,6 +42,10 @@ class RoutingTest : public ::testing::Test {
     now_ += d;
     engine_.AdvanceTo(now_);
   }
+  void TearDown() override {
+    absl::Status s = engine_.CheckInvariants();
+    EXPECT_TRUE(s.ok()) << s;
+  }
   absl::Status Enqueue(const std::string& id, const std::string& queue, int priority = 0,
                        SkillLevels skills = {}, Attributes attributes = {}) {
     return engine_
