@@ -9,7 +9,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc grpc-proto
   libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev
-  libyaml-cpp-dev libcli11-dev libabsl-dev libasio-dev
+  libyaml-cpp-dev libcli11-dev libabsl-dev libasio-dev tzdata
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -1,6 +1,7 @@
 // Verbs of acd.v1.CallService: call enqueue|get|abandon|end, events.
 #include <iostream>
 
+#include "acd/v1/admin_service.grpc.pb.h"
 #include "acd/v1/call_service.grpc.pb.h"
 #include "client/acdctl/args.h"
 #include "client/acdctl/output.h"
@@ -65,6 +66,38 @@ int RunCallEnd(const Invocation& inv, const CallArgs& args) {
   request.set_call_id(args.call_id);
   acd::v1::Call call;
   return PrintCallReply(inv, CallUnary(*inv.global, &Stub::EndCall, request, &call), call);
+}
+
+int RunCallTransfer(const Invocation& inv, const CallTransferArgs& args) {
+  if (args.queue.empty() == args.agent_id.empty()) {
+    return ReportUsageError(inv, "give exactly one of --queue and --agent");
+  }
+  if (!args.queue.empty() && !args.fallback.empty()) {
+    return ReportUsageError(inv, "--fallback goes with --agent, not --queue");
+  }
+  if (!args.agent_id.empty() && args.priority) {
+    return ReportUsageError(inv, "--priority goes with --queue, not --agent");
+  }
+  acd::v1::TransferCallRequest request;
+  request.set_call_id(args.call_id);
+  if (!args.queue.empty()) {
+    request.set_queue(args.queue);
+    if (args.priority) request.set_priority(*args.priority);
+  } else {
+    request.set_agent_id(args.agent_id);
+    request.set_fallback_queue(args.fallback);
+  }
+  acd::v1::Call call;
+  return PrintCallReply(inv, CallUnary(*inv.global, &Stub::TransferCall, request, &call), call);
+}
+
+int RunCallMove(const Invocation& inv, const CallMoveArgs& args) {
+  acd::v1::MoveCallRequest request;
+  request.set_call_id(args.call_id);
+  request.set_queue(args.queue);
+  acd::v1::Call call;
+  return PrintCallReply(
+      inv, CallUnary(*inv.global, &acd::v1::AdminService::Stub::MoveCall, request, &call), call);
 }
 
 int RunEvents(const Invocation& inv, const EventsArgs& args) {

@@ -143,6 +143,25 @@ void AddCallVerbs(Registrar& r, CLI::App& app) {
              "acdctl call end c-1001",
              [end](const Invocation& inv) { return RunCallEnd(inv, *end); });
   v->add_option("CALL_ID", end->call_id, "The call")->required();
+
+  auto transfer = std::make_shared<CallTransferArgs>();
+  v = r.Verb(call, "transfer", "Send a connected call to a queue or to one agent",
+             "acdctl call transfer c-1001 --queue billing --priority 7\n"
+             "  acdctl call transfer c-1001 --agent bob --fallback billing",
+             [transfer](const Invocation& inv) { return RunCallTransfer(inv, *transfer); });
+  v->add_option("CALL_ID", transfer->call_id, "The call")->required();
+  v->add_option("--queue", transfer->queue, "Queue to send the call to");
+  v->add_option("--agent", transfer->agent_id, "Agent to offer the call to (must be available)");
+  v->add_option("--priority", transfer->priority, "With --queue: raise the priority to this");
+  v->add_option("--fallback", transfer->fallback,
+                "With --agent: queue for the call if the agent does not take it");
+
+  auto move = std::make_shared<CallMoveArgs>();
+  v = r.Verb(call, "move", "Move a waiting call to another queue (supervisor)",
+             "acdctl call move c-1001 --queue billing",
+             [move](const Invocation& inv) { return RunCallMove(inv, *move); });
+  v->add_option("CALL_ID", move->call_id, "The call")->required();
+  v->add_option("--queue", move->queue, "Queue to move it to")->required();
 }
 
 void AddAgentVerbs(Registrar& r, CLI::App& app) {

@@ -4,6 +4,7 @@
 #ifndef ACD_CLIENT_ACDCTL_VERBS_H_
 #define ACD_CLIENT_ACDCTL_VERBS_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,21 @@ struct CallArgs {
 int RunCallGet(const Invocation& inv, const CallArgs& args);
 int RunCallAbandon(const Invocation& inv, const CallArgs& args);
 int RunCallEnd(const Invocation& inv, const CallArgs& args);
+
+struct CallTransferArgs {
+  std::string call_id;
+  std::string queue;     // to a queue, or
+  std::string agent_id;  // to an agent
+  std::optional<int> priority;
+  std::string fallback;
+};
+int RunCallTransfer(const Invocation& inv, const CallTransferArgs& args);
+
+struct CallMoveArgs {
+  std::string call_id;
+  std::string queue;
+};
+int RunCallMove(const Invocation& inv, const CallMoveArgs& args);
 
 struct EventsArgs {
   bool follow = false;

@@ -409,6 +409,7 @@ absl::StatusOr<Call> Engine::AbandonCall(absl::string_view call_id, absl::string
       break;
     case CallState::kOffered: {
       freed = agents_.at(call.call.agent_id).get();
+      call.call.transfer_fallback.clear();  // the caller is gone: no fallback
       ReturnOffer(call, *freed, EventType::kOfferWithdrawn, why, /*missed=*/false, now);
       Unwait(call);
       break;
@@ -462,6 +463,116 @@ absl::StatusOr<Call> Engine::EndCall(absl::string_view call_id, absl::Time now) 
   PushDeadline(*agent.agent.wrap_up_until, DeadlineKind::kWrapUpEnd, agent.agent.agent_id,
                agent.wrap_up_generation);
   Emit(EventType::kCallEnded, now, &call, &agent, "");
+  return CallView(call);
+}
+
+void Engine::ReleaseAgent(CallSlot& call, AgentSlot& agent, absl::Time now) {
+  agent.agent.calls_handled++;
+  agent.agent.talk_time += now - *call.call.connected_at;
+  agent.agent.call_id.clear();
+  if (!agent.agent.pending_away_reason.empty()) {
+    agent.agent.away_reason = std::move(agent.agent.pending_away_reason);
+    agent.agent.pending_away_reason.clear();
+    SetAgentState(agent, AgentState::kAway, now);
+  } else {
+    MakeAvailable(agent, now, now);
+  }
+  call.call.transfers++;
+  call.call.connected_at.reset();
+  call.call.offered_at.reset();
+}
+
+absl::StatusOr<Call> Engine::TransferToQueue(absl::string_view call_id, absl::string_view queue,
+                                             std::optional<int> priority, absl::Time now) {
+  now = Begin(now);
+  absl::StatusOr<CallSlot*> found = FindCall(call_id);
+  if (!found.ok()) return found.status();
+  CallSlot& call = **found;
+  if (call.call.state != CallState::kConnected) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("call ", Quote(call_id), " is ", CallStateName(call.call.state),
+                     "; only a connected call can be transferred"));
+  }
+  if (priority && (*priority < kMinPriority || *priority > kMaxPriority)) {
+    return absl::InvalidArgumentError(absl::StrCat("priority ", *priority, " is out of range [",
+                                                   kMinPriority, ", ", kMaxPriority, "]"));
+  }
+  QueueSlot* target = Queue(queue);
+  if (target == nullptr) return absl::NotFoundError(absl::StrCat("unknown queue ", Quote(queue)));
+  std::string via;
+  absl::StatusOr<QueueSlot*> admitted = Admit(target, now, &via);
+  if (!admitted.ok()) return admitted.status();
+  AgentSlot& agent = *agents_.at(call.call.agent_id);
+  ReleaseAgent(call, agent, now);
+  if (priority && *priority > call.call.priority) call.call.priority = *priority;
+  std::string from_agent = call.call.agent_id;
+  call.call.agent_id.clear();
+  MoveToQueue(call, **admitted, absl::StrCat("transfer by ", from_agent), now,
+              EventType::kCallTransferred);
+  RouteAgent(agent, now);
+  return CallView(call);
+}
+
+absl::StatusOr<Call> Engine::TransferToAgent(absl::string_view call_id, absl::string_view agent_id,
+                                             absl::string_view fallback, absl::Time now) {
+  now = Begin(now);
+  absl::StatusOr<CallSlot*> found = FindCall(call_id);
+  if (!found.ok()) return found.status();
+  CallSlot& call = **found;
+  if (call.call.state != CallState::kConnected) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("call ", Quote(call_id), " is ", CallStateName(call.call.state),
+                     "; only a connected call can be transferred"));
+  }
+  absl::StatusOr<AgentSlot*> target = FindAgent(agent_id);
+  if (!target.ok()) return target.status();
+  if ((*target)->agent.state != AgentState::kAvailable) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("agent ", Quote(agent_id), " is ", AgentStateName((*target)->agent.state),
+                     "; a call can be transferred only to an available agent"));
+  }
+  std::string fallback_queue = fallback.empty() ? call.call.queue : std::string(fallback);
+  if (Queue(fallback_queue) == nullptr) {
+    return absl::NotFoundError(absl::StrCat("unknown fallback queue ", Quote(fallback_queue)));
+  }
+  AgentSlot& from = *agents_.at(call.call.agent_id);
+  std::string from_agent = call.call.agent_id;
+  ReleaseAgent(call, from, now);
+  call.call.agent_id.clear();
+  call.call.transfer_fallback = fallback_queue;
+  // Out of the queue's reach: only the target may take it now.
+  SetCallState(call, CallState::kQueued);
+  call.queue_generation++;
+  Emit(EventType::kCallTransferred, now, &call, nullptr,
+       absl::StrCat("transfer by ", from_agent, " to agent ", agent_id));
+  Offer(call, **target, now);
+  RouteAgent(from, now);
+  return CallView(call);
+}
+
+absl::StatusOr<Call> Engine::MoveCall(absl::string_view call_id, absl::string_view queue,
+                                      absl::Time now) {
+  now = Begin(now);
+  absl::StatusOr<CallSlot*> found = FindCall(call_id);
+  if (!found.ok()) return found.status();
+  CallSlot& call = **found;
+  QueueSlot* target = Queue(queue);
+  if (target == nullptr) return absl::NotFoundError(absl::StrCat("unknown queue ", Quote(queue)));
+  if (call.call.state != CallState::kQueued && call.call.state != CallState::kOffered) {
+    return absl::FailedPreconditionError(absl::StrCat("call ", Quote(call_id), " is ",
+                                                      CallStateName(call.call.state),
+                                                      "; only a waiting call can be moved"));
+  }
+  if (call.call.queue == queue) return CallView(call);
+  AgentSlot* freed = nullptr;
+  call.call.transfer_fallback.clear();  // the supervisor decides instead
+  if (call.call.state == CallState::kOffered) {
+    freed = agents_.at(call.call.agent_id).get();
+    ReturnOffer(call, *freed, EventType::kOfferWithdrawn, "moved", /*missed=*/false, now);
+  }
+  call.call.transfers++;
+  MoveToQueue(call, *target, "moved by supervisor", now, EventType::kCallTransferred);
+  if (freed != nullptr) RouteAgent(*freed, now);
   return CallView(call);
 }
 
@@ -869,11 +980,12 @@ void Engine::ApplyLimit(CallSlot& call, const LimitAction& action, absl::string_
 }
 
 void Engine::MoveToQueue(CallSlot& call, QueueSlot& target, absl::string_view reason,
-                         absl::Time now) {
+                         absl::Time now, EventType type) {
   QueueSlot& from = *Queue(call.call.queue);
   Unwait(call);
-  from.call_counts[CallState::kQueued]--;
-  from.overflowed_out++;
+  from.call_counts[call.call.state]--;
+  if (type == EventType::kCallOverflowed) from.overflowed_out++;
+  call.call.state = CallState::kQueued;
   target.call_counts[CallState::kQueued]++;
   std::string from_name = call.call.queue;
   call.call.queue = target.config.name;
@@ -884,7 +996,7 @@ void Engine::MoveToQueue(CallSlot& call, QueueSlot& target, absl::string_view re
   call.signature = skills_.Intern(call.effective);
   call.extra_queues.clear();
   Wait(call);
-  Emit(EventType::kCallOverflowed, now, &call, nullptr, absl::StrCat(reason, " from ", from_name));
+  Emit(type, now, &call, nullptr, absl::StrCat(reason, " from ", from_name));
   ArmCallDeadlines(call, now);
   RouteCall(call, now);
 }
@@ -1003,7 +1115,9 @@ void Engine::ReturnOffer(CallSlot& call, AgentSlot& agent, EventType type, absl:
   call.offer_generation++;
   call.call.offer_expires_at.reset();
   SetCallState(call, CallState::kQueued);
-  Wait(call);  // its original place: the key is its arrival
+  std::string fallback = std::move(call.call.transfer_fallback);
+  call.call.transfer_fallback.clear();
+  if (fallback.empty()) Wait(call);  // its original place: the key is its arrival
   agent.agent.call_id.clear();
   bool pause = false;
   if (missed) {
@@ -1023,6 +1137,13 @@ void Engine::ReturnOffer(CallSlot& call, AgentSlot& agent, EventType type, absl:
   }
   Emit(type, now, &call, &agent, reason);
   if (pause) Emit(EventType::kAgentStateChanged, now, nullptr, &agent, kReasonMissedOffers);
+  if (!fallback.empty()) {
+    // A transfer to a named agent that did not take it: on to the fallback.
+    call.call.agent_id.clear();
+    Wait(call);  // MoveToQueue takes it out again
+    MoveToQueue(call, *Queue(fallback), "transfer not taken", now, EventType::kCallTransferred);
+    return;
+  }
   // A limit that fell due during the offer applies now.
   const QueueConfig& c = Queue(call.call.queue)->config;
   if (type != EventType::kOfferWithdrawn && c.max_wait > absl::ZeroDuration() &&

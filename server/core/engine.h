@@ -120,6 +120,18 @@ class Engine {
                                    absl::Time now);
   // The conversation of a CONNECTED call ended; the agent goes to wrap-up.
   absl::StatusOr<Call> EndCall(absl::string_view call_id, absl::Time now);
+  // Sends a CONNECTED call on (a blind transfer: the agent is free at once).
+  // To a queue: it waits there with its arrival time, its priority raised to
+  // `priority` if that is higher. To an agent: it is offered to that agent
+  // alone, who must be available; on reject or timeout it goes to `fallback`
+  // (default: its current queue).
+  absl::StatusOr<Call> TransferToQueue(absl::string_view call_id, absl::string_view queue,
+                                       std::optional<int> priority, absl::Time now);
+  absl::StatusOr<Call> TransferToAgent(absl::string_view call_id, absl::string_view agent_id,
+                                       absl::string_view fallback, absl::Time now);
+  // A supervisor moves a QUEUED or OFFERED call to another queue (an offer out
+  // is withdrawn). It keeps its arrival time; limits of the new queue restart.
+  absl::StatusOr<Call> MoveCall(absl::string_view call_id, absl::string_view queue, absl::Time now);
 
   // --- Agents (desktop) ---
   absl::StatusOr<Agent> Login(absl::string_view agent_id, bool ready, absl::Time now);
@@ -224,7 +236,10 @@ class Engine {
   // Applies an overflow or disconnect to a waiting call.
   void ApplyLimit(CallSlot& call, const LimitAction& action, absl::string_view reason,
                   absl::Time now);
-  void MoveToQueue(CallSlot& call, QueueSlot& target, absl::string_view reason, absl::Time now);
+  void MoveToQueue(CallSlot& call, QueueSlot& target, absl::string_view reason, absl::Time now,
+                   EventType type = EventType::kCallOverflowed);
+  // A connected call's agent lets go of it (transfer): the agent is freed.
+  void ReleaseAgent(CallSlot& call, AgentSlot& agent, absl::Time now);
   bool AnyAgentCouldServe(const CallSlot& call) const;
   void ArmScheduleEdge(QueueSlot& queue, absl::Time now);
   void OnScheduleEdge(QueueSlot& queue, absl::Time now);

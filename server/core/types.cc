@@ -80,6 +80,8 @@ absl::string_view EventTypeName(EventType type) {
       return "call_timed_out";
     case EventType::kCallEscalated:
       return "call_escalated";
+    case EventType::kCallTransferred:
+      return "call_transferred";
   }
   return "unknown";
 }

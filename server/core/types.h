@@ -60,6 +60,7 @@ enum class EventType {
   kCallOverflowed,  // moved to another queue by a limit or the schedule
   kCallTimedOut,    // disconnected by a limit (reason says which)
   kCallEscalated,   // an escalation step relaxed its requirements
+  kCallTransferred, // sent to another queue or agent (reason says where)
 };
 
 // Lower-case names used in logs, the store and the CLI ("queued", "wrap_up").
@@ -88,6 +89,11 @@ struct Call {
   std::string notes;
   std::string end_reason;
   int missed_offers = 0;
+  // Times the call was transferred or moved.
+  int transfers = 0;
+  // While a transfer to a named agent is pending: the queue the call goes to
+  // if that agent rejects or misses the offer.
+  std::string transfer_fallback;
   // Required skills after escalation steps relaxed them (filled in by reads and
   // on event snapshots).
   SkillLevels effective_skills;

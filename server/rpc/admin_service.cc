@@ -91,6 +91,17 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListCalls(grpc::CallbackServerContex
       });
 }
 
+grpc::ServerUnaryReactor* AdminServiceImpl::MoveCall(grpc::CallbackServerContext* ctx,
+                                                     const v1::MoveCallRequest* req,
+                                                     v1::Call* resp) {
+  return Run<core::Call>(
+      ctx, runtime_,
+      [id = req->call_id(), queue = req->queue()](Engine& engine, absl::Time now) {
+        return engine.MoveCall(id, queue, now);
+      },
+      [resp](const core::Call& call) { ToProto(call, resp); });
+}
+
 grpc::ServerUnaryReactor* AdminServiceImpl::ValidateConfig(grpc::CallbackServerContext* ctx,
                                                            const v1::ValidateConfigRequest* req,
                                                            v1::ValidateConfigResponse* resp) {

@@ -54,6 +54,35 @@ grpc::ServerUnaryReactor* CallServiceImpl::EndCall(grpc::CallbackServerContext* 
       [resp](const Call& call) { ToProto(call, resp); });
 }
 
+grpc::ServerUnaryReactor* CallServiceImpl::TransferCall(grpc::CallbackServerContext* ctx,
+                                                        const v1::TransferCallRequest* req,
+                                                        v1::Call* resp) {
+  auto fill = [resp](const Call& call) { ToProto(call, resp); };
+  switch (req->target_case()) {
+    case v1::TransferCallRequest::kQueue: {
+      std::optional<int> priority;
+      if (req->has_priority()) priority = req->priority();
+      return Run<Call>(
+          ctx, runtime_,
+          [id = req->call_id(), queue = req->queue(), priority](Engine& engine, absl::Time now) {
+            return engine.TransferToQueue(id, queue, priority, now);
+          },
+          fill);
+    }
+    case v1::TransferCallRequest::kAgentId:
+      return Run<Call>(
+          ctx, runtime_,
+          [id = req->call_id(), agent = req->agent_id(), fallback = req->fallback_queue()](
+              Engine& engine, absl::Time now) {
+            return engine.TransferToAgent(id, agent, fallback, now);
+          },
+          fill);
+    default:
+      return Refuse(ctx,
+                    absl::InvalidArgumentError("a transfer needs a target: set queue or agent_id"));
+  }
+}
+
 grpc::ServerWriteReactor<v1::Event>* CallServiceImpl::WatchEvents(
     grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) {
   auto filter = *req;

@@ -132,6 +132,8 @@ v1::EventType ToProto(core::EventType type) {
       return v1::EVENT_TYPE_CALL_OVERFLOWED;
     case core::EventType::kCallTimedOut:
       return v1::EVENT_TYPE_CALL_TIMED_OUT;
+    case core::EventType::kCallTransferred:
+      return v1::EVENT_TYPE_CALL_TRANSFERRED;
     case core::EventType::kCallEscalated:
       return v1::EVENT_TYPE_CALL_ESCALATED;
   }
@@ -158,6 +160,7 @@ void ToProto(const core::Call& call, v1::Call* out) {
   out->set_position(call.position);
   out->set_missed_offers(call.missed_offers);
   for (const auto& [k, v] : call.effective_skills) (*out->mutable_effective_skills())[k] = v;
+  out->set_transfers(call.transfers);
 }
 
 void ToProto(const core::Agent& agent, v1::Agent* out) {

@@ -28,6 +28,9 @@ class CallServiceImpl final : public v1::CallService::CallbackService {
                                         const v1::AbandonCallRequest* req, v1::Call* resp) override;
   grpc::ServerUnaryReactor* EndCall(grpc::CallbackServerContext* ctx, const v1::EndCallRequest* req,
                                     v1::Call* resp) override;
+  grpc::ServerUnaryReactor* TransferCall(grpc::CallbackServerContext* ctx,
+                                         const v1::TransferCallRequest* req,
+                                         v1::Call* resp) override;
   grpc::ServerWriteReactor<v1::Event>* WatchEvents(grpc::CallbackServerContext* ctx,
                                                    const v1::WatchEventsRequest* req) override;
 
@@ -76,6 +79,8 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* ListCalls(grpc::CallbackServerContext* ctx,
                                       const v1::ListCallsRequest* req,
                                       v1::ListCallsResponse* resp) override;
+  grpc::ServerUnaryReactor* MoveCall(grpc::CallbackServerContext* ctx,
+                                     const v1::MoveCallRequest* req, v1::Call* resp) override;
   grpc::ServerUnaryReactor* ValidateConfig(grpc::CallbackServerContext* ctx,
                                            const v1::ValidateConfigRequest* req,
                                            v1::ValidateConfigResponse* resp) override;

@@ -502,5 +502,106 @@ TEST_F(RoutingTest, NoMatchingRuleIsInvalidArgument) {
   EXPECT_THAT(s.message(), HasSubstr("tier=\"bronze\""));
 }
 
+class TransferTest : public RoutingTest {
+ protected:
+  void SetUp() override {
+    QueueConfig support = MakeQueue("support");
+    support.wrap_up_time = absl::Seconds(30);
+    config_.queues = {support, MakeQueue("billing")};
+    config_.agents = {MakeAgent("sam", {"support"}), MakeAgent("bill", {"billing"}),
+                      MakeAgent("bea", {"billing"})};
+    Apply();
+    Ready("sam");
+    ASSERT_TRUE(Enqueue("c1", "support", 2).ok());
+    ASSERT_TRUE(engine_.AcceptOffer("sam", "c1", now_).ok());
+    Advance(absl::Seconds(40));
+  }
+};
+
+TEST_F(TransferTest, ToAQueueKeepsPriorityOrRaisesIt) {
+  ASSERT_TRUE(Enqueue("older", "billing", 5).ok());
+  absl::StatusOr<Call> moved = engine_.TransferToQueue("c1", "billing", 7, now_);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->state, CallState::kQueued);
+  EXPECT_EQ(moved->queue, "billing");
+  EXPECT_EQ(moved->priority, 7);
+  EXPECT_EQ(moved->transfers, 1);
+  EXPECT_EQ(moved->enqueued_at, kT0);
+  // The transferring agent is free at once, with the talk time counted.
+  absl::StatusOr<Agent> sam = engine_.GetAgent("sam");
+  EXPECT_EQ(sam->state, AgentState::kAvailable);
+  EXPECT_EQ(sam->talk_time, absl::Seconds(40));
+  Ready("bill");
+  EXPECT_EQ(OfferOf("bill"), "c1");  // priority 7 beats the older priority-5 call
+  std::vector<Event> transferred = EventsOf(EventType::kCallTransferred);
+  ASSERT_EQ(transferred.size(), 1u);
+  EXPECT_EQ(transferred[0].reason, "transfer by sam from support");
+  // A lower priority does not lower it.
+  ASSERT_TRUE(engine_.AcceptOffer("bill", "c1", now_).ok());
+  EXPECT_EQ(engine_.TransferToQueue("c1", "support", 1, now_)->priority, 7);
+}
+
+TEST_F(TransferTest, ToAnAgentIsOfferedToThatAgentAlone) {
+  Ready("bill");
+  Advance(absl::Seconds(1));
+  Ready("bea");
+  absl::StatusOr<Call> r = engine_.TransferToAgent("c1", "bea", "billing", now_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(OfferOf("bea"), "c1");  // though bill has been idle longer
+  EXPECT_EQ(OfferOf("bill"), "");
+  ASSERT_TRUE(engine_.AcceptOffer("bea", "c1", now_).ok());
+  EXPECT_EQ(engine_.GetCall("c1")->agent_id, "bea");
+}
+
+TEST_F(TransferTest, ToAnAgentWhoRejectsGoesToTheFallbackQueue) {
+  Ready("bea");
+  ASSERT_TRUE(engine_.TransferToAgent("c1", "bea", "billing", now_).ok());
+  ASSERT_TRUE(engine_.RejectOffer("bea", "c1", "", now_).ok());
+  Call c1 = Get("c1");
+  EXPECT_EQ(c1.queue, "billing");
+  // bea is a billing agent and the only one free: billing offers it to her.
+  EXPECT_EQ(OfferOf("bea"), "c1");
+  Advance(absl::Seconds(20));  // and a timeout now puts it back in billing
+  EXPECT_EQ(Get("c1").queue, "billing");
+  EXPECT_EQ(Get("c1").state, CallState::kOffered);  // re-offered to bea
+}
+
+TEST_F(TransferTest, ToAnAgentWhoTimesOutGoesToTheCurrentQueueByDefault) {
+  Ready("bill");
+  ASSERT_TRUE(engine_.TransferToAgent("c1", "bill", "", now_).ok());
+  Advance(absl::Seconds(20));
+  Call c1 = Get("c1");
+  EXPECT_EQ(c1.queue, "support");
+  EXPECT_EQ(OfferOf("sam"), "c1");
+}
+
+TEST_F(TransferTest, RefusedTransfersChangeNothing) {
+  EXPECT_EQ(engine_.TransferToAgent("c1", "bill", "", now_).status().code(),
+            absl::StatusCode::kFailedPrecondition);  // bill is logged out
+  EXPECT_EQ(engine_.TransferToQueue("c1", "nowhere", std::nullopt, now_).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(engine_.TransferToQueue("c1", "billing", 101, now_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(Enqueue("waiting", "billing").ok());
+  EXPECT_EQ(engine_.TransferToQueue("waiting", "support", std::nullopt, now_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Get("c1").state, CallState::kConnected);
+  EXPECT_EQ(engine_.GetAgent("sam")->state, AgentState::kBusy);
+}
+
+TEST_F(TransferTest, SupervisorMovesAWaitingCall) {
+  ASSERT_TRUE(Enqueue("w", "support").ok());
+  Ready("bill");
+  absl::StatusOr<Call> moved = engine_.MoveCall("w", "billing", now_);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(OfferOf("bill"), "w");
+  EXPECT_EQ(Get("w").enqueued_at, now_);
+  // Moving an offered call withdraws the offer first.
+  absl::StatusOr<Call> back = engine_.MoveCall("w", "support", now_);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(OfferOf("bill"), "");
+  EXPECT_EQ(Get("w").queue, "support");
+}
+
 }  // namespace
 }  // namespace acd::core

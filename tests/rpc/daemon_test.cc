@@ -333,6 +333,41 @@ TEST_F(DaemonTest, QueueStatsCountByState) {
   EXPECT_EQ(queues.queues(1).stats().queued(), 1);
 }
 
+TEST_F(DaemonTest, TransferAndMoveOverGrpc) {
+  Login("bob");
+  ASSERT_TRUE(Enqueue("c1").ok());
+  ASSERT_TRUE(Accept("bob", "c1").ok());
+  Login("carol");  // serves support and sales
+
+  v1::TransferCallRequest bad;
+  bad.set_call_id("c1");
+  v1::Call call;
+  grpc::Status s = stubs_->calls->TransferCall(Ctx().get(), bad, &call);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::TransferCallRequest to_agent;
+  to_agent.set_call_id("c1");
+  to_agent.set_agent_id("carol");
+  to_agent.set_fallback_queue("sales");
+  ASSERT_TRUE(stubs_->calls->TransferCall(Ctx().get(), to_agent, &call).ok());
+  EXPECT_EQ(call.state(), v1::CALL_STATE_OFFERED);
+  EXPECT_EQ(call.agent_id(), "carol");
+  EXPECT_EQ(call.transfers(), 1);
+
+  // A supervisor moves the call to sales instead: the offer is withdrawn, and
+  // carol (a sales agent, free again) is offered it there.
+  v1::MoveCallRequest move;
+  move.set_call_id("c1");
+  move.set_queue("sales");
+  ASSERT_TRUE(stubs_->admin->MoveCall(Ctx().get(), move, &call).ok());
+  v1::Call now = GetCall("c1");
+  EXPECT_EQ(now.queue(), "sales");
+  EXPECT_EQ(now.state(), v1::CALL_STATE_OFFERED);
+  EXPECT_EQ(now.transfers(), 2);
+  auto rows = Query(db_path_, "SELECT count(*) FROM events WHERE type = 'call_transferred'");
+  EXPECT_EQ(rows[0][0], "2");
+}
+
 TEST_F(DaemonTest, BadConfigReloadIsRefusedAndTheRunningConfigStays) {
   dir_.Write("acd.yaml", "queues:\n  - name: support\n    offer_timeout: 20x\n");
   v1::ReloadConfigResponse resp;
