@@ -319,8 +319,9 @@ absl::StatusOr<QueueSlot*> Engine::Admit(QueueSlot* queue, absl::Time now, std::
           opens ? absl::StrCat("; it opens at ", FormatLocal(*opens, queue->schedule->zone))
                 : "; its schedule never opens"));
       action = &c.on_closed;
-    } else if (c.max_size > 0 && queue->index.waiting() + queue->call_counts[CallState::kOffered] >=
-                                     static_cast<size_t>(c.max_size)) {
+    } else if (c.max_size > 0 &&
+               queue->call_counts[CallState::kQueued] + queue->call_counts[CallState::kOffered] >=
+                   c.max_size) {
       refusal = absl::ResourceExhaustedError(absl::StrCat(
           "queue ", Quote(c.name), " is full (max_size ", c.max_size, " calls waiting)"));
       action = &c.on_full;
