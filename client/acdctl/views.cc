@@ -1,6 +1,7 @@
 #include "client/acdctl/views.h"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -74,6 +75,10 @@ Fields CallFields(const acd::v1::Call& call, const Clock& clock) {
   if (call.position() > 0) fields.emplace_back("position", absl::StrCat(call.position()));
   fields.emplace_back("priority", absl::StrCat(call.priority()));
   fields.emplace_back("skills", FormatSkills(call.required_skills()));
+  if (std::map<std::string, int>(call.effective_skills().begin(), call.effective_skills().end()) !=
+      std::map<std::string, int>(call.required_skills().begin(), call.required_skills().end())) {
+    fields.emplace_back("skills now", FormatSkills(call.effective_skills()));
+  }
   fields.emplace_back("attributes", FormatAttributes(call.attributes()));
   fields.emplace_back("agent", OrDash(call.agent_id()));
   fields.emplace_back("enqueued", FormatClockTime(call.enqueued_at(), clock));
@@ -91,6 +96,7 @@ Fields CallFields(const acd::v1::Call& call, const Clock& clock) {
   if (call.missed_offers() > 0) {
     fields.emplace_back("missed offers", absl::StrCat(call.missed_offers()));
   }
+  if (call.transfers() > 0) fields.emplace_back("transfers", absl::StrCat(call.transfers()));
   return fields;
 }
 
@@ -119,12 +125,15 @@ Fields AgentFields(const acd::v1::Agent& agent, const Clock& clock) {
 Fields QueueStatsFields(const acd::v1::QueueStats& s) {
   return {
       {"queue", s.queue()},
+      {"open", s.open() ? "yes" : "no (closed by its schedule)"},
       {"queued", absl::StrCat(s.queued())},
       {"offered", absl::StrCat(s.offered())},
       {"connected", absl::StrCat(s.connected())},
       {"wrap-up", absl::StrCat(s.wrap_up())},
       {"completed", absl::StrCat(s.completed())},
       {"abandoned", absl::StrCat(s.abandoned())},
+      {"timed out", absl::StrCat(s.timed_out())},
+      {"overflowed", absl::StrCat(s.overflowed())},
       {"longest wait", FormatShortDuration(s.longest_wait())},
       {"agents available", absl::StrCat(s.agents_available())},
       {"agents reserved", absl::StrCat(s.agents_reserved())},
@@ -136,14 +145,15 @@ Fields QueueStatsFields(const acd::v1::QueueStats& s) {
 }
 
 Table QueuesTable(const acd::v1::ListQueuesResponse& response) {
-  Table table({"QUEUE", "QUEUED", "OFFERED", "CONNECTED", "WRAP-UP", "AVAILABLE", "BUSY", "AWAY",
-               "LONGEST-WAIT"});
+  Table table({"QUEUE", "OPEN", "QUEUED", "OFFERED", "CONNECTED", "WRAP-UP", "AVAILABLE", "BUSY",
+               "AWAY", "LONGEST-WAIT", "STRATEGY"});
   for (const auto& queue : response.queues()) {
     const auto& s = queue.stats();
-    table.AddRow({queue.name(), absl::StrCat(s.queued()), absl::StrCat(s.offered()),
-                  absl::StrCat(s.connected()), absl::StrCat(s.wrap_up()),
+    table.AddRow({queue.name(), s.open() ? "yes" : "closed", absl::StrCat(s.queued()),
+                  absl::StrCat(s.offered()), absl::StrCat(s.connected()), absl::StrCat(s.wrap_up()),
                   absl::StrCat(s.agents_available()), absl::StrCat(s.agents_busy()),
-                  absl::StrCat(s.agents_away()), FormatShortDuration(s.longest_wait())});
+                  absl::StrCat(s.agents_away()), FormatShortDuration(s.longest_wait()),
+                  OrDash(queue.strategy())});
   }
   return table;
 }

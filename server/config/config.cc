@@ -4,14 +4,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <exception>
+#include <iterator>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <system_error>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -20,9 +24,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "openssl/evp.h"
+#include "server/config/expr_parser.h"
 #include "server/config/yaml_checker.h"
+#include "server/core/expr.h"
+#include "server/core/schedule.h"
 #include "yaml-cpp/yaml.h"
 
 namespace acd::config {
@@ -38,27 +46,59 @@ using internal::Quote;
 using internal::Value;
 using internal::YamlChecker;
 
-constexpr absl::string_view kTopKeys[] = {"server", "skills", "queues", "agents"};
+constexpr absl::string_view kTopKeys[] = {"server", "skills", "schedules",
+                                          "queues", "agents", "routing"};
 // Sections DESIGN.md promises for later releases: named as such, not as typos.
-constexpr absl::string_view kTopPlanned[] = {"auth", "routing", "schedules"};
+constexpr absl::string_view kTopPlanned[] = {"auth"};
 constexpr absl::string_view kServerKeys[] = {"listen",      "database",  "ack",
                                              "synchronous", "log_level", "log_format"};
 constexpr absl::string_view kServerPlanned[] = {"metrics"};
-constexpr absl::string_view kQueueKeys[] = {"name", "offer_timeout", "wrap_up_time",
-                                            "max_missed_offers"};
+constexpr absl::string_view kScheduleKeys[] = {"name", "timezone", "hours", "holidays"};
+constexpr absl::string_view kQueueKeys[] = {
+    "name",      "offer_timeout",  "wrap_up_time",      "max_missed_offers", "weight",
+    "strategy",  "random_seed",    "aging_per_minute",  "max_size",          "on_full",
+    "max_wait",  "on_timeout",     "max_wait_no_agent", "on_no_agent",       "schedule",
+    "on_closed", "closed_waiting", "escalation"};
+constexpr absl::string_view kEscalationKeys[] = {"after", "relax", "drop", "add_queues"};
 constexpr absl::string_view kAgentKeys[] = {"id", "name", "skills", "queues"};
+constexpr absl::string_view kMembershipKeys[] = {"name", "penalty"};
+constexpr absl::string_view kRuleKeys[] = {"name", "when", "queue", "priority", "skills"};
+constexpr absl::string_view kOverflowKeys[] = {"overflow"};
 
 constexpr absl::string_view kAckModes[] = {"committed", "applied"};
 constexpr absl::string_view kSyncModes[] = {"full", "normal"};
 constexpr absl::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error"};
 constexpr absl::string_view kLogFormats[] = {"text", "json"};
 
+// In the order the README lists them; the YAML names are core::StrategyName's.
+constexpr core::Strategy kStrategies[] = {
+    core::Strategy::kLongestIdle, core::Strategy::kLeastCalls, core::Strategy::kLeastTalkTime,
+    core::Strategy::kRoundRobin,  core::Strategy::kBestSkill,  core::Strategy::kRandom,
+};
+
+// Day keys of a schedule's hours, index 0 = Monday as in core::Schedule::weekly.
+constexpr absl::string_view kDayNames[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+constexpr absl::string_view kFullDayNames[] = {"monday", "tuesday",  "wednesday", "thursday",
+                                               "friday", "saturday", "sunday"};
+constexpr absl::string_view kDaily = "daily";
+
 constexpr size_t kMaxNameLength = 64;
 constexpr absl::Duration kMaxOfferTimeout = absl::Minutes(10);
 constexpr absl::Duration kMaxWrapUpTime = absl::Hours(1);
+// No caller waits a day: a longer limit or escalation step is a typo (24m?).
+constexpr absl::Duration kMaxWaitLimit = absl::Hours(24);
+constexpr int kMinWeight = 1;
+constexpr int kMaxWeight = 100;
+constexpr int kMaxPenalty = 100;
+// As the engine accepts on EnqueueCall.
+constexpr int kMinPriority = 0;
+constexpr int kMaxPriority = 100;
+constexpr double kMaxAgingPerMinute = 100;
 constexpr absl::string_view kNameRule = "use 1-64 characters from A-Z a-z 0-9 _ . -";
 constexpr absl::string_view kDurationExamples = "use e.g. 20s, 1m30s, 500ms";
 constexpr absl::string_view kListenExamples = "use host:port, e.g. 127.0.0.1:7070 or [::1]:7070";
+constexpr absl::string_view kDayRule =
+    "use mon, tue, wed, thu, fri, sat, sun, a range such as mon-fri, or daily";
 // A document-level problem is placed at the top of the file.
 constexpr Place kDocumentStart = {1, 1};
 
@@ -88,6 +128,92 @@ std::optional<int64_t> ParseInteger(absl::string_view text) {
   int64_t value = 0;
   if (!absl::SimpleAtoi(text, &value)) return std::nullopt;  // overflow
   return value;
+}
+
+// Optional sign, digits, optional fraction: "0.5", "2", "-1". Not "1e3", ".5",
+// "inf" or "0x1p3", which SimpleAtod would take.
+std::optional<double> ParseDecimal(absl::string_view text) {
+  absl::string_view rest = text;
+  if (!rest.empty() && (rest[0] == '+' || rest[0] == '-')) rest.remove_prefix(1);
+  size_t dot = rest.find('.');
+  absl::string_view whole = rest.substr(0, dot);
+  absl::string_view fraction =
+      dot == absl::string_view::npos ? absl::string_view() : rest.substr(dot + 1);
+  auto all_digits = [](absl::string_view part) {
+    return !part.empty() && std::all_of(part.begin(), part.end(), absl::ascii_isdigit);
+  };
+  if (!all_digits(whole) || (dot != absl::string_view::npos && !all_digits(fraction))) {
+    return std::nullopt;
+  }
+  double value = 0;
+  if (!absl::SimpleAtod(text, &value)) return std::nullopt;
+  return value;
+}
+
+// IANA names only ("Europe/London", "UTC", "Etc/GMT+5"). absl's loader also
+// takes "file:<path>" and "libc:localtime", which would let a config file
+// open arbitrary files or depend on the host's TZ setting.
+bool IsTimeZoneName(absl::string_view name) {
+  return !name.empty() && name[0] != '/' && !absl::StrContains(name, "..") &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return absl::ascii_isalnum(c) || c == '/' || c == '_' || c == '-' || c == '+';
+         });
+}
+
+// "2026-12-24" exactly: ParseCivilTime alone also takes "2026-2-3" and " 2026-02-03".
+std::optional<absl::CivilDay> ParseDate(absl::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!absl::ascii_isdigit(text[i])) return std::nullopt;
+  }
+  absl::CivilDay day;
+  if (!absl::ParseCivilTime(text, &day)) return std::nullopt;  // e.g. 2026-02-30
+  return day;
+}
+
+int DayIndex(absl::string_view name) {
+  for (int d = 0; d < 7; ++d) {
+    if (kDayNames[d] == name) return d;
+  }
+  return -1;
+}
+
+// "mon" -> {0}; "mon-fri" -> {0..4}; "daily" -> all. Nullopt for anything else,
+// a backwards range ("fri-mon") included.
+std::optional<std::vector<int>> ParseDays(absl::string_view key) {
+  std::vector<int> days;
+  if (key == kDaily) {
+    for (int d = 0; d < 7; ++d) days.push_back(d);
+    return days;
+  }
+  size_t dash = key.find('-');
+  int first = DayIndex(key.substr(0, dash));
+  int last = dash == absl::string_view::npos ? first : DayIndex(key.substr(dash + 1));
+  if (first < 0 || last < 0 || last < first) return std::nullopt;
+  for (int d = first; d <= last; ++d) days.push_back(d);
+  return days;
+}
+
+// Why a day key is wrong, for the message.
+std::string DayKeyHint(absl::string_view key) {
+  std::string lower = absl::AsciiStrToLower(key);
+  for (int d = 0; d < 7; ++d) {
+    if (lower == kFullDayNames[d]) return absl::StrCat("; did you mean \"", kDayNames[d], "\"?");
+  }
+  size_t dash = key.find('-');
+  if (dash != absl::string_view::npos) {
+    int first = DayIndex(key.substr(0, dash));
+    int last = DayIndex(key.substr(dash + 1));
+    if (first >= 0 && last >= 0 && last < first) {
+      std::string tail = last == 0 ? "mon" : absl::StrCat("mon-", kDayNames[last]);
+      return absl::StrCat("; a range runs from mon to sun: split it into \"", kDayNames[first],
+                          "-sun\" and \"", tail, "\"");
+    }
+  }
+  std::vector<absl::string_view> words(std::begin(kDayNames), std::end(kDayNames));
+  words.push_back(kDaily);
+  std::optional<absl::string_view> close = internal::ClosestMatch(key, words, 1);
+  return close ? absl::StrCat("; did you mean \"", *close, "\"?") : "";
 }
 
 // "a, b or c".
@@ -141,15 +267,60 @@ class ConfigParser {
   Config& config() { return config_; }
 
  private:
+  // A queue named in a queue's settings (an overflow, add_queues), checked
+  // once every queue is known: a queue may name one defined after it.
+  struct QueueReference {
+    std::string name;
+    Place place;
+    std::string path;
+  };
+  // An on_full / on_closed overflow: the edges EnqueueCall follows at once.
+  struct OverflowEdge {
+    std::string from;
+    std::string to;
+    Place place;
+    std::string path;
+  };
+  // An interval of a schedule's day, with where it was written.
+  struct PlacedInterval {
+    core::OpenInterval interval;
+    std::string text;
+    int line = 0;
+  };
+
   void ParseServer(const Value& value);
   void ParseSkills(const Value& value);
+  void ParseSchedules(const Value& value);
+  void ParseSchedule(const Value& value, const std::string& path);
+  void ParseHours(const Value& value, const std::string& path, core::Schedule& schedule);
+  void ParseHolidays(const Value& value, const std::string& path, core::Schedule& schedule);
   void ParseQueues(const Value& value);
   void ParseQueue(const Value& value, const std::string& path);
+  void ParseQueueRouting(const Fields& fields, const std::string& path, core::QueueConfig& queue);
+  void ParseEscalation(const Value& value, const std::string& path, core::QueueConfig& queue);
+  void CheckQueueReferences();
+  void CheckOverflowCycles();
   void ParseAgents(const Value& value);
   void ParseAgent(const Value& value, const std::string& path);
-  void ParseAgentSkills(const Value& value, const std::string& path, core::SkillLevels& skills);
-  void ParseAgentQueues(const Value& value, const std::string& path,
-                        std::vector<std::string>& queues);
+  void ParseAgentQueues(const Value& value, const std::string& path, core::AgentConfig& agent);
+  void ParseRouting(const Value& value);
+
+  // A mapping of skill -> level 1..10 (agent skills, relax, rule skills).
+  void ParseSkillLevels(const Value& value, const std::string& path, core::SkillLevels& skills);
+  // Reports `skill` when a `skills:` list is present and does not declare it.
+  void CheckSkillDeclared(const std::string& skill, Place place, const std::string& path);
+  // A list of defined queue names, each once (escalation add_queues).
+  std::vector<std::string> ReadQueueList(const Value& value, const std::string& path,
+                                         const std::string& self);
+  // One of `words` (reject, disconnect, keep) or {overflow: QUEUE}, for a
+  // setting of queue `self`. For an overflow, `target_place` is where the
+  // queue is named.
+  std::optional<core::LimitAction> ReadLimitAction(const Value& value, const std::string& path,
+                                                   absl::string_view key,
+                                                   std::span<const absl::string_view> words,
+                                                   const std::string& self, Place* target_place);
+  // Parses a rule's `when`, reporting each error at its place in the file.
+  std::shared_ptr<const core::Expr> ReadExpression(const Value& value, const std::string& path);
 
   // Reads a queue name, agent id or skill name (`what`) and checks its form.
   std::optional<std::string> ReadName(const Value& value, const std::string& path,
@@ -165,18 +336,28 @@ class ConfigParser {
   std::optional<int64_t> ReadInteger(const Value& value, const std::string& path,
                                      absl::string_view key, int64_t min, int64_t max,
                                      absl::string_view range);
+  std::optional<double> ReadDecimal(const Value& value, const std::string& path,
+                                    absl::string_view key, double min, double max,
+                                    absl::string_view range);
   std::optional<absl::string_view> ReadEnum(const Value& value, const std::string& path,
                                             absl::string_view key,
                                             std::span<const absl::string_view> allowed);
+  // " (did you mean ...)" among the defined queues, or "".
+  std::string QueueHint(const std::string& name) const;
 
   YamlChecker& checker_;
   Config config_;
   // Declared skills; checked against agent skills only if `skills:` is present.
   bool skills_declared_ = false;
   absl::flat_hash_map<std::string, Place> skills_seen_;
+  absl::flat_hash_map<std::string, Place> schedules_seen_;
+  std::vector<std::string> schedule_names_;  // in file order, for hints
   absl::flat_hash_map<std::string, Place> queues_seen_;
   std::vector<std::string> queue_names_;  // in file order, for hints
+  std::vector<QueueReference> queue_references_;
+  std::vector<OverflowEdge> overflow_edges_;
   absl::flat_hash_map<std::string, Place> agents_seen_;
+  absl::flat_hash_map<std::string, Place> rules_seen_;
 };
 
 void ConfigParser::Parse(const YAML::Node& root) {
@@ -201,15 +382,20 @@ void ConfigParser::Parse(const YAML::Node& root) {
     return field != nullptr && !field->value.node.IsNull() ? field : nullptr;
   };
   if (const Field* server = present("server")) ParseServer(server->value);
-  // Skills and queues first: agents refer to them wherever they sit in the file.
+  // Sections are read in the order they refer to each other (skills and
+  // schedules, queues, agents and rules), wherever they sit in the file.
   if (const Field* skills = present("skills")) ParseSkills(skills->value);
+  if (const Field* schedules = present("schedules")) ParseSchedules(schedules->value);
   if (const Field* queues = top->Get("queues")) {
     ParseQueues(queues->value);
+    CheckQueueReferences();
+    CheckOverflowCycles();
   } else {
     checker_.Report(kDocumentStart, "",
                     "missing required key \"queues\" (at least one queue is required)");
   }
   if (const Field* agents = present("agents")) ParseAgents(agents->value);
+  if (const Field* routing = present("routing")) ParseRouting(routing->value);
 }
 
 void ConfigParser::ParseServer(const Value& value) {
@@ -274,6 +460,144 @@ void ConfigParser::ParseSkills(const Value& value) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Schedules
+
+void ConfigParser::ParseSchedules(const Value& value) {
+  std::optional<std::vector<Value>> items =
+      checker_.Sequence(value, "schedules", "a list of schedules");
+  if (!items) return;
+  for (size_t i = 0; i < items->size(); ++i) ParseSchedule((*items)[i], Index("schedules", i));
+}
+
+void ConfigParser::ParseSchedule(const Value& value, const std::string& path) {
+  std::optional<Fields> fields = checker_.Mapping(
+      value, path, "a schedule (a mapping with \"name\", \"timezone\" and \"hours\")",
+      kScheduleKeys);
+  if (!fields) return;
+  core::Schedule schedule;
+  if (const Field* f = fields->Get("name")) {
+    std::string name_path = Child(path, "name");
+    if (auto name = ReadName(f->value, name_path, "schedule name")) {
+      if (Remember(schedules_seen_, *name, f->value.place, name_path, "schedule name", "defined")) {
+        schedule_names_.push_back(*name);
+      }
+      schedule.name = *name;
+    } else if (f->value.node.IsScalar()) {
+      // Known despite its form, so queues naming it add no second problem.
+      schedules_seen_.try_emplace(f->value.node.Scalar(), f->value.place);
+    }
+  } else {
+    checker_.Report(value.place, path, "missing required key \"name\"");
+  }
+  if (const Field* f = fields->Get("timezone")) {
+    std::string zone_path = Child(path, "timezone");
+    if (auto zone = checker_.Scalar(f->value, zone_path, "a time zone such as Europe/London")) {
+      if (!IsTimeZoneName(*zone) || !absl::LoadTimeZone(*zone, &schedule.zone)) {
+        checker_.Report(f->value.place, zone_path,
+                        absl::StrCat("unknown time zone ", Quote(*zone),
+                                     " (use an IANA name such as Europe/London, "
+                                     "America/New_York or UTC)"));
+      }
+    }
+  } else {
+    // No default: hours silently read in UTC would be off by the local offset.
+    checker_.Report(value.place, path, "missing required key \"timezone\"");
+  }
+  if (const Field* f = fields->Get("hours")) {
+    ParseHours(f->value, Child(path, "hours"), schedule);
+  } else {
+    checker_.Report(value.place, path,
+                    "missing required key \"hours\" (e.g. hours: {mon-fri: [\"09:00-17:00\"]})");
+  }
+  if (const Field* f = fields->Get("holidays"); f != nullptr && !f->value.node.IsNull()) {
+    ParseHolidays(f->value, Child(path, "holidays"), schedule);
+  }
+  config_.routing.schedules.push_back(std::move(schedule));
+}
+
+void ConfigParser::ParseHours(const Value& value, const std::string& path,
+                              core::Schedule& schedule) {
+  std::optional<Fields> fields = checker_.Mapping(
+      value, path, "a mapping of days to open hours, e.g. {mon-fri: [\"09:00-17:00\"]}");
+  if (!fields) return;
+  std::array<std::vector<PlacedInterval>, 7> week;
+  for (const Field& f : fields->all()) {
+    std::string day_path = Child(path, f.key);
+    std::optional<std::vector<int>> days = ParseDays(f.key);
+    if (!days) {
+      checker_.Report(
+          f.key_place, day_path,
+          absl::StrCat("invalid day ", Quote(f.key), " (", kDayRule, DayKeyHint(f.key), ")"));
+    }
+    std::optional<std::vector<Value>> items =
+        checker_.Sequence(f.value, day_path, "a list of open intervals such as [\"09:00-17:00\"]");
+    if (!items) continue;
+    for (size_t i = 0; i < items->size(); ++i) {
+      const Value& item = (*items)[i];
+      std::string item_path = Index(day_path, i);
+      std::optional<std::string> text =
+          checker_.Scalar(item, item_path, "an open interval such as \"09:00-17:00\"");
+      if (!text) continue;
+      absl::StatusOr<core::OpenInterval> interval = core::ParseInterval(*text);
+      if (!interval.ok()) {
+        checker_.Report(item.place, item_path, std::string(interval.status().message()));
+        continue;
+      }
+      if (!days) continue;
+      // An overlap is reported at the later interval, once, naming the earlier.
+      bool reported = false;
+      for (int d : *days) {
+        for (const PlacedInterval& other : week[d]) {
+          if (reported || interval->start_minute >= other.interval.end_minute ||
+              other.interval.start_minute >= interval->end_minute) {
+            continue;
+          }
+          checker_.Report(item.place, item_path,
+                          absl::StrCat(Quote(*text), " overlaps ", Quote(other.text), " on ",
+                                       core::WeekdayName(d), " (line ", other.line, ")"));
+          reported = true;
+        }
+        if (!reported) week[d].push_back({*interval, *text, item.place.line});
+      }
+    }
+  }
+  for (int d = 0; d < 7; ++d) {
+    std::sort(week[d].begin(), week[d].end(), [](const auto& a, const auto& b) {
+      return a.interval.start_minute < b.interval.start_minute;
+    });
+    for (const PlacedInterval& placed : week[d]) schedule.weekly[d].push_back(placed.interval);
+  }
+  // Not expected to fire after the checks above; a safety net should they and
+  // core::Validate ever disagree.
+  if (absl::Status valid = core::Validate(schedule); !valid.ok()) {
+    checker_.Report(value.place, path, std::string(valid.message()));
+  }
+}
+
+void ConfigParser::ParseHolidays(const Value& value, const std::string& path,
+                                 core::Schedule& schedule) {
+  std::optional<std::vector<Value>> items =
+      checker_.Sequence(value, path, "a list of dates such as [2026-12-25]");
+  if (!items) return;
+  for (size_t i = 0; i < items->size(); ++i) {
+    const Value& item = (*items)[i];
+    std::string item_path = Index(path, i);
+    std::optional<std::string> text = checker_.Scalar(item, item_path, "a date such as 2026-12-25");
+    if (!text) continue;
+    if (std::optional<absl::CivilDay> day = ParseDate(*text)) {
+      schedule.holidays.push_back(*day);
+    } else {
+      checker_.Report(item.place, item_path,
+                      absl::StrCat("invalid holiday ", Quote(*text),
+                                   " (use a date YYYY-MM-DD, e.g. 2026-12-25)"));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Queues
+
 void ConfigParser::ParseQueues(const Value& value) {
   if (value.node.IsNull() || (value.node.IsSequence() && value.node.size() == 0)) {
     checker_.Report(value.place, "queues",
@@ -324,8 +648,307 @@ void ConfigParser::ParseQueue(const Value& value, const std::string& path) {
       queue.max_missed_offers = static_cast<int>(*n);
     }
   }
+  ParseQueueRouting(*fields, path, queue);
   config_.routing.queues.push_back(std::move(queue));
 }
+
+void ConfigParser::ParseQueueRouting(const Fields& fields, const std::string& path,
+                                     core::QueueConfig& queue) {
+  static constexpr absl::string_view kReject[] = {"reject"};
+  static constexpr absl::string_view kDisconnect[] = {"disconnect"};
+  static constexpr absl::string_view kKeepOrDisconnect[] = {"keep", "disconnect"};
+  if (const Field* f = fields.Get("weight")) {
+    if (auto n = ReadInteger(f->value, Child(path, "weight"), "weight", kMinWeight, kMaxWeight,
+                             absl::StrCat(kMinWeight, "..", kMaxWeight))) {
+      queue.weight = static_cast<int>(*n);
+    }
+  }
+  if (const Field* f = fields.Get("strategy")) {
+    std::vector<absl::string_view> names;
+    for (core::Strategy strategy : kStrategies) names.push_back(core::StrategyName(strategy));
+    if (auto name = ReadEnum(f->value, Child(path, "strategy"), "strategy", names)) {
+      for (core::Strategy strategy : kStrategies) {
+        if (core::StrategyName(strategy) == *name) queue.strategy = strategy;
+      }
+    }
+  }
+  if (const Field* f = fields.Get("random_seed")) {
+    if (auto n = ReadInteger(f->value, Child(path, "random_seed"), "random_seed", 0, INT64_MAX,
+                             ">= 0")) {
+      queue.random_seed = static_cast<uint64_t>(*n);
+    }
+  }
+  if (const Field* f = fields.Get("aging_per_minute")) {
+    if (auto x = ReadDecimal(f->value, Child(path, "aging_per_minute"), "aging_per_minute", 0,
+                             kMaxAgingPerMinute, "0..100")) {
+      queue.aging_per_minute = *x;
+    }
+  }
+  if (const Field* f = fields.Get("max_size")) {
+    if (auto n = ReadInteger(f->value, Child(path, "max_size"), "max_size", 0, INT32_MAX, ">= 0")) {
+      queue.max_size = static_cast<int>(*n);
+    }
+  }
+  if (const Field* f = fields.Get("max_wait")) {
+    if (auto d = ReadDuration(f->value, Child(path, "max_wait"), "max_wait",
+                              /*allow_zero=*/true, kMaxWaitLimit)) {
+      queue.max_wait = *d;
+    }
+  }
+  if (const Field* f = fields.Get("max_wait_no_agent")) {
+    if (auto d = ReadDuration(f->value, Child(path, "max_wait_no_agent"), "max_wait_no_agent",
+                              /*allow_zero=*/true, kMaxWaitLimit)) {
+      queue.max_wait_no_agent = *d;
+    }
+  }
+  if (const Field* f = fields.Get("schedule")) {
+    std::string schedule_path = Child(path, "schedule");
+    if (auto name = ReadName(f->value, schedule_path, "schedule name")) {
+      if (schedules_seen_.contains(*name)) {
+        queue.schedule = *name;
+      } else {
+        std::vector<absl::string_view> defined(schedule_names_.begin(), schedule_names_.end());
+        checker_.Report(f->value.place, schedule_path,
+                        absl::StrCat("unknown schedule ", Quote(*name),
+                                     defined.empty() ? " (no schedules are defined)"
+                                                     : DidYouMean(*name, defined)));
+      }
+    }
+  }
+  // Limit actions, each with the words it allows besides {overflow: QUEUE}.
+  struct ActionKey {
+    absl::string_view key;
+    std::span<const absl::string_view> words;
+    core::LimitAction* action;
+    bool followed_at_enqueue;  // on_full and on_closed chain at EnqueueCall
+  };
+  for (const ActionKey& a :
+       {ActionKey{"on_full", kReject, &queue.on_full, true},
+        ActionKey{"on_timeout", kDisconnect, &queue.on_timeout, false},
+        ActionKey{"on_no_agent", kDisconnect, &queue.on_no_agent, false},
+        ActionKey{"on_closed", kReject, &queue.on_closed, true},
+        ActionKey{"closed_waiting", kKeepOrDisconnect, &queue.closed_waiting, false}}) {
+    const Field* f = fields.Get(a.key);
+    if (f == nullptr) continue;
+    std::string action_path = Child(path, a.key);
+    Place target_place;
+    std::optional<core::LimitAction> action =
+        ReadLimitAction(f->value, action_path, a.key, a.words, queue.name, &target_place);
+    if (!action) continue;
+    *a.action = *action;
+    if (a.followed_at_enqueue && action->kind == core::LimitAction::Kind::kOverflow &&
+        !queue.name.empty()) {
+      overflow_edges_.push_back(
+          {queue.name, action->queue, target_place, Child(action_path, "overflow")});
+    }
+  }
+  if (const Field* f = fields.Get("escalation"); f != nullptr && !f->value.node.IsNull()) {
+    ParseEscalation(f->value, Child(path, "escalation"), queue);
+  }
+}
+
+void ConfigParser::ParseEscalation(const Value& value, const std::string& path,
+                                   core::QueueConfig& queue) {
+  std::optional<std::vector<Value>> items =
+      checker_.Sequence(value, path, "a list of escalation steps");
+  if (!items) return;
+  // The latest valid `after` so far and how it was written.
+  std::optional<absl::Duration> latest;
+  std::string latest_text;
+  for (size_t i = 0; i < items->size(); ++i) {
+    const Value& item = (*items)[i];
+    std::string step_path = Index(path, i);
+    std::optional<Fields> fields = checker_.Mapping(
+        item, step_path, "an escalation step (a mapping with \"after\")", kEscalationKeys);
+    if (!fields) continue;
+    core::EscalationStep step;
+    if (const Field* f = fields->Get("after")) {
+      std::string after_path = Child(step_path, "after");
+      if (auto after =
+              ReadDuration(f->value, after_path, "after", /*allow_zero=*/false, kMaxWaitLimit)) {
+        if (latest && *after <= *latest) {
+          checker_.Report(f->value.place, after_path,
+                          absl::StrCat("after ", Quote(f->value.node.Scalar()),
+                                       " must be later than the step before it (",
+                                       Quote(latest_text), "): steps are listed in time order"));
+        } else {
+          latest = *after;
+          latest_text = f->value.node.Scalar();
+        }
+        step.after = *after;
+      }
+    } else {
+      checker_.Report(item.place, step_path, "missing required key \"after\"");
+    }
+    bool acts = false;
+    if (const Field* f = fields->Get("relax"); f != nullptr && !f->value.node.IsNull()) {
+      acts = true;
+      ParseSkillLevels(f->value, Child(step_path, "relax"), step.relax);
+    }
+    if (const Field* f = fields->Get("drop"); f != nullptr && !f->value.node.IsNull()) {
+      acts = true;
+      std::string drop_path = Child(step_path, "drop");
+      if (auto skills = checker_.Sequence(f->value, drop_path, "a list of skill names")) {
+        absl::flat_hash_map<std::string, Place> listed;
+        for (size_t j = 0; j < skills->size(); ++j) {
+          const Value& skill = (*skills)[j];
+          std::string skill_path = Index(drop_path, j);
+          std::optional<std::string> name = ReadName(skill, skill_path, "skill name");
+          if (!name) continue;
+          CheckSkillDeclared(*name, skill.place, skill_path);
+          if (Remember(listed, *name, skill.place, skill_path, "skill", "listed")) {
+            step.drop.push_back(*name);
+          }
+        }
+      }
+    }
+    if (const Field* f = fields->Get("add_queues"); f != nullptr && !f->value.node.IsNull()) {
+      acts = true;
+      step.add_queues = ReadQueueList(f->value, Child(step_path, "add_queues"), queue.name);
+    }
+    if (!acts) {
+      checker_.Report(item.place, step_path,
+                      "escalation step does nothing (give relax, drop or add_queues)");
+    }
+    queue.escalation.push_back(std::move(step));
+  }
+}
+
+std::vector<std::string> ConfigParser::ReadQueueList(const Value& value, const std::string& path,
+                                                     const std::string& self) {
+  std::vector<std::string> queues;
+  std::optional<std::vector<Value>> items = checker_.Sequence(value, path, "a list of queue names");
+  if (!items) return queues;
+  absl::flat_hash_map<std::string, Place> listed;
+  for (size_t i = 0; i < items->size(); ++i) {
+    const Value& item = (*items)[i];
+    std::string item_path = Index(path, i);
+    std::optional<std::string> name = ReadName(item, item_path, "queue name");
+    if (!name) continue;
+    if (*name == self) {
+      checker_.Report(item.place, item_path,
+                      absl::StrCat("queue ", Quote(self),
+                                   " cannot add itself (its own agents serve it already)"));
+      continue;
+    }
+    if (!Remember(listed, *name, item.place, item_path, "queue", "listed")) continue;
+    queue_references_.push_back({*name, item.place, item_path});
+    queues.push_back(*name);
+  }
+  return queues;
+}
+
+std::optional<core::LimitAction> ConfigParser::ReadLimitAction(
+    const Value& value, const std::string& path, absl::string_view key,
+    std::span<const absl::string_view> words, const std::string& self, Place* target_place) {
+  std::vector<absl::string_view> choices(words.begin(), words.end());
+  choices.push_back("{overflow: QUEUE}");
+  std::string usage = JoinOr(choices);
+  if (value.node.IsMap()) {
+    std::optional<Fields> fields =
+        checker_.Mapping(value, path, absl::StrCat("one of ", usage), kOverflowKeys);
+    if (!fields) return std::nullopt;
+    const Field* f = fields->Get("overflow");
+    if (f == nullptr) {
+      // An unknown key in its place has been reported already.
+      if (value.node.size() == 0) {
+        checker_.Report(value.place, path,
+                        "missing required key \"overflow\" (use {overflow: QUEUE})");
+      }
+      return std::nullopt;
+    }
+    std::string target_path = Child(path, "overflow");
+    std::optional<std::string> target = ReadName(f->value, target_path, "queue name");
+    if (!target) return std::nullopt;
+    if (*target == self) {
+      checker_.Report(f->value.place, target_path,
+                      absl::StrCat("queue ", Quote(self), " cannot overflow to itself"));
+      return std::nullopt;
+    }
+    queue_references_.push_back({*target, f->value.place, target_path});
+    *target_place = f->value.place;
+    return core::LimitAction{core::LimitAction::Kind::kOverflow, *target};
+  }
+  std::optional<std::string> text = checker_.Scalar(value, path, absl::StrCat("one of ", usage));
+  if (!text) return std::nullopt;
+  for (absl::string_view word : words) {
+    if (*text != word) continue;
+    using Kind = core::LimitAction::Kind;
+    Kind kind = word == "reject" ? Kind::kReject : word == "keep" ? Kind::kKeep : Kind::kDisconnect;
+    return core::LimitAction{kind, ""};
+  }
+  std::string hint;
+  if (*text == "overflow") {
+    hint = "; name the queue: {overflow: QUEUE}";
+  } else if (std::optional<absl::string_view> close = internal::ClosestMatch(*text, words)) {
+    hint = absl::StrCat("; did you mean \"", *close, "\"?");
+  }
+  checker_.Report(value.place, path,
+                  absl::StrCat("invalid ", key, " ", Quote(*text), " (use ", usage, hint, ")"));
+  return std::nullopt;
+}
+
+void ConfigParser::CheckQueueReferences() {
+  for (const QueueReference& ref : queue_references_) {
+    if (!queues_seen_.contains(ref.name)) {
+      checker_.Report(ref.place, ref.path,
+                      absl::StrCat("unknown queue ", Quote(ref.name), QueueHint(ref.name)));
+    }
+  }
+}
+
+// EnqueueCall follows on_full and on_closed overflows from queue to queue; a
+// chain that leads back to a queue already tried would bounce a call around
+// until the engine's hop limit refuses it. Depth-first in file order, so each
+// cycle is reported once, at the overflow that closes it.
+void ConfigParser::CheckOverflowCycles() {
+  absl::flat_hash_map<std::string, std::vector<const OverflowEdge*>> out;
+  for (const OverflowEdge& edge : overflow_edges_) {
+    if (queues_seen_.contains(edge.to)) out[edge.from].push_back(&edge);
+  }
+  enum class Mark { kNew, kOnPath, kDone };
+  absl::flat_hash_map<std::string, Mark> marks;
+  // Iterative: a long chain of queues must not exhaust the stack.
+  struct Frame {
+    std::string queue;
+    size_t next_edge = 0;
+  };
+  for (const std::string& start : queue_names_) {
+    if (marks[start] != Mark::kNew) continue;
+    std::vector<Frame> path = {{start}};
+    marks[start] = Mark::kOnPath;
+    while (!path.empty()) {
+      Frame& frame = path.back();
+      const std::vector<const OverflowEdge*>& edges = out[frame.queue];
+      if (frame.next_edge == edges.size()) {
+        marks[frame.queue] = Mark::kDone;
+        path.pop_back();
+        continue;
+      }
+      const OverflowEdge& edge = *edges[frame.next_edge++];
+      Mark& mark = marks[edge.to];
+      if (mark == Mark::kNew) {
+        mark = Mark::kOnPath;
+        path.push_back({edge.to});
+      } else if (mark == Mark::kOnPath) {
+        std::vector<std::string> cycle;
+        bool in_cycle = false;
+        for (const Frame& f : path) {
+          in_cycle = in_cycle || f.queue == edge.to;
+          if (in_cycle) cycle.push_back(f.queue);
+        }
+        cycle.push_back(edge.to);
+        checker_.Report(edge.place, edge.path,
+                        absl::StrCat("overflow cycle ", absl::StrJoin(cycle, " -> "),
+                                     ": on_full and on_closed overflows must not lead back to a "
+                                     "queue the call was already refused by"));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Agents
 
 void ConfigParser::ParseAgents(const Value& value) {
   std::optional<std::vector<Value>> items = checker_.Sequence(value, "agents", "a list of agents");
@@ -359,33 +982,72 @@ void ConfigParser::ParseAgent(const Value& value, const std::string& path) {
     agent.name = agent.agent_id;
   }
   if (const Field* f = fields->Get("skills"); f != nullptr && !f->value.node.IsNull()) {
-    ParseAgentSkills(f->value, Child(path, "skills"), agent.skills);
+    ParseSkillLevels(f->value, Child(path, "skills"), agent.skills);
   }
   if (const Field* f = fields->Get("queues"); f != nullptr && !f->value.node.IsNull()) {
-    ParseAgentQueues(f->value, Child(path, "queues"), agent.queues);
+    ParseAgentQueues(f->value, Child(path, "queues"), agent);
   }
   config_.routing.agents.push_back(std::move(agent));
 }
 
-void ConfigParser::ParseAgentSkills(const Value& value, const std::string& path,
+void ConfigParser::ParseAgentQueues(const Value& value, const std::string& path,
+                                    core::AgentConfig& agent) {
+  static constexpr absl::string_view kWhat = "a queue name or {name: QUEUE, penalty: N}";
+  std::optional<std::vector<Value>> items = checker_.Sequence(value, path, "a list of queue names");
+  if (!items) return;
+  absl::flat_hash_map<std::string, Place> listed;
+  for (size_t i = 0; i < items->size(); ++i) {
+    const Value& item = (*items)[i];
+    std::string item_path = Index(path, i);
+    // The queue's name, where it is written and its path.
+    std::optional<std::string> name;
+    Value name_value = item;
+    std::string name_path = item_path;
+    std::optional<int> penalty;
+    if (item.node.IsMap()) {
+      std::optional<Fields> fields = checker_.Mapping(item, item_path, kWhat, kMembershipKeys);
+      if (!fields) continue;
+      if (const Field* f = fields->Get("penalty")) {
+        if (auto n = ReadInteger(f->value, Child(item_path, "penalty"), "penalty", 0, kMaxPenalty,
+                                 absl::StrCat("0..", kMaxPenalty))) {
+          penalty = static_cast<int>(*n);
+        }
+      }
+      const Field* f = fields->Get("name");
+      if (f == nullptr) {
+        checker_.Report(item.place, item_path, "missing required key \"name\"");
+        continue;
+      }
+      name_value = f->value;
+      name_path = Child(item_path, "name");
+      name = checker_.Scalar(name_value, name_path, "a queue name");
+    } else {
+      name = checker_.Scalar(item, item_path, kWhat);
+    }
+    if (!name) continue;
+    if (!queues_seen_.contains(*name)) {
+      checker_.Report(name_value.place, name_path,
+                      absl::StrCat("unknown queue ", Quote(*name), QueueHint(*name)));
+      continue;
+    }
+    if (!Remember(listed, *name, name_value.place, name_path, "queue", "listed")) continue;
+    agent.queues.push_back(*name);
+    if (penalty) agent.penalties[*name] = *penalty;
+  }
+}
+
+void ConfigParser::ParseSkillLevels(const Value& value, const std::string& path,
                                     core::SkillLevels& skills) {
   std::optional<Fields> fields =
       checker_.Mapping(value, path, "a mapping of skill -> level, e.g. {english: 5}");
   if (!fields) return;
-  std::vector<absl::string_view> declared(config_.skills.begin(), config_.skills.end());
   for (const Field& f : fields->all()) {
     std::string skill_path = Child(path, f.key);
     if (!IsValidName(f.key)) {
       checker_.Report(f.key_place, skill_path,
                       absl::StrCat("invalid skill name ", Quote(f.key), " (", kNameRule, ")"));
-    } else if (skills_declared_ && !skills_seen_.contains(f.key)) {
-      std::string hint = DidYouMean(f.key, declared);
-      if (hint.empty()) {
-        hint = declared.empty() ? " (the skills list is empty)"
-                                : absl::StrCat(" (declared: ", absl::StrJoin(declared, ", "), ")");
-      }
-      checker_.Report(f.key_place, skill_path,
-                      absl::StrCat("skill ", Quote(f.key), " is not declared in skills", hint));
+    } else {
+      CheckSkillDeclared(f.key, f.key_place, skill_path);
     }
     if (auto level = ReadInteger(f.value, skill_path, "skill level", core::kMinSkillLevel,
                                  core::kMaxSkillLevel,
@@ -395,24 +1057,107 @@ void ConfigParser::ParseAgentSkills(const Value& value, const std::string& path,
   }
 }
 
-void ConfigParser::ParseAgentQueues(const Value& value, const std::string& path,
-                                    std::vector<std::string>& queues) {
-  std::optional<std::vector<Value>> items = checker_.Sequence(value, path, "a list of queue names");
+void ConfigParser::CheckSkillDeclared(const std::string& skill, Place place,
+                                      const std::string& path) {
+  if (!skills_declared_ || skills_seen_.contains(skill)) return;
+  std::vector<absl::string_view> declared(config_.skills.begin(), config_.skills.end());
+  std::string hint = DidYouMean(skill, declared);
+  if (hint.empty()) {
+    hint = declared.empty() ? " (the skills list is empty)"
+                            : absl::StrCat(" (declared: ", absl::StrJoin(declared, ", "), ")");
+  }
+  checker_.Report(place, path,
+                  absl::StrCat("skill ", Quote(skill), " is not declared in skills", hint));
+}
+
+// ---------------------------------------------------------------------------
+// Routing rules
+
+void ConfigParser::ParseRouting(const Value& value) {
+  std::optional<std::vector<Value>> items =
+      checker_.Sequence(value, "routing", "a list of routing rules");
   if (!items) return;
-  std::vector<absl::string_view> defined(queue_names_.begin(), queue_names_.end());
-  absl::flat_hash_map<std::string, Place> listed;
+  // The first rule without `when`: it takes every call, so later rules never run.
+  std::optional<std::string> catch_all;
+  int catch_all_line = 0;
   for (size_t i = 0; i < items->size(); ++i) {
     const Value& item = (*items)[i];
-    std::string item_path = Index(path, i);
-    std::optional<std::string> name = checker_.Scalar(item, item_path, "a queue name");
-    if (!name) continue;
-    if (!queues_seen_.contains(*name)) {
-      checker_.Report(item.place, item_path,
-                      absl::StrCat("unknown queue ", Quote(*name), DidYouMean(*name, defined)));
-      continue;
+    std::string path = Index("routing", i);
+    std::optional<Fields> fields = checker_.Mapping(
+        item, path, "a routing rule (a mapping with at least \"name\" and \"queue\")", kRuleKeys);
+    if (!fields) continue;
+    core::RoutingRule rule;
+    std::string label = path;  // how messages name this rule
+    if (const Field* f = fields->Get("name")) {
+      std::string name_path = Child(path, "name");
+      if (auto name = ReadName(f->value, name_path, "rule name")) {
+        Remember(rules_seen_, *name, f->value.place, name_path, "rule name", "defined");
+        rule.name = *name;
+        label = absl::StrCat("rule ", Quote(*name));
+      }
+    } else {
+      checker_.Report(item.place, path, "missing required key \"name\"");
     }
-    if (Remember(listed, *name, item.place, item_path, "queue", "listed")) queues.push_back(*name);
+    if (catch_all) {
+      checker_.Report(item.place, path,
+                      absl::StrCat(label, " is never used: ", *catch_all, " (line ", catch_all_line,
+                                   ") has no \"when\" and takes every call"));
+    }
+    const Field* when = fields->Get("when");
+    if (when != nullptr) {
+      rule.when = ReadExpression(when->value, Child(path, "when"));
+    } else if (!catch_all) {
+      catch_all = label;
+      catch_all_line = item.place.line;
+    }
+    if (const Field* f = fields->Get("queue")) {
+      std::string queue_path = Child(path, "queue");
+      if (auto queue = ReadName(f->value, queue_path, "queue name")) {
+        if (queues_seen_.contains(*queue)) {
+          rule.queue = *queue;
+        } else {
+          checker_.Report(f->value.place, queue_path,
+                          absl::StrCat("unknown queue ", Quote(*queue), QueueHint(*queue)));
+        }
+      }
+    } else {
+      checker_.Report(item.place, path, "missing required key \"queue\"");
+    }
+    if (const Field* f = fields->Get("priority")) {
+      if (auto n = ReadInteger(f->value, Child(path, "priority"), "priority", kMinPriority,
+                               kMaxPriority, absl::StrCat(kMinPriority, "..", kMaxPriority))) {
+        rule.priority = static_cast<int>(*n);
+      }
+    }
+    if (const Field* f = fields->Get("skills"); f != nullptr && !f->value.node.IsNull()) {
+      ParseSkillLevels(f->value, Child(path, "skills"), rule.skills);
+    }
+    config_.routing.rules.push_back(std::move(rule));
   }
+}
+
+std::shared_ptr<const core::Expr> ConfigParser::ReadExpression(const Value& value,
+                                                               const std::string& path) {
+  std::optional<std::string> text =
+      checker_.Scalar(value, path, "an expression such as 'tier == \"gold\"'");
+  if (!text) return nullptr;
+  auto parsed = ParseExpr(*text);
+  if (auto* errors = std::get_if<std::vector<ExprError>>(&parsed)) {
+    for (const ExprError& error : *errors) {
+      checker_.Report(checker_.PlaceInScalar(value.node, error.line, error.column), path,
+                      absl::StrCat("invalid expression: ", error.message));
+    }
+    return nullptr;
+  }
+  return std::get<std::shared_ptr<const core::Expr>>(std::move(parsed));
+}
+
+// ---------------------------------------------------------------------------
+// Values
+
+std::string ConfigParser::QueueHint(const std::string& name) const {
+  std::vector<absl::string_view> defined(queue_names_.begin(), queue_names_.end());
+  return DidYouMean(name, defined);
 }
 
 std::optional<std::string> ConfigParser::ReadName(const Value& value, const std::string& path,
@@ -487,6 +1232,27 @@ std::optional<int64_t> ConfigParser::ReadInteger(const Value& value, const std::
     checker_.Report(
         value.place, path,
         absl::StrCat(key, " ", Quote(*text), " is out of range (use an integer ", range, ")"));
+    return std::nullopt;
+  }
+  return number;
+}
+
+std::optional<double> ConfigParser::ReadDecimal(const Value& value, const std::string& path,
+                                                absl::string_view key, double min, double max,
+                                                absl::string_view range) {
+  std::optional<std::string> text = checker_.Scalar(value, path, "a number");
+  if (!text) return std::nullopt;
+  std::optional<double> number = ParseDecimal(*text);
+  if (!number) {
+    checker_.Report(
+        value.place, path,
+        absl::StrCat("invalid ", key, " ", Quote(*text), " (use a number ", range, ", e.g. 0.5)"));
+    return std::nullopt;
+  }
+  if (*number < min || *number > max) {
+    checker_.Report(
+        value.place, path,
+        absl::StrCat(key, " ", Quote(*text), " is out of range (use a number ", range, ")"));
     return std::nullopt;
   }
   return number;

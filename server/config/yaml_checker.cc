@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -46,6 +48,58 @@ class DocumentStarts : public YAML::EventHandler {
 
   std::vector<YAML::Mark> starts;
 };
+
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// The byte offset of `line`:`column` (1-based, columns in code points) in
+// `value`, clamped to its end.
+size_t OffsetOf(absl::string_view value, int line, int column) {
+  size_t i = 0;
+  for (int l = 1; l < line && i < value.size(); ++i) {
+    if (value[i] == '\n') ++l;
+  }
+  for (int c = 1; c < column && i < value.size() && value[i] != '\n'; ++c) {
+    ++i;
+    while (i < value.size() && IsContinuationByte(value[i])) ++i;
+  }
+  return i;
+}
+
+int Utf8Length(uint32_t code_point) {
+  if (code_point < 0x80) return 1;
+  if (code_point < 0x800) return 2;
+  return code_point < 0x10000 ? 3 : 4;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return 0;
+}
+
+// A double-quoted escape starting at text[at] == '\\': the source bytes it
+// spans and the value bytes it stands for (YAML 1.2 escapes, as yaml-cpp
+// decodes them). An escaped line break stands for nothing.
+std::pair<size_t, size_t> EscapeSize(absl::string_view text, size_t at) {
+  if (at + 1 >= text.size()) return {1, 0};
+  char e = text[at + 1];
+  if (e == '\n') return {2, 0};
+  if (e == '\r') return {at + 2 < text.size() && text[at + 2] == '\n' ? 3 : 2, 0};
+  size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : e == 'U' ? 8 : 0;
+  if (digits > 0) {
+    uint32_t code_point = 0;
+    for (size_t k = 0; k < digits && at + 2 + k < text.size(); ++k) {
+      code_point = code_point * 16 + HexValue(text[at + 2 + k]);
+    }
+    return {2 + digits, Utf8Length(code_point)};
+  }
+  if (e == 'N' || e == '_') return {2, 2};  // U+0085, U+00A0
+  if (e == 'L' || e == 'P') return {2, 3};  // U+2028, U+2029
+  return {2, 1};
+}
 
 }  // namespace
 
@@ -190,6 +244,81 @@ Place YamlChecker::ItemPlace(const YAML::Node& item) const {
   line_start = line_start == absl::string_view::npos ? 0 : line_start + 1;
   int line = 1 + static_cast<int>(std::count(text_.begin(), text_.begin() + dash, '\n'));
   return {line, static_cast<int>(dash - line_start) + 1};
+}
+
+Place YamlChecker::PlaceInScalar(const YAML::Node& node, int line, int column) const {
+  Place fallback = PlaceOf(node);
+  if (!node.IsScalar()) return fallback;
+  YAML::Mark mark = node.Mark();
+  if (mark.pos < 0 || static_cast<size_t>(mark.pos) >= text_.size()) return fallback;
+  const std::string& value = node.Scalar();
+  size_t s = static_cast<size_t>(mark.pos);
+  // The mark is where the node's properties start: skip a tag or an anchor.
+  while (s < text_.size() && (text_[s] == '!' || text_[s] == '&')) {
+    while (s < text_.size() && !IsBlank(text_[s])) ++s;
+    while (s < text_.size() && IsBlank(text_[s])) ++s;
+  }
+  if (s >= text_.size()) return fallback;
+  bool double_quoted = text_[s] == '"';
+  if (double_quoted || text_[s] == '\'') {
+    ++s;  // the value starts after the quote
+  } else if (text_[s] == '|' || text_[s] == '>') {
+    // The value starts on the line after the header ("|", "|-", ">2 # note").
+    size_t end = text_.find('\n', s);
+    if (end == absl::string_view::npos) return fallback;
+    s = end + 1;
+  }
+
+  // Walk the value and its source together. The value is the source with
+  // indentation and line breaks folded, '' unescaped in single quotes and
+  // escapes decoded in double quotes; every other byte is copied. So a value
+  // byte either matches the next source byte, or the source byte is one that
+  // folding or unescaping removed. Double-quoted escapes are decoded by length
+  // (\x41 stands for one byte, \u00e9 for two): positions after them are
+  // exact for the escapes YAML defines, approximate for malformed ones.
+  const size_t target = OffsetOf(value, line, column);
+  size_t i = 0;
+  size_t end_of_last = s;  // source offset just past the last value byte seen
+  std::optional<size_t> found;
+  while (i < value.size() && s < text_.size()) {
+    const char v = value[i];
+    const char t = text_[s];
+    const size_t here = s;
+    size_t produced = 0;
+    if (double_quoted && t == '\\') {
+      auto [span, made] = EscapeSize(text_, s);
+      s += span;
+      produced = made;
+    } else if (v == t || (IsBlank(v) && IsBlank(t))) {
+      ++s;
+      produced = 1;
+    } else if (IsBlank(t)) {
+      ++s;  // indentation or a folded line break
+      continue;
+    } else if (IsBlank(v)) {
+      produced = 1;  // a space that stands for a break the source does not show
+    } else {
+      ++s;  // the second ' of '' in single quotes
+      continue;
+    }
+    if (produced == 0) continue;
+    produced = std::min(produced, value.size() - i);
+    if (target >= i && target < i + produced) {
+      found = here;
+      break;
+    }
+    i += produced;
+    end_of_last = s;
+  }
+  if (!found) {
+    if (i < value.size()) return fallback;  // the source ran out: we lost the thread
+    found = end_of_last;
+  }
+  size_t offset = std::min(*found, text_.size());
+  int file_line = 1 + static_cast<int>(std::count(text_.begin(), text_.begin() + offset, '\n'));
+  size_t line_start = offset == 0 ? absl::string_view::npos : text_.rfind('\n', offset - 1);
+  line_start = line_start == absl::string_view::npos ? 0 : line_start + 1;
+  return {file_line, static_cast<int>(offset - line_start) + 1};
 }
 
 std::optional<Fields> YamlChecker::Mapping(const Value& value, absl::string_view path,

@@ -95,6 +95,15 @@ class YamlChecker {
   // The place of a list item; see Value.
   Place ItemPlace(const YAML::Node& item) const;
 
+  // Where a position inside a scalar's value sits in the file: `line` and
+  // `column` are 1-based within node.Scalar(), columns counting code points
+  // (as ParseExpr reports them). Handles plain, single-quoted, double-quoted and
+  // block (| and >) scalars, folded lines included. The result counts columns
+  // in bytes, like yaml-cpp's marks for every other problem. A position past
+  // the end maps just after the value's last character. Falls back to the
+  // node's own place when the text cannot be followed.
+  Place PlaceInScalar(const YAML::Node& node, int line, int column) const;
+
   // Checks that `value` is a mapping with string keys, no duplicate key and, if
   // `allowed` is not empty, only allowed keys. A key in `planned` is reported as
   // not supported yet rather than unknown. Returns nullopt (after reporting) when

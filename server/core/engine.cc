@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "server/core/expr.h"
 
 namespace acd::core {
@@ -223,8 +224,9 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
       state->overflowed_out = it->second->overflowed_out;
       state->timed_out = it->second->timed_out;
       state->round_robin_last = it->second->round_robin_last;
-      state->schedule_generation = it->second->schedule_generation + 1;
     }
+    // A fresh generation: edges armed for an earlier queue of this name are stale.
+    state->schedule_generation = NextGeneration();
     for (const Schedule& s : schedules_) {
       if (s.name == q.schedule) state->schedule = &s;
     }
@@ -238,6 +240,7 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
     if (!slot) {
       slot = std::make_unique<AgentSlot>();
       slot->agent.agent_id = a.agent_id;
+      slot->wrap_up_generation = NextGeneration();
       slot->agent.state_since = now;
     }
     slot->agent.name = a.name.empty() ? a.agent_id : a.name;
@@ -265,9 +268,19 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
   for (auto& [id, agent] : agents_) {
     if (agent->agent.state == AgentState::kAvailable) AddAvailable(*agent);
   }
-  // Calls whose queue changed settings restart their limits in it.
+  // Waiting calls (queued or offered) restart their limits and escalation
+  // under the new settings; deadlines armed under the old ones go stale.
+  for (auto& [id, call] : calls_) {
+    if (call->call.state != CallState::kOffered) continue;
+    call->queue_generation = NextGeneration();
+    call->next_step = 0;
+    call->effective = call->call.required_skills;
+    call->signature = skills_.Intern(call->effective);
+    call->extra_queues.clear();
+    ArmCallDeadlines(*call, now);
+  }
   for (CallSlot* call : waiting) {
-    call->queue_generation++;
+    call->queue_generation = NextGeneration();
     call->next_step = 0;
     call->effective = call->call.required_skills;
     call->signature = skills_.Intern(call->effective);
@@ -384,8 +397,15 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   ref.effective = call.required_skills;
   ref.signature = skills_.Intern(ref.effective);
   ref.queue_entered_at = now;
+  // Fresh generations: deadlines of an earlier call with this id are stale.
+  ref.offer_generation = NextGeneration();
+  ref.queue_generation = NextGeneration();
   calls_.emplace(call.call_id, std::move(slot));
   (*admitted)->call_counts[CallState::kQueued]++;
+  // Each queue the call overflowed from counts it as moved on.
+  for (absl::string_view name : absl::StrSplit(via, ',', absl::SkipEmpty())) {
+    Queue(name)->overflowed_out++;
+  }
   Wait(ref);
   Emit(EventType::kCallQueued, now, &ref, nullptr,
        via.empty() ? "" : absl::StrCat("overflowed from ", via));
@@ -460,7 +480,7 @@ absl::StatusOr<Call> Engine::EndCall(absl::string_view call_id, absl::Time now) 
     return CallView(call);
   }
   agent.agent.wrap_up_until = now + queue.wrap_up_time;
-  agent.wrap_up_generation++;
+  agent.wrap_up_generation = NextGeneration();
   PushDeadline(*agent.agent.wrap_up_until, DeadlineKind::kWrapUpEnd, agent.agent.agent_id,
                agent.wrap_up_generation);
   Emit(EventType::kCallEnded, now, &call, &agent, "");
@@ -543,7 +563,7 @@ absl::StatusOr<Call> Engine::TransferToAgent(absl::string_view call_id, absl::st
   call.call.transfer_fallback = fallback_queue;
   // Out of the queue's reach: only the target may take it now.
   SetCallState(call, CallState::kQueued);
-  call.queue_generation++;
+  call.queue_generation = NextGeneration();
   Emit(EventType::kCallTransferred, now, &call, nullptr,
        absl::StrCat("transfer by ", from_agent, " to agent ", agent_id));
   Offer(call, **target, now);
@@ -625,7 +645,10 @@ absl::StatusOr<Agent> Engine::Logout(absl::string_view agent_id, absl::Time now)
   agent.agent.pending_away_reason.clear();
   SetAgentState(agent, AgentState::kLoggedOut, now);
   Emit(EventType::kAgentLoggedOut, now, nullptr, &agent, "");
-  if (withdrawn != nullptr) RouteCall(*withdrawn, now);
+  if (withdrawn != nullptr) {
+    CheckOverdue(*withdrawn, now);
+    RouteCall(*withdrawn, now);
+  }
   return agent.agent;
 }
 
@@ -689,6 +712,7 @@ absl::StatusOr<Agent> Engine::SetAway(absl::string_view agent_id, absl::string_v
       agent.agent.away_reason = why;
       SetAgentState(agent, AgentState::kAway, now);
       Emit(EventType::kAgentStateChanged, now, nullptr, &agent, why);
+      CheckOverdue(call, now);
       RouteCall(call, now);
       return agent.agent;
     }
@@ -715,8 +739,8 @@ absl::StatusOr<Call> Engine::AcceptOffer(absl::string_view agent_id, absl::strin
   }
   absl::StatusOr<CallSlot*> offered = FindOfferedCall(agent_id, call_id);
   if (!offered.ok()) return offered.status();
-  call.offer_generation++;  // its timeout no longer applies
-  call.queue_generation++;  // nor do its queue limits
+  call.offer_generation = NextGeneration();  // its timeout no longer applies
+  call.queue_generation = NextGeneration();  // nor do its queue limits
   call.call.offer_expires_at.reset();
   call.call.connected_at = now;
   SetCallState(call, CallState::kConnected);
@@ -737,6 +761,7 @@ absl::StatusOr<Call> Engine::RejectOffer(absl::string_view agent_id, absl::strin
   AgentSlot& agent = **agent_found;
   ReturnOffer(call, agent, EventType::kOfferRejected, reason.empty() ? "rejected" : reason,
               /*missed=*/true, now);
+  CheckOverdue(call, now);
   Call view = CallView(call);
   RouteCall(call, now);
   RouteAgent(agent, now);
@@ -841,6 +866,7 @@ void Engine::FireDeadline(const Deadline& d) {
       CallSlot& call = *calls_.at(d.id);
       AgentSlot& agent = *agents_.at(call.call.agent_id);
       ReturnOffer(call, agent, EventType::kOfferTimedOut, "offer_timeout", /*missed=*/true, now_);
+      CheckOverdue(call, now_);
       if (call.call.state == CallState::kQueued) RouteCall(call, now_);
       RouteAgent(agent, now_);
       break;
@@ -864,7 +890,7 @@ void Engine::FireDeadline(const Deadline& d) {
       const QueueConfig& c = Queue(call.call.queue)->config;
       if (call.call.state == CallState::kQueued && !AnyAgentCouldServe(call)) {
         ApplyLimit(call, c.on_no_agent, "no_agent", now_);
-      } else {
+      } else if (c.max_wait_no_agent > absl::ZeroDuration()) {
         // Someone could serve it now; look again after another period.
         PushDeadline(now_ + c.max_wait_no_agent, DeadlineKind::kNoAgent, call.call.call_id,
                      call.queue_generation);
@@ -991,7 +1017,7 @@ void Engine::MoveToQueue(CallSlot& call, QueueSlot& target, absl::string_view re
   std::string from_name = call.call.queue;
   call.call.queue = target.config.name;
   call.queue_entered_at = now;
-  call.queue_generation++;
+  call.queue_generation = NextGeneration();
   call.next_step = 0;
   call.effective = call.call.required_skills;
   call.signature = skills_.Intern(call.effective);
@@ -1010,12 +1036,12 @@ void Engine::ArmScheduleEdge(QueueSlot& queue, absl::Time now) {
 }
 
 void Engine::OnScheduleEdge(QueueSlot& queue, absl::Time now) {
-  queue.schedule_generation++;
+  queue.schedule_generation = NextGeneration();
   bool open = IsOpen(*queue.schedule, now);
   bool closing = queue.open && !open;
   queue.open = open;
   ArmScheduleEdge(queue, now);
-  if (!closing || queue.config.closed_waiting.kind != LimitAction::Kind::kOverflow) return;
+  if (!closing || queue.config.closed_waiting.kind == LimitAction::Kind::kKeep) return;
   // Calls waiting at closing time move on, oldest first.
   std::vector<std::pair<absl::Time, CallSlot*>> waiting;
   for (auto& [id, call] : calls_) {
@@ -1097,7 +1123,7 @@ void Engine::Offer(CallSlot& call, AgentSlot& agent, absl::Time now) {
   }
   Unwait(call);
   RemoveAvailable(agent);
-  call.offer_generation++;
+  call.offer_generation = NextGeneration();
   call.call.agent_id = agent.agent.agent_id;
   call.call.offered_at = now;
   call.call.offer_expires_at = now + queue.config.offer_timeout;
@@ -1113,7 +1139,7 @@ void Engine::Offer(CallSlot& call, AgentSlot& agent, absl::Time now) {
 
 void Engine::ReturnOffer(CallSlot& call, AgentSlot& agent, EventType type, absl::string_view reason,
                          bool missed, absl::Time now) {
-  call.offer_generation++;
+  call.offer_generation = NextGeneration();
   call.call.offer_expires_at.reset();
   SetCallState(call, CallState::kQueued);
   std::string fallback = std::move(call.call.transfer_fallback);
@@ -1143,12 +1169,13 @@ void Engine::ReturnOffer(CallSlot& call, AgentSlot& agent, EventType type, absl:
     call.call.agent_id.clear();
     Wait(call);  // MoveToQueue takes it out again
     MoveToQueue(call, *Queue(fallback), "transfer not taken", now, EventType::kCallTransferred);
-    return;
   }
-  // A limit that fell due during the offer applies now.
+}
+
+void Engine::CheckOverdue(CallSlot& call, absl::Time now) {
+  if (call.call.state != CallState::kQueued) return;
   const QueueConfig& c = Queue(call.call.queue)->config;
-  if (type != EventType::kOfferWithdrawn && c.max_wait > absl::ZeroDuration() &&
-      now >= call.queue_entered_at + c.max_wait) {
+  if (c.max_wait > absl::ZeroDuration() && now >= call.queue_entered_at + c.max_wait) {
     ApplyLimit(call, c.on_timeout, "max_wait", now);
   }
 }
@@ -1159,7 +1186,7 @@ void Engine::FinishWrapUp(CallSlot& call, AgentSlot& agent, absl::string_view re
   SetCallState(call, CallState::kCompleted);
   agent.agent.call_id.clear();
   agent.agent.wrap_up_until.reset();
-  agent.wrap_up_generation++;
+  agent.wrap_up_generation = NextGeneration();
   if (!agent.agent.pending_away_reason.empty()) {
     agent.agent.away_reason = std::move(agent.agent.pending_away_reason);
     agent.agent.pending_away_reason.clear();

@@ -234,6 +234,9 @@ class Engine {
   void ArmCallDeadlines(CallSlot& call, absl::Time now);
   void ApplyEscalation(CallSlot& call, absl::Time now);
   // Applies an overflow or disconnect to a waiting call.
+  // A call back in its queue after an offer: applies max_wait if it fell due
+  // meanwhile (it does not interrupt an offer).
+  void CheckOverdue(CallSlot& call, absl::Time now);
   void ApplyLimit(CallSlot& call, const LimitAction& action, absl::string_view reason,
                   absl::Time now);
   void MoveToQueue(CallSlot& call, QueueSlot& target, absl::string_view reason, absl::Time now,
@@ -259,8 +262,13 @@ class Engine {
             absl::string_view reason);
   Call CallView(const CallSlot& call) const;
 
+  // Generations tell a live deadline from a stale one. One counter for all,
+  // so a reused call id or queue name never matches an old deadline.
+  uint64_t NextGeneration() { return next_generation_++; }
+
   EngineOptions options_;
   absl::Time now_ = absl::InfinitePast();
+  uint64_t next_generation_ = 1;
   int64_t next_seq_ = 1;
   uint64_t next_arrival_order_ = 1;
   uint64_t next_ready_order_ = 1;

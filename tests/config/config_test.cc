@@ -10,9 +10,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/core/expr.h"
+#include "server/core/schedule.h"
 
 namespace acd::config {
 
@@ -105,6 +108,45 @@ TEST(ShippedConfigTest, ParsesWithoutProblems) {
   EXPECT_EQ(alice->skills.at("english"), 9);
   EXPECT_THAT(alice->queues, ElementsAre("sales", "support"));
   for (const char* id : {"bob", "carol", "dave"}) EXPECT_NE(FindAgent(config, id), nullptr) << id;
+
+  // The README walkthrough and tests/e2e/walkthrough_test.sh enqueue to support
+  // with spanish=3 at any hour and expect an offer to alice at once.
+  const core::QueueConfig& support = config.routing.queues[1];
+  EXPECT_EQ(support.schedule, "");
+  EXPECT_GE(alice->skills.at("spanish"), 3);
+  ASSERT_THAT(support.escalation, SizeIs(2));
+  EXPECT_EQ(support.escalation[0].after, absl::Seconds(60));
+  EXPECT_EQ(support.escalation[0].relax, (core::SkillLevels{{"spanish", 2}}));
+  EXPECT_THAT(support.escalation[1].add_queues, ElementsAre("billing"));
+
+  // Business hours on sales and billing, with an overflow to support.
+  ASSERT_THAT(config.routing.schedules, SizeIs(1));
+  const core::Schedule& office = config.routing.schedules[0];
+  EXPECT_EQ(office.name, "office");
+  EXPECT_EQ(office.zone.name(), "Europe/London");
+  EXPECT_THAT(office.weekly[0], ElementsAre(core::OpenInterval{8 * 60, 18 * 60}));
+  EXPECT_THAT(office.weekly[5], ElementsAre(core::OpenInterval{9 * 60, 13 * 60}));
+  EXPECT_THAT(office.weekly[6], IsEmpty());
+  EXPECT_THAT(office.holidays, ::testing::Contains(absl::CivilDay(2026, 12, 25)));
+  const core::QueueConfig& sales = config.routing.queues[0];
+  EXPECT_EQ(sales.schedule, "office");
+  EXPECT_EQ(config.routing.queues[2].schedule, "office");
+  EXPECT_EQ(sales.on_closed.kind, core::LimitAction::Kind::kOverflow);
+  EXPECT_EQ(sales.on_closed.queue, "support");
+  EXPECT_EQ(sales.on_full.queue, "support");
+
+  // A VIP rule, a language rule and a default rule last.
+  std::vector<std::string> rules;
+  for (const auto& rule : config.routing.rules) rules.push_back(rule.name);
+  EXPECT_THAT(rules, ElementsAre("vip", "billing", "spanish", "sales", "default"));
+  const core::RoutingRule& vip = config.routing.rules[0];
+  ASSERT_NE(vip.when, nullptr);
+  EXPECT_EQ(vip.when->ToString(), "tier in [\"gold\", \"platinum\"]");
+  EXPECT_TRUE(vip.when->Evaluate({{"tier", "gold"}}));
+  EXPECT_EQ(vip.priority, 8);
+  EXPECT_EQ(config.routing.rules[2].skills, (core::SkillLevels{{"spanish", 3}}));
+  EXPECT_EQ(config.routing.rules.back().when, nullptr);
+  EXPECT_EQ(config.routing.rules.back().queue, "support");
 
   EXPECT_EQ(config.file, path);
   EXPECT_EQ(config.text, ReadFile(path));
@@ -302,11 +344,11 @@ TEST(ParseConfigTest, UnknownKeyHintsAtEveryLevel) {
 TEST(ParseConfigTest, PlannedSectionsAreNamedAsLaterReleases) {
   ParseOutcome outcome = Parse(
       "queues: [{name: q}]\n"
-      "routing:\n"
-      "  - when: tier == \"gold\"\n"
+      "auth:\n"
+      "  tokens: []\n"
       "server: {metrics: \"127.0.0.1:9090\"}\n");
   EXPECT_THAT(outcome.problems,
-              ElementsAre(IsProblem(2, 1, "routing", "not supported in this release"),
+              ElementsAre(IsProblem(2, 1, "auth", "not supported in this release"),
                           IsProblem(4, 10, "server.metrics", "not supported in this release")));
 }
 
@@ -513,10 +555,12 @@ TEST(ParseConfigTest, AgentQueuesMustBeDefinedQueueNames) {
       outcome.problems,
       ElementsAre(IsProblem(3, 23, "agents[0].queues[1]",
                             "unknown queue \"suport\" (did you mean \"support\"?)"),
-                  IsProblem(3, 31, "agents[0].queues[2]", "expected a queue name, got a list [x]"),
+                  IsProblem(3, 31, "agents[0].queues[2]",
+                            "expected a queue name or {name: QUEUE, penalty: N}, got a list [x]"),
                   AllOf(IsProblem(3, 36, "agents[0].queues[3]", "unknown queue \"marketing\""),
                         Field(&Problem::message, Not(HasSubstr("did you mean")))),
-                  IsProblem(7, 9, "agents[1].queues[1]", "expected a queue name, got a mapping")));
+                  IsProblem(7, 16, "agents[1].queues[1].name",
+                            "duplicate queue \"sales\" (first listed at line 6)")));
 }
 
 TEST(ParseConfigTest, SkillLevels) {

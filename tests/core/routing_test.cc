@@ -368,6 +368,7 @@ TEST_F(RoutingTest, FullQueueOverflowsKeepingArrivalTime) {
   Call c2 = Get("c2");
   EXPECT_EQ(c2.queue, "spill");
   EXPECT_EQ(c2.enqueued_at, kT0 + absl::Seconds(3));
+  EXPECT_EQ(engine_.GetQueueStats("main", now_)->overflowed, 1);
 }
 
 TEST_F(RoutingTest, MaxWaitDisconnectsWithAReasonEvent) {
@@ -406,6 +407,39 @@ TEST_F(RoutingTest, MaxWaitOverflowsToAnotherQueueWhereTheCallIsAnswered) {
   ASSERT_EQ(moved.size(), 1u);
   EXPECT_EQ(moved[0].reason, "max_wait from first");
   EXPECT_EQ(engine_.GetQueueStats("first", now_)->overflowed, 1);
+}
+
+TEST_F(RoutingTest, MaxWaitDuringAnOfferAppliesWhenTheOfferIsWithdrawn) {
+  QueueConfig q = MakeQueue("q");
+  q.max_wait = absl::Seconds(10);
+  q.offer_timeout = absl::Seconds(30);
+  config_.queues = {q};
+  config_.agents = {MakeAgent("a", {"q"})};
+  Apply();
+  Ready("a");
+  ASSERT_TRUE(Enqueue("c1", "q").ok());
+  Advance(absl::Seconds(15));  // max_wait falls due while offered: the offer runs on
+  EXPECT_EQ(Get("c1").state, CallState::kOffered);
+  ASSERT_TRUE(engine_.SetAway("a", "break", now_).ok());
+  EXPECT_EQ(Get("c1").state, CallState::kTimedOut);
+  EXPECT_EQ(Get("c1").end_reason, "max_wait");
+}
+
+TEST_F(RoutingTest, ClosingDisconnectsWaitingCallsWhenConfigured) {
+  Schedule hours;
+  hours.name = "office";
+  hours.zone = absl::UTCTimeZone();
+  for (int d = 0; d < 7; ++d) hours.weekly[d] = {{8 * 60, 9 * 60}};
+  config_.schedules = {hours};
+  QueueConfig q = MakeQueue("day");
+  q.schedule = "office";
+  q.closed_waiting = {LimitAction::Kind::kDisconnect, ""};
+  config_.queues = {q};
+  Apply();
+  ASSERT_TRUE(Enqueue("c1", "day").ok());
+  Advance(absl::Hours(1));
+  EXPECT_EQ(Get("c1").state, CallState::kTimedOut);
+  EXPECT_EQ(Get("c1").end_reason, "closed");
 }
 
 TEST_F(RoutingTest, MaxWaitNoAgentEndsACallNobodyCouldServe) {

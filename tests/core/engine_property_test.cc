@@ -1,0 +1,2508 @@
+// Randomized (property) test of the routing engine (DESIGN.md §4-§5).
+//
+// Each seed draws a random RoutingConfig (2-5 queues with every strategy,
+// weights, aging, max_size / max_wait / max_wait_no_agent limits with reject,
+// overflow or disconnect, escalation steps, schedules; 3-12 agents with skills,
+// memberships and penalties; sometimes routing rules) and a few thousand random
+// commands on a manual clock: enqueue (new, repeated, invalid, rule-routed),
+// login, logout, ready, away, accept, reject, abandon, end, complete, time
+// advances and config reloads (changed settings, added and removed queues and
+// agents, some refused). After every step:
+//  - Engine::CheckInvariants() passes;
+//  - through the public API only: a call is held by at most one agent and an
+//    agent holds at most one call, each naming the other; GetQueueStats counts
+//    equal ListCalls / ListAgents; no available member of a queue could take a
+//    call waiting in it; a queue's `open` follows its schedule;
+//  - events: gap-free seq, time never after `now` nor before the previous
+//    event, snapshots consistent with the event type; replaying the events
+//    gives the live state of every call and agent (recovery relies on it);
+//    timeouts fire no earlier than configured;
+//  - every error has a documented canonical code, and a failing command emits
+//    no event; where the outcome can be predicted from the model (built from
+//    events alone) the code and resulting state are as predicted; a refused
+//    reload changes nothing.
+//
+// Running (binary: tests/core/engine_property_test in the build directory):
+//   engine_property_test                   regression seeds, then seeds 1..150
+//   ACD_PROPERTY_SEED=<n> engine_property_test --gtest_filter='*RandomSeeds'
+//                                          seed n only, as named by a failure
+//   ACD_PROPERTY_SEEDS=<count> engine_property_test --gtest_filter='*RandomSeeds'
+//                                          seeds 1..count: a longer soak
+//   ACD_PROPERTY_STEPS=<n>                 steps per seed (default 2000)
+//   ACD_PROPERTY_SHRINK=1 ACD_PROPERTY_SEED=<n> engine_property_test --gtest_filter='*RandomSeeds'
+//                                          shrinks seed n's failure (each try runs in a forked
+//                                          child, so crashes and hangs shrink too) and prints
+//                                          the smallest config and the run, step by step
+//   ACD_PROPERTY_VERBOSE=1                 prints every step of the seeds run
+// A crash, or a hang of more than 10 s in one step, prints the seed and step.
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "server/core/engine.h"
+#include "server/core/expr.h"
+#include "server/core/schedule.h"
+#include "server/core/types.h"
+
+namespace acd::core {
+namespace {
+
+// Seeds that once failed, run first. Each names what it caught.
+struct RegressionSeed {
+  uint64_t seed;
+  const char* caught;
+};
+constexpr RegressionSeed kRegressionSeeds[] = {
+    {0, "placeholder: the first seed, so the list is never empty"},
+};
+
+constexpr int kDefaultSeeds = 150;
+constexpr int kDefaultSteps = 2000;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);  // 2027-01-15 08:00 UTC, a Friday
+
+constexpr int kMaxQueues = 5;
+constexpr int kMaxAgents = 12;
+// engine.cc refuses overflow chains of more hops than this.
+constexpr int kMaxOverflowHops = 4;
+constexpr size_t kNoLimit = std::numeric_limits<size_t>::max();
+
+constexpr absl::string_view kSkillNames[] = {"en", "es", "fr", "billing"};
+constexpr absl::string_view kTiers[] = {"gold", "silver", "bronze"};
+constexpr absl::string_view kLanguages[] = {"en", "es", "fr", "de"};
+constexpr absl::string_view kAges[] = {"30", "65", "70", "n/a"};
+constexpr Strategy kStrategies[] = {Strategy::kLongestIdle,   Strategy::kLeastCalls,
+                                    Strategy::kLeastTalkTime, Strategy::kRoundRobin,
+                                    Strategy::kBestSkill,     Strategy::kRandom};
+constexpr CallState kLiveStates[] = {CallState::kQueued, CallState::kOffered,
+                                     CallState::kConnected, CallState::kWrapUp};
+constexpr CallState kAllCallStates[] = {
+    CallState::kQueued,    CallState::kOffered,   CallState::kConnected,  CallState::kWrapUp,
+    CallState::kCompleted, CallState::kAbandoned, CallState::kOverflowed, CallState::kTimedOut,
+    CallState::kRejected,  CallState::kCallbackScheduled};
+
+// SplitMix64: cheap to seed (every operation seeds one) and the same on every
+// platform (unlike the std distributions), so a seed names the same run
+// everywhere.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : state_(seed) {}
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [lo, hi].
+  int Uniform(int lo, int hi) {
+    return lo + static_cast<int>(Next() % static_cast<uint64_t>(hi - lo + 1));
+  }
+  bool Chance(double p) { return static_cast<double>(Next() >> 11) * 0x1.0p-53 < p; }
+  template <typename T, size_t N>
+  const T& Pick(const T (&items)[N]) {
+    return items[Uniform(0, N - 1)];
+  }
+  template <typename T>
+  const T& Pick(const std::vector<T>& items) {
+    return items[Uniform(0, static_cast<int>(items.size()) - 1)];
+  }
+
+ private:
+  uint64_t state_;
+};
+
+// ---------------------------------------------------------------------------
+// Operations. Each carries its own seed: what it targets is drawn when it runs,
+// against the state then, so any subsequence is still a valid run (shrinking
+// relies on it).
+
+enum class OpKind {
+  kEnqueue,
+  kLogin,
+  kLogout,
+  kReady,
+  kAway,
+  kAccept,
+  kReject,
+  kAbandon,
+  kEnd,
+  kComplete,
+  kAdvance,
+  kReload,
+  // kTransfer goes here once the engine has TransferCall: add a weight below,
+  // a case in Runner::Execute with its prediction, and its event types to
+  // Runner::CheckEventShape.
+};
+
+struct Op {
+  OpKind kind;
+  uint64_t seed;
+  // Set by shrinking, which merges advances: move the clock by exactly this
+  // much (and run the deadlines if `settle`).
+  std::optional<absl::Duration> advance;
+  bool settle = false;
+};
+
+struct OpWeight {
+  OpKind kind;
+  int weight;
+};
+constexpr OpWeight kOpWeights[] = {
+    {OpKind::kEnqueue, 22}, {OpKind::kLogin, 9},    {OpKind::kLogout, 3},   {OpKind::kReady, 8},
+    {OpKind::kAway, 3},     {OpKind::kAccept, 12},  {OpKind::kReject, 4},   {OpKind::kAbandon, 8},
+    {OpKind::kEnd, 8},      {OpKind::kComplete, 6}, {OpKind::kAdvance, 17}, {OpKind::kReload, 1},
+};
+
+// ---------------------------------------------------------------------------
+// Text, for failure messages and the step log.
+
+std::string Rel(absl::Time t) {
+  if (t == absl::InfinitePast()) return "-inf";
+  if (t == absl::InfiniteFuture()) return "+inf";
+  return absl::StrCat("+", absl::FormatDuration(t - kT0));
+}
+std::string Rel(const std::optional<absl::Time>& t) { return t ? Rel(*t) : "-"; }
+
+std::string Text(const SkillLevels& skills) {
+  return absl::StrCat("{", absl::StrJoin(skills, ",", absl::PairFormatter(":")), "}");
+}
+std::string Text(const Attributes& attributes) {
+  return absl::StrCat("{", absl::StrJoin(attributes, ",", absl::PairFormatter("=")), "}");
+}
+std::string Text(const LimitAction& a) {
+  switch (a.kind) {
+    case LimitAction::Kind::kReject:
+      return "reject";
+    case LimitAction::Kind::kOverflow:
+      return absl::StrCat("overflow:", a.queue);
+    case LimitAction::Kind::kDisconnect:
+      return "disconnect";
+    case LimitAction::Kind::kKeep:
+      return "keep";
+  }
+  return "?";
+}
+
+std::string Text(const Call& c) {
+  return absl::StrCat(c.call_id, " ", CallStateName(c.state), " q=", c.queue, " agent=", c.agent_id,
+                      " p=", c.priority, " req=", Text(c.required_skills),
+                      " eff=", Text(c.effective_skills), " attrs=", Text(c.attributes),
+                      " enq=", Rel(c.enqueued_at), " off=", Rel(c.offered_at),
+                      " conn=", Rel(c.connected_at), " end=", Rel(c.ended_at),
+                      " done=", Rel(c.completed_at), " exp=", Rel(c.offer_expires_at),
+                      " disp=", c.disposition, " notes=", c.notes, " why=", c.end_reason,
+                      " missed=", c.missed_offers, " pos=", c.position,
+                      " order=", c.arrival_order);
+}
+
+std::string Text(const Agent& a) {
+  return absl::StrCat(a.agent_id, " ", AgentStateName(a.state), " name=", a.name,
+                      " skills=", Text(a.skills), " queues=", absl::StrJoin(a.queues, ","),
+                      " since=", Rel(a.state_since), " idle=", Rel(a.idle_since),
+                      " away=", a.away_reason, " call=", a.call_id, " wrap=", Rel(a.wrap_up_until),
+                      " handled=", a.calls_handled, " talk=", absl::FormatDuration(a.talk_time),
+                      " missed=", a.consecutive_missed_offers, " pending=", a.pending_away_reason);
+}
+
+std::string Text(const QueueStats& s) {
+  return absl::StrCat(s.queue, " q/o/c/w=", s.queued, "/", s.offered, "/", s.connected, "/",
+                      s.wrap_up, " done/aband/tout/ovf=", s.completed, "/", s.abandoned, "/",
+                      s.timed_out, "/", s.overflowed, s.open ? " open" : " closed",
+                      " agents out/avail/res/busy/wrap/away=", s.agents_logged_out, "/",
+                      s.agents_available, "/", s.agents_reserved, "/", s.agents_busy, "/",
+                      s.agents_wrap_up, "/", s.agents_away,
+                      " longest=", absl::FormatDuration(s.longest_wait));
+}
+
+std::string Text(const QueueConfig& q) {
+  std::string out =
+      absl::StrCat(q.name, " ", StrategyName(q.strategy), " w=", q.weight,
+                   " aging=", q.aging_per_minute, " offer=", absl::FormatDuration(q.offer_timeout),
+                   " wrap=", absl::FormatDuration(q.wrap_up_time), " miss=", q.max_missed_offers);
+  if (q.max_size > 0) absl::StrAppend(&out, " max_size=", q.max_size, " full->", Text(q.on_full));
+  if (q.max_wait > absl::ZeroDuration()) {
+    absl::StrAppend(&out, " max_wait=", absl::FormatDuration(q.max_wait), "->",
+                    Text(q.on_timeout));
+  }
+  if (q.max_wait_no_agent > absl::ZeroDuration()) {
+    absl::StrAppend(&out, " no_agent=", absl::FormatDuration(q.max_wait_no_agent), "->",
+                    Text(q.on_no_agent));
+  }
+  for (const EscalationStep& s : q.escalation) {
+    absl::StrAppend(&out, " esc@", absl::FormatDuration(s.after), "[relax=", Text(s.relax),
+                    " drop=", absl::StrJoin(s.drop, ","), " add=", absl::StrJoin(s.add_queues, ","),
+                    "]");
+  }
+  if (!q.schedule.empty()) {
+    absl::StrAppend(&out, " schedule=", q.schedule, " closed->", Text(q.on_closed),
+                    " waiting->", Text(q.closed_waiting));
+  }
+  return out;
+}
+
+std::string Text(const RoutingConfig& c) {
+  std::string out;
+  for (const QueueConfig& q : c.queues) absl::StrAppend(&out, "  queue ", Text(q), "\n");
+  for (const AgentConfig& a : c.agents) {
+    absl::StrAppend(&out, "  agent ", a.agent_id, " skills=", Text(a.skills),
+                    " queues=", absl::StrJoin(a.queues, ","),
+                    " penalties=", absl::StrJoin(a.penalties, ",", absl::PairFormatter(":")), "\n");
+  }
+  for (const RoutingRule& r : c.rules) {
+    absl::StrAppend(&out, "  rule ", r.name, " when ", r.when ? r.when->ToString() : "(always)",
+                    " -> ", r.queue, " p=", r.priority ? absl::StrCat(*r.priority) : "-",
+                    " skills=", Text(r.skills), "\n");
+  }
+  for (const Schedule& s : c.schedules) {
+    absl::StrAppend(&out, "  schedule ", s.name, ":");
+    for (int d = 0; d < 7; ++d) {
+      absl::StrAppend(&out, " ", WeekdayName(d).substr(0, 3), "=",
+                      absl::StrJoin(s.weekly[d], "+", [](std::string* o, const OpenInterval& i) {
+                        absl::StrAppend(o, FormatInterval(i));
+                      }));
+    }
+    for (const absl::CivilDay& h : s.holidays) absl::StrAppend(&out, " holiday ", absl::FormatCivilTime(h));
+    absl::StrAppend(&out, "\n");
+  }
+  return out;
+}
+
+std::string Text(const Event& e) {
+  return absl::StrCat("#", e.seq, " ", Rel(e.time), " ", EventTypeName(e.type), " call=", e.call_id,
+                      " agent=", e.agent_id, " q=", e.queue, " why=", e.reason);
+}
+
+// ---------------------------------------------------------------------------
+// Random configs. Every overflow target is a defined queue; on_full and
+// on_closed overflow only to queues later in the list, so admission chains have
+// no cycle (limit and closing overflows may go anywhere: each hop takes time).
+
+LimitAction Overflow(const std::string& queue) {
+  return {LimitAction::Kind::kOverflow, queue};
+}
+
+ExprPtr RandomCondition(Rng& rng, int depth) {
+  int choice = rng.Uniform(0, depth < 2 ? 7 : 4);
+  switch (choice) {
+    case 0:
+      return Expr::Compare("tier", Expr::Op::kEq, Literal::String(std::string(rng.Pick(kTiers))))
+          .value();
+    case 1: {
+      std::string a(rng.Pick(kLanguages));
+      std::string b(rng.Pick(kLanguages));
+      return Expr::In("language", {Literal::String(a), Literal::String(b)}).value();
+    }
+    case 2: {
+      Expr::Op op = rng.Chance(0.5) ? Expr::Op::kGe : Expr::Op::kLt;
+      return Expr::Compare("age", op, Literal::Number(65)).value();
+    }
+    case 3:
+      return Expr::Compare("language", Expr::Op::kNe, Literal::String("en")).value();
+    case 4:
+      return Expr::In("age", {Literal::Number(30), Literal::Number(70)}).value();
+    case 5: {
+      ExprPtr a = RandomCondition(rng, depth + 1);
+      ExprPtr b = RandomCondition(rng, depth + 1);
+      return Expr::And({a, b});
+    }
+    case 6: {
+      ExprPtr a = RandomCondition(rng, depth + 1);
+      ExprPtr b = RandomCondition(rng, depth + 1);
+      return Expr::Or({a, b});
+    }
+    default:
+      return Expr::Not(RandomCondition(rng, depth + 1));
+  }
+}
+
+std::vector<RoutingRule> RandomRules(const RoutingConfig& config, Rng& rng) {
+  std::vector<RoutingRule> rules;
+  if (!rng.Chance(0.4)) return rules;
+  int n = rng.Uniform(1, 3);
+  for (int i = 0; i < n; ++i) {
+    RoutingRule r;
+    r.name = absl::StrCat("r", i);
+    r.when = RandomCondition(rng, 0);
+    r.queue = rng.Pick(config.queues).name;
+    if (rng.Chance(0.5)) r.priority = rng.Uniform(0, 10);
+    if (rng.Chance(0.3)) r.skills[std::string(rng.Pick(kSkillNames))] = rng.Uniform(1, 5);
+    rules.push_back(std::move(r));
+  }
+  // Mostly a catch-all, so that unmatched calls are the exception.
+  if (rng.Chance(0.9)) {
+    RoutingRule r;
+    r.name = "default";
+    r.queue = rng.Pick(config.queues).name;
+    rules.push_back(std::move(r));
+  }
+  return rules;
+}
+
+// A few hours open per day in UTC, so that runs of a few hours cross edges.
+Schedule RandomSchedule(const std::string& name, Rng& rng) {
+  Schedule s;
+  s.name = name;
+  s.zone = absl::UTCTimeZone();
+  for (int d = 0; d < 7; ++d) {
+    int cursor = rng.Uniform(4, 10) * 60;
+    int intervals = rng.Uniform(0, 3);
+    for (int i = 0; i < intervals; ++i) {
+      int start = cursor + 15 * rng.Uniform(0, 12);
+      int end = start + 15 * rng.Uniform(2, 16);
+      if (end > kMinutesPerDay) break;
+      s.weekly[d].push_back({start, end});
+      cursor = end;
+    }
+  }
+  if (rng.Chance(0.15)) s.holidays.push_back(absl::CivilDay(2027, 1, 15 + rng.Uniform(0, 2)));
+  return s;
+}
+
+// Draws every setting of config.queues[i] but its name.
+void RandomizeQueue(RoutingConfig& config, size_t i, Rng& rng) {
+  std::vector<std::string> later, others;
+  for (size_t j = 0; j < config.queues.size(); ++j) {
+    if (j > i) later.push_back(config.queues[j].name);
+    if (j != i) others.push_back(config.queues[j].name);
+  }
+  QueueConfig q;
+  q.name = config.queues[i].name;
+  q.strategy = rng.Pick(kStrategies);
+  q.weight = rng.Uniform(1, 5);
+  q.aging_per_minute = rng.Chance(0.5) ? 0.0 : 0.5 * rng.Uniform(1, 6);
+  q.offer_timeout = absl::Seconds(rng.Uniform(5, 30));
+  q.wrap_up_time = rng.Chance(0.3) ? absl::ZeroDuration() : absl::Seconds(rng.Uniform(1, 60));
+  q.max_missed_offers = rng.Uniform(0, 3);
+  q.random_seed = rng.Next();
+  if (rng.Chance(0.3)) {
+    q.max_size = rng.Uniform(1, 8);
+    if (!later.empty() && rng.Chance(0.5)) q.on_full = Overflow(rng.Pick(later));
+  }
+  if (!others.empty() && rng.Chance(0.4)) {
+    q.max_wait = absl::Seconds(rng.Uniform(30, 300));
+    if (rng.Chance(0.5)) q.on_timeout = Overflow(rng.Pick(others));
+  }
+  if (!others.empty() && rng.Chance(0.25)) {
+    q.max_wait_no_agent = absl::Seconds(rng.Uniform(20, 300));
+    if (rng.Chance(0.5)) q.on_no_agent = Overflow(rng.Pick(others));
+  }
+  if (rng.Chance(0.4)) {
+    absl::Duration after = absl::ZeroDuration();
+    int steps = rng.Uniform(1, 3);
+    for (int s = 0; s < steps; ++s) {
+      EscalationStep step;
+      after += absl::Seconds(rng.Uniform(10, 120));
+      step.after = after;
+      if (rng.Chance(0.5)) step.relax[std::string(rng.Pick(kSkillNames))] = rng.Uniform(1, 3);
+      if (rng.Chance(0.3)) step.drop.push_back(std::string(rng.Pick(kSkillNames)));
+      if (!others.empty() && rng.Chance(0.3)) step.add_queues.push_back(rng.Pick(others));
+      q.escalation.push_back(std::move(step));
+    }
+  }
+  if (!config.schedules.empty() && rng.Chance(0.35)) {
+    q.schedule = rng.Pick(config.schedules).name;
+    if (!later.empty() && rng.Chance(0.5)) q.on_closed = Overflow(rng.Pick(later));
+    if (!others.empty() && rng.Chance(0.5)) q.closed_waiting = Overflow(rng.Pick(others));
+  }
+  config.queues[i] = std::move(q);
+}
+
+AgentConfig RandomAgent(const std::string& id, const RoutingConfig& config, Rng& rng) {
+  AgentConfig a;
+  a.agent_id = id;
+  if (rng.Chance(0.5)) a.name = absl::StrCat("Agent ", id);
+  for (absl::string_view skill : kSkillNames) {
+    if (rng.Chance(0.7)) a.skills[std::string(skill)] = rng.Uniform(2, 10);
+  }
+  std::vector<std::string> queues;
+  for (const QueueConfig& q : config.queues) queues.push_back(q.name);
+  int n = std::min<int>(rng.Uniform(1, 3), queues.size());
+  for (int i = 0; i < n; ++i) {
+    int j = rng.Uniform(i, static_cast<int>(queues.size()) - 1);
+    std::swap(queues[i], queues[j]);
+    a.queues.push_back(queues[i]);
+    if (rng.Chance(0.5)) a.penalties[queues[i]] = rng.Uniform(0, 2);
+  }
+  return a;
+}
+
+// Takes every reference to queue `name` out of `config` (it is being removed).
+void ScrubQueue(RoutingConfig& config, const std::string& name, Rng& rng) {
+  auto gone = [&](const LimitAction& a) {
+    return a.kind == LimitAction::Kind::kOverflow && a.queue == name;
+  };
+  for (QueueConfig& q : config.queues) {
+    if (gone(q.on_full)) q.on_full = {};
+    if (gone(q.on_closed)) q.on_closed = {};
+    if (gone(q.on_timeout)) q.on_timeout = {LimitAction::Kind::kDisconnect, ""};
+    if (gone(q.on_no_agent)) q.on_no_agent = {LimitAction::Kind::kDisconnect, ""};
+    if (gone(q.closed_waiting)) q.closed_waiting = {LimitAction::Kind::kKeep, ""};
+    for (EscalationStep& s : q.escalation) std::erase(s.add_queues, name);
+  }
+  for (AgentConfig& a : config.agents) {
+    std::erase(a.queues, name);
+    a.penalties.erase(name);
+    if (a.queues.empty()) a.queues.push_back(rng.Pick(config.queues).name);
+  }
+  for (RoutingRule& r : config.rules) {
+    if (r.queue == name) r.queue = rng.Pick(config.queues).name;
+  }
+}
+
+// Drops the schedules no queue names any more, and queue references to
+// schedules that are gone.
+void ScrubSchedules(RoutingConfig& config) {
+  for (QueueConfig& q : config.queues) {
+    bool known = std::any_of(config.schedules.begin(), config.schedules.end(),
+                             [&](const Schedule& s) { return s.name == q.schedule; });
+    if (!q.schedule.empty() && !known) {
+      q.schedule.clear();
+      q.on_closed = {};
+      q.closed_waiting = {LimitAction::Kind::kKeep, ""};
+    }
+  }
+}
+
+struct Scenario {
+  uint64_t seed = 0;
+  RoutingConfig config;
+  EngineOptions options;
+  int64_t first_seq = 1;
+  std::vector<Op> ops;
+};
+
+Scenario MakeScenario(uint64_t seed, int steps) {
+  Rng rng(seed);
+  Scenario s;
+  s.seed = seed;
+  int queues = rng.Uniform(2, kMaxQueues);
+  for (int i = 0; i < queues; ++i) {
+    s.config.queues.emplace_back();
+    s.config.queues.back().name = absl::StrCat("q", i);
+  }
+  if (rng.Chance(0.4)) {
+    int n = rng.Uniform(1, 2);
+    for (int i = 0; i < n; ++i) s.config.schedules.push_back(RandomSchedule(absl::StrCat("s", i), rng));
+  }
+  for (int i = 0; i < queues; ++i) RandomizeQueue(s.config, i, rng);
+  int agents = rng.Uniform(3, kMaxAgents);
+  for (int i = 0; i < agents; ++i) {
+    s.config.agents.push_back(RandomAgent(absl::StrCat("a", i), s.config, rng));
+  }
+  s.config.rules = RandomRules(s.config, rng);
+  // Small memories make the engine forget finished calls within a run, so
+  // that ids get reused.
+  constexpr size_t kMemories[] = {1, 3, 20, 200, 100000};
+  s.options.max_finished_calls = rng.Pick(kMemories);
+  s.first_seq = rng.Chance(0.5) ? 1 : 1 + rng.Uniform(0, 1'000'000);
+  int total = 0;
+  for (const OpWeight& w : kOpWeights) total += w.weight;
+  for (int i = 0; i < steps; ++i) {
+    int r = rng.Uniform(0, total - 1);
+    OpKind kind = kOpWeights[0].kind;
+    for (const OpWeight& w : kOpWeights) {
+      if (r < w.weight) {
+        kind = w.kind;
+        break;
+      }
+      r -= w.weight;
+    }
+    Op op;
+    op.kind = kind;
+    op.seed = rng.Next();
+    s.ops.push_back(op);
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// Fault injection: each corrupts what one check sees, so that the test can
+// prove that check fails (ChecksCatchInjectedFaults).
+
+enum class Fault {
+  kNone,
+  kSeqGap,          // an event's seq skips one
+  kEventInFuture,   // an event's time is after now
+  kEventBackwards,  // an event's time is before the previous one
+  kEventShape,      // a call_offered event's snapshot says queued
+  kErrorCode,       // an error comes back as UNKNOWN
+  kEventOnError,    // a failing command seems to emit an event
+  kStatsCount,      // GetQueueStats counts one more queued call
+  kAgentStats,      // GetQueueStats counts one more available agent
+  kDoubleHold,      // a second agent seems to hold an offered call
+  kModel,           // one event seems lost (the replayed state differs)
+  kEligible,        // a waiting call seems to need no skills
+  kOutcome,         // a right accept seems to fail
+  kReloadChange,    // a refused reload seems to change a call
+  kOfferTimeout,    // an offer seems to time out one second early
+  kOpen,            // a queue with a schedule seems open when closed and back
+  kMemory,          // the engine seems to remember one finished call fewer
+  kDeadlines,       // AdvanceTo seems to leave a due deadline behind
+};
+
+struct FaultCase {
+  Fault fault;
+  const char* tag;  // the check expected to catch it
+};
+constexpr FaultCase kFaultCases[] = {
+    {Fault::kSeqGap, "events"},        {Fault::kEventInFuture, "events"},
+    {Fault::kEventBackwards, "events"}, {Fault::kEventShape, "event-shape"},
+    {Fault::kErrorCode, "error-code"}, {Fault::kEventOnError, "error-events"},
+    {Fault::kStatsCount, "stats"},     {Fault::kAgentStats, "agent-stats"},
+    {Fault::kDoubleHold, "pairing"},   {Fault::kModel, "model"},
+    {Fault::kEligible, "eligible"},    {Fault::kOutcome, "outcome"},
+    {Fault::kReloadChange, "reload"},  {Fault::kOfferTimeout, "timing"},
+    {Fault::kOpen, "open"},            {Fault::kMemory, "memory"},
+    {Fault::kDeadlines, "deadlines"},
+};
+
+// ---------------------------------------------------------------------------
+// Crash and hang reports: the seed and step in progress, where a signal
+// handler and the watchdog can read them.
+
+std::atomic<uint64_t> g_seed{0};
+std::atomic<int64_t> g_step{-1};
+std::atomic<uint64_t> g_progress{0};
+// In a shrinking child, the step reached, shared with the parent.
+int64_t* g_shared_step = nullptr;
+
+void WriteAll(const char* s) {
+  size_t n = strlen(s);
+  while (n > 0) {
+    ssize_t w = write(STDERR_FILENO, s, n);
+    if (w <= 0) return;
+    s += w;
+    n -= w;
+  }
+}
+
+// Async-signal-safe: no allocation.
+void WriteNumber(uint64_t n) {
+  char buf[24];
+  char* p = buf + sizeof(buf) - 1;
+  *p = '\0';
+  do {
+    *--p = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
+  WriteAll(p);
+}
+
+void ReportWhere(const char* what) {
+  WriteAll("\nengine_property_test: ");
+  WriteAll(what);
+  if (g_step.load() < 0) {
+    WriteAll(" outside a random run\n");
+    return;
+  }
+  WriteAll(" in seed ");
+  WriteNumber(g_seed.load());
+  WriteAll(" at step ");
+  WriteNumber(static_cast<uint64_t>(g_step.load()));
+  WriteAll("; rerun with ACD_PROPERTY_SEED=");
+  WriteNumber(g_seed.load());
+  WriteAll(" (add ACD_PROPERTY_SHRINK=1 to shrink it)\n");
+}
+
+extern "C" void OnFatalSignal(int sig) {
+  ReportWhere("crashed");
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+void InstallCrashReport() {
+  for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL}) signal(sig, OnFatalSignal);
+}
+
+// Aborts with the seed and step if a step makes no progress for 10 s (an
+// engine loop that never ends would otherwise hang the test silently).
+class Watchdog {
+ public:
+  Watchdog() : thread_([this] { Watch(); }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Watch() {
+    uint64_t seen = g_progress.load();
+    int idle_seconds = 0;
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
+      uint64_t now = g_progress.load();
+      idle_seconds = now == seen ? idle_seconds + 1 : 0;
+      seen = now;
+      if (idle_seconds >= 10) {
+        ReportWhere("hung");
+        std::abort();
+      }
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// ---------------------------------------------------------------------------
+// The runner: drives one engine through a scenario and checks every step.
+
+// What the events say about a call.
+struct ModelCall {
+  CallState state = CallState::kQueued;
+  std::string queue;
+  std::string agent_id;
+  int priority = 0;
+  int missed_offers = 0;
+  std::string disposition;
+  std::string notes;
+  absl::Time entered;  // into its current queue
+  std::optional<absl::Time> offer_expires;
+};
+
+struct RunResult {
+  std::string failure;  // "[tag] message"; empty if every check passed
+  int step = -1;        // the failing step (-1: set-up)
+  std::string recent;   // the last steps, for the failure message
+  uint64_t digest = 0;  // of the event stream, to compare runs
+};
+
+std::string TagOf(const std::string& failure) {
+  if (failure.empty() || failure[0] != '[') return "";
+  return failure.substr(1, failure.find(']') - 1);
+}
+
+class Runner {
+ public:
+  Runner(const Scenario& scenario, bool verbose, Fault fault)
+      : engine_(scenario.options),
+        config_(scenario.config),
+        next_seq_(scenario.first_seq),
+        max_finished_(std::max<size_t>(scenario.options.max_finished_calls, 1)),
+        verbose_(verbose),
+        fault_(fault) {
+    for (const QueueConfig& q : config_.queues) {
+      next_queue_ = std::max(next_queue_, NumberOf(q.name) + 1);
+    }
+    for (const AgentConfig& a : config_.agents) {
+      next_agent_ = std::max(next_agent_, NumberOf(a.agent_id) + 1);
+    }
+  }
+
+  RunResult Run(const std::vector<Op>& ops) {
+    engine_.set_next_seq(next_seq_);
+    absl::Status s = engine_.ApplyConfig(config_, now_);
+    if (!s.ok()) Fail("outcome", "the initial config was refused: ", s.ToString());
+    TakeEvents();
+    if (ok()) CheckState();
+    int step = 0;
+    for (; step < static_cast<int>(ops.size()) && ok(); ++step) {
+      g_step.store(step);
+      g_progress.fetch_add(1);
+      if (g_shared_step != nullptr) *g_shared_step = step;
+      step_ = step;
+      line_.clear();
+      if (verbose_) {
+        // Said first, so that a crash or hang shows the step it happened in.
+        fprintf(stdout, "[%d] ...\n", step);
+        fflush(stdout);
+      }
+      Execute(ops[step]);
+      if (ok()) CheckState();
+      Log(absl::StrCat("[", step, "] ", Rel(now_), " ", line_));
+    }
+    g_step.store(-1);
+    RunResult result;
+    result.failure = failure_;
+    result.step = failure_.empty() ? -1 : step - 1;
+    result.recent = absl::StrJoin(log_, "\n");
+    result.digest = digest_;
+    return result;
+  }
+
+ private:
+  // --- Failures and the step log ---
+
+  bool ok() const { return failure_.empty(); }
+
+  template <typename... Parts>
+  void Fail(absl::string_view tag, const Parts&... parts) {
+    if (failure_.empty()) failure_ = absl::StrCat("[", tag, "] ", parts...);
+  }
+
+  void Note(absl::string_view text) { absl::StrAppend(&line_, text); }
+
+  void Log(std::string line) {
+    if (verbose_) {
+      fprintf(stdout, "%s\n", line.c_str());
+      fflush(stdout);
+    }
+    log_.push_back(std::move(line));
+    if (log_.size() > 25) log_.pop_front();
+  }
+
+  static int NumberOf(const std::string& name) {
+    int n = 0;
+    return absl::SimpleAtoi(absl::string_view(name).substr(1), &n) ? n : 0;
+  }
+
+  // --- Status checks ---
+
+  // Every error carries a code the API documents and says what was wrong.
+  void CheckError(absl::Status& s, absl::string_view what) {
+    if (fault_ == Fault::kErrorCode && !s.ok()) s = absl::UnknownError("injected");
+    if (s.ok()) return;
+    switch (s.code()) {
+      case absl::StatusCode::kInvalidArgument:
+      case absl::StatusCode::kNotFound:
+      case absl::StatusCode::kFailedPrecondition:
+      case absl::StatusCode::kAlreadyExists:
+      case absl::StatusCode::kResourceExhausted:
+        if (s.message().empty()) Fail("error-code", what, " failed without saying why: ", s.ToString());
+        return;
+      default:
+        Fail("error-code", what, " returned ", s.ToString(), ", not a documented code");
+    }
+  }
+
+  // Takes a command's events and checks them; an error must come with none.
+  void Finish(absl::Status& s, absl::string_view what) {
+    CheckError(s, what);
+    TakeEvents();
+    if (fault_ == Fault::kEventOnError && !s.ok()) events_.push_back(Event{});
+    if (strict_ && !s.ok() && !events_.empty()) {
+      Fail("error-events", what, " failed (", s.ToString(), ") yet emitted ", events_.size(),
+           " event(s), the first: ", Text(events_.front()));
+    }
+    Note(absl::StrCat(" -> ", s.ok() ? "OK" : s.ToString()));
+    if (!events_.empty()) {
+      Note(" [");
+      for (const Event& e : events_) {
+        Note(absl::StrCat(" ", EventTypeName(e.type), "(", e.call_id, ",", e.agent_id, ")"));
+      }
+      Note(" ]");
+    }
+  }
+
+  void Expect(const absl::Status& s, absl::StatusCode want, absl::string_view what) {
+    if (!strict_ || s.code() == want) return;
+    Fail("outcome", what, " returned ", s.ToString(), "; expected ",
+         absl::StatusCodeToString(want));
+  }
+
+  void ExpectNoEvents(absl::string_view what) {
+    if (strict_ && !events_.empty()) {
+      Fail("outcome", what, " was a retry yet emitted ", Text(events_.front()));
+    }
+  }
+
+  // --- Events and the model built from them ---
+
+  void TakeEvents() {
+    events_ = engine_.TakeEvents();
+    for (size_t i = 0; i < events_.size() && ok(); ++i) {
+      Event& e = events_[i];
+      if (i == 0 && fault_ == Fault::kSeqGap && e.seq > 100) e.seq++;
+      if (fault_ == Fault::kEventInFuture && e.seq > 100) e.time = engine_now_ + absl::Seconds(1);
+      if (fault_ == Fault::kEventBackwards && e.seq > 100 && last_event_time_ > kT0) {
+        e.time = last_event_time_ - absl::Seconds(1);
+      }
+      if (fault_ == Fault::kEventShape && e.type == EventType::kCallOffered) {
+        e.call->state = CallState::kQueued;
+      }
+      if (fault_ == Fault::kOfferTimeout && e.type == EventType::kCallOffered) {
+        e.call->offer_expires_at = *e.call->offer_expires_at + absl::Seconds(1);
+      }
+      CheckEvent(e);
+      if (fault_ == Fault::kModel && e.type == EventType::kCallConnected) continue;
+      ApplyEvent(e);
+    }
+  }
+
+  void CheckEvent(const Event& e) {
+    if (e.seq != next_seq_) Fail("events", Text(e), " has seq ", e.seq, "; expected ", next_seq_);
+    next_seq_ = e.seq + 1;
+    if (e.time > engine_now_) Fail("events", Text(e), " is after now ", Rel(engine_now_));
+    if (e.time < last_event_time_) {
+      Fail("events", Text(e), " is before the previous event at ", Rel(last_event_time_));
+    }
+    last_event_time_ = e.time;
+    if (digest_enabled_) {
+      for (char c : absl::StrCat(Text(e), e.call ? Text(*e.call) : "", e.agent ? Text(*e.agent) : "")) {
+        digest_ = (digest_ ^ static_cast<uint8_t>(c)) * 1099511628211ull;
+      }
+    }
+    CheckEventShape(e);
+  }
+
+  // An event's snapshots agree with what it reports.
+  void CheckEventShape(const Event& e) {
+    auto bad = [&](absl::string_view why) { Fail("event-shape", Text(e), ": ", why); };
+    bool wants_call = false, wants_agent = false;
+    std::vector<CallState> call_states;
+    std::vector<AgentState> agent_states;
+    switch (e.type) {
+      case EventType::kCallQueued:
+      case EventType::kCallOverflowed:
+      case EventType::kCallTransferred:  // see OpKind::kTransfer
+        wants_call = true;
+        call_states = {CallState::kQueued};
+        break;
+      case EventType::kCallOffered:
+        wants_call = wants_agent = true;
+        call_states = {CallState::kOffered};
+        agent_states = {AgentState::kReserved};
+        break;
+      case EventType::kOfferRejected:
+      case EventType::kOfferTimedOut:
+      case EventType::kOfferWithdrawn:
+        wants_call = wants_agent = true;
+        call_states = {CallState::kQueued};
+        agent_states = {AgentState::kAvailable, AgentState::kAway};
+        break;
+      case EventType::kCallConnected:
+        wants_call = wants_agent = true;
+        call_states = {CallState::kConnected};
+        agent_states = {AgentState::kBusy};
+        break;
+      case EventType::kCallAbandoned:
+        wants_call = true;
+        call_states = {CallState::kAbandoned};
+        break;
+      case EventType::kCallEnded:
+        wants_call = wants_agent = true;
+        call_states = {CallState::kWrapUp};
+        agent_states = {AgentState::kWrapUp};
+        break;
+      case EventType::kCallCompleted:
+        wants_call = wants_agent = true;
+        call_states = {CallState::kCompleted};
+        agent_states = {AgentState::kAvailable, AgentState::kAway};
+        break;
+      case EventType::kAgentLoggedIn:
+        wants_agent = true;
+        agent_states = {AgentState::kAvailable, AgentState::kAway};
+        break;
+      case EventType::kAgentLoggedOut:
+        wants_agent = true;
+        agent_states = {AgentState::kLoggedOut};
+        break;
+      case EventType::kAgentStateChanged:
+        wants_agent = true;
+        agent_states = {AgentState::kAvailable, AgentState::kReserved, AgentState::kBusy,
+                        AgentState::kWrapUp, AgentState::kAway};
+        break;
+      case EventType::kConfigApplied:
+        break;
+      case EventType::kCallTimedOut:
+        wants_call = true;
+        call_states = {CallState::kTimedOut};
+        break;
+      case EventType::kCallEscalated:
+        wants_call = true;
+        call_states = {CallState::kQueued, CallState::kOffered};
+        break;
+    }
+    if (wants_call != e.call.has_value()) return bad("call snapshot present/missing");
+    if (wants_agent != e.agent.has_value()) return bad("agent snapshot present/missing");
+    if (e.call) {
+      if (e.call->call_id != e.call_id || e.call->queue != e.queue) return bad("call ids differ");
+      if (std::find(call_states.begin(), call_states.end(), e.call->state) == call_states.end()) {
+        return bad(absl::StrCat("call is ", CallStateName(e.call->state)));
+      }
+    }
+    if (e.agent) {
+      if (e.agent->agent_id != e.agent_id) return bad("agent ids differ");
+      if (std::find(agent_states.begin(), agent_states.end(), e.agent->state) ==
+          agent_states.end()) {
+        return bad(absl::StrCat("agent is ", AgentStateName(e.agent->state)));
+      }
+      bool holds = e.agent->state == AgentState::kReserved || e.agent->state == AgentState::kBusy ||
+                   e.agent->state == AgentState::kWrapUp;
+      if (holds != !e.agent->call_id.empty()) return bad("agent's call_id and state disagree");
+    }
+    if (e.call && e.agent && (e.type == EventType::kCallOffered || e.type == EventType::kCallConnected ||
+                              e.type == EventType::kCallEnded)) {
+      if (e.call->agent_id != e.agent->agent_id || e.agent->call_id != e.call->call_id) {
+        return bad("call and agent do not name each other");
+      }
+    }
+  }
+
+  const QueueConfig* QueueNamed(absl::string_view name) const {
+    for (const QueueConfig& q : config_.queues) {
+      if (q.name == name) return &q;
+    }
+    return nullptr;
+  }
+
+  // Replays one event into the model.
+  void ApplyEvent(const Event& e) {
+    if (e.agent) agents_[e.agent_id] = *e.agent;
+    if (!e.call) return;
+    const Call& c = *e.call;
+    auto it = calls_.find(c.call_id);
+    if (it == calls_.end()) {
+      if (e.type != EventType::kCallQueued) {
+        return Fail("model", Text(e), " is about a call never queued (or already forgotten)");
+      }
+      it = calls_.emplace(c.call_id, ModelCall{}).first;
+      it->second.entered = e.time;
+      model_live_++;
+    } else if (IsFinal(it->second.state)) {
+      return Fail("model", Text(e), " is about a call that had finished ",
+                  CallStateName(it->second.state));
+    } else if (e.type == EventType::kCallQueued) {
+      return Fail("model", Text(e), " queues a call that is live");
+    }
+    ModelCall& m = it->second;
+    // A limit fires no earlier than its queue says.
+    auto limit = [&](absl::string_view reason) -> absl::Duration {
+      const QueueConfig* q = QueueNamed(m.queue);
+      if (q == nullptr) return absl::ZeroDuration();
+      return reason == "max_wait" ? q->max_wait : q->max_wait_no_agent;
+    };
+    if (e.type == EventType::kCallTimedOut || e.type == EventType::kCallOverflowed) {
+      for (absl::string_view reason : {"max_wait", "no_agent"}) {
+        if (!absl::StartsWith(e.reason, reason)) continue;
+        absl::Duration want = limit(reason);
+        if (want <= absl::ZeroDuration() || e.time - m.entered < want) {
+          Fail("timing", Text(e), ": call entered ", m.queue, " at ", Rel(m.entered),
+               " and its ", reason, " limit is ", absl::FormatDuration(want));
+        }
+      }
+    }
+    if (e.type == EventType::kOfferTimedOut && (!m.offer_expires || e.time != *m.offer_expires)) {
+      Fail("timing", Text(e), ": the offer expires at ", Rel(m.offer_expires));
+    }
+    // Limits restart in a queue the call is moved to.
+    if (e.type == EventType::kCallOverflowed || e.type == EventType::kCallTransferred) {
+      m.entered = e.time;
+    }
+    if (e.type == EventType::kCallOffered) m.offer_expires = c.offer_expires_at;
+    m.state = c.state;
+    m.queue = c.queue;
+    m.agent_id = c.agent_id;
+    m.priority = c.priority;
+    m.missed_offers = c.missed_offers;
+    m.disposition = c.disposition;
+    m.notes = c.notes;
+    if (IsFinal(c.state)) {
+      // The engine keeps max_finished_calls finished calls, oldest out first.
+      model_live_--;
+      finished_.push_back(c.call_id);
+      while (finished_.size() > max_finished_ + (fault_ == Fault::kMemory ? 1 : 0)) {
+        forgotten_ = finished_.front();
+        finished_.pop_front();
+        calls_.erase(forgotten_);
+        requests_.erase(forgotten_);
+      }
+    }
+  }
+
+  // --- Lookups the model predicts ---
+
+  static bool ValidId(absl::string_view id) { return !id.empty() && id.size() <= kMaxIdLength; }
+
+  absl::StatusCode AgentCode(const std::string& id) const {
+    if (!ValidId(id)) return absl::StatusCode::kInvalidArgument;
+    for (const AgentConfig& a : config_.agents) {
+      if (a.agent_id == id) return absl::StatusCode::kOk;
+    }
+    return absl::StatusCode::kNotFound;
+  }
+
+  absl::StatusCode CallCode(const std::string& id) const {
+    if (!ValidId(id)) return absl::StatusCode::kInvalidArgument;
+    return calls_.contains(id) ? absl::StatusCode::kOk : absl::StatusCode::kNotFound;
+  }
+
+  Agent ModelAgent(const std::string& id) const {
+    auto it = agents_.find(id);
+    if (it != agents_.end()) return it->second;
+    Agent a;
+    a.agent_id = id;
+    return a;
+  }
+
+  // --- Picking targets ---
+
+  std::string PickAgent(Rng& rng) {
+    int r = rng.Uniform(0, 99);
+    if (r < 2) return "";
+    if (r < 4) return std::string(kMaxIdLength + 1, 'a');
+    if (r < 7) return "ghost";
+    if (r < 9 && !retired_agents_.empty()) return rng.Pick(retired_agents_);
+    return rng.Pick(config_.agents).agent_id;
+  }
+
+  std::string PickCall(Rng& rng) {
+    int r = rng.Uniform(0, 99);
+    if (r < 2 || ids_.empty()) return "";
+    if (r < 5) return "nope";
+    int recent = std::min<int>(ids_.size(), 30);
+    return ids_[ids_.size() - 1 - rng.Uniform(0, recent - 1)];
+  }
+
+  // Agents in `state`, in config order (never hash order: runs must repeat).
+  std::vector<std::string> AgentsIn(AgentState state) const {
+    std::vector<std::string> out;
+    for (const AgentConfig& a : config_.agents) {
+      if (ModelAgent(a.agent_id).state == state) out.push_back(a.agent_id);
+    }
+    return out;
+  }
+
+  std::vector<std::string> CallsIn(std::vector<CallState> states) const {
+    std::vector<std::string> out;
+    absl::StatusOr<std::vector<Call>> calls = engine_.ListCalls("", states, kNoLimit);
+    if (calls.ok()) {
+      for (const Call& c : *calls) out.push_back(c.call_id);
+    }
+    return out;
+  }
+
+  // --- Operations ---
+
+  void Execute(const Op& op) {
+    Rng rng(op.seed);
+    if (op.kind == OpKind::kAdvance) return Advance(op, rng);
+    absl::Time t = now_;
+    // Now and then a command carries an out-of-date time: the engine must
+    // treat it as the latest time it has seen.
+    if (op.kind != OpKind::kReload && rng.Chance(0.05)) t -= absl::Seconds(rng.Uniform(1, 30));
+    absl::Time effective = std::max(t, engine_now_);
+    // A command first runs the deadlines due by its time. Mostly run them
+    // beforehand, so that the command's own outcome and events can be
+    // predicted; otherwise let the command run them (and predict less).
+    strict_ = true;
+    std::optional<absl::Time> next = engine_.NextDeadline();
+    if (next && *next <= effective) {
+      if (op.kind == OpKind::kReload || rng.Chance(0.7)) {
+        Settle(effective);
+      } else {
+        strict_ = false;
+        Note("(deadlines due) ");
+      }
+    }
+    engine_now_ = effective;
+    if (t < now_) Note(absl::StrCat("(at ", Rel(t), ") "));
+    switch (op.kind) {
+      case OpKind::kEnqueue:
+        return Enqueue(rng, t);
+      case OpKind::kLogin:
+        return Login(rng, t);
+      case OpKind::kLogout:
+        return Logout(rng, t);
+      case OpKind::kReady:
+        return Ready(rng, t);
+      case OpKind::kAway:
+        return Away(rng, t);
+      case OpKind::kAccept:
+        return Accept(rng, t);
+      case OpKind::kReject:
+        return Reject(rng, t);
+      case OpKind::kAbandon:
+        return Abandon(rng, t);
+      case OpKind::kEnd:
+        return End(rng, t);
+      case OpKind::kComplete:
+        return Complete(rng, t);
+      case OpKind::kReload:
+        return Reload(rng, t);
+      case OpKind::kAdvance:
+        return;
+    }
+  }
+
+  // How far an advance moves the clock, and whether it runs the deadlines
+  // (else only the clock moves and the next command runs them).
+  static std::pair<absl::Duration, bool> DrawAdvance(Rng& rng) {
+    int r = rng.Uniform(0, 99);
+    absl::Duration d = r < 20   ? absl::ZeroDuration()
+                       : r < 23 ? absl::Minutes(rng.Uniform(60, 480))
+                                : absl::Seconds(rng.Uniform(1, 120));
+    return {d, rng.Chance(0.5)};
+  }
+
+ public:
+  static std::pair<absl::Duration, bool> AdvanceOf(const Op& op) {
+    if (op.advance) return {*op.advance, op.settle};
+    Rng rng(op.seed);
+    return DrawAdvance(rng);
+  }
+
+ private:
+  // Runs the deadlines due by `t` on their own.
+  void Settle(absl::Time t) {
+    engine_.AdvanceTo(t);
+    engine_now_ = std::max(engine_now_, t);
+    TakeEvents();
+    if (!events_.empty()) Note(absl::StrCat("(", events_.size(), " deadline events) "));
+    CheckSettled(t);
+  }
+
+  // After AdvanceTo(t) nothing due by t is left.
+  void CheckSettled(absl::Time t) {
+    if (fault_ == Fault::kDeadlines) t += absl::Hours(1);
+    std::optional<absl::Time> next = engine_.NextDeadline();
+    if (next && *next <= t) {
+      Fail("deadlines", "after AdvanceTo(", Rel(t), ") a deadline at ", Rel(*next), " is left");
+    }
+  }
+
+  void Advance(const Op& op, Rng& rng) {
+    auto [d, settle] = DrawAdvance(rng);
+    if (op.advance) {
+      d = *op.advance;
+      settle = op.settle;
+    }
+    now_ += d;
+    Note(absl::StrCat("advance ", absl::FormatDuration(d)));
+    if (settle) {
+      Note(" + AdvanceTo");
+      strict_ = true;
+      Settle(now_);
+    }
+  }
+
+  void FillRequest(EnqueueRequest& req, Rng& rng) {
+    int r = rng.Uniform(0, 99);
+    req.queue = r < 80 ? rng.Pick(config_.queues).name : r < 95 ? "" : "nowhere";
+    req.priority = rng.Uniform(0, 10);
+    req.required_skills.clear();
+    if (rng.Chance(0.5)) {
+      int n = rng.Uniform(1, 2);
+      for (int i = 0; i < n; ++i) {
+        req.required_skills[std::string(rng.Pick(kSkillNames))] = rng.Uniform(1, 5);
+      }
+    }
+    req.attributes.clear();
+    if (rng.Chance(0.7)) req.attributes["tier"] = std::string(rng.Pick(kTiers));
+    if (rng.Chance(0.7)) req.attributes["language"] = std::string(rng.Pick(kLanguages));
+    if (rng.Chance(0.4)) req.attributes["age"] = std::string(rng.Pick(kAges));
+  }
+
+  static bool SameRequest(const EnqueueRequest& a, const EnqueueRequest& b) {
+    return a.queue == b.queue && a.priority == b.priority &&
+           a.required_skills == b.required_skills && a.attributes == b.attributes;
+  }
+
+  void Enqueue(Rng& rng, absl::Time t) {
+    EnqueueRequest req;
+    bool invalid = false;
+    int r = rng.Uniform(0, 99);
+    if (r < 14 && !ids_.empty()) {
+      // A retry: the same content, or other content under the same id.
+      req.call_id = PickCall(rng);
+      if (ValidId(req.call_id) && !requests_.contains(req.call_id)) req.call_id = "c" + std::to_string(next_call_++);  // HACK
+      auto it = requests_.find(req.call_id);
+      if (it != requests_.end() && rng.Chance(0.6)) {
+        req = it->second;
+      } else {
+        FillRequest(req, rng);
+      }
+      invalid = !ValidId(req.call_id);
+    } else {
+      req.call_id = absl::StrCat("c", next_call_++);
+      FillRequest(req, rng);
+      if (r >= 95) {
+        invalid = true;
+        switch (rng.Uniform(0, 4)) {
+          case 0:
+            req.call_id.clear();
+            break;
+          case 1:
+            req.call_id = std::string(kMaxIdLength + 1, 'c');
+            break;
+          case 2:
+            req.priority = rng.Chance(0.5) ? kMinPriority - 1 : kMaxPriority + 1;
+            break;
+          case 3:
+            req.required_skills["en"] = rng.Chance(0.5) ? 0 : kMaxSkillLevel + 1;
+            break;
+          default:
+            req.required_skills[""] = 1;
+        }
+      }
+    }
+    std::string what =
+        absl::StrCat("enqueue ", req.call_id.substr(0, 8), " q=", req.queue, " p=", req.priority,
+                     " skills=", Text(req.required_skills), " attrs=", Text(req.attributes));
+    Note(what);
+
+    // Predict: which code, and where a new call lands.
+    absl::StatusCode want = absl::StatusCode::kOk;
+    bool repeat = false;
+    EnqueueRequest routed = req;
+    std::string landing;
+    auto known = requests_.find(req.call_id);
+    if (invalid) {
+      want = absl::StatusCode::kInvalidArgument;
+    } else if (known != requests_.end()) {
+      repeat = SameRequest(known->second, req);
+      want = repeat ? absl::StatusCode::kOk : absl::StatusCode::kAlreadyExists;
+    } else {
+      want = Route(routed, t, &landing);
+    }
+
+    absl::StatusOr<EnqueueResult> result = engine_.EnqueueCall(req, t);
+    absl::Status s = result.status();
+    Finish(s, what);
+    Expect(s, want, what);
+    if (!result.ok() || !ok()) return;
+    if (result->created) {
+      requests_[req.call_id] = req;
+      ids_.push_back(req.call_id);
+    }
+    if (!strict_) return;
+    const Call& c = result->call;
+    if (repeat) {
+      if (result->created) return Fail("outcome", what, " repeated a call yet created one");
+      ExpectNoEvents(what);
+      if (c.call_id != req.call_id) Fail("outcome", what, " returned ", c.call_id);
+      return;
+    }
+    if (!result->created) return Fail("outcome", what, " created nothing");
+    if (c.queue != landing || c.priority != routed.priority ||
+        c.required_skills != routed.required_skills || c.attributes != req.attributes ||
+        (c.state != CallState::kQueued && c.state != CallState::kOffered) ||
+        c.enqueued_at != engine_now_) {
+      return Fail("outcome", what, " gave ", Text(c), "; expected queue ", landing, " priority ",
+                  routed.priority, " skills ", Text(routed.required_skills));
+    }
+    if (events_.empty() || events_.front().type != EventType::kCallQueued) {
+      Fail("outcome", what, " did not start with call_queued");
+    }
+  }
+
+  // Applies the rules and admission (schedules, max_size, overflows) to a
+  // new request, from the config and GetQueueStats alone.
+  absl::StatusCode Route(EnqueueRequest& req, absl::Time t, std::string* landing) {
+    if (req.queue.empty()) {
+      const RoutingRule* match = nullptr;
+      for (const RoutingRule& rule : config_.rules) {
+        if (rule.when == nullptr || rule.when->Evaluate(req.attributes)) {
+          match = &rule;
+          break;
+        }
+      }
+      if (match == nullptr) return absl::StatusCode::kInvalidArgument;
+      req.queue = match->queue;
+      if (match->priority) req.priority = *match->priority;
+      for (const auto& [skill, level] : match->skills) {
+        int& have = req.required_skills[skill];
+        have = std::max(have, level);
+      }
+    }
+    const QueueConfig* q = QueueNamed(req.queue);
+    if (q == nullptr) return absl::StatusCode::kNotFound;
+    for (int hop = 0; hop <= kMaxOverflowHops; ++hop) {
+      absl::StatusOr<QueueStats> stats = engine_.GetQueueStats(q->name, t);
+      if (!stats.ok()) {
+        Fail("outcome", "GetQueueStats(", q->name, "): ", stats.status().ToString());
+        return absl::StatusCode::kInternal;
+      }
+      const LimitAction* action;
+      absl::StatusCode refusal;
+      if (!stats->open) {
+        action = &q->on_closed;
+        refusal = absl::StatusCode::kFailedPrecondition;
+      } else if (q->max_size > 0 && stats->queued + stats->offered >= q->max_size) {
+        action = &q->on_full;
+        refusal = absl::StatusCode::kResourceExhausted;
+      } else {
+        *landing = q->name;
+        return absl::StatusCode::kOk;
+      }
+      if (action->kind != LimitAction::Kind::kOverflow) return refusal;
+      q = QueueNamed(action->queue);
+    }
+    return absl::StatusCode::kResourceExhausted;
+  }
+
+  void Login(Rng& rng, absl::Time t) {
+    std::string id = PickAgent(rng);
+    bool ready = rng.Chance(0.7);
+    std::string what = absl::StrCat("login ", id.substr(0, 8), ready ? " ready" : " not-ready");
+    Note(what);
+    absl::StatusCode want = AgentCode(id);
+    bool retry = want == absl::StatusCode::kOk && ModelAgent(id).state != AgentState::kLoggedOut;
+    absl::StatusOr<Agent> a = engine_.Login(id, ready, t);
+    absl::Status s = a.status();
+    Finish(s, what);
+    Expect(s, want, what);
+    if (!a.ok() || !strict_) return;
+    if (retry) return ExpectNoEvents(what);
+    bool right = ready ? a->state == AgentState::kAvailable || a->state == AgentState::kReserved
+                       : a->state == AgentState::kAway;
+    if (!right) Fail("outcome", what, " left ", Text(*a));
+  }
+
+  void Logout(Rng& rng, absl::Time t) {
+    std::string id = PickAgent(rng);
+    std::string what = absl::StrCat("logout ", id.substr(0, 8));
+    Note(what);
+    absl::StatusCode want = AgentCode(id);
+    AgentState was = ModelAgent(id).state;
+    if (want == absl::StatusCode::kOk && (was == AgentState::kBusy || was == AgentState::kWrapUp)) {
+      want = absl::StatusCode::kFailedPrecondition;
+    }
+    absl::StatusOr<Agent> a = engine_.Logout(id, t);
+    absl::Status s = a.status();
+    Finish(s, what);
+    Expect(s, want, what);
+    if (!a.ok() || !strict_) return;
+    if (was == AgentState::kLoggedOut) ExpectNoEvents(what);
+    if (a->state != AgentState::kLoggedOut) Fail("outcome", what, " left ", Text(*a));
+  }
+
+  void Ready(Rng& rng, absl::Time t) {
+    std::string id = PickAgent(rng);
+    std::string what = absl::StrCat("ready ", id.substr(0, 8));
+    Note(what);
+    absl::StatusCode want = AgentCode(id);
+    Agent was = ModelAgent(id);
+    if (want == absl::StatusCode::kOk && was.state == AgentState::kLoggedOut) {
+      want = absl::StatusCode::kFailedPrecondition;
+    }
+    absl::StatusOr<Agent> a = engine_.SetAvailable(id, t);
+    absl::Status s = a.status();
+    Finish(s, what);
+    Expect(s, want, what);
+    if (!a.ok() || !strict_) return;
+    if (was.state == AgentState::kAway) {
+      if (a->state != AgentState::kAvailable && a->state != AgentState::kReserved) {
+        Fail("outcome", what, " left ", Text(*a));
+      }
+    } else if (was.pending_away_reason.empty()) {
+      ExpectNoEvents(what);
+    }
+  }
+
+  void Away(Rng& rng, absl::Time t) {
+    std::string id = PickAgent(rng);
+    constexpr absl::string_view kReasons[] = {"", "lunch", "break"};
+    std::string reason(rng.Pick(kReasons));
+    std::string what = absl::StrCat("away ", id.substr(0, 8), " '", reason, "'");
+    Note(what);
+    absl::StatusCode want = AgentCode(id);
+    Agent was = ModelAgent(id);
+    if (want == absl::StatusCode::kOk && was.state == AgentState::kLoggedOut) {
+      want = absl::StatusCode::kFailedPrecondition;
+    }
+    absl::StatusOr<Agent> a = engine_.SetAway(id, reason, t);
+    absl::Status s = a.status();
+    Finish(s, what);
+    Expect(s, want, what);
+    if (!a.ok() || !strict_) return;
+    std::string why = reason.empty() ? "away" : reason;
+    if (was.state == AgentState::kBusy || was.state == AgentState::kWrapUp) {
+      if (a->state != was.state || a->pending_away_reason != why) {
+        Fail("outcome", what, " left ", Text(*a));
+      }
+    } else if (a->state != AgentState::kAway || a->away_reason != why) {
+      Fail("outcome", what, " left ", Text(*a));
+    }
+  }
+
+  // A right (agent, call) pair for an agent in `state`, else a random one.
+  std::pair<std::string, std::string> PickPair(Rng& rng, AgentState state, double right) {
+    std::vector<std::string> holders = AgentsIn(state);
+    if (!holders.empty() && rng.Chance(right)) {
+      std::string agent = rng.Pick(holders);
+      return {agent, ModelAgent(agent).call_id};
+    }
+    std::string agent = PickAgent(rng);
+    return {agent, PickCall(rng)};
+  }
+
+  void Accept(Rng& rng, absl::Time t) {
+    // Mostly the right agent; sometimes a retry by the connected agent.
+    auto [agent, call] = rng.Chance(0.1) ? PickPair(rng, AgentState::kBusy, 1.0)
+                                         : PickPair(rng, AgentState::kReserved, 0.8);
+    std::string what = absl::StrCat("accept ", agent.substr(0, 8), " ", call.substr(0, 8));
+    Note(what);
+    absl::StatusCode want = AgentCode(agent);
+    if (want == absl::StatusCode::kOk) want = CallCode(call);
+    bool retry = false;
+    if (want == absl::StatusCode::kOk) {
+      const ModelCall& m = calls_.at(call);
+      retry = m.state == CallState::kConnected && m.agent_id == agent;
+      if (!retry && (m.state != CallState::kOffered || m.agent_id != agent)) {
+        want = absl::StatusCode::kFailedPrecondition;
+      }
+    }
+    absl::StatusOr<Call> c = engine_.AcceptOffer(agent, call, t);
+    absl::Status s = c.status();
+    Finish(s, what);
+    if (fault_ == Fault::kOutcome && s.ok() && !retry) s = absl::FailedPreconditionError("injected");
+    Expect(s, want, what);
+    if (!c.ok() || !strict_) return;
+    if (retry) ExpectNoEvents(what);
+    if (c->state != CallState::kConnected || c->agent_id != agent) {
+      Fail("outcome", what, " left ", Text(*c));
+    }
+  }
+
+  void Reject(Rng& rng, absl::Time t) {
+    auto [agent, call] = PickPair(rng, AgentState::kReserved, 0.75);
+    std::string what = absl::StrCat("reject ", agent.substr(0, 8), " ", call.substr(0, 8));
+    Note(what);
+    absl::StatusCode want = AgentCode(agent);
+    if (want == absl::StatusCode::kOk) want = CallCode(call);
+    if (want == absl::StatusCode::kOk) {
+      const ModelCall& m = calls_.at(call);
+      if (m.state != CallState::kOffered || m.agent_id != agent) {
+        want = absl::StatusCode::kFailedPrecondition;
+      }
+    }
+    absl::StatusOr<Call> c = engine_.RejectOffer(agent, call, rng.Chance(0.5) ? "" : "busy", t);
+    absl::Status s = c.status();
+    Finish(s, what);
+    Expect(s, want, what);
+  }
+
+  void Abandon(Rng& rng, absl::Time t) {
+    std::vector<std::string> waiting = CallsIn({CallState::kQueued, CallState::kOffered});
+    std::string call = !waiting.empty() && rng.Chance(0.75) ? rng.Pick(waiting) : PickCall(rng);
+    constexpr absl::string_view kReasons[] = {"", "caller_hangup", "ivr"};
+    std::string reason(rng.Pick(kReasons));
+    std::string what = absl::StrCat("abandon ", call.substr(0, 8));
+    Note(what);
+    absl::StatusCode want = CallCode(call);
+    CallState was = CallState::kQueued;
+    if (want == absl::StatusCode::kOk) {
+      was = calls_.at(call).state;
+      if (was != CallState::kQueued && was != CallState::kOffered && was != CallState::kAbandoned) {
+        want = absl::StatusCode::kFailedPrecondition;
+      }
+    }
+    absl::StatusOr<Call> c = engine_.AbandonCall(call, reason, t);
+    absl::Status s = c.status();
+    Finish(s, what);
+    Expect(s, want, what);
+    if (!c.ok() || !strict_) return;
+    if (was == CallState::kAbandoned) ExpectNoEvents(what);
+    if (c->state != CallState::kAbandoned) Fail("outcome", what, " left ", Text(*c));
+  }
+
+  void End(Rng& rng, absl::Time t) {
+    std::vector<std::string> connected = CallsIn({CallState::kConnected});
+    std::string call = !connected.empty() && rng.Chance(0.75) ? rng.Pick(connected) : PickCall(rng);
+    std::string what = absl::StrCat("end ", call.substr(0, 8));
+    Note(what);
+    absl::StatusCode want = CallCode(call);
+    CallState was = CallState::kConnected;
+    if (want == absl::StatusCode::kOk) {
+      was = calls_.at(call).state;
+      if (was != CallState::kConnected && was != CallState::kWrapUp &&
+          was != CallState::kCompleted) {
+        want = absl::StatusCode::kFailedPrecondition;
+      }
+    }
+    absl::StatusOr<Call> c = engine_.EndCall(call, t);
+    absl::Status s = c.status();
+    Finish(s, what);
+    Expect(s, want, what);
+    if (!c.ok() || !strict_) return;
+    if (was != CallState::kConnected) return ExpectNoEvents(what);
+    if (c->state != CallState::kWrapUp && c->state != CallState::kCompleted) {
+      Fail("outcome", what, " left ", Text(*c));
+    }
+  }
+
+  void Complete(Rng& rng, absl::Time t) {
+    constexpr absl::string_view kDispositions[] = {"", "resolved", "sale"};
+    std::string disposition(rng.Pick(kDispositions));
+    std::string notes = rng.Chance(0.3) ? "note" : "";
+    std::string agent, call;
+    int r = rng.Uniform(0, 99);
+    std::vector<std::string> wrapping = CallsIn({CallState::kWrapUp});
+    std::vector<std::string> completed;
+    for (const std::string& id : finished_) {
+      if (calls_.at(id).state == CallState::kCompleted) completed.push_back(id);
+    }
+    if (r < 70 && !wrapping.empty()) {
+      call = rng.Pick(wrapping);
+      agent = calls_.contains(call) ? calls_.at(call).agent_id : "";
+    } else if (r < 85 && !completed.empty()) {
+      // A retry of a completed call, sometimes with other notes.
+      call = rng.Pick(completed);
+      const ModelCall& m = calls_.at(call);
+      agent = m.agent_id;
+      disposition = m.disposition;
+      if (!rng.Chance(0.2)) notes = m.notes;
+    } else {
+      agent = PickAgent(rng);
+      call = PickCall(rng);
+    }
+    std::string what = absl::StrCat("complete ", agent.substr(0, 8), " ", call.substr(0, 8), " '",
+                                    disposition, "'");
+    Note(what);
+    absl::StatusCode want = AgentCode(agent);
+    if (want == absl::StatusCode::kOk) want = CallCode(call);
+    bool retry = false;
+    if (want == absl::StatusCode::kOk) {
+      const ModelCall& m = calls_.at(call);
+      retry = m.agent_id == agent && m.state == CallState::kCompleted &&
+              m.disposition == disposition && m.notes == notes;
+      if (!retry && (m.agent_id != agent || m.state != CallState::kWrapUp)) {
+        want = absl::StatusCode::kFailedPrecondition;
+      }
+    }
+    absl::StatusOr<Call> c = engine_.CompleteCall(agent, call, disposition, notes, t);
+    absl::Status s = c.status();
+    Finish(s, what);
+    Expect(s, want, what);
+    if (!c.ok() || !strict_) return;
+    if (retry) ExpectNoEvents(what);
+    if (c->state != CallState::kCompleted || c->disposition != disposition) {
+      Fail("outcome", what, " left ", Text(*c));
+    }
+  }
+
+  // --- Reloads ---
+
+  std::string NewName(std::vector<std::string>& retired, int& next, absl::string_view prefix,
+                      Rng& rng) {
+    // Reusing a removed name checks that nothing of the old one lingers.
+    if (prefix != "q" && !retired.empty() && rng.Chance(0.5)) {  // HACK
+      int i = rng.Uniform(0, static_cast<int>(retired.size()) - 1);
+      std::string name = retired[i];
+      retired.erase(retired.begin() + i);
+      return name;
+    }
+    return absl::StrCat(prefix, next++);
+  }
+
+  RoutingConfig Mutate(Rng& rng) {
+    RoutingConfig c = config_;
+    int changes = rng.Uniform(1, 3);
+    for (int i = 0; i < changes; ++i) {
+      switch (rng.Uniform(0, 7)) {
+        case 0:  // new settings for a queue
+          RandomizeQueue(c, rng.Uniform(0, static_cast<int>(c.queues.size()) - 1), rng);
+          break;
+        case 1:  // a new queue, with some agents
+          if (c.queues.size() < kMaxQueues) {
+            c.queues.emplace_back();
+            c.queues.back().name = NewName(retired_queues_, next_queue_, "q", rng);
+            RandomizeQueue(c, c.queues.size() - 1, rng);
+            for (AgentConfig& a : c.agents) {
+              if (rng.Chance(0.3)) a.queues.push_back(c.queues.back().name);
+            }
+          }
+          break;
+        case 2:  // a queue removed
+          if (c.queues.size() > 1) {
+            int k = rng.Uniform(0, static_cast<int>(c.queues.size()) - 1);
+            std::string name = c.queues[k].name;
+            c.queues.erase(c.queues.begin() + k);
+            ScrubQueue(c, name, rng);
+          }
+          break;
+        case 3:  // a new agent
+          if (c.agents.size() < kMaxAgents) {
+            c.agents.push_back(
+                RandomAgent(NewName(retired_agents_, next_agent_, "a", rng), c, rng));
+          }
+          break;
+        case 4:  // an agent removed
+          if (c.agents.size() > 1) {
+            c.agents.erase(c.agents.begin() +
+                           rng.Uniform(0, static_cast<int>(c.agents.size()) - 1));
+          }
+          break;
+        case 5: {  // new skills and memberships for an agent
+          AgentConfig& a = c.agents[rng.Uniform(0, static_cast<int>(c.agents.size()) - 1)];
+          a = RandomAgent(a.agent_id, c, rng);
+          break;
+        }
+        case 6:
+          c.rules = RandomRules(c, rng);
+          break;
+        default: {  // new hours
+          c.schedules.clear();
+          int n = rng.Uniform(0, 2);
+          for (int s = 0; s < n; ++s) c.schedules.push_back(RandomSchedule(absl::StrCat("s", s), rng));
+          ScrubSchedules(c);
+          break;
+        }
+      }
+    }
+    return c;
+  }
+
+  // Points something at a queue or schedule that does not exist.
+  void Break(RoutingConfig& c, Rng& rng) {
+    QueueConfig& q = c.queues[rng.Uniform(0, static_cast<int>(c.queues.size()) - 1)];
+    switch (rng.Uniform(0, 4)) {
+      case 0:
+        c.agents[rng.Uniform(0, static_cast<int>(c.agents.size()) - 1)].queues.push_back("ghost");
+        break;
+      case 1: {
+        RoutingRule rule;
+        rule.name = "ghost";
+        rule.queue = "ghost";
+        c.rules.push_back(std::move(rule));
+        break;
+      }
+      case 2:
+        q.on_timeout = Overflow("ghost");
+        break;
+      case 3: {
+        EscalationStep step;
+        step.after = absl::Hours(1);
+        step.add_queues = {"ghost"};
+        q.escalation.push_back(std::move(step));
+        break;
+      }
+      default:
+        q.schedule = "ghost";
+    }
+  }
+
+  // Everything a reload could change, as text.
+  std::vector<std::string> Snapshot() {
+    std::vector<std::string> lines;
+    for (const QueueConfig& q : engine_.Queues()) {
+      lines.push_back(Text(q));
+      absl::StatusOr<QueueStats> stats = engine_.GetQueueStats(q.name, engine_now_);
+      lines.push_back(stats.ok() ? Text(*stats) : stats.status().ToString());
+    }
+    std::vector<CallState> all(std::begin(kAllCallStates), std::end(kAllCallStates));
+    absl::StatusOr<std::vector<Call>> calls = engine_.ListCalls("", all, kNoLimit);
+    if (calls.ok()) {
+      for (const Call& c : *calls) lines.push_back(Text(c));
+    }
+    absl::StatusOr<std::vector<Agent>> agents = engine_.ListAgents("");
+    if (agents.ok()) {
+      for (const Agent& a : *agents) lines.push_back(Text(a));
+    }
+    lines.push_back(absl::StrCat("next deadline ", Rel(engine_.NextDeadline())));
+    return lines;
+  }
+
+  void Reload(Rng& rng, absl::Time t) {
+    if (!CallsIn({CallState::kOffered}).empty()) return;  // HACK
+    RoutingConfig next = Mutate(rng);
+    bool broken = rng.Chance(0.05);
+    if (broken) Break(next, rng);
+    // Predict: a dangling name is INVALID_ARGUMENT; removing a queue with live
+    // calls, or an agent on a call, is FAILED_PRECONDITION.
+    absl::StatusCode want = broken ? absl::StatusCode::kInvalidArgument : absl::StatusCode::kOk;
+    std::vector<std::string> removed_queues, removed_agents;
+    for (const QueueConfig& q : config_.queues) {
+      if (std::none_of(next.queues.begin(), next.queues.end(),
+                       [&](const QueueConfig& n) { return n.name == q.name; })) {
+        removed_queues.push_back(q.name);
+        absl::StatusOr<QueueStats> s = engine_.GetQueueStats(q.name, t);
+        if (s.ok() && s->queued + s->offered + s->connected + s->wrap_up > 0 && !broken) {
+          want = absl::StatusCode::kFailedPrecondition;
+        }
+      }
+    }
+    for (const AgentConfig& a : config_.agents) {
+      if (std::none_of(next.agents.begin(), next.agents.end(),
+                       [&](const AgentConfig& n) { return n.agent_id == a.agent_id; })) {
+        removed_agents.push_back(a.agent_id);
+        AgentState s = ModelAgent(a.agent_id).state;
+        if ((s == AgentState::kBusy || s == AgentState::kWrapUp) && !broken) {
+          want = absl::StatusCode::kFailedPrecondition;
+        }
+      }
+    }
+    std::string what = absl::StrCat("reload -queues{", absl::StrJoin(removed_queues, ","),
+                                    "} -agents{", absl::StrJoin(removed_agents, ","), "}",
+                                    broken ? " (broken)" : "");
+    Note(what);
+    if (verbose_) Note(absl::StrCat("\n", Text(next)));
+
+    std::vector<std::string> before = Snapshot();
+    absl::Status s = engine_.ApplyConfig(next, t);
+    Finish(s, what);
+    Expect(s, want, what);
+    if (!s.ok()) {
+      // A refused reload changes nothing at all.
+      std::vector<std::string> after = Snapshot();
+      if (fault_ == Fault::kReloadChange && !after.empty()) after.back() += "!";
+      for (size_t i = 0; i < std::max(before.size(), after.size()); ++i) {
+        std::string b = i < before.size() ? before[i] : "(none)";
+        std::string a = i < after.size() ? after[i] : "(none)";
+        if (a != b) return Fail("reload", what, " was refused yet changed\n  ", b, "\nto\n  ", a);
+      }
+      return;
+    }
+    int applied = 0;
+    for (const Event& e : events_) applied += e.type == EventType::kConfigApplied;
+    if (applied != 1) Fail("outcome", what, " emitted ", applied, " config_applied events");
+    config_ = std::move(next);
+    for (const std::string& q : removed_queues) {
+      retired_queues_.push_back(q);
+      last_stats_.erase(q);
+    }
+    for (const std::string& a : removed_agents) {
+      retired_agents_.push_back(a);
+      agents_.erase(a);
+    }
+    std::vector<std::string> want_agents, have_agents;
+    for (const AgentConfig& a : config_.agents) want_agents.push_back(a.agent_id);
+    std::sort(want_agents.begin(), want_agents.end());
+    absl::StatusOr<std::vector<Agent>> agents = engine_.ListAgents("");
+    if (agents.ok()) {
+      for (const Agent& a : *agents) have_agents.push_back(a.agent_id);
+    }
+    if (want_agents != have_agents) {
+      Fail("outcome", what, " left agents ", absl::StrJoin(have_agents, ","), "; expected ",
+           absl::StrJoin(want_agents, ","));
+    }
+  }
+
+  // --- The checks after every step ---
+
+  void CheckState() {
+    if (absl::Status s = engine_.CheckInvariants(); !s.ok()) {
+      return Fail("invariants", s.ToString());
+    }
+    absl::StatusOr<std::vector<Agent>> agents = engine_.ListAgents("");
+    absl::StatusOr<std::vector<Call>> live = engine_.ListCalls("", {}, kNoLimit);
+    if (!agents.ok() || !live.ok()) {
+      return Fail("reads", "ListAgents: ", agents.status().ToString(),
+                  " ListCalls: ", live.status().ToString());
+    }
+    if (fault_ == Fault::kDoubleHold) {
+      for (const Agent& a : *agents) {
+        if (a.state != AgentState::kReserved) continue;
+        for (Agent& b : *agents) {
+          if (b.state == AgentState::kAvailable) {
+            b.state = AgentState::kReserved;
+            b.call_id = a.call_id;
+            break;
+          }
+        }
+        break;
+      }
+    }
+    CheckPairs(*agents, *live);
+    if (ok()) CheckModel(*agents, *live);
+    if (ok()) CheckQueues(*agents, *live);
+    if (ok()) CheckMemory();
+  }
+
+  // A call is held by at most one agent and an agent holds at most one call,
+  // each naming the other.
+  void CheckPairs(const std::vector<Agent>& agents, const std::vector<Call>& live) {
+    absl::flat_hash_map<std::string, const Call*> by_id;
+    for (const Call& c : live) {
+      if (IsFinal(c.state)) return Fail("pairing", "ListCalls lists finished ", Text(c));
+      by_id[c.call_id] = &c;
+      if ((c.state == CallState::kQueued) != (c.position > 0)) {
+        return Fail("pairing", Text(c), " has the wrong position");
+      }
+    }
+    absl::flat_hash_map<std::string, const Agent*> holder;
+    for (const Agent& a : agents) {
+      bool holds = a.state == AgentState::kReserved || a.state == AgentState::kBusy ||
+                   a.state == AgentState::kWrapUp;
+      if (holds != !a.call_id.empty()) return Fail("pairing", Text(a), ": state and call disagree");
+      if (!holds) continue;
+      auto [it, fresh] = holder.emplace(a.call_id, &a);
+      if (!fresh) {
+        return Fail("pairing", "call ", a.call_id, " is held by both ", it->second->agent_id,
+                    " and ", a.agent_id);
+      }
+      auto call = by_id.find(a.call_id);
+      if (call == by_id.end()) return Fail("pairing", Text(a), " holds a call that is not live");
+      CallState want = a.state == AgentState::kReserved ? CallState::kOffered
+                       : a.state == AgentState::kBusy   ? CallState::kConnected
+                                                        : CallState::kWrapUp;
+      if (call->second->state != want || call->second->agent_id != a.agent_id) {
+        return Fail("pairing", Text(a), " holds ", Text(*call->second));
+      }
+      std::optional<Call> offer = engine_.OutstandingOffer(a.agent_id);
+      if ((a.state == AgentState::kReserved) != offer.has_value() ||
+          (offer && offer->call_id != a.call_id)) {
+        return Fail("pairing", Text(a), " has outstanding offer ",
+                    offer ? offer->call_id : "(none)");
+      }
+    }
+    for (const Call& c : live) {
+      if (c.state != CallState::kQueued && !holder.contains(c.call_id)) {
+        return Fail("pairing", Text(c), " is held by no agent");
+      }
+      if (c.state == CallState::kQueued && holder.contains(c.call_id)) {
+        return Fail("pairing", Text(c), " is queued yet held by ", holder[c.call_id]->agent_id);
+      }
+    }
+  }
+
+  // Replaying the events gives the live state of every call and agent.
+  void CheckModel(const std::vector<Agent>& agents, const std::vector<Call>& live) {
+    for (const Call& c : live) {
+      auto it = calls_.find(c.call_id);
+      if (it == calls_.end()) return Fail("model", Text(c), " is live but no event queued it");
+      const ModelCall& m = it->second;
+      if (m.state != c.state || m.queue != c.queue || m.agent_id != c.agent_id ||
+          m.priority != c.priority || m.missed_offers != c.missed_offers) {
+        return Fail("model", Text(c), " but its events say ", CallStateName(m.state), " in ",
+                    m.queue, " with '", m.agent_id, "' p=", m.priority,
+                    " missed=", m.missed_offers);
+      }
+    }
+    if (model_live_ != live.size()) {
+      for (const auto& [id, m] : calls_) {
+        if (IsFinal(m.state)) continue;
+        if (std::none_of(live.begin(), live.end(), [&](const Call& c) { return c.call_id == id; })) {
+          return Fail("model", "events say ", id, " is ", CallStateName(m.state),
+                      " but ListCalls does not list it");
+        }
+      }
+    }
+    for (const Agent& a : agents) {
+      auto it = agents_.find(a.agent_id);
+      if (it == agents_.end()) {
+        if (a.state != AgentState::kLoggedOut || a.calls_handled != 0) {
+          return Fail("model", Text(a), " but no event reported it");
+        }
+        continue;
+      }
+      const Agent& m = it->second;
+      if (m.state != a.state || m.call_id != a.call_id || m.away_reason != a.away_reason ||
+          m.pending_away_reason != a.pending_away_reason || m.calls_handled != a.calls_handled ||
+          m.talk_time != a.talk_time || m.consecutive_missed_offers != a.consecutive_missed_offers ||
+          m.wrap_up_until != a.wrap_up_until || m.state_since != a.state_since ||
+          (a.state == AgentState::kAvailable && m.idle_since != a.idle_since)) {
+        return Fail("model", Text(a), "\n  but its events say ", Text(m));
+      }
+    }
+  }
+
+  // GetQueueStats agrees with ListCalls and ListAgents; no available member
+  // could take a call waiting in its queue; `open` follows the schedule.
+  void CheckQueues(const std::vector<Agent>& all_agents, const std::vector<Call>& live) {
+    std::vector<QueueConfig> queues = engine_.Queues();
+    std::vector<std::string> have, want;
+    for (const QueueConfig& q : queues) have.push_back(q.name);
+    for (const QueueConfig& q : config_.queues) want.push_back(q.name);
+    std::sort(want.begin(), want.end());
+    if (have != want) {
+      return Fail("stats", "Queues() lists ", absl::StrJoin(have, ","), "; the config has ",
+                  absl::StrJoin(want, ","));
+    }
+    std::optional<absl::Time> next = engine_.NextDeadline();
+    bool settled = !next || *next > engine_now_;
+    absl::flat_hash_map<std::pair<std::string, int>, int> listed;  // (queue, live state) -> calls
+    for (const Call& c : live) {
+      int i = std::find(std::begin(kLiveStates), std::end(kLiveStates), c.state) -
+              std::begin(kLiveStates);
+      listed[{c.queue, i}]++;
+    }
+    // Members by the config (each ListAgents copies every agent, so one
+    // queue a step is also read with ListAgents(queue) and compared).
+    absl::flat_hash_map<std::string, const Agent*> by_id;
+    for (const Agent& a : all_agents) by_id[a.agent_id] = &a;
+    absl::flat_hash_map<std::string, std::vector<const Agent*>> members;
+    for (const AgentConfig& a : config_.agents) {
+      auto it = by_id.find(a.agent_id);
+      if (it == by_id.end()) return Fail("stats", "ListAgents misses agent ", a.agent_id);
+      for (const std::string& q : a.queues) members[q].push_back(it->second);
+    }
+    const std::string& sampled = config_.queues[step_ % config_.queues.size()].name;
+    if (absl::StatusOr<std::vector<Agent>> agents = engine_.ListAgents(sampled); agents.ok()) {
+      std::vector<std::string> have, want;
+      for (const Agent& a : *agents) have.push_back(Text(a));
+      for (const Agent* a : members[sampled]) want.push_back(Text(*a));
+      std::sort(want.begin(), want.end());
+      if (have != want) {
+        return Fail("stats", "ListAgents(", sampled, ") lists\n  ", absl::StrJoin(have, "\n  "),
+                    "\nbut its members are\n  ", absl::StrJoin(want, "\n  "));
+      }
+    } else {
+      return Fail("stats", "ListAgents(", sampled, "): ", agents.status().ToString());
+    }
+    for (const QueueConfig& q : config_.queues) {
+      absl::StatusOr<QueueStats> stats = engine_.GetQueueStats(q.name, engine_now_);
+      if (!stats.ok()) return Fail("stats", q.name, ": ", stats.status().ToString());
+      if (fault_ == Fault::kStatsCount) stats->queued++;
+      if (fault_ == Fault::kAgentStats) stats->agents_available++;
+      const int counted[] = {stats->queued, stats->offered, stats->connected, stats->wrap_up};
+      for (int i = 0; i < 4; ++i) {
+        if (listed[{q.name, i}] != counted[i]) {
+          return Fail("stats", Text(*stats), ": ListCalls lists ", listed[{q.name, i}], " ",
+                      CallStateName(kLiveStates[i]));
+        }
+        // ListCalls(queue, {state}) too, one (queue, state) a step: each
+        // scans every call the engine remembers.
+        if (++rotation_ % (4 * config_.queues.size()) != 0) continue;
+        absl::StatusOr<std::vector<Call>> only =
+            engine_.ListCalls(q.name, {kLiveStates[i]}, kNoLimit);
+        if (!only.ok() || static_cast<int>(only->size()) != counted[i]) {
+          return Fail("stats", Text(*stats), ": ListCalls(", q.name, ", ",
+                      CallStateName(kLiveStates[i]), ") lists ",
+                      only.ok() ? absl::StrCat(only->size()) : only.status().ToString());
+        }
+      }
+      int by_state[6] = {};
+      for (const Agent* a : members[q.name]) by_state[static_cast<int>(a->state)]++;
+      const int agent_counts[] = {stats->agents_logged_out, stats->agents_available,
+                                  stats->agents_reserved,   stats->agents_busy,
+                                  stats->agents_wrap_up,    stats->agents_away};
+      for (int i = 0; i < 6; ++i) {
+        if (by_state[i] != agent_counts[i]) {
+          return Fail("agent-stats", Text(*stats), ": ListAgents has ", by_state[i], " ",
+                      AgentStateName(static_cast<AgentState>(i)));
+        }
+      }
+      // Counts of finished calls only grow.
+      auto [last, fresh] = last_stats_.emplace(q.name, *stats);
+      if (!fresh) {
+        if (stats->completed < last->second.completed ||
+            stats->abandoned < last->second.abandoned ||
+            stats->timed_out < last->second.timed_out ||
+            stats->overflowed < last->second.overflowed) {
+          return Fail("stats", Text(*stats), " went down from ", Text(last->second));
+        }
+        last->second = *stats;
+      }
+      if (settled) {
+        bool open = true;
+        for (const Schedule& s : config_.schedules) {
+          if (s.name == q.schedule) open = IsOpen(s, engine_now_);
+        }
+        if (fault_ == Fault::kOpen && !q.schedule.empty()) open = !open;
+        if (stats->open != open) {
+          return Fail("open", Text(*stats), " at ", Rel(engine_now_), "; its schedule says ",
+                      open ? "open" : "closed");
+        }
+      }
+      if (stats->longest_wait < absl::ZeroDuration()) return Fail("stats", Text(*stats));
+    }
+    for (const Call& c : live) {
+      if (c.state != CallState::kQueued) continue;
+      SkillLevels need = fault_ == Fault::kEligible ? SkillLevels{} : c.effective_skills;
+      for (const Agent* a : members[c.queue]) {
+        if (a->state != AgentState::kAvailable) continue;
+        bool covers = std::all_of(need.begin(), need.end(), [&](const auto& skill) {
+          auto it = a->skills.find(skill.first);
+          return it != a->skills.end() && it->second >= skill.second;
+        });
+        if (covers) return Fail("eligible", Text(c), " waits while ", Text(*a), " is available");
+      }
+    }
+  }
+
+  // The engine remembers the newest max_finished_calls finished calls.
+  void CheckMemory() {
+    if (!finished_.empty()) {
+      for (const std::string& id : {finished_.front(), finished_.back()}) {
+        absl::StatusOr<Call> c = engine_.GetCall(id);
+        if (!c.ok() || !IsFinal(c->state)) {
+          return Fail("memory", "finished call ", id, " reads as ",
+                      c.ok() ? Text(*c) : c.status().ToString());
+        }
+      }
+    }
+    if (!forgotten_.empty() && !calls_.contains(forgotten_)) {
+      absl::StatusOr<Call> c = engine_.GetCall(forgotten_);
+      if (c.status().code() != absl::StatusCode::kNotFound) {
+        return Fail("memory", "forgotten call ", forgotten_, " reads as ",
+                    c.ok() ? Text(*c) : c.status().ToString());
+      }
+    }
+  }
+
+  Engine engine_;
+  RoutingConfig config_;
+  absl::Time now_ = kT0;         // the test's clock
+  absl::Time engine_now_ = kT0;  // the latest time the engine was given
+  int64_t next_seq_;
+  absl::Time last_event_time_ = absl::InfinitePast();
+  std::vector<Event> events_;  // of the last command
+  bool strict_ = true;         // whether the last command's outcome was predicted
+
+  // The model: built from accepted requests and events only.
+  absl::flat_hash_map<std::string, EnqueueRequest> requests_;
+  absl::flat_hash_map<std::string, ModelCall> calls_;
+  absl::flat_hash_map<std::string, Agent> agents_;
+  std::deque<std::string> finished_;
+  std::string forgotten_;
+  size_t model_live_ = 0;  // calls_ not final
+  absl::flat_hash_map<std::string, QueueStats> last_stats_;
+  size_t rotation_ = 0;
+  size_t max_finished_;
+
+  std::vector<std::string> ids_;  // every call id the engine accepted, oldest first
+  int next_call_ = 0;
+  int next_queue_ = 0;
+  int next_agent_ = 0;
+  std::vector<std::string> retired_queues_;
+  std::vector<std::string> retired_agents_;
+
+  bool verbose_;
+  Fault fault_;
+  bool digest_enabled_ = getenv("ACD_PROPERTY_DIGEST") != nullptr;
+  uint64_t digest_ = 14695981039346656037ull;
+  int step_ = -1;
+  std::string line_;
+  std::deque<std::string> log_;
+  std::string failure_;
+};
+
+RunResult RunScenario(const Scenario& s, bool verbose = false, Fault fault = Fault::kNone) {
+  g_seed.store(s.seed);
+  Runner runner(s, verbose, fault);
+  return runner.Run(s.ops);
+}
+
+// ---------------------------------------------------------------------------
+// Shrinking: deletes operations and simplifies the config while the failure
+// keeps its tag. Each try runs in a forked child, so crashes and hangs are
+// failures like any other.
+
+struct Outcome {
+  std::string tag;  // empty: passed
+  int step = -1;
+};
+
+Outcome RunIsolated(const Scenario& s, bool verbose) {
+  int fds[2];
+  if (pipe(fds) != 0) return {"pipe failed", -1};
+  *g_shared_step = -1;
+  fflush(stdout);  // else the child repeats what is buffered
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGALRM}) signal(sig, SIG_DFL);
+    alarm(10);
+    RunResult r = RunScenario(s, verbose);
+    std::string out = r.failure.empty() ? "" : absl::StrCat(r.step, " ", TagOf(r.failure));
+    if (verbose && !r.failure.empty()) fprintf(stdout, "FAILED: %s\n", r.failure.c_str());
+    fflush(stdout);
+    if (write(fds[1], out.data(), out.size()) < 0) _exit(3);
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[256];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof(buf))) > 0) out.append(buf, n);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    return {sig == SIGALRM ? std::string("hang") : absl::StrCat("crash:", strsignal(sig)),
+            static_cast<int>(*g_shared_step)};
+  }
+  if (out.empty()) return {};
+  Outcome o;
+  size_t space = out.find(' ');
+  o.tag = out.substr(space + 1);
+  if (!absl::SimpleAtoi(out.substr(0, space), &o.step)) o.step = -1;
+  return o;
+}
+
+// Config simplifications to try, each a new config (or nothing to try).
+std::vector<std::function<bool(Scenario&)>> Simplifications(const Scenario& s) {
+  std::vector<std::function<bool(Scenario&)>> out;
+  for (size_t i = 0; i < s.config.agents.size(); ++i) {
+    out.push_back([i](Scenario& c) {
+      if (c.config.agents.size() <= 1 || i >= c.config.agents.size()) return false;
+      c.config.agents.erase(c.config.agents.begin() + i);
+      return true;
+    });
+  }
+  for (size_t i = 0; i < s.config.queues.size(); ++i) {
+    out.push_back([i](Scenario& c) {
+      if (c.config.queues.size() <= 1 || i >= c.config.queues.size()) return false;
+      std::string name = c.config.queues[i].name;
+      c.config.queues.erase(c.config.queues.begin() + i);
+      Rng rng(c.seed);
+      ScrubQueue(c.config, name, rng);
+      return true;
+    });
+    auto queue_edit = [i](std::function<bool(QueueConfig&)> edit) {
+      return [i, edit](Scenario& c) { return i < c.config.queues.size() && edit(c.config.queues[i]); };
+    };
+    out.push_back(queue_edit([](QueueConfig& q) {
+      if (q.escalation.empty()) return false;
+      q.escalation.clear();
+      return true;
+    }));
+    out.push_back(queue_edit([](QueueConfig& q) {
+      if (q.max_wait == absl::ZeroDuration()) return false;
+      q.max_wait = absl::ZeroDuration();
+      return true;
+    }));
+    out.push_back(queue_edit([](QueueConfig& q) {
+      if (q.max_wait_no_agent == absl::ZeroDuration()) return false;
+      q.max_wait_no_agent = absl::ZeroDuration();
+      return true;
+    }));
+    out.push_back(queue_edit([](QueueConfig& q) {
+      if (q.max_size == 0) return false;
+      q.max_size = 0;
+      return true;
+    }));
+    out.push_back(queue_edit([](QueueConfig& q) {
+      if (q.schedule.empty()) return false;
+      q.schedule.clear();
+      q.on_closed = {};
+      q.closed_waiting = {LimitAction::Kind::kKeep, ""};
+      return true;
+    }));
+    out.push_back(queue_edit([](QueueConfig& q) {
+      if (q.strategy == Strategy::kLongestIdle && q.aging_per_minute == 0 &&
+          q.max_missed_offers == 0 && q.weight == 1) {
+        return false;
+      }
+      q.strategy = Strategy::kLongestIdle;
+      q.aging_per_minute = 0;
+      q.max_missed_offers = 0;
+      q.weight = 1;
+      return true;
+    }));
+  }
+  out.push_back([](Scenario& c) {
+    if (c.config.rules.empty()) return false;
+    c.config.rules.clear();
+    return true;
+  });
+  out.push_back([](Scenario& c) {
+    if (c.options.max_finished_calls == 100000) return false;
+    c.options.max_finished_calls = 100000;
+    return true;
+  });
+  return out;
+}
+
+void Shrink(Scenario s) {
+  g_shared_step = static_cast<int64_t*>(
+      mmap(nullptr, sizeof(int64_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  Outcome base = RunIsolated(s, false);
+  if (base.tag.empty()) {
+    printf("seed %llu passes: nothing to shrink\n", static_cast<unsigned long long>(s.seed));
+    return;
+  }
+  const std::string tag = base.tag;
+  printf("seed %llu fails [%s] at step %d; shrinking\n", static_cast<unsigned long long>(s.seed),
+         tag.c_str(), base.step);
+  if (base.step >= 0) s.ops.resize(base.step + 1);
+  auto fails = [&](const Scenario& c) {
+    Outcome o = RunIsolated(c, false);
+    return o.tag == tag;
+  };
+  for (int round = 0; round < 4; ++round) {
+    bool changed = false;
+    // Delete chunks of operations, halving the chunk size.
+    for (size_t chunk = std::max<size_t>(s.ops.size() / 2, 1);; chunk /= 2) {
+      for (size_t i = 0; i < s.ops.size();) {
+        Scenario c = s;
+        c.ops.erase(c.ops.begin() + i, c.ops.begin() + std::min(i + chunk, c.ops.size()));
+        if (fails(c)) {
+          s = std::move(c);
+          changed = true;
+        } else {
+          i += chunk;
+        }
+      }
+      if (chunk == 1) break;
+    }
+    // Merge runs of advances into one.
+    for (size_t i = 0; i + 1 < s.ops.size();) {
+      if (s.ops[i].kind != OpKind::kAdvance || s.ops[i + 1].kind != OpKind::kAdvance) {
+        ++i;
+        continue;
+      }
+      Scenario c = s;
+      auto [first, settle_first] = Runner::AdvanceOf(c.ops[i]);
+      auto [second, settle] = Runner::AdvanceOf(c.ops[i + 1]);
+      c.ops[i].advance = first + second;
+      c.ops[i].settle = settle;
+      c.ops.erase(c.ops.begin() + i + 1);
+      if (fails(c)) {
+        s = std::move(c);
+        changed = true;
+      } else {
+        ++i;
+      }
+    }
+    for (auto& simplify : Simplifications(s)) {
+      Scenario c = s;
+      if (simplify(c) && fails(c)) {
+        s = std::move(c);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  printf("shrunk to %zu operations; config:\n%s", s.ops.size(), Text(s.config).c_str());
+  printf("max_finished_calls=%zu first_seq=%lld\nrun:\n", s.options.max_finished_calls,
+         static_cast<long long>(s.first_seq));
+  fflush(stdout);
+  RunIsolated(s, true);
+}
+
+// ---------------------------------------------------------------------------
+// Regressions: the shortest reproductions of what the random runs found, by
+// hand, so that each names its cause.
+
+class EngineRegressionTest : public ::testing::Test {
+ protected:
+  static QueueConfig MakeQueue(const std::string& name) {
+    QueueConfig q;
+    q.name = name;
+    q.offer_timeout = absl::Seconds(20);
+    q.wrap_up_time = absl::ZeroDuration();
+    q.max_missed_offers = 0;
+    return q;
+  }
+  static AgentConfig MakeAgent(const std::string& id, std::vector<std::string> queues) {
+    AgentConfig a;
+    a.agent_id = id;
+    a.queues = std::move(queues);
+    return a;
+  }
+  void Apply() {
+    absl::Status s = engine_->ApplyConfig(config_, now_);
+    ASSERT_TRUE(s.ok()) << s;
+  }
+  void Advance(absl::Duration d) {
+    now_ += d;
+    engine_->AdvanceTo(now_);
+  }
+  absl::Status Enqueue(const std::string& id, const std::string& queue) {
+    EnqueueRequest request;
+    request.call_id = id;
+    request.queue = queue;
+    return engine_->EnqueueCall(request, now_).status();
+  }
+  std::string StateOf(const std::string& id) {
+    absl::StatusOr<Call> c = engine_->GetCall(id);
+    return c.ok() ? std::string(CallStateName(c->state)) : c.status().ToString();
+  }
+  void TearDown() override {
+    absl::Status s = engine_->CheckInvariants();
+    EXPECT_TRUE(s.ok()) << s;
+  }
+
+  Watchdog watchdog_;  // an engine that loops forever fails the test
+  RoutingConfig config_;
+  absl::Time now_ = kT0;
+  std::unique_ptr<Engine> engine_ = std::make_unique<Engine>();
+};
+
+// Seeds 7, 21, 26, 36: a queue was refused as full (or overflowed) while
+// GetQueueStats showed room, because calls that escalation widened into it
+// counted against its max_size.
+TEST_F(EngineRegressionTest, MaxSizeCountsOnlyTheQueuesOwnCalls) {
+  QueueConfig small = MakeQueue("small");
+  small.max_size = 1;
+  QueueConfig wide = MakeQueue("wide");
+  EscalationStep step;
+  step.after = absl::Seconds(60);
+  step.add_queues = {"small"};
+  wide.escalation = {step};
+  config_.queues = {small, wide};
+  Apply();
+  ASSERT_TRUE(Enqueue("w", "wide").ok());
+  Advance(absl::Seconds(60));  // w may now go to small's agents too
+  absl::StatusOr<QueueStats> stats = engine_->GetQueueStats("small", now_);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->queued + stats->offered, 0);
+  EXPECT_TRUE(Enqueue("s", "small").ok()) << "small holds none of its own calls";
+}
+
+// Seeds 10, 43: a call id reused after the engine forgot the finished call
+// (max_finished_calls) inherited the old call's pending deadlines, which
+// match by id and a generation that starts again at 0: here the old call's
+// max_wait of 60 s disconnects the new call, in a queue without max_wait.
+// (A stale deadline at the top of the heap is dropped by NextDeadline(); y's
+// deadline, due first, keeps the old call's one below the top.)
+TEST_F(EngineRegressionTest, ReusedCallIdDoesNotInheritTheOldCallsDeadlines) {
+  engine_ = std::make_unique<Engine>(EngineOptions{.max_finished_calls = 1});
+  QueueConfig limited = MakeQueue("limited");
+  limited.max_wait = absl::Seconds(60);
+  config_.queues = {limited, MakeQueue("plain")};
+  Apply();
+  ASSERT_TRUE(Enqueue("y", "limited").ok());
+  ASSERT_TRUE(Enqueue("c", "limited").ok());
+  ASSERT_TRUE(engine_->AbandonCall("c", "", now_).ok());
+  ASSERT_TRUE(Enqueue("x", "plain").ok());
+  ASSERT_TRUE(engine_->AbandonCall("x", "", now_).ok());
+  ASSERT_EQ(engine_->GetCall("c").status().code(), absl::StatusCode::kNotFound);  // forgotten
+  Advance(absl::Seconds(10));
+  ASSERT_TRUE(Enqueue("c", "plain").ok());
+  Advance(absl::Seconds(50));  // 60 s since the old c arrived: y times out
+  EXPECT_EQ(StateOf("c"), "queued");
+}
+
+// Seed 1: a call offered while a reload removed its queue's max_wait kept the
+// old max_wait deadline, which disconnected it once the offer went back.
+TEST_F(EngineRegressionTest, ReloadRestartsTheLimitsOfAnOfferedCall) {
+  QueueConfig q = MakeQueue("q");
+  q.max_wait = absl::Seconds(60);
+  config_.queues = {q};
+  config_.agents = {MakeAgent("a", {"q"})};
+  Apply();
+  ASSERT_TRUE(engine_->Login("a", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(Enqueue("c", "q").ok());
+  ASSERT_EQ(StateOf("c"), "offered");
+  config_.queues[0].max_wait = absl::ZeroDuration();
+  Apply();
+  ASSERT_TRUE(engine_->SetAway("a", "break", now_).ok());  // the offer goes back
+  Advance(absl::Seconds(61));
+  EXPECT_EQ(StateOf("c"), "queued");
+}
+
+// Found reading the code behind the seed-1 failure: an offered call's
+// max_wait_no_agent deadline re-arms itself `max_wait_no_agent` later, read
+// from the current config; a reload that removed the limit made that zero, so
+// AdvanceTo re-armed it at the same instant forever.
+TEST_F(EngineRegressionTest, ReloadRemovingMaxWaitNoAgentDoesNotLoop) {
+  QueueConfig q = MakeQueue("q");
+  q.max_wait_no_agent = absl::Seconds(60);
+  q.offer_timeout = absl::Seconds(120);
+  config_.queues = {q};
+  config_.agents = {MakeAgent("a", {"q"})};
+  Apply();
+  ASSERT_TRUE(engine_->Login("a", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(Enqueue("c", "q").ok());
+  ASSERT_EQ(StateOf("c"), "offered");
+  config_.queues[0].max_wait_no_agent = absl::ZeroDuration();
+  Apply();
+  Advance(absl::Seconds(61));  // hangs when the bug is there
+  EXPECT_EQ(StateOf("c"), "offered");
+}
+
+// Seed 104: a queue with a schedule, removed by a reload and added again by
+// a later one without a schedule, crashed the engine (null schedule) at the
+// old queue's next schedule edge: edge deadlines match by queue name and a
+// generation that starts again at 0. (The waiting call's earlier max_wait
+// deadline keeps the stale edge below the top of the heap, where
+// NextDeadline() would drop it.)
+TEST_F(EngineRegressionTest, ReAddedQueueIgnoresTheOldQueuesScheduleEdges) {
+  Schedule hours;
+  hours.name = "hours";
+  for (int d = 0; d < 7; ++d) hours.weekly[d] = {{8 * 60, 9 * 60}};  // kT0 is 08:00
+  config_.schedules = {hours};
+  QueueConfig plain = MakeQueue("plain");
+  plain.max_wait = absl::Minutes(30);
+  QueueConfig timed = MakeQueue("timed");
+  timed.schedule = "hours";
+  config_.queues = {plain, timed};
+  Apply();  // arms timed's closing edge at 09:00
+  ASSERT_TRUE(Enqueue("c", "plain").ok());
+  config_.queues.pop_back();  // timed goes
+  Apply();
+  config_.queues.push_back(MakeQueue("timed"));  // and comes back, always open
+  Apply();
+  Advance(absl::Hours(1));  // crashes when the bug is there
+  absl::StatusOr<QueueStats> stats = engine_->GetQueueStats("timed", now_);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_TRUE(stats->open);
+}
+
+// ---------------------------------------------------------------------------
+// The tests.
+
+int EnvInt(const char* name, int fallback) {
+  const char* v = getenv(name);
+  int n = 0;
+  return v != nullptr && absl::SimpleAtoi(v, &n) ? n : fallback;
+}
+
+// Runs one seed with its seed in every failure message.
+void RunSeed(uint64_t seed, int steps, bool verbose) {
+  SCOPED_TRACE(absl::StrCat("seed ", seed, " (rerun: ACD_PROPERTY_SEED=", seed, ")"));
+  RunResult r = RunScenario(MakeScenario(seed, steps), verbose);
+  if (getenv("ACD_PROPERTY_DIGEST") != nullptr) {
+    printf("seed %llu digest %016llx\n", static_cast<unsigned long long>(seed),
+           static_cast<unsigned long long>(r.digest));
+  }
+  EXPECT_EQ(r.failure, "") << "seed " << seed << " failed at step " << r.step
+                           << "; the last steps:\n"
+                           << r.recent;
+}
+
+TEST(EnginePropertyTest, RegressionSeeds) {
+  InstallCrashReport();
+  Watchdog watchdog;
+  for (const RegressionSeed& r : kRegressionSeeds) {
+    SCOPED_TRACE(r.caught);
+    RunSeed(r.seed, kDefaultSteps, false);
+  }
+}
+
+TEST(EnginePropertyTest, RandomSeeds) {
+  InstallCrashReport();
+  int steps = EnvInt("ACD_PROPERTY_STEPS", kDefaultSteps);
+  bool verbose = getenv("ACD_PROPERTY_VERBOSE") != nullptr;
+  if (const char* one = getenv("ACD_PROPERTY_SEED"); one != nullptr) {
+    uint64_t seed = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(one, &seed)) << "ACD_PROPERTY_SEED=" << one;
+    if (getenv("ACD_PROPERTY_SHRINK") != nullptr) return Shrink(MakeScenario(seed, steps));
+    Watchdog watchdog;
+    return RunSeed(seed, steps, verbose);
+  }
+  Watchdog watchdog;
+  int seeds = EnvInt("ACD_PROPERTY_SEEDS", kDefaultSeeds);
+  for (int seed = 1; seed <= seeds; ++seed) {
+    RunSeed(seed, steps, verbose);
+    if (HasFailure()) break;  // the first failing seed is the one to look at
+  }
+}
+
+// Each check can fail: corrupt what it sees and a run must fail with its tag.
+TEST(EnginePropertyTest, ChecksCatchInjectedFaults) {
+  InstallCrashReport();
+  Watchdog watchdog;
+  for (const FaultCase& f : kFaultCases) {
+    SCOPED_TRACE(f.tag);
+    std::string failure;
+    for (uint64_t seed = 1; seed <= 20 && failure.empty(); ++seed) {
+      failure = RunScenario(MakeScenario(seed, 600), false, f.fault).failure;
+    }
+    EXPECT_EQ(TagOf(failure), f.tag) << failure;
+  }
+}
+
+}  // namespace
+}  // namespace acd::core
