@@ -7,7 +7,9 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "acd/v1/admin_service.grpc.pb.h"
 #include "client/acdctl/args.h"
 #include "client/acdctl/output.h"
@@ -52,6 +54,78 @@ int RunQueues(const Invocation& inv) {
     PrintJson(std::cout, response, /*pretty=*/true);
   } else {
     QueuesTable(response).Print(std::cout);
+  }
+  return kExitOk;
+}
+
+namespace {
+
+// Parses a duration flag ("3m", "20s"); `what` names the flag in errors.
+absl::Status SetDuration(const std::string& text, absl::string_view what,
+                         google::protobuf::Duration* out) {
+  absl::Duration d;
+  if (!absl::ParseDuration(text, &d) || d < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " \"", text, "\" is not a duration like 3m, 20s or 1m30s"));
+  }
+  out->set_seconds(absl::ToInt64Seconds(d));
+  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(d % absl::Seconds(1))));
+  return absl::OkStatus();
+}
+
+std::string Percent(double fraction) { return absl::StrFormat("%.1f%%", 100 * fraction); }
+
+Fields PredictionFields(const acd::v1::StaffingPrediction& p) {
+  Fields fields = {
+      {"agents", absl::StrCat(p.agents())},
+      {"traffic", absl::StrFormat("%.2f Erlangs", p.traffic_erlangs())},
+      {"P(wait)", Percent(p.p_wait())},
+      {"service level", Percent(p.service_level())},
+      {"ASA", p.has_asa() ? FormatShortDuration(p.asa()) : "never answered"},
+      {"occupancy", Percent(p.occupancy())},
+  };
+  if (p.has_abandonment()) fields.emplace_back("abandonment", Percent(p.abandonment()));
+  return fields;
+}
+
+}  // namespace
+
+int RunStaffing(const Invocation& inv, const StaffingArgs& args) {
+  acd::v1::StaffingRequest request;
+  request.set_calls_per_interval(args.calls);
+  for (auto [text, what, out] :
+       {std::tuple{&args.interval, "--interval", request.mutable_interval()},
+        std::tuple{&args.aht, "--aht", request.mutable_aht()},
+        std::tuple{&args.threshold, "--threshold", request.mutable_threshold()}}) {
+    if (absl::Status s = SetDuration(*text, what, out); !s.ok()) {
+      return ReportUsageError(inv, s.message());
+    }
+  }
+  if (!args.max_asa.empty()) {
+    if (absl::Status s = SetDuration(args.max_asa, "--asa", request.mutable_max_asa()); !s.ok()) {
+      return ReportUsageError(inv, s.message());
+    }
+  }
+  if (!args.patience.empty()) {
+    absl::Status s = SetDuration(args.patience, "--patience", request.mutable_mean_patience());
+    if (!s.ok()) return ReportUsageError(inv, s.message());
+  }
+  if (args.service_level) request.set_service_level(*args.service_level);
+  if (args.max_abandonment) request.set_max_abandonment(*args.max_abandonment);
+  if (args.max_occupancy) request.set_max_occupancy(*args.max_occupancy);
+  request.set_agents(args.agents);
+  acd::v1::StaffingResponse response;
+  const grpc::Status status = CallUnary(*inv.global, &Stub::Staffing, request, &response);
+  if (!status.ok()) return ReportRpcError(inv, status);
+  if (inv.json()) {
+    PrintRecord(std::cout, true, response, {});
+    return kExitOk;
+  }
+  std::cout << "needed:\n";
+  PrintFields(std::cout, PredictionFields(response.needed()));
+  if (response.has_at_agents()) {
+    std::cout << "\nwith " << response.at_agents().agents() << " agents:\n";
+    PrintFields(std::cout, PredictionFields(response.at_agents()));
   }
   return kExitOk;
 }

@@ -257,6 +257,26 @@ void AddAdminVerbs(Registrar& r, CLI::App& app) {
       ->type_name("N")
       ->check(NonNegativeValidator());
 
+  auto staffing = std::make_shared<StaffingArgs>();
+  v = r.Verb(&app, "staffing", "Agents a forecast needs (Erlang C; Erlang A with --patience)",
+             "acdctl staffing --calls 100 --interval 30m --aht 3m --sl 0.8 --threshold 20s",
+             [staffing](const Invocation& inv) { return RunStaffing(inv, *staffing); });
+  v->add_option("--calls", staffing->calls, "Calls expected per interval")->required();
+  v->add_option("--interval", staffing->interval, "Length of the interval")->capture_default_str();
+  v->add_option("--aht", staffing->aht, "Average handle time (talk + wrap-up), e.g. 3m")
+      ->required();
+  v->add_option("--sl", staffing->service_level,
+                "Target service level: this share answered within --threshold, e.g. 0.8");
+  v->add_option("--threshold", staffing->threshold, "Service level threshold")
+      ->capture_default_str();
+  v->add_option("--asa", staffing->max_asa, "Target: average speed of answer at most this");
+  v->add_option("--patience", staffing->patience,
+                "Callers' mean patience: predicts abandonment (Erlang A)");
+  v->add_option("--max-abandon", staffing->max_abandonment,
+                "Target: at most this share abandons (needs --patience)");
+  v->add_option("--max-occupancy", staffing->max_occupancy, "Cap on agent occupancy, e.g. 0.85");
+  v->add_option("--agents", staffing->agents, "Also predict with this many agents");
+
   auto events = std::make_shared<EventsArgs>();
   v = r.Verb(&app, "events", "Print events as they happen, until --idle quiet or (--follow) Ctrl-C",
              "acdctl events --follow --queue sales",

@@ -106,6 +106,20 @@ struct CallsArgs {
 };
 int RunCalls(const Invocation& inv, const CallsArgs& args);
 
+struct StaffingArgs {
+  double calls = 0;
+  std::string interval = "30m";
+  std::string aht;
+  std::optional<double> service_level;
+  std::string threshold = "20s";
+  std::string max_asa;
+  std::string patience;
+  std::optional<double> max_abandonment;
+  std::optional<double> max_occupancy;
+  int agents = 0;
+};
+int RunStaffing(const Invocation& inv, const StaffingArgs& args);
+
 struct ConfigValidateArgs {
   std::string file;  // Empty: the daemon's own config file.
 };

@@ -1,4 +1,6 @@
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/core/erlang.h"
 #include "server/rpc/services.h"
 #include "server/rpc/unary.h"
 
@@ -18,7 +20,53 @@ void Summarize(const config::Config& config,
   for (const core::AgentConfig& a : config.routing.agents) agents->Add(std::string(a.agent_id));
 }
 
+absl::Duration FromProto(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+void ToProto(const core::StaffingPrediction& p, v1::StaffingPrediction* out) {
+  out->set_agents(p.agents);
+  out->set_traffic_erlangs(p.traffic_erlangs);
+  out->set_p_wait(p.p_wait);
+  out->set_service_level(p.service_level);
+  if (p.asa != absl::InfiniteDuration()) {
+    *out->mutable_asa() =
+        google::protobuf::util::TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(p.asa));
+  }
+  out->set_occupancy(p.occupancy);
+  if (p.abandonment) out->set_abandonment(*p.abandonment);
+}
+
 }  // namespace
+
+grpc::ServerUnaryReactor* AdminServiceImpl::Staffing(grpc::CallbackServerContext* ctx,
+                                                     const v1::StaffingRequest* req,
+                                                     v1::StaffingResponse* resp) {
+  // Pure arithmetic on the request (bounded: at most a few ms for Erlang A),
+  // so it runs here rather than on the engine thread.
+  core::StaffingInput in;
+  in.calls_per_interval = req->calls_per_interval();
+  if (req->has_interval()) in.interval = FromProto(req->interval());
+  in.aht = FromProto(req->aht());
+  if (req->has_service_level()) in.service_level = req->service_level();
+  if (req->has_threshold()) in.threshold = FromProto(req->threshold());
+  if (req->has_max_asa()) in.max_asa = FromProto(req->max_asa());
+  if (req->has_max_abandonment()) in.max_abandonment = req->max_abandonment();
+  if (req->has_mean_patience()) in.mean_patience = FromProto(req->mean_patience());
+  if (req->has_max_occupancy()) in.max_occupancy = req->max_occupancy();
+  absl::StatusOr<core::StaffingPrediction> needed = core::AgentsNeeded(in);
+  if (!needed.ok()) return Refuse(ctx, needed.status());
+  ToProto(*needed, resp->mutable_needed());
+  if (req->agents() != 0) {
+    absl::StatusOr<core::StaffingPrediction> at = core::Predict(
+        needed->traffic_erlangs, req->agents(), in.aht, in.threshold, in.mean_patience);
+    if (!at.ok()) return Refuse(ctx, at.status());
+    ToProto(*at, resp->mutable_at_agents());
+  }
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
 
 grpc::ServerUnaryReactor* AdminServiceImpl::ListQueues(grpc::CallbackServerContext* ctx,
                                                        const v1::ListQueuesRequest* req,

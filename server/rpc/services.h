@@ -81,6 +81,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
                                       v1::ListCallsResponse* resp) override;
   grpc::ServerUnaryReactor* MoveCall(grpc::CallbackServerContext* ctx,
                                      const v1::MoveCallRequest* req, v1::Call* resp) override;
+  grpc::ServerUnaryReactor* Staffing(grpc::CallbackServerContext* ctx,
+                                     const v1::StaffingRequest* req,
+                                     v1::StaffingResponse* resp) override;
   grpc::ServerUnaryReactor* ValidateConfig(grpc::CallbackServerContext* ctx,
                                            const v1::ValidateConfigRequest* req,
                                            v1::ValidateConfigResponse* resp) override;

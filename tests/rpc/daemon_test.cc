@@ -368,6 +368,29 @@ TEST_F(DaemonTest, TransferAndMoveOverGrpc) {
   EXPECT_EQ(rows[0][0], "2");
 }
 
+TEST_F(DaemonTest, StaffingAnswersWithErlangC) {
+  v1::StaffingRequest req;
+  req.set_calls_per_interval(200);  // 10 Erlangs at 180 s over an hour
+  req.mutable_interval()->set_seconds(3600);
+  req.mutable_aht()->set_seconds(180);
+  req.set_service_level(0.8);
+  req.mutable_threshold()->set_seconds(20);
+  req.set_agents(12);
+  v1::StaffingResponse resp;
+  ASSERT_TRUE(stubs_->admin->Staffing(Ctx().get(), req, &resp).ok());
+  EXPECT_EQ(resp.needed().agents(), 14);
+  EXPECT_NEAR(resp.needed().service_level(), 0.888, 0.0005);
+  EXPECT_NEAR(resp.needed().traffic_erlangs(), 10.0, 1e-9);
+  EXPECT_EQ(resp.at_agents().agents(), 12);
+  EXPECT_NEAR(resp.at_agents().service_level(), 0.640, 0.0005);
+  EXPECT_FALSE(resp.needed().has_abandonment());
+
+  req.set_calls_per_interval(-1);
+  grpc::Status s = stubs_->admin->Staffing(Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("-1"));
+}
+
 TEST_F(DaemonTest, BadConfigReloadIsRefusedAndTheRunningConfigStays) {
   dir_.Write("acd.yaml", "queues:\n  - name: support\n    offer_timeout: 20x\n");
   v1::ReloadConfigResponse resp;
