@@ -200,13 +200,24 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
 
   // The indexes are rebuilt from scratch: take every waiting call and every
   // available agent out, swap the config in, and put them back.
+  // Hash maps iterate in an order that differs between processes; everything
+  // that arms deadlines or draws random keys goes in a fixed order instead,
+  // so the same commands give the same events anywhere.
   std::vector<CallSlot*> waiting;
+  std::vector<CallSlot*> offered;
   for (auto& [id, call] : calls_) {
     if (call->call.state == CallState::kQueued) {
       Unwait(*call);
       waiting.push_back(call.get());
+    } else if (call->call.state == CallState::kOffered) {
+      offered.push_back(call.get());
     }
   }
+  auto by_arrival = [](const CallSlot* a, const CallSlot* b) {
+    return a->call.arrival_order < b->call.arrival_order;
+  };
+  std::sort(waiting.begin(), waiting.end(), by_arrival);
+  std::sort(offered.begin(), offered.end(), by_arrival);
   for (auto& [id, agent] : agents_) {
     if (agent->agent.state == AgentState::kAvailable) RemoveAvailable(*agent);
     agent->memberships.clear();
@@ -265,13 +276,17 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
     }
     queue->members = std::move(ordered);
   }
-  for (auto& [id, agent] : agents_) {
+  std::vector<AgentSlot*> agents_by_id;
+  for (auto& [id, agent] : agents_) agents_by_id.push_back(agent.get());
+  std::sort(agents_by_id.begin(), agents_by_id.end(), [](const AgentSlot* a, const AgentSlot* b) {
+    return a->agent.agent_id < b->agent.agent_id;
+  });
+  for (AgentSlot* agent : agents_by_id) {
     if (agent->agent.state == AgentState::kAvailable) AddAvailable(*agent);
   }
   // Waiting calls (queued or offered) restart their limits and escalation
   // under the new settings; deadlines armed under the old ones go stale.
-  for (auto& [id, call] : calls_) {
-    if (call->call.state != CallState::kOffered) continue;
+  for (CallSlot* call : offered) {
     call->queue_generation = NextGeneration();
     call->next_step = 0;
     call->effective = call->call.required_skills;
@@ -288,7 +303,7 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
     Wait(*call);
     ArmCallDeadlines(*call, now);
   }
-  for (auto& [name, queue] : queues_) ArmScheduleEdge(*queue, now);
+  for (const QueueConfig& q : config.queues) ArmScheduleEdge(*queues_.at(q.name), now);
 
   Emit(EventType::kConfigApplied, now, nullptr, nullptr,
        absl::StrCat(config.queues.size(), " queues, ", config.agents.size(), " agents, ",
@@ -501,6 +516,9 @@ void Engine::ReleaseAgent(CallSlot& call, AgentSlot& agent, absl::Time now) {
   call.call.transfers++;
   call.call.connected_at.reset();
   call.call.offered_at.reset();
+  // The log must show the agent leaving BUSY, with its counters.
+  Emit(EventType::kAgentStateChanged, now, nullptr, &agent,
+       absl::StrCat("transferred ", call.call.call_id));
 }
 
 absl::StatusOr<Call> Engine::TransferToQueue(absl::string_view call_id, absl::string_view queue,
