@@ -78,10 +78,17 @@ void Check(const absl::Status& status, const char* what) {
 
 class Generator {
  public:
-  Generator(const WorldSpec& spec, uint64_t seed) : spec_(spec), rng_(seed) {
+  // With `catalogue` > 0, agents' skills and calls' requirements are drawn
+  // from that many fixed sets each (teams trained alike, IVR menus), rather
+  // than made up one by one.
+  Generator(const WorldSpec& spec, uint64_t seed, int catalogue) : spec_(spec), rng_(seed) {
     std::vector<double> weights;
     for (int k = 0; k < spec.skills; ++k) weights.push_back(1.0 / (k + 1));
     skill_ = std::discrete_distribution<int>(weights.begin(), weights.end());
+    for (int i = 0; i < catalogue; ++i) {
+      profiles_.push_back(NewProfile());
+      signatures_.push_back(NewSignature());
+    }
   }
 
   static std::string QueueName(int i) { return absl::StrCat("queue-", i); }
@@ -101,8 +108,7 @@ class Generator {
   AgentConfig Agent(int i) {
     AgentConfig a;
     a.agent_id = AgentId(i);
-    size_t skills = Uniform(1, 5);
-    while (a.skills.size() < skills) a.skills.emplace(SkillName(skill_(rng_)), Uniform(1, 10));
+    a.skills = profiles_.empty() ? NewProfile() : profiles_[Uniform(0, profiles_.size() - 1)];
     size_t queues = Uniform(1, 3);
     while (a.queues.size() < queues) {
       std::string q = QueueName(Uniform(0, spec_.queues - 1));
@@ -116,10 +122,8 @@ class Generator {
     r.call_id = std::move(id);
     r.queue = QueueName(Uniform(0, spec_.queues - 1));
     r.priority = Uniform(0, 9) == 0 ? Uniform(1, 5) : 0;
-    size_t skills = Uniform(0, 3);
-    while (r.required_skills.size() < skills) {
-      r.required_skills.emplace(SkillName(skill_(rng_)), Uniform(1, 5));
-    }
+    r.required_skills =
+        signatures_.empty() ? NewSignature() : signatures_[Uniform(0, signatures_.size() - 1)];
     // A couple of attributes, as an integrator would send, for realistic memory.
     r.attributes = {{"caller", absl::StrCat("+1555", Uniform(1000000, 9999999))},
                     {"channel", "voice"}};
@@ -131,11 +135,28 @@ class Generator {
  private:
   static std::string SkillName(int k) { return absl::StrCat("skill-", k); }
   int Uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+  SkillLevels NewProfile() {
+    SkillLevels skills;
+    size_t n = Uniform(1, 5);
+    while (skills.size() < n) skills.emplace(SkillName(skill_(rng_)), Uniform(1, 10));
+    return skills;
+  }
+  SkillLevels NewSignature() {
+    SkillLevels skills;
+    size_t n = Uniform(0, 3);
+    while (skills.size() < n) skills.emplace(SkillName(skill_(rng_)), Uniform(1, 5));
+    return skills;
+  }
 
   WorldSpec spec_;
   std::mt19937_64 rng_;
   std::discrete_distribution<int> skill_;
+  std::vector<SkillLevels> profiles_;
+  std::vector<SkillLevels> signatures_;
 };
+
+// --catalogue=N (see Generator); 0 draws every set afresh.
+int catalogue = 0;
 
 RoutingConfig MakeConfig(const WorldSpec& spec, Generator& gen) {
   RoutingConfig config;
@@ -208,7 +229,7 @@ constexpr int kHeadsEvery = 8;
 
 class World {
  public:
-  explicit World(const WorldSpec& spec) : spec_(spec), gen_(spec, spec.seed) {
+  explicit World(const WorldSpec& spec) : spec_(spec), gen_(spec, spec.seed, catalogue) {
     auto start = Clock::now();
     RoutingConfig config = MakeConfig(spec, gen_);
     Check(engine_.ApplyConfig(config, now_), "ApplyConfig");
@@ -252,11 +273,6 @@ class World {
                  std::chrono::duration<double>(end - warm).count(), groups_per_queue());
   }
 
-  Engine& engine() { return engine_; }
-  Generator& gen() { return gen_; }
-  absl::Time Tick() { return now_ += kTick; }
-  std::string NextCallId() { return absl::StrCat("call-", next_call_++); }
-  int64_t waiting() const { return waiting_; }
   // The engine groups waiting calls by (queue, signature) and keeps a group
   // once made; without escalation a signature is the required skills.
   double groups_per_queue() const { return static_cast<double>(groups_.size()) / spec_.queues; }
@@ -354,6 +370,8 @@ class World {
     return false;
   }
   static bool IsServer(int agent) { return agent % 2 == 0; }
+  absl::Time Tick() { return now_ += kTick; }
+  std::string NextCallId() { return absl::StrCat("call-", next_call_++); }
   // Shadows the engine's call groups; returns whether `request` makes one.
   bool NoteGroup(const EnqueueRequest& request) {
     if (!groups_.insert({request.queue, request.required_skills}).second) return false;
@@ -483,7 +501,7 @@ double HeapBytes() {
 void BM_MemoryPerWaitingCall(benchmark::State& state, const WorldSpec* spec) {
   double heap_per_call = 0, rss_per_call = 0;
   for (auto _ : state) {
-    Generator gen(*spec, spec->seed);
+    Generator gen(*spec, spec->seed, catalogue);
     Engine engine;
     absl::Time now = kT0;
     Check(engine.ApplyConfig(MakeConfig(*spec, gen), now), "ApplyConfig");
@@ -532,13 +550,21 @@ void RegisterAll(int decisions) {
 }  // namespace acd::core
 
 int main(int argc, char** argv) {
-  // --decisions=N and --reuse_world are ours; the rest goes to Google Benchmark.
+  // --decisions=N, --catalogue=N and --reuse_world are ours; the rest goes to
+  // Google Benchmark.
   int decisions = 20000;
   std::vector<char*> args;
   for (int i = 0; i < argc; ++i) {
     constexpr char kDecisions[] = "--decisions=";
+    constexpr char kCatalogue[] = "--catalogue=";
     if (std::strncmp(argv[i], kDecisions, sizeof(kDecisions) - 1) == 0) {
       if (!absl::SimpleAtoi(argv[i] + sizeof(kDecisions) - 1, &decisions) || decisions < 1) {
+        std::fprintf(stderr, "%s: bad %s\n", argv[0], argv[i]);
+        return 1;
+      }
+    } else if (std::strncmp(argv[i], kCatalogue, sizeof(kCatalogue) - 1) == 0) {
+      if (!absl::SimpleAtoi(argv[i] + sizeof(kCatalogue) - 1, &acd::core::catalogue) ||
+          acd::core::catalogue < 0) {
         std::fprintf(stderr, "%s: bad %s\n", argv[0], argv[i]);
         return 1;
       }
