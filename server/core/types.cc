@@ -82,6 +82,16 @@ absl::string_view EventTypeName(EventType type) {
       return "call_escalated";
     case EventType::kCallTransferred:
       return "call_transferred";
+    case EventType::kCallbackOffered:
+      return "callback_offered";
+    case EventType::kCallbackRequested:
+      return "callback_requested";
+    case EventType::kCallbackDial:
+      return "callback_dial";
+    case EventType::kCallbackFailed:
+      return "callback_failed";
+    case EventType::kCallbackWithdrawn:
+      return "callback_withdrawn";
   }
   return "unknown";
 }

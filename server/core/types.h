@@ -61,6 +61,12 @@ enum class EventType {
   kCallTimedOut,    // disconnected by a limit (reason says which)
   kCallEscalated,   // an escalation step relaxed its requirements
   kCallTransferred, // sent to another queue or agent (reason says where)
+  // Callbacks (virtual hold):
+  kCallbackOffered,    // the IVR may offer the caller a callback (EWT over the threshold)
+  kCallbackRequested,  // the caller hung up and keeps their place as a callback
+  kCallbackDial,       // an agent took a callback: the integrator dials the number
+  kCallbackFailed,     // a dial failed; reason says whether it will retry
+  kCallbackWithdrawn,  // given up (window passed, attempts used up); reason says which
 };
 
 // Lower-case names used in logs, the store and the CLI ("queued", "wrap_up").
@@ -91,6 +97,11 @@ struct Call {
   int missed_offers = 0;
   // Times the call was transferred or moved.
   int transfers = 0;
+  // Set once the caller asked to be called back: the number to dial, and how
+  // many dials failed so far.
+  std::string callback_number;
+  int callback_attempts = 0;
+  std::optional<absl::Time> callback_requested_at;
   // While a transfer to a named agent is pending: the queue the call goes to
   // if that agent rejects or misses the offer.
   std::string transfer_fallback;

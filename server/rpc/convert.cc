@@ -136,6 +136,16 @@ v1::EventType ToProto(core::EventType type) {
       return v1::EVENT_TYPE_CALL_TRANSFERRED;
     case core::EventType::kCallEscalated:
       return v1::EVENT_TYPE_CALL_ESCALATED;
+    case core::EventType::kCallbackOffered:
+      return v1::EVENT_TYPE_CALLBACK_OFFERED;
+    case core::EventType::kCallbackRequested:
+      return v1::EVENT_TYPE_CALLBACK_REQUESTED;
+    case core::EventType::kCallbackDial:
+      return v1::EVENT_TYPE_CALLBACK_DIAL;
+    case core::EventType::kCallbackFailed:
+      return v1::EVENT_TYPE_CALLBACK_FAILED;
+    case core::EventType::kCallbackWithdrawn:
+      return v1::EVENT_TYPE_CALLBACK_WITHDRAWN;
   }
   return v1::EVENT_TYPE_UNSPECIFIED;
 }
@@ -154,6 +164,8 @@ void ToProto(const core::Call& call, v1::Call* out) {
   if (call.ended_at) SetTime(call.ended_at, out->mutable_ended_at());
   if (call.completed_at) SetTime(call.completed_at, out->mutable_completed_at());
   if (call.offer_expires_at) SetTime(call.offer_expires_at, out->mutable_offer_expires_at());
+  if (call.callback_requested_at)
+    SetTime(call.callback_requested_at, out->mutable_callback_requested_at());
   out->set_disposition(call.disposition);
   out->set_notes(call.notes);
   out->set_end_reason(call.end_reason);
@@ -161,6 +173,8 @@ void ToProto(const core::Call& call, v1::Call* out) {
   out->set_missed_offers(call.missed_offers);
   for (const auto& [k, v] : call.effective_skills) (*out->mutable_effective_skills())[k] = v;
   out->set_transfers(call.transfers);
+  out->set_callback_number(call.callback_number);
+  out->set_callback_attempts(call.callback_attempts);
 }
 
 void ToProto(const core::Agent& agent, v1::Agent* out) {

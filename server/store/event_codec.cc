@@ -137,6 +137,10 @@ void EncodeCall(const core::Call& call, Struct* out) {
   w.Int("missed_offers", call.missed_offers);
   w.Int("position", call.position);
   w.Uint("arrival_order", call.arrival_order);
+  w.Int("transfers", call.transfers);
+  w.String("callback_number", call.callback_number);
+  w.Int("callback_attempts", call.callback_attempts);
+  w.OptionalTime("callback_requested_at_us", call.callback_requested_at);
 }
 
 void EncodeAgent(const core::Agent& agent, Struct* out) {
@@ -350,6 +354,10 @@ absl::Status DecodeCall(const Struct& in, core::Call* call) {
   ACD_RETURN_IF_ERROR(r.Int("missed_offers", &call->missed_offers));
   ACD_RETURN_IF_ERROR(r.Int("position", &call->position));
   ACD_RETURN_IF_ERROR(r.Uint64("arrival_order", &call->arrival_order));
+  ACD_RETURN_IF_ERROR(r.Int("transfers", &call->transfers));
+  ACD_RETURN_IF_ERROR(r.String("callback_number", &call->callback_number));
+  ACD_RETURN_IF_ERROR(r.Int("callback_attempts", &call->callback_attempts));
+  ACD_RETURN_IF_ERROR(r.OptionalTime("callback_requested_at_us", &call->callback_requested_at));
   return absl::OkStatus();
 }
 

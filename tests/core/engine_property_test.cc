@@ -981,6 +981,24 @@ class Runner {
         wants_call = true;
         call_states = {CallState::kQueued, CallState::kOffered};
         break;
+      case EventType::kCallbackOffered:
+      case EventType::kCallbackRequested:
+        wants_call = true;
+        call_states = {CallState::kQueued};
+        break;
+      case EventType::kCallbackDial:
+        wants_call = wants_agent = true;
+        call_states = {CallState::kConnected};
+        agent_states = {AgentState::kBusy};
+        break;
+      case EventType::kCallbackFailed:
+        wants_call = true;
+        call_states = {CallState::kCallbackScheduled, CallState::kTimedOut};
+        break;
+      case EventType::kCallbackWithdrawn:
+        wants_call = true;
+        call_states = {CallState::kTimedOut};
+        break;
     }
     if (wants_call != e.call.has_value()) return bad("call snapshot present/missing");
     if (wants_agent != e.agent.has_value()) return bad("agent snapshot present/missing");
