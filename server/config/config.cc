@@ -54,11 +54,14 @@ constexpr absl::string_view kServerKeys[] = {"listen",      "database",  "ack",
                                              "synchronous", "log_level", "log_format"};
 constexpr absl::string_view kServerPlanned[] = {"metrics"};
 constexpr absl::string_view kScheduleKeys[] = {"name", "timezone", "hours", "holidays"};
+// clang-format off
 constexpr absl::string_view kQueueKeys[] = {
     "name",      "offer_timeout",  "wrap_up_time",      "max_missed_offers", "weight",
     "strategy",  "random_seed",    "aging_per_minute",  "max_size",          "on_full",
     "max_wait",  "on_timeout",     "max_wait_no_agent", "on_no_agent",       "schedule",
-    "on_closed", "closed_waiting", "escalation"};
+    "on_closed", "closed_waiting", "escalation",        "service_level_threshold",
+    "short_abandon"};
+// clang-format on
 constexpr absl::string_view kEscalationKeys[] = {"after", "relax", "drop", "add_queues"};
 constexpr absl::string_view kAgentKeys[] = {"id", "name", "skills", "queues"};
 constexpr absl::string_view kMembershipKeys[] = {"name", "penalty"};
@@ -699,6 +702,18 @@ void ConfigParser::ParseQueueRouting(const Fields& fields, const std::string& pa
     if (auto d = ReadDuration(f->value, Child(path, "max_wait_no_agent"), "max_wait_no_agent",
                               /*allow_zero=*/true, kMaxWaitLimit)) {
       queue.max_wait_no_agent = *d;
+    }
+  }
+  if (const Field* f = fields.Get("service_level_threshold")) {
+    if (auto d = ReadDuration(f->value, Child(path, "service_level_threshold"),
+                              "service_level_threshold", /*allow_zero=*/false, absl::Hours(1))) {
+      queue.service_level_threshold = *d;
+    }
+  }
+  if (const Field* f = fields.Get("short_abandon")) {
+    if (auto d = ReadDuration(f->value, Child(path, "short_abandon"), "short_abandon",
+                              /*allow_zero=*/true, absl::Hours(1))) {
+      queue.short_abandon = *d;
     }
   }
   if (const Field* f = fields.Get("schedule")) {

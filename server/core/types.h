@@ -210,6 +210,11 @@ struct QueueConfig {
   LimitAction closed_waiting{LimitAction::Kind::kKeep, ""};  // kKeep or kOverflow
   // Seed for Strategy::kRandom.
   uint64_t random_seed = 1;
+  // KPIs (kpi.h): a call answered within `service_level_threshold` counts
+  // toward the service level; one abandoned within `short_abandon` is left
+  // out of it (and of the abandonment rate).
+  absl::Duration service_level_threshold = absl::Seconds(20);
+  absl::Duration short_abandon = absl::Seconds(5);
 };
 
 struct AgentConfig {
