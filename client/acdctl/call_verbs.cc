@@ -1,4 +1,4 @@
-// Verbs of acd.v1.CallService: call enqueue|get|abandon|end, events.
+// Verbs of acd.v1.CallService: call enqueue|get|abandon|end|transfer|callback, events.
 #include <iostream>
 
 #include "acd/v1/admin_service.grpc.pb.h"
@@ -40,6 +40,9 @@ int RunCallEnqueue(const Invocation& inv, const CallEnqueueArgs& args) {
   if (!status.ok()) return ReportRpcError(inv, status);
 
   Fields fields = {{"created", response.created() ? "yes" : "no (the call already existed)"}};
+  if (response.callback_offered()) {
+    fields.emplace_back("callback offered", "yes (the wait is long: offer the caller a callback)");
+  }
   const Fields call = CallFields(response.call(), Clock::Local());
   fields.insert(fields.end(), call.begin(), call.end());
   PrintRecord(std::cout, inv.json(), response, fields);
@@ -66,6 +69,22 @@ int RunCallEnd(const Invocation& inv, const CallArgs& args) {
   request.set_call_id(args.call_id);
   acd::v1::Call call;
   return PrintCallReply(inv, CallUnary(*inv.global, &Stub::EndCall, request, &call), call);
+}
+
+int RunCallCallback(const Invocation& inv, const CallCallbackArgs& args) {
+  acd::v1::RequestCallbackRequest request;
+  request.set_call_id(args.call_id);
+  request.set_number(args.number);
+  acd::v1::Call call;
+  return PrintCallReply(inv, CallUnary(*inv.global, &Stub::RequestCallback, request, &call), call);
+}
+
+int RunCallCallbackFailed(const Invocation& inv, const CallCallbackArgs& args) {
+  acd::v1::CallbackFailedRequest request;
+  request.set_call_id(args.call_id);
+  request.set_reason(args.reason);
+  acd::v1::Call call;
+  return PrintCallReply(inv, CallUnary(*inv.global, &Stub::CallbackFailed, request, &call), call);
 }
 
 int RunCallTransfer(const Invocation& inv, const CallTransferArgs& args) {

@@ -144,6 +144,25 @@ void AddCallVerbs(Registrar& r, CLI::App& app) {
              [end](const Invocation& inv) { return RunCallEnd(inv, *end); });
   v->add_option("CALL_ID", end->call_id, "The call")->required();
 
+  auto callback = std::make_shared<CallCallbackArgs>();
+  v = r.Verb(call, "callback",
+             "The caller hangs up and is called back, keeping their place in the queue",
+             "acdctl call callback c-1001 --number +15551234567",
+             [callback](const Invocation& inv) { return RunCallCallback(inv, *callback); });
+  v->add_option("CALL_ID", callback->call_id, "The call (queued)")->required();
+  v->add_option("--number", callback->number, "Number to dial: digits, a leading +, * or #")
+      ->required();
+
+  auto callback_failed = std::make_shared<CallCallbackArgs>();
+  v = r.Verb(call, "callback-failed",
+             "The dial of an accepted callback failed: retry later or give up",
+             "acdctl call callback-failed c-1001 --reason no_answer",
+             [callback_failed](const Invocation& inv) {
+               return RunCallCallbackFailed(inv, *callback_failed);
+             });
+  v->add_option("CALL_ID", callback_failed->call_id, "The callback (connected)")->required();
+  v->add_option("--reason", callback_failed->reason, "Why; the server defaults to no_answer");
+
   auto transfer = std::make_shared<CallTransferArgs>();
   v = r.Verb(call, "transfer", "Send a connected call to a queue or to one agent",
              "acdctl call transfer c-1001 --queue billing --priority 7\n"

@@ -35,6 +35,14 @@ int RunCallGet(const Invocation& inv, const CallArgs& args);
 int RunCallAbandon(const Invocation& inv, const CallArgs& args);
 int RunCallEnd(const Invocation& inv, const CallArgs& args);
 
+struct CallCallbackArgs {
+  std::string call_id;
+  std::string number;  // callback only
+  std::string reason;  // callback-failed only
+};
+int RunCallCallback(const Invocation& inv, const CallCallbackArgs& args);
+int RunCallCallbackFailed(const Invocation& inv, const CallCallbackArgs& args);
+
 struct CallTransferArgs {
   std::string call_id;
   std::string queue;     // to a queue, or

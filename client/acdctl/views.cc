@@ -73,6 +73,9 @@ Fields CallFields(const acd::v1::Call& call, const Clock& clock) {
       {"state", Label(call.state())},
   };
   if (call.position() > 0) fields.emplace_back("position", absl::StrCat(call.position()));
+  if (call.has_estimated_wait()) {
+    fields.emplace_back("estimated wait", FormatShortDuration(call.estimated_wait()));
+  }
   fields.emplace_back("priority", absl::StrCat(call.priority()));
   fields.emplace_back("skills", FormatSkills(call.required_skills()));
   if (std::map<std::string, int>(call.effective_skills().begin(), call.effective_skills().end()) !=
@@ -97,6 +100,11 @@ Fields CallFields(const acd::v1::Call& call, const Clock& clock) {
     fields.emplace_back("missed offers", absl::StrCat(call.missed_offers()));
   }
   if (call.transfers() > 0) fields.emplace_back("transfers", absl::StrCat(call.transfers()));
+  if (!call.callback_number().empty()) {
+    fields.emplace_back("callback", call.callback_number());
+    AddTime(fields, "callback asked", call.callback_requested_at(), clock);
+    fields.emplace_back("failed dials", absl::StrCat(call.callback_attempts()));
+  }
   return fields;
 }
 

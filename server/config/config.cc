@@ -60,8 +60,10 @@ constexpr absl::string_view kQueueKeys[] = {
     "strategy",  "random_seed",    "aging_per_minute",  "max_size",          "on_full",
     "max_wait",  "on_timeout",     "max_wait_no_agent", "on_no_agent",       "schedule",
     "on_closed", "closed_waiting", "escalation",        "service_level_threshold",
-    "short_abandon"};
+    "short_abandon", "expected_handle_time", "callback"};
 // clang-format on
+constexpr absl::string_view kCallbackKeys[] = {"offer_over", "window", "retry_interval",
+                                               "max_attempts", "max_pending"};
 constexpr absl::string_view kEscalationKeys[] = {"after", "relax", "drop", "add_queues"};
 constexpr absl::string_view kAgentKeys[] = {"id", "name", "skills", "queues"};
 constexpr absl::string_view kMembershipKeys[] = {"name", "penalty"};
@@ -301,6 +303,7 @@ class ConfigParser {
   void ParseQueue(const Value& value, const std::string& path);
   void ParseQueueRouting(const Fields& fields, const std::string& path, core::QueueConfig& queue);
   void ParseEscalation(const Value& value, const std::string& path, core::QueueConfig& queue);
+  void ParseCallback(const Value& value, const std::string& path, core::CallbackPolicy& policy);
   void CheckQueueReferences();
   void CheckOverflowCycles();
   void ParseAgents(const Value& value);
@@ -759,6 +762,55 @@ void ConfigParser::ParseQueueRouting(const Fields& fields, const std::string& pa
   }
   if (const Field* f = fields.Get("escalation"); f != nullptr && !f->value.node.IsNull()) {
     ParseEscalation(f->value, Child(path, "escalation"), queue);
+  }
+  if (const Field* f = fields.Get("expected_handle_time")) {
+    if (auto d = ReadDuration(f->value, Child(path, "expected_handle_time"), "expected_handle_time",
+                              /*allow_zero=*/false, absl::Hours(4))) {
+      queue.expected_handle_time = *d;
+    }
+  }
+  if (const Field* f = fields.Get("callback")) {
+    ParseCallback(f->value, Child(path, "callback"), queue.callback);
+  }
+}
+
+void ConfigParser::ParseCallback(const Value& value, const std::string& path,
+                                 core::CallbackPolicy& policy) {
+  // A `callback:` section, even an empty one, turns callbacks on.
+  policy.enabled = true;
+  if (value.node.IsNull()) return;
+  std::optional<Fields> fields =
+      checker_.Mapping(value, path, "a mapping of callback settings", kCallbackKeys);
+  if (!fields) return;
+  if (const Field* f = fields->Get("offer_over")) {
+    if (auto d = ReadDuration(f->value, Child(path, "offer_over"), "offer_over",
+                              /*allow_zero=*/true, kMaxWaitLimit)) {
+      policy.offer_over = *d;
+    }
+  }
+  if (const Field* f = fields->Get("window")) {
+    if (auto d = ReadDuration(f->value, Child(path, "window"), "window", /*allow_zero=*/false,
+                              absl::Hours(72))) {
+      policy.window = *d;
+    }
+  }
+  if (const Field* f = fields->Get("retry_interval")) {
+    if (auto d = ReadDuration(f->value, Child(path, "retry_interval"), "retry_interval",
+                              /*allow_zero=*/false, absl::Hours(24))) {
+      policy.retry_interval = *d;
+    }
+  }
+  if (const Field* f = fields->Get("max_attempts")) {
+    if (auto n =
+            ReadInteger(f->value, Child(path, "max_attempts"), "max_attempts", 1, 20, "1 to 20")) {
+      policy.max_attempts = static_cast<int>(*n);
+    }
+  }
+  if (const Field* f = fields->Get("max_pending")) {
+    if (auto n = ReadInteger(f->value, Child(path, "max_pending"), "max_pending", 0, INT32_MAX,
+                             ">= 0")) {
+      policy.max_pending = static_cast<int>(*n);
+    }
   }
 }
 

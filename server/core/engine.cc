@@ -50,6 +50,39 @@ std::string FormatLocal(absl::Time t, const absl::TimeZone& zone) {
   return absl::FormatTime("%Y-%m-%d %H:%M %Z", t, zone);
 }
 
+// True if skills `have` meet every level `need` requires.
+bool Meets(const SkillLevels& have, const SkillLevels& need) {
+  for (const auto& [skill, level] : need) {
+    auto it = have.find(skill);
+    if (it == have.end() || it->second < level) return false;
+  }
+  return true;
+}
+
+bool IsStaffed(AgentState state) {
+  return state == AgentState::kAvailable || state == AgentState::kReserved ||
+         state == AgentState::kBusy || state == AgentState::kWrapUp;
+}
+
+// A number to dial: digits with an optional leading '+', '*' and '#' for
+// extensions; 1-32 characters.
+absl::Status ValidateNumber(absl::string_view number) {
+  constexpr size_t kMaxNumberLength = 32;
+  bool ok = !number.empty() && number.size() <= kMaxNumberLength;
+  for (size_t i = 0; ok && i < number.size(); ++i) {
+    char c = number[i];
+    ok = (c >= '0' && c <= '9') || c == '*' || c == '#' || (c == '+' && i == 0);
+  }
+  if (ok) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("callback number ", Quote(number.substr(0, 40)),
+                   " is not a number to dial (digits, a leading '+', '*' or '#'; 1-",
+                   kMaxNumberLength, " characters)"));
+}
+
+// Mean handle time over this many of a queue's latest completed calls.
+constexpr size_t kHandleTimeSamples = 20;
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -67,6 +100,24 @@ struct QueueSlot {
   uint64_t schedule_generation = 0;
   int64_t round_robin_last = -1;  // member index of the last agent offered a call
   std::mt19937_64 random;
+  int callbacks_pending = 0;
+  // Handle times (talk + wrap-up) of the latest completed calls, for the
+  // estimated wait.
+  std::deque<absl::Duration> handle_times;
+  absl::Duration handle_time_sum = absl::ZeroDuration();
+
+  absl::Duration MeanHandleTime() const {
+    if (handle_times.empty()) return config.expected_handle_time;
+    return handle_time_sum / static_cast<int64_t>(handle_times.size());
+  }
+  void AddHandleTime(absl::Duration d) {
+    handle_times.push_back(d);
+    handle_time_sum += d;
+    if (handle_times.size() > kHandleTimeSamples) {
+      handle_time_sum -= handle_times.front();
+      handle_times.pop_front();
+    }
+  }
 
   QueueSlot(const QueueConfig& c, SkillInterner* skills)
       : config(c), index(skills), random(c.random_seed) {}
@@ -106,6 +157,11 @@ struct CallSlot {
   // Bumped so that stale deadlines of an earlier offer / queue are ignored.
   uint64_t offer_generation = 0;
   uint64_t queue_generation = 0;
+  // A callback not yet reached by an agent (queued, offered or waiting for a
+  // retry): counted in its queue's callbacks_pending.
+  bool callback_pending = false;
+  uint64_t callback_generation = 0;  // its retry deadline
+  uint64_t window_generation = 0;    // its window deadline
 };
 
 Engine::Engine(EngineOptions options) : options_(options) {
@@ -168,7 +224,8 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
   for (const auto& [name, queue] : queues_) {
     if (new_queues.contains(name)) continue;
     int live = queue->call_counts[CallState::kQueued] + queue->call_counts[CallState::kOffered] +
-               queue->call_counts[CallState::kConnected] + queue->call_counts[CallState::kWrapUp];
+               queue->call_counts[CallState::kConnected] + queue->call_counts[CallState::kWrapUp] +
+               queue->call_counts[CallState::kCallbackScheduled];
     if (live > 0) {
       return absl::FailedPreconditionError(absl::StrCat(
           "queue ", Quote(name), " cannot be removed: it holds ", live, " live call(s)"));
@@ -235,6 +292,9 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
       state->overflowed_out = it->second->overflowed_out;
       state->timed_out = it->second->timed_out;
       state->round_robin_last = it->second->round_robin_last;
+      state->callbacks_pending = it->second->callbacks_pending;
+      state->handle_times = std::move(it->second->handle_times);
+      state->handle_time_sum = it->second->handle_time_sum;
     }
     // A fresh generation: edges armed for an earlier queue of this name are stale.
     state->schedule_generation = NextGeneration();
@@ -382,7 +442,7 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   }
   if (auto it = calls_.find(request.call_id); it != calls_.end()) {
     const EnqueueRequest& was = it->second->request;
-    if (SameRequest(was, request)) return EnqueueResult{CallView(*it->second), false};
+    if (SameRequest(was, request)) return EnqueueResult{ReadView(*it->second), false};
     return absl::AlreadyExistsError(absl::StrCat("call ", Quote(request.call_id),
                                                  " already exists with different content (",
                                                  FirstDifference(was, request), ")"));
@@ -426,7 +486,14 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
        via.empty() ? "" : absl::StrCat("overflowed from ", via));
   ArmCallDeadlines(ref, now);
   RouteCall(ref, now);
-  return EnqueueResult{CallView(ref), true};
+  EnqueueResult result{ReadView(ref), true};
+  if (ShouldOfferCallback(ref, now)) {
+    result.callback_offered = true;
+    Emit(EventType::kCallbackOffered, now, &ref, nullptr,
+         absl::StrCat("estimated wait ", absl::FormatDuration(absl::Trunc(
+                                             *result.call.estimated_wait, absl::Seconds(1)))));
+  }
+  return result;
 }
 
 absl::StatusOr<Call> Engine::AbandonCall(absl::string_view call_id, absl::string_view reason,
@@ -436,6 +503,11 @@ absl::StatusOr<Call> Engine::AbandonCall(absl::string_view call_id, absl::string
   if (!found.ok()) return found.status();
   CallSlot& call = **found;
   std::string why = reason.empty() ? "caller_hangup" : std::string(reason);
+  if (call.callback_pending) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("call ", Quote(call_id), " is a callback to ", call.call.callback_number,
+                     ": the caller has hung up already; it ends when served or withdrawn"));
+  }
   AgentSlot* freed = nullptr;
   switch (call.call.state) {
     case CallState::kAbandoned:
@@ -502,7 +574,7 @@ absl::StatusOr<Call> Engine::EndCall(absl::string_view call_id, absl::Time now) 
   return CallView(call);
 }
 
-void Engine::ReleaseAgent(CallSlot& call, AgentSlot& agent, absl::Time now) {
+void Engine::ReleaseAgent(CallSlot& call, AgentSlot& agent, absl::string_view why, absl::Time now) {
   agent.agent.calls_handled++;
   agent.agent.talk_time += now - *call.call.connected_at;
   agent.agent.call_id.clear();
@@ -513,12 +585,10 @@ void Engine::ReleaseAgent(CallSlot& call, AgentSlot& agent, absl::Time now) {
   } else {
     MakeAvailable(agent, now, now);
   }
-  call.call.transfers++;
   call.call.connected_at.reset();
   call.call.offered_at.reset();
   // The log must show the agent leaving BUSY, with its counters.
-  Emit(EventType::kAgentStateChanged, now, nullptr, &agent,
-       absl::StrCat("transferred ", call.call.call_id));
+  Emit(EventType::kAgentStateChanged, now, nullptr, &agent, why);
 }
 
 absl::StatusOr<Call> Engine::TransferToQueue(absl::string_view call_id, absl::string_view queue,
@@ -542,7 +612,8 @@ absl::StatusOr<Call> Engine::TransferToQueue(absl::string_view call_id, absl::st
   absl::StatusOr<QueueSlot*> admitted = Admit(target, now, &via);
   if (!admitted.ok()) return admitted.status();
   AgentSlot& agent = *agents_.at(call.call.agent_id);
-  ReleaseAgent(call, agent, now);
+  ReleaseAgent(call, agent, absl::StrCat("transferred ", call_id), now);
+  call.call.transfers++;
   if (priority && *priority > call.call.priority) call.call.priority = *priority;
   std::string from_agent = call.call.agent_id;
   call.call.agent_id.clear();
@@ -576,7 +647,8 @@ absl::StatusOr<Call> Engine::TransferToAgent(absl::string_view call_id, absl::st
   }
   AgentSlot& from = *agents_.at(call.call.agent_id);
   std::string from_agent = call.call.agent_id;
-  ReleaseAgent(call, from, now);
+  ReleaseAgent(call, from, absl::StrCat("transferred ", call_id), now);
+  call.call.transfers++;
   call.call.agent_id.clear();
   call.call.transfer_fallback = fallback_queue;
   // Out of the queue's reach: only the target may take it now.
@@ -613,6 +685,124 @@ absl::StatusOr<Call> Engine::MoveCall(absl::string_view call_id, absl::string_vi
   MoveToQueue(call, *target, "moved by supervisor", now, EventType::kCallTransferred);
   if (freed != nullptr) RouteAgent(*freed, now);
   return CallView(call);
+}
+
+// ---------------------------------------------------------------------------
+// Callbacks
+
+absl::StatusOr<Call> Engine::RequestCallback(absl::string_view call_id, absl::string_view number,
+                                             absl::Time now) {
+  now = Begin(now);
+  absl::StatusOr<CallSlot*> found = FindCall(call_id);
+  if (!found.ok()) return found.status();
+  if (absl::Status s = ValidateNumber(number); !s.ok()) return s;
+  CallSlot& call = **found;
+  if (!call.call.callback_number.empty()) {
+    if (call.call.callback_number == number) return ReadView(call);  // a retry
+    return absl::FailedPreconditionError(absl::StrCat(
+        "call ", Quote(call_id), " is already a callback to ", call.call.callback_number));
+  }
+  if (call.call.state != CallState::kQueued) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "call ", Quote(call_id), " is ", CallStateName(call.call.state),
+        "; only a queued call can become a callback",
+        call.call.state == CallState::kOffered ? " (an agent is being offered it now)" : ""));
+  }
+  QueueSlot& queue = *Queue(call.call.queue);
+  const CallbackPolicy& policy = queue.config.callback;
+  if (!policy.enabled) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("queue ", Quote(queue.config.name), " does not take callbacks"));
+  }
+  if (policy.max_pending > 0 && queue.callbacks_pending >= policy.max_pending) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("queue ", Quote(queue.config.name), " already holds ", queue.callbacks_pending,
+                     " pending callbacks (callback.max_pending ", policy.max_pending, ")"));
+  }
+  call.call.callback_number = std::string(number);
+  call.call.callback_requested_at = now;
+  SetCallbackPending(call, true);
+  call.window_generation = NextGeneration();
+  PushDeadline(now + policy.window, DeadlineKind::kCallbackWindow, call.call.call_id,
+               call.window_generation);
+  Emit(EventType::kCallbackRequested, now, &call, nullptr, "");
+  return ReadView(call);
+}
+
+absl::StatusOr<Call> Engine::CallbackFailed(absl::string_view call_id, absl::string_view reason,
+                                            absl::Time now) {
+  now = Begin(now);
+  absl::StatusOr<CallSlot*> found = FindCall(call_id);
+  if (!found.ok()) return found.status();
+  CallSlot& call = **found;
+  if (call.call.callback_number.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("call ", Quote(call_id), " is not a callback"));
+  }
+  if (call.call.state != CallState::kConnected) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("call ", Quote(call_id), " is ", CallStateName(call.call.state),
+                     "; only a callback an agent accepted (CONNECTED) can fail its dial"));
+  }
+  std::string why = reason.empty() ? "no_answer" : std::string(reason);
+  AgentSlot& agent = *agents_.at(call.call.agent_id);
+  ReleaseAgent(call, agent, absl::StrCat("callback ", call_id, " ", why), now);
+  call.call.agent_id.clear();
+  call.call.callback_attempts++;
+  SetCallbackPending(call, true);
+  const CallbackPolicy& policy = Queue(call.call.queue)->config.callback;
+  absl::Time retry_at = now + policy.retry_interval;
+  if (call.call.callback_attempts >= policy.max_attempts) {
+    WithdrawCallback(call, absl::StrCat(why, "; no attempts left (", policy.max_attempts, ")"),
+                     now);
+  } else if (retry_at >= *call.call.callback_requested_at + policy.window) {
+    WithdrawCallback(call, absl::StrCat(why, "; no retry fits in the window"), now);
+  } else {
+    SetCallState(call, CallState::kCallbackScheduled);
+    call.callback_generation = NextGeneration();
+    PushDeadline(retry_at, DeadlineKind::kCallbackRetry, call.call.call_id,
+                 call.callback_generation);
+    Emit(EventType::kCallbackFailed, now, &call, nullptr,
+         absl::StrCat(why, "; attempt ", call.call.callback_attempts + 1, " of ",
+                      policy.max_attempts, " at ", absl::FormatTime(retry_at)));
+  }
+  Call view = ReadView(call);
+  RouteAgent(agent, now);
+  return view;
+}
+
+void Engine::WithdrawCallback(CallSlot& call, absl::string_view reason, absl::Time now) {
+  if (call.call.state == CallState::kQueued) Unwait(call);
+  SetCallState(call, CallState::kTimedOut);
+  Queue(call.call.queue)->timed_out++;
+  call.call.ended_at = now;
+  call.call.end_reason = "callback_withdrawn";
+  Emit(EventType::kCallbackWithdrawn, now, &call, nullptr, reason);
+  Finish(call);
+}
+
+void Engine::SetCallbackPending(CallSlot& call, bool pending) {
+  if (call.callback_pending == pending) return;
+  call.callback_pending = pending;
+  if (QueueSlot* queue = Queue(call.call.queue)) queue->callbacks_pending += pending ? 1 : -1;
+}
+
+bool Engine::ShouldOfferCallback(const CallSlot& call, absl::Time now) const {
+  const QueueSlot& queue = *Queue(call.call.queue);
+  const CallbackPolicy& policy = queue.config.callback;
+  if (!policy.enabled || policy.offer_over <= absl::ZeroDuration()) return false;
+  if (call.call.state != CallState::kQueued) return false;
+  if (policy.max_pending > 0 && queue.callbacks_pending >= policy.max_pending) return false;
+  std::optional<absl::Duration> wait = EstimateWait(call);
+  // Not worth offering, or no callback could be made in the window with the
+  // agents staffed now.
+  if (!wait || *wait <= policy.offer_over || *wait >= policy.window) return false;
+  // Nor if the queue closes before the call's turn.
+  if (queue.schedule != nullptr) {
+    std::optional<absl::Time> change = NextChange(*queue.schedule, now);
+    if (change && *change <= now + *wait) return false;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------
@@ -764,7 +954,14 @@ absl::StatusOr<Call> Engine::AcceptOffer(absl::string_view agent_id, absl::strin
   SetCallState(call, CallState::kConnected);
   agent.agent.consecutive_missed_offers = 0;
   SetAgentState(agent, AgentState::kBusy, now);
+  bool dial = call.callback_pending;
+  SetCallbackPending(call, false);
   Emit(EventType::kCallConnected, now, &call, &agent, "");
+  if (dial) {
+    Emit(EventType::kCallbackDial, now, &call, &agent,
+         absl::StrCat("attempt ", call.call.callback_attempts + 1, " of ",
+                      Queue(call.call.queue)->config.callback.max_attempts));
+  }
   return CallView(call);
 }
 
@@ -850,6 +1047,16 @@ bool Engine::IsStale(const Deadline& d) const {
       QueueSlot* q = Queue(d.id);
       return q == nullptr || q->schedule_generation != d.generation;
     }
+    case DeadlineKind::kCallbackRetry: {
+      auto it = calls_.find(d.id);
+      return it == calls_.end() || it->second->callback_generation != d.generation ||
+             it->second->call.state != CallState::kCallbackScheduled;
+    }
+    case DeadlineKind::kCallbackWindow: {
+      auto it = calls_.find(d.id);
+      return it == calls_.end() || it->second->window_generation != d.generation ||
+             !it->second->callback_pending;
+    }
   }
   return true;
 }
@@ -897,8 +1104,9 @@ void Engine::FireDeadline(const Deadline& d) {
     }
     case DeadlineKind::kMaxWait: {
       CallSlot& call = *calls_.at(d.id);
-      // An offer in progress runs its course; ReturnOffer checks again.
-      if (call.call.state == CallState::kQueued) {
+      // An offer in progress runs its course; ReturnOffer checks again. A
+      // callback has its window instead.
+      if (call.call.state == CallState::kQueued && !call.callback_pending) {
         ApplyLimit(call, Queue(call.call.queue)->config.on_timeout, "max_wait", now_);
       }
       break;
@@ -906,6 +1114,7 @@ void Engine::FireDeadline(const Deadline& d) {
     case DeadlineKind::kNoAgent: {
       CallSlot& call = *calls_.at(d.id);
       const QueueConfig& c = Queue(call.call.queue)->config;
+      if (call.callback_pending) break;  // its window decides
       if (call.call.state == CallState::kQueued && !AnyAgentCouldServe(call)) {
         ApplyLimit(call, c.on_no_agent, "no_agent", now_);
       } else if (c.max_wait_no_agent > absl::ZeroDuration()) {
@@ -921,6 +1130,24 @@ void Engine::FireDeadline(const Deadline& d) {
     case DeadlineKind::kScheduleEdge:
       OnScheduleEdge(*Queue(d.id), now_);
       break;
+    case DeadlineKind::kCallbackRetry: {
+      // Back at its original place: the index key is its arrival. Limits and
+      // escalation restart under a fresh generation.
+      CallSlot& call = *calls_.at(d.id);
+      SetCallState(call, CallState::kQueued);
+      call.queue_generation = NextGeneration();
+      Wait(call);
+      Emit(EventType::kCallQueued, now_, &call, nullptr, "callback_retry");
+      ArmCallDeadlines(call, now_);
+      RouteCall(call, now_);
+      break;
+    }
+    case DeadlineKind::kCallbackWindow: {
+      CallSlot& call = *calls_.at(d.id);
+      // An offer out runs its course; CheckOverdue looks again if it returns.
+      if (call.call.state != CallState::kOffered) WithdrawCallback(call, "window_passed", now_);
+      break;
+    }
   }
 }
 
@@ -982,16 +1209,7 @@ bool Engine::AnyAgentCouldServe(const CallSlot& call) const {
   auto serves = [&](const QueueSlot& q) {
     for (const AgentSlot* agent : q.members) {
       if (agent->agent.state == AgentState::kLoggedOut) continue;
-      const SkillLevels& have = agent->agent.skills;
-      bool ok = true;
-      for (const auto& [skill, level] : call.effective) {
-        auto it = have.find(skill);
-        if (it == have.end() || it->second < level) {
-          ok = false;
-          break;
-        }
-      }
-      if (ok) return true;
+      if (Meets(agent->agent.skills, call.effective)) return true;
     }
     return false;
   };
@@ -1030,6 +1248,10 @@ void Engine::MoveToQueue(CallSlot& call, QueueSlot& target, absl::string_view re
   Unwait(call);
   from.call_counts[call.call.state]--;
   if (type == EventType::kCallOverflowed) from.overflowed_out++;
+  if (call.callback_pending) {
+    from.callbacks_pending--;
+    target.callbacks_pending++;
+  }
   call.call.state = CallState::kQueued;
   target.call_counts[CallState::kQueued]++;
   std::string from_name = call.call.queue;
@@ -1193,6 +1415,12 @@ void Engine::ReturnOffer(CallSlot& call, AgentSlot& agent, EventType type, absl:
 void Engine::CheckOverdue(CallSlot& call, absl::Time now) {
   if (call.call.state != CallState::kQueued) return;
   const QueueConfig& c = Queue(call.call.queue)->config;
+  if (call.callback_pending) {
+    if (now >= *call.call.callback_requested_at + c.callback.window) {
+      WithdrawCallback(call, "window_passed", now);
+    }
+    return;
+  }
   if (c.max_wait > absl::ZeroDuration() && now >= call.queue_entered_at + c.max_wait) {
     ApplyLimit(call, c.on_timeout, "max_wait", now);
   }
@@ -1201,6 +1429,7 @@ void Engine::CheckOverdue(CallSlot& call, absl::Time now) {
 void Engine::FinishWrapUp(CallSlot& call, AgentSlot& agent, absl::string_view reason,
                           absl::Time now) {
   call.call.completed_at = now;
+  if (call.call.connected_at) Queue(call.call.queue)->AddHandleTime(now - *call.call.connected_at);
   SetCallState(call, CallState::kCompleted);
   agent.agent.call_id.clear();
   agent.agent.wrap_up_until.reset();
@@ -1218,6 +1447,7 @@ void Engine::FinishWrapUp(CallSlot& call, AgentSlot& agent, absl::string_view re
 }
 
 void Engine::Finish(CallSlot& call) {
+  SetCallbackPending(call, false);
   finished_.push_back(call.call.call_id);
   while (finished_.size() > options_.max_finished_calls) {
     calls_.erase(finished_.front());
@@ -1365,7 +1595,7 @@ absl::StatusOr<CallSlot*> Engine::FindOfferedCall(absl::string_view agent_id,
 absl::StatusOr<Call> Engine::GetCall(absl::string_view call_id) const {
   absl::StatusOr<const CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
-  return CallView(**found);
+  return ReadView(**found);
 }
 
 absl::StatusOr<Agent> Engine::GetAgent(absl::string_view agent_id) const {
@@ -1431,6 +1661,12 @@ absl::StatusOr<QueueStats> Engine::GetQueueStats(absl::string_view name, absl::T
   // Calls widened into this queue are counted by their own queue only.
   std::optional<absl::Time> oldest = queue->index.OldestArrival();
   if (oldest) stats.longest_wait = std::max(now, now_) - *oldest;
+  int staffed =
+      stats.agents_available + stats.agents_reserved + stats.agents_busy + stats.agents_wrap_up;
+  if (staffed > 0) {
+    stats.estimated_wait = (stats.queued + 1) * queue->MeanHandleTime() / staffed;
+  }
+  stats.callbacks_pending = queue->callbacks_pending;
   return stats;
 }
 
@@ -1472,8 +1708,27 @@ absl::StatusOr<std::vector<Call>> Engine::ListCalls(absl::string_view queue,
   if (matches.size() > limit) matches.resize(limit);
   std::vector<Call> out;
   out.reserve(matches.size());
-  for (const CallSlot* slot : matches) out.push_back(CallView(*slot));
+  for (const CallSlot* slot : matches) out.push_back(ReadView(*slot));
   return out;
+}
+
+Call Engine::ReadView(const CallSlot& slot) const {
+  Call call = CallView(slot);
+  call.estimated_wait = EstimateWait(slot);
+  return call;
+}
+
+std::optional<absl::Duration> Engine::EstimateWait(const CallSlot& slot) const {
+  if (slot.call.state != CallState::kQueued || slot.placements.empty()) return std::nullopt;
+  const Placement& p = slot.placements.front();
+  const QueueSlot& queue = *p.queue;
+  int servers = 0;
+  for (const AgentSlot* agent : queue.members) {
+    if (IsStaffed(agent->agent.state) && Meets(agent->agent.skills, slot.effective)) ++servers;
+  }
+  if (servers == 0) return std::nullopt;
+  int64_t position = static_cast<int64_t>(queue.index.CountAhead(p.key)) + 1;
+  return position * queue.MeanHandleTime() / servers;
 }
 
 Call Engine::CallView(const CallSlot& slot) const {
@@ -1494,9 +1749,17 @@ absl::Status Engine::CheckInvariants() const {
   auto fail = [](auto&&... parts) { return absl::InternalError(absl::StrCat(parts...)); };
   absl::flat_hash_map<std::string, absl::flat_hash_map<CallState, int>> live;
   absl::flat_hash_map<const QueueSlot*, size_t> placed;
+  absl::flat_hash_map<std::string, int> pending_callbacks;
   for (const auto& [id, slot] : calls_) {
     const Call& c = slot->call;
     QueueSlot* queue = Queue(c.queue);
+    if (slot->callback_pending) {
+      if (IsFinal(c.state) || c.callback_number.empty()) {
+        return fail("call ", id, " is a pending callback while ", CallStateName(c.state),
+                    " with number '", c.callback_number, "'");
+      }
+      pending_callbacks[c.queue]++;
+    }
     if (!IsFinal(c.state)) {
       if (queue == nullptr) return fail("live call ", id, " is in unknown queue ", c.queue);
       live[c.queue][c.state]++;
@@ -1528,12 +1791,7 @@ absl::Status Engine::CheckInvariants() const {
       for (const std::string& q : queues) {
         for (const AgentSlot* agent : Queue(q)->members) {
           if (agent->agent.state != AgentState::kAvailable) continue;
-          bool covers = true;
-          for (const auto& [skill, level] : slot->effective) {
-            auto it = agent->agent.skills.find(skill);
-            if (it == agent->agent.skills.end() || it->second < level) covers = false;
-          }
-          if (covers) {
+          if (Meets(agent->agent.skills, slot->effective)) {
             return fail("call ", id, " waits in ", q, " while eligible agent ",
                         agent->agent.agent_id, " is available");
           }
@@ -1570,8 +1828,12 @@ absl::Status Engine::CheckInvariants() const {
       return fail("queue ", name, " indexes ", queue->index.waiting(), " calls but ",
                   placed[queue.get()], " are placed in it");
     }
-    for (CallState s :
-         {CallState::kQueued, CallState::kOffered, CallState::kConnected, CallState::kWrapUp}) {
+    if (queue->callbacks_pending != pending_callbacks[name]) {
+      return fail("queue ", name, " counts ", queue->callbacks_pending,
+                  " pending callbacks; there are ", pending_callbacks[name]);
+    }
+    for (CallState s : {CallState::kQueued, CallState::kOffered, CallState::kConnected,
+                        CallState::kWrapUp, CallState::kCallbackScheduled}) {
       auto counted = queue->call_counts.find(s);
       int have = counted == queue->call_counts.end() ? 0 : counted->second;
       int want = live[name][s];

@@ -63,6 +63,10 @@ struct EnqueueResult {
   Call call;
   // False when the request repeated an earlier one and got its call back.
   bool created = true;
+  // The IVR may offer this caller a callback: the estimated wait is over the
+  // queue's `callback.offer_over` and a callback could be served within its
+  // window at current capacity (a callback_offered event says so too).
+  bool callback_offered = false;
 };
 
 struct QueueStats {
@@ -86,6 +90,11 @@ struct QueueStats {
   int agents_wrap_up = 0;
   int agents_away = 0;
   absl::Duration longest_wait = absl::ZeroDuration();
+  // What a call arriving now would wait (see Engine::EstimateWait); unset
+  // when no member agent is staffed.
+  std::optional<absl::Duration> estimated_wait;
+  // Callbacks waiting for an agent or a retry.
+  int callbacks_pending = 0;
 };
 
 struct EngineOptions {
@@ -132,6 +141,20 @@ class Engine {
   // A supervisor moves a QUEUED or OFFERED call to another queue (an offer out
   // is withdrawn). It keeps its arrival time; limits of the new queue restart.
   absl::StatusOr<Call> MoveCall(absl::string_view call_id, absl::string_view queue, absl::Time now);
+
+  // --- Callbacks (virtual hold) ---
+  // The caller of a QUEUED call hangs up and is called back at `number` when
+  // the call reaches an agent; it keeps its place. Limits (max_wait,
+  // max_wait_no_agent) stop applying: the queue's callback window does.
+  // Repeating it with the same number is harmless.
+  absl::StatusOr<Call> RequestCallback(absl::string_view call_id, absl::string_view number,
+                                       absl::Time now);
+  // The integrator could not reach the customer of an accepted callback. The
+  // agent is free at once; the callback is retried after the queue's
+  // retry_interval at its original place, or withdrawn when its attempts or
+  // its window are used up.
+  absl::StatusOr<Call> CallbackFailed(absl::string_view call_id, absl::string_view reason,
+                                      absl::Time now);
 
   // --- Agents (desktop) ---
   absl::StatusOr<Agent> Login(absl::string_view agent_id, bool ready, absl::Time now);
@@ -182,12 +205,14 @@ class Engine {
 
  private:
   enum class DeadlineKind {
-    kOfferTimeout,  // id: call
-    kWrapUpEnd,     // id: agent
-    kMaxWait,       // id: call
-    kNoAgent,       // id: call
-    kEscalation,    // id: call
-    kScheduleEdge,  // id: queue
+    kOfferTimeout,    // id: call
+    kWrapUpEnd,       // id: agent
+    kMaxWait,         // id: call
+    kNoAgent,         // id: call
+    kEscalation,      // id: call
+    kScheduleEdge,    // id: queue
+    kCallbackRetry,   // id: call
+    kCallbackWindow,  // id: call
   };
   struct Deadline {
     absl::Time at;
@@ -242,7 +267,7 @@ class Engine {
   void MoveToQueue(CallSlot& call, QueueSlot& target, absl::string_view reason, absl::Time now,
                    EventType type = EventType::kCallOverflowed);
   // A connected call's agent lets go of it (transfer): the agent is freed.
-  void ReleaseAgent(CallSlot& call, AgentSlot& agent, absl::Time now);
+  void ReleaseAgent(CallSlot& call, AgentSlot& agent, absl::string_view why, absl::Time now);
   bool AnyAgentCouldServe(const CallSlot& call) const;
   void ArmScheduleEdge(QueueSlot& queue, absl::Time now);
   void OnScheduleEdge(QueueSlot& queue, absl::Time now);
@@ -261,6 +286,16 @@ class Engine {
   void Emit(EventType type, absl::Time now, const CallSlot* call, const AgentSlot* agent,
             absl::string_view reason);
   Call CallView(const CallSlot& call) const;
+  // CallView plus what only reads report (the estimated wait).
+  Call ReadView(const CallSlot& call) const;
+
+  // Estimated wait of a waiting call: its position x the queue's mean handle
+  // time / the staffed member agents who could take it.
+  std::optional<absl::Duration> EstimateWait(const CallSlot& call) const;
+  bool ShouldOfferCallback(const CallSlot& call, absl::Time now) const;
+  // Ends a callback that can no longer be served (window, attempts).
+  void WithdrawCallback(CallSlot& call, absl::string_view reason, absl::Time now);
+  void SetCallbackPending(CallSlot& call, bool pending);
 
   // Generations tell a live deadline from a stale one. One counter for all,
   // so a reused call id or queue name never matches an old deadline.

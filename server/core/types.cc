@@ -120,6 +120,7 @@ bool IsFinal(CallState state) {
     case CallState::kOffered:
     case CallState::kConnected:
     case CallState::kWrapUp:
+    case CallState::kCallbackScheduled:
       return false;
     default:
       return true;

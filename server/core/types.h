@@ -38,6 +38,8 @@ enum class CallState {
   kOverflowed,
   kTimedOut,
   kRejected,
+  // A callback whose dial failed, waiting for its retry time (live: it
+  // returns to QUEUED at its original place).
   kCallbackScheduled,
 };
 
@@ -57,10 +59,10 @@ enum class EventType {
   kAgentLoggedOut,
   kAgentStateChanged,
   kConfigApplied,
-  kCallOverflowed,  // moved to another queue by a limit or the schedule
-  kCallTimedOut,    // disconnected by a limit (reason says which)
-  kCallEscalated,   // an escalation step relaxed its requirements
-  kCallTransferred, // sent to another queue or agent (reason says where)
+  kCallOverflowed,   // moved to another queue by a limit or the schedule
+  kCallTimedOut,     // disconnected by a limit (reason says which)
+  kCallEscalated,    // an escalation step relaxed its requirements
+  kCallTransferred,  // sent to another queue or agent (reason says where)
   // Callbacks (virtual hold):
   kCallbackOffered,    // the IVR may offer the caller a callback (EWT over the threshold)
   kCallbackRequested,  // the caller hung up and keeps their place as a callback
@@ -102,6 +104,10 @@ struct Call {
   std::string callback_number;
   int callback_attempts = 0;
   std::optional<absl::Time> callback_requested_at;
+  // While waiting: how long until an agent takes it, by the method in
+  // config/README.md; unset when no agent who could take it is staffed.
+  // Filled in by reads (GetCall, ListCalls, the EnqueueCall reply) only.
+  std::optional<absl::Duration> estimated_wait;
   // While a transfer to a named agent is pending: the queue the call goes to
   // if that agent rejects or misses the offer.
   std::string transfer_fallback;
@@ -178,6 +184,25 @@ struct EscalationStep {
   std::vector<std::string> add_queues;  // agents of these queues may take it too
 };
 
+// Callbacks of a queue (virtual hold): a caller hangs up and keeps their
+// place; when it comes up, an agent takes it and the integrator dials.
+struct CallbackPolicy {
+  bool enabled = false;
+  // Offer a callback to a new caller whose estimated wait is over this (and
+  // who could be called back within `window`); zero never offers one, though
+  // callers may still ask.
+  absl::Duration offer_over = absl::ZeroDuration();
+  // A callback must be served within this time of its request, or it is
+  // withdrawn.
+  absl::Duration window = absl::Hours(2);
+  // After a failed dial, the next attempt waits this long ...
+  absl::Duration retry_interval = absl::Minutes(5);
+  // ... up to this many dials in all.
+  int max_attempts = 3;
+  // Callbacks pending in the queue at most; 0 means no limit.
+  int max_pending = 0;
+};
+
 struct QueueConfig {
   std::string name;
   // How long an agent has to accept an offer.
@@ -215,6 +240,10 @@ struct QueueConfig {
   // out of it (and of the abandonment rate).
   absl::Duration service_level_threshold = absl::Seconds(20);
   absl::Duration short_abandon = absl::Seconds(5);
+  // Mean handle time (talk + wrap-up) assumed for the estimated wait until
+  // calls of this queue have completed; then recent calls count.
+  absl::Duration expected_handle_time = absl::Minutes(3);
+  CallbackPolicy callback;
 };
 
 struct AgentConfig {

@@ -24,6 +24,7 @@ grpc::ServerUnaryReactor* CallServiceImpl::EnqueueCall(grpc::CallbackServerConte
       [resp](const core::EnqueueResult& r) {
         ToProto(r.call, resp->mutable_call());
         resp->set_created(r.created);
+        resp->set_callback_offered(r.callback_offered);
       });
 }
 
@@ -81,6 +82,28 @@ grpc::ServerUnaryReactor* CallServiceImpl::TransferCall(grpc::CallbackServerCont
       return Refuse(ctx,
                     absl::InvalidArgumentError("a transfer needs a target: set queue or agent_id"));
   }
+}
+
+grpc::ServerUnaryReactor* CallServiceImpl::RequestCallback(grpc::CallbackServerContext* ctx,
+                                                           const v1::RequestCallbackRequest* req,
+                                                           v1::Call* resp) {
+  return Run<Call>(
+      ctx, runtime_,
+      [id = req->call_id(), number = req->number()](Engine& engine, absl::Time now) {
+        return engine.RequestCallback(id, number, now);
+      },
+      [resp](const Call& call) { ToProto(call, resp); });
+}
+
+grpc::ServerUnaryReactor* CallServiceImpl::CallbackFailed(grpc::CallbackServerContext* ctx,
+                                                          const v1::CallbackFailedRequest* req,
+                                                          v1::Call* resp) {
+  return Run<Call>(
+      ctx, runtime_,
+      [id = req->call_id(), reason = req->reason()](Engine& engine, absl::Time now) {
+        return engine.CallbackFailed(id, reason, now);
+      },
+      [resp](const Call& call) { ToProto(call, resp); });
 }
 
 grpc::ServerWriteReactor<v1::Event>* CallServiceImpl::WatchEvents(

@@ -175,6 +175,7 @@ void ToProto(const core::Call& call, v1::Call* out) {
   out->set_transfers(call.transfers);
   out->set_callback_number(call.callback_number);
   out->set_callback_attempts(call.callback_attempts);
+  if (call.estimated_wait) SetDuration(*call.estimated_wait, out->mutable_estimated_wait());
 }
 
 void ToProto(const core::Agent& agent, v1::Agent* out) {

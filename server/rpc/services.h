@@ -31,6 +31,12 @@ class CallServiceImpl final : public v1::CallService::CallbackService {
   grpc::ServerUnaryReactor* TransferCall(grpc::CallbackServerContext* ctx,
                                          const v1::TransferCallRequest* req,
                                          v1::Call* resp) override;
+  grpc::ServerUnaryReactor* RequestCallback(grpc::CallbackServerContext* ctx,
+                                            const v1::RequestCallbackRequest* req,
+                                            v1::Call* resp) override;
+  grpc::ServerUnaryReactor* CallbackFailed(grpc::CallbackServerContext* ctx,
+                                           const v1::CallbackFailedRequest* req,
+                                           v1::Call* resp) override;
   grpc::ServerWriteReactor<v1::Event>* WatchEvents(grpc::CallbackServerContext* ctx,
                                                    const v1::WatchEventsRequest* req) override;
 

@@ -762,3 +762,69 @@ agents: [{id: a, queues: [q]}]
 
 }  // namespace
 }  // namespace acd::config
+
+namespace acd::config {
+namespace {
+
+TEST(CallbackConfigTest, ReadsKpiEstimateAndCallbackKeys) {
+  ParseOutcome outcome = ParseConfig(R"(queues:
+  - name: care
+    service_level_threshold: 30s
+    short_abandon: 3s
+    expected_handle_time: 4m
+    callback:
+      offer_over: 3m
+      window: 90m
+      retry_interval: 10m
+      max_attempts: 5
+      max_pending: 200
+  - name: bare
+    callback:
+  - name: none
+)",
+                                     "test.yaml");
+  ASSERT_THAT(outcome.problems, ::testing::IsEmpty());
+  const std::vector<core::QueueConfig>& queues = outcome.config->routing.queues;
+  ASSERT_EQ(queues.size(), 3u);
+  const core::QueueConfig& care = queues[0];
+  EXPECT_EQ(care.service_level_threshold, absl::Seconds(30));
+  EXPECT_EQ(care.short_abandon, absl::Seconds(3));
+  EXPECT_EQ(care.expected_handle_time, absl::Minutes(4));
+  EXPECT_TRUE(care.callback.enabled);
+  EXPECT_EQ(care.callback.offer_over, absl::Minutes(3));
+  EXPECT_EQ(care.callback.window, absl::Minutes(90));
+  EXPECT_EQ(care.callback.retry_interval, absl::Minutes(10));
+  EXPECT_EQ(care.callback.max_attempts, 5);
+  EXPECT_EQ(care.callback.max_pending, 200);
+  // An empty section turns callbacks on with the defaults; none leaves them off.
+  EXPECT_TRUE(queues[1].callback.enabled);
+  EXPECT_EQ(queues[1].callback.window, absl::Hours(2));
+  EXPECT_FALSE(queues[2].callback.enabled);
+}
+
+TEST(CallbackConfigTest, BadCallbackValuesAreNamedWithTheirPlace) {
+  ParseOutcome outcome = ParseConfig(R"(queues:
+  - name: care
+    expected_handle_time: 0s
+    callback:
+      window: 0s
+      max_attempts: 0
+      retry_intervl: 5m
+  - name: other
+    callback: yes
+)",
+                                     "test.yaml");
+  EXPECT_THAT(
+      outcome.problems,
+      ElementsAre(
+          IsProblem(3, 27, "queues[0].expected_handle_time", "expected_handle_time \"0s\""),
+          IsProblem(5, 15, "queues[0].callback.window", "window \"0s\""),
+          IsProblem(6, 21, "queues[0].callback.max_attempts",
+                    "max_attempts \"0\" is out of range (use an integer 1 to 20)"),
+          IsProblem(7, 7, "queues[0].callback.retry_intervl",
+                    "unknown key \"retry_intervl\" (did you mean \"retry_interval\"?)"),
+          IsProblem(9, 15, "queues[1].callback", "a mapping of callback settings")));
+}
+
+}  // namespace
+}  // namespace acd::config
