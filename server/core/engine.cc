@@ -739,6 +739,12 @@ absl::StatusOr<Call> Engine::CallbackFailed(absl::string_view call_id, absl::str
     return absl::FailedPreconditionError(
         absl::StrCat("call ", Quote(call_id), " is not a callback"));
   }
+  // A repeat after the failure took effect (the retry not yet due, or the
+  // callback withdrawn) answers with the call as it is.
+  if (call.call.state == CallState::kCallbackScheduled ||
+      (call.call.state == CallState::kTimedOut && call.call.end_reason == "callback_withdrawn")) {
+    return ReadView(call);
+  }
   if (call.call.state != CallState::kConnected) {
     return absl::FailedPreconditionError(
         absl::StrCat("call ", Quote(call_id), " is ", CallStateName(call.call.state),

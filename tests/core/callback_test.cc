@@ -160,6 +160,10 @@ TEST_F(CallbackTest, AFailedDialIsRetriedAtItsOriginalPlace) {
   ASSERT_TRUE(failed.ok()) << failed.status();
   EXPECT_EQ(failed->state, CallState::kCallbackScheduled);
   EXPECT_EQ(failed->callback_attempts, 1);
+  // A repeat (the reply was lost) counts nothing more.
+  absl::StatusOr<Call> repeat = engine_.CallbackFailed("c1", "", now_);
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  EXPECT_EQ(repeat->callback_attempts, 1);
   // a is free at once and takes the next call.
   EXPECT_EQ(OfferOf("a"), "c2");
   std::vector<Event> events = engine_.TakeEvents();
