@@ -376,6 +376,47 @@ TEST_F(LiveStatsZoneTest, TodayRollsOverAtLocalMidnightIncludingADstDay) {
   EXPECT_EQ(alice->today.agent_time.Idle(), absl::Hours(5) + absl::Minutes(10));
 }
 
+// The spring-forward day (2026-03-08 in New York, 23 hours), fed by hand: an
+// agent available from the evening before is available 22 hours "today" by
+// 23:00 EDT, and "today" starts again at the next local midnight.
+TEST(LiveStatsDstTest, SpringForwardDayHasTwentyThreeHours) {
+  absl::TimeZone ny;
+  ASSERT_TRUE(absl::LoadTimeZone("America/New_York", &ny));
+  auto local = [&](int m, int d, int hh) {
+    return absl::FromCivil(absl::CivilHour(2026, m, d, hh), ny);
+  };
+  RoutingConfig config;
+  config.queues.push_back({.name = "q"});
+  config.agents.push_back({.agent_id = "a", .queues = {"q"}});
+  LiveStatsOptions options;
+  options.zone = ny;  // no schedule: the server zone
+  LiveStats stats(options);
+  stats.Configure(config, options, local(3, 7, 23));
+  Agent agent{.agent_id = "a", .state = AgentState::kAvailable};
+  stats.OnEvent({.time = local(3, 7, 23),
+                 .type = EventType::kAgentLoggedIn,
+                 .agent_id = "a",
+                 .agent = agent});
+
+  QueueKpis q = *stats.Queue("q", local(3, 8, 23));
+  EXPECT_EQ(q.today.from, local(3, 8, 0));
+  EXPECT_EQ(local(3, 8, 23) - q.today.from, absl::Hours(22));
+  EXPECT_EQ(q.today.agent_time.Idle(), absl::Hours(22));
+  EXPECT_EQ(stats.Agent("a", local(3, 8, 23))->today.agent_time.Idle(), absl::Hours(22));
+
+  // Away at 01:00 on the 9th: the 9th has one hour available.
+  agent.state = AgentState::kAway;
+  stats.OnEvent({.time = local(3, 9, 1),
+                 .type = EventType::kAgentStateChanged,
+                 .agent_id = "a",
+                 .agent = agent});
+  q = *stats.Queue("q", local(3, 9, 2));
+  EXPECT_EQ(q.today.from, local(3, 9, 0));
+  EXPECT_EQ(q.today.agent_time.Idle(), absl::Hours(1));
+  EXPECT_EQ(q.today.agent_time[AgentState::kAway], absl::Hours(1));
+  EXPECT_DOUBLE_EQ(*q.today.occupancy, 0.0);
+}
+
 TEST(StatsWindowTest, WholeMinutesWithinBounds) {
   EXPECT_TRUE(ValidateStatsWindow(absl::Minutes(15)).ok());
   EXPECT_TRUE(ValidateStatsWindow(absl::Minutes(1)).ok());
