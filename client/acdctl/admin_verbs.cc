@@ -1,5 +1,7 @@
 // Verbs of acd.v1.AdminService (queues, queue stats, agents, calls, config
 // validate|reload) and of grpc.health.v1.Health (health).
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -13,6 +15,7 @@
 #include "acd/v1/admin_service.grpc.pb.h"
 #include "client/acdctl/args.h"
 #include "client/acdctl/output.h"
+#include "client/acdctl/stream_canceller.h"
 #include "client/acdctl/verbs.h"
 #include "client/acdctl/views.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -73,18 +76,16 @@ absl::Status SetDuration(const std::string& text, absl::string_view what,
   return absl::OkStatus();
 }
 
-std::string Percent(double fraction) { return absl::StrFormat("%.1f%%", 100 * fraction); }
-
 Fields PredictionFields(const acd::v1::StaffingPrediction& p) {
   Fields fields = {
       {"agents", absl::StrCat(p.agents())},
       {"traffic", absl::StrFormat("%.2f Erlangs", p.traffic_erlangs())},
-      {"P(wait)", Percent(p.p_wait())},
-      {"service level", Percent(p.service_level())},
+      {"P(wait)", FormatPercent(p.p_wait())},
+      {"service level", FormatPercent(p.service_level())},
       {"ASA", p.has_asa() ? FormatShortDuration(p.asa()) : "never answered"},
-      {"occupancy", Percent(p.occupancy())},
+      {"occupancy", FormatPercent(p.occupancy())},
   };
-  if (p.has_abandonment()) fields.emplace_back("abandonment", Percent(p.abandonment()));
+  if (p.has_abandonment()) fields.emplace_back("abandonment", FormatPercent(p.abandonment()));
   return fields;
 }
 
@@ -138,6 +139,47 @@ int RunQueueStats(const Invocation& inv, const QueueArgs& args) {
   if (!status.ok()) return ReportRpcError(inv, status);
   PrintRecord(std::cout, inv.json(), stats, QueueStatsFields(stats));
   return kExitOk;
+}
+
+int RunWatch(const Invocation& inv, const WatchArgs& args) {
+  acd::v1::WatchStatsRequest request;
+  for (const std::string& q : args.queues) request.add_queues(q);
+  request.set_agents(args.agents);
+  if (absl::Status s = SetDuration(args.interval, "--interval", request.mutable_interval());
+      !s.ok()) {
+    return ReportUsageError(inv, s.message());
+  }
+  Stub stub(Connect(*inv.global));
+  grpc::ClientContext context;  // No deadline: the stream is live.
+  StreamCanceller canceller(&context, absl::InfiniteDuration());
+  auto reader = stub.WatchStats(&context, request);
+  // Redraw in place on a terminal; elsewhere (a pipe, a file) print blocks.
+  const bool redraw = !inv.json() && isatty(STDOUT_FILENO) == 1;
+  acd::v1::StatsSnapshot snapshot;
+  while (reader->Read(&snapshot)) {
+    if (inv.json()) {
+      PrintJson(std::cout, snapshot, /*pretty=*/false);
+    } else {
+      const Clock clock = Clock::Local();
+      std::ostringstream block;  // one write per frame: no flicker
+      if (redraw) block << "\x1b[H\x1b[2J";
+      block << WallboardTitle(snapshot, clock) << "\n";
+      WallboardTable(snapshot).Print(block);
+      if (args.agents) {
+        block << "\n";
+        WallboardAgentsTable(snapshot, clock).Print(block);
+      }
+      if (!redraw && !args.once) block << "\n";
+      std::cout << block.str() << std::flush;
+    }
+    if (args.once) {
+      canceller.Cancel();
+      break;
+    }
+  }
+  const grpc::Status status = reader->Finish();
+  if (status.ok() || canceller.EndedStream(status)) return kExitOk;
+  return ReportRpcError(inv, status);
 }
 
 int RunAgents(const Invocation& inv, const QueueArgs& args) {

@@ -256,6 +256,22 @@ void AddAdminVerbs(Registrar& r, CLI::App& app) {
                        [stats](const Invocation& inv) { return RunQueueStats(inv, *stats); });
   v->add_option("QUEUE", stats->queue, "The queue")->required();
 
+  auto watch = std::make_shared<WatchArgs>();
+  v = r.Verb(&app, "watch",
+             "Live wallboard: per queue waiting, longest wait, agents available/busy/wrap/away "
+             "(busy includes being offered a call) and SL, ASA, abandon %, AHT, occupancy as "
+             "window/today; redrawn until Ctrl-C",
+             "acdctl watch --queue sales --queue support --interval 2s",
+             [watch](const Invocation& inv) { return RunWatch(inv, *watch); });
+  v->add_option("--queue", watch->queues, "Only this queue (repeat for more); default: all")
+      ->type_name("QUEUE");
+  v->add_option("--interval", watch->interval, "Between redraws, from 200ms to 60s")
+      ->capture_default_str();
+  v->add_flag("--once", watch->once, "Print one snapshot and exit (for scripts)");
+  v->add_flag("--agents", watch->agents,
+              "Also one row per agent of those queues: calls handled, AHT, occupancy, time in "
+              "each state today");
+
   auto agents = std::make_shared<QueueArgs>();
   v = r.Verb(&app, "agents", "List agents and their states", "acdctl agents --queue sales",
              [agents](const Invocation& inv) { return RunAgents(inv, *agents); });

@@ -105,6 +105,14 @@ struct QueueArgs {
   std::string queue;
 };
 int RunQueueStats(const Invocation& inv, const QueueArgs& args);
+
+struct WatchArgs {
+  std::vector<std::string> queues;  // empty: all
+  std::string interval = "1s";
+  bool once = false;
+  bool agents = false;
+};
+int RunWatch(const Invocation& inv, const WatchArgs& args);
 int RunAgents(const Invocation& inv, const QueueArgs& args);
 
 struct CallsArgs {

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 
 namespace acd::ctl {
@@ -32,7 +33,28 @@ void AddText(Fields& fields, const char* key, const std::string& value) {
   if (!value.empty()) fields.emplace_back(key, value);
 }
 
+using Kpis = acd::v1::QueueStats::Kpis;
+
+// "window / today" of one figure, each "-" when absent (nothing to rate).
+template <typename Get>
+std::string Pair(const Kpis& window, const Kpis& today, Get get) {
+  return absl::StrCat(get(window), "/", get(today));
+}
+std::string SlText(const Kpis& k) {
+  return k.has_service_level() ? FormatPercent(k.service_level()) : "-";
+}
+std::string AbandonText(const Kpis& k) {
+  return k.has_abandonment_rate() ? FormatPercent(k.abandonment_rate()) : "-";
+}
+std::string OccupancyText(const Kpis& k) {
+  return k.has_occupancy() ? FormatPercent(k.occupancy()) : "-";
+}
+std::string AsaText(const Kpis& k) { return k.has_asa() ? FormatShortDuration(k.asa()) : "-"; }
+std::string AhtText(const Kpis& k) { return k.has_aht() ? FormatShortDuration(k.aht()) : "-"; }
+
 }  // namespace
+
+std::string FormatPercent(double fraction) { return absl::StrFormat("%.1f%%", 100 * fraction); }
 
 std::string FormatSkills(const google::protobuf::Map<std::string, int32_t>& skills) {
   return FormatMap(skills);
@@ -149,7 +171,59 @@ Fields QueueStatsFields(const acd::v1::QueueStats& s) {
       {"agents wrap-up", absl::StrCat(s.agents_wrap_up())},
       {"agents away", absl::StrCat(s.agents_away())},
       {"agents logged out", absl::StrCat(s.agents_logged_out())},
+      // The live KPIs (config/README.md#kpis).
+      {"offered (window/today)",
+       Pair(s.window(), s.today(), [](const Kpis& k) { return k.offered(); })},
+      {"answered (window/today)",
+       Pair(s.window(), s.today(), [](const Kpis& k) { return k.answered(); })},
+      {"abandoned, short (window/today)",
+       Pair(s.window(), s.today(),
+            [](const Kpis& k) { return absl::StrCat(k.abandoned(), ",", k.short_abandoned()); })},
+      {"service level (window/today)", Pair(s.window(), s.today(), SlText)},
+      {"ASA (window/today)", Pair(s.window(), s.today(), AsaText)},
+      {"abandonment (window/today)", Pair(s.window(), s.today(), AbandonText)},
+      {"AHT (window/today)", Pair(s.window(), s.today(), AhtText)},
+      {"occupancy (window/today)", Pair(s.window(), s.today(), OccupancyText)},
   };
+}
+
+std::string WallboardTitle(const acd::v1::StatsSnapshot& snapshot, const Clock& clock) {
+  return absl::StrCat("acd wallboard  ", FormatClockTime(snapshot.time(), clock), "  window ",
+                      FormatShortDuration(snapshot.window()), "/today");
+}
+
+Table WallboardTable(const acd::v1::StatsSnapshot& snapshot) {
+  Table table({"QUEUE", "WAITING", "LONGEST", "AVAIL", "BUSY", "WRAP", "AWAY", "SL", "ASA",
+               "ABANDON", "AHT", "OCCUPANCY"});
+  for (const acd::v1::QueueStats& s : snapshot.queues()) {
+    const Kpis& w = s.window();
+    const Kpis& d = s.today();
+    table.AddRow({s.open() ? s.queue() : absl::StrCat(s.queue(), " (closed)"),
+                  absl::StrCat(s.queued() + s.offered()), FormatShortDuration(s.longest_wait()),
+                  absl::StrCat(s.agents_available()),
+                  absl::StrCat(s.agents_reserved() + s.agents_busy()),
+                  absl::StrCat(s.agents_wrap_up()), absl::StrCat(s.agents_away()),
+                  Pair(w, d, SlText), Pair(w, d, AsaText), Pair(w, d, AbandonText),
+                  Pair(w, d, AhtText), Pair(w, d, OccupancyText)});
+  }
+  return table;
+}
+
+Table WallboardAgentsTable(const acd::v1::StatsSnapshot& snapshot, const Clock& clock) {
+  Table table({"AGENT", "STATE", "FOR", "HANDLED", "AHT", "OCCUPANCY", "AVAIL-TODAY", "BUSY-TODAY",
+               "WRAP-TODAY", "AWAY-TODAY"});
+  for (const acd::v1::AgentStats& a : snapshot.agents()) {
+    const Kpis& w = a.window();
+    const Kpis& d = a.today();
+    absl::Duration held = IsSet(a.state_since()) ? ToTime(snapshot.time()) - ToTime(a.state_since())
+                                                 : absl::ZeroDuration();
+    table.AddRow({a.agent_id(), Label(a.state()), FormatShortDuration(held),
+                  Pair(w, d, [](const Kpis& k) { return k.handled(); }), Pair(w, d, AhtText),
+                  Pair(w, d, OccupancyText), FormatShortDuration(d.available_time()),
+                  FormatShortDuration(ToDuration(d.reserved_time()) + ToDuration(d.busy_time())),
+                  FormatShortDuration(d.wrap_up_time()), FormatShortDuration(d.away_time())});
+  }
+  return table;
 }
 
 Table QueuesTable(const acd::v1::ListQueuesResponse& response) {

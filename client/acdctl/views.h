@@ -27,7 +27,18 @@ std::string CallWait(const acd::v1::Call& call, const Clock& clock);
 // One record, as "key: value" lines. Unset optional fields are left out.
 Fields CallFields(const acd::v1::Call& call, const Clock& clock);
 Fields AgentFields(const acd::v1::Agent& agent, const Clock& clock);
+// Includes the live KPIs as "window/today" pairs.
 Fields QueueStatsFields(const acd::v1::QueueStats& stats);
+
+// "85.0%" for 0.85.
+std::string FormatPercent(double fraction);
+
+// The wallboard of `acdctl watch`: a title line, one row per queue (live
+// counts, then each KPI as "window/today", "-" where there is nothing to rate
+// yet), and with --agents one row per agent.
+std::string WallboardTitle(const acd::v1::StatsSnapshot& snapshot, const Clock& clock);
+Table WallboardTable(const acd::v1::StatsSnapshot& snapshot);
+Table WallboardAgentsTable(const acd::v1::StatsSnapshot& snapshot, const Clock& clock);
 
 // Lists.
 Table QueuesTable(const acd::v1::ListQueuesResponse& response);

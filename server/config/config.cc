@@ -30,6 +30,7 @@
 #include "server/config/expr_parser.h"
 #include "server/config/yaml_checker.h"
 #include "server/core/expr.h"
+#include "server/core/live_stats.h"
 #include "server/core/schedule.h"
 #include "yaml-cpp/yaml.h"
 
@@ -50,8 +51,9 @@ constexpr absl::string_view kTopKeys[] = {"server", "skills", "schedules",
                                           "queues", "agents", "routing"};
 // Sections DESIGN.md promises for later releases: named as such, not as typos.
 constexpr absl::string_view kTopPlanned[] = {"auth"};
-constexpr absl::string_view kServerKeys[] = {"listen",      "database",  "ack",
-                                             "synchronous", "log_level", "log_format"};
+constexpr absl::string_view kServerKeys[] = {"listen",       "database",  "ack",
+                                             "synchronous",  "log_level", "log_format",
+                                             "stats_window", "timezone"};
 constexpr absl::string_view kServerPlanned[] = {"metrics"};
 constexpr absl::string_view kScheduleKeys[] = {"name", "timezone", "hours", "holidays"};
 // clang-format off
@@ -336,6 +338,8 @@ class ConfigParser {
   // duplicate <what> "x" (first <verb> at line N).
   bool Remember(absl::flat_hash_map<std::string, Place>& seen, const std::string& name, Place place,
                 const std::string& path, absl::string_view what, absl::string_view verb);
+  // An IANA zone name into *out; reports an unknown one.
+  void ReadTimeZone(const Value& value, const std::string& path, absl::TimeZone* out);
   std::optional<absl::Duration> ReadDuration(const Value& value, const std::string& path,
                                              absl::string_view key, bool allow_zero,
                                              absl::Duration max);
@@ -450,6 +454,32 @@ void ConfigParser::ParseServer(const Value& value) {
       server.log_format = std::string(*format);
     }
   }
+  if (const Field* f = fields->Get("stats_window")) {
+    if (auto d = ReadDuration(f->value, "server.stats_window", "stats_window",
+                              /*allow_zero=*/false, core::kMaxStatsWindow)) {
+      if (absl::Status s = core::ValidateStatsWindow(*d); s.ok()) {
+        server.stats_window = *d;
+      } else {
+        checker_.Report(f->value.place, "server.stats_window",
+                        absl::StrCat("stats_window ", Quote(absl::FormatDuration(*d)),
+                                     " must be a whole number of minutes (e.g. 15m)"));
+      }
+    }
+  }
+  if (const Field* f = fields->Get("timezone")) {
+    ReadTimeZone(f->value, "server.timezone", &server.timezone);
+  }
+}
+
+void ConfigParser::ReadTimeZone(const Value& value, const std::string& path, absl::TimeZone* out) {
+  if (auto zone = checker_.Scalar(value, path, "a time zone such as Europe/London")) {
+    if (!IsTimeZoneName(*zone) || !absl::LoadTimeZone(*zone, out)) {
+      checker_.Report(value.place, path,
+                      absl::StrCat("unknown time zone ", Quote(*zone),
+                                   " (use an IANA name such as Europe/London, "
+                                   "America/New_York or UTC)"));
+    }
+  }
 }
 
 void ConfigParser::ParseSkills(const Value& value) {
@@ -497,15 +527,7 @@ void ConfigParser::ParseSchedule(const Value& value, const std::string& path) {
     checker_.Report(value.place, path, "missing required key \"name\"");
   }
   if (const Field* f = fields->Get("timezone")) {
-    std::string zone_path = Child(path, "timezone");
-    if (auto zone = checker_.Scalar(f->value, zone_path, "a time zone such as Europe/London")) {
-      if (!IsTimeZoneName(*zone) || !absl::LoadTimeZone(*zone, &schedule.zone)) {
-        checker_.Report(f->value.place, zone_path,
-                        absl::StrCat("unknown time zone ", Quote(*zone),
-                                     " (use an IANA name such as Europe/London, "
-                                     "America/New_York or UTC)"));
-      }
-    }
+    ReadTimeZone(f->value, Child(path, "timezone"), &schedule.zone);
   } else {
     // No default: hours silently read in UTC would be off by the local offset.
     checker_.Report(value.place, path, "missing required key \"timezone\"");

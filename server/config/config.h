@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "server/core/types.h"
 
 namespace acd::config {
@@ -39,6 +40,10 @@ struct ServerConfig {
   SyncMode synchronous = SyncMode::kFull;
   std::string log_level = "info";   // trace | debug | info | warn | error
   std::string log_format = "text";  // text | json
+  // Live KPIs (config/README.md#kpis): the sliding window, and the zone of
+  // "today" for queues without a schedule and for agents.
+  absl::Duration stats_window = absl::Minutes(15);
+  absl::TimeZone timezone = absl::UTCTimeZone();
 };
 
 struct Config {

@@ -1,7 +1,9 @@
+#include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/core/erlang.h"
 #include "server/rpc/services.h"
+#include "server/rpc/stream_reactor.h"
 #include "server/rpc/unary.h"
 
 namespace acd::rpc {
@@ -12,6 +14,67 @@ namespace {
 
 constexpr int kDefaultListLimit = 1000;
 constexpr int kMaxListLimit = 100000;
+
+// WatchStats: snapshots between 200 ms and 60 s apart (default 1 s). A client
+// more than kStatsBuffer snapshots behind is cut off.
+constexpr absl::Duration kDefaultStatsInterval = absl::Seconds(1);
+constexpr absl::Duration kMinStatsInterval = absl::Milliseconds(200);
+constexpr absl::Duration kMaxStatsInterval = absl::Seconds(60);
+constexpr size_t kStatsBuffer = 64;
+
+// A queue's live counts (engine) and KPIs (LiveStats), read on the engine
+// thread.
+struct QueueView {
+  core::QueueStats stats;
+  std::optional<core::QueueKpis> kpis;
+};
+
+absl::StatusOr<QueueView> ReadQueue(Engine& engine, const core::LiveStats& live,
+                                    const std::string& queue, absl::Time now) {
+  absl::StatusOr<core::QueueStats> stats = engine.GetQueueStats(queue, now);
+  if (!stats.ok()) return stats.status();
+  return QueueView{*std::move(stats), live.Queue(queue, now)};
+}
+
+void FillQueueStats(const QueueView& view, v1::QueueStats* out) {
+  ToProto(view.stats, out);
+  if (view.kpis) ToProto(*view.kpis, out);
+}
+
+// One WatchStats message: the queues asked for (all when none), and their
+// member agents' KPIs if asked. An unknown queue is NOT_FOUND when `strict`,
+// else left out (a reload removed it while the stream ran).
+absl::StatusOr<v1::StatsSnapshot> Snapshot(Engine& engine, const core::LiveStats& live,
+                                           const v1::WatchStatsRequest& req, absl::Time now,
+                                           bool strict) {
+  v1::StatsSnapshot out;
+  *out.mutable_time() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
+  *out.mutable_window() = google::protobuf::util::TimeUtil::MicrosecondsToDuration(
+      absl::ToInt64Microseconds(live.options().window));
+  std::vector<std::string> queues(req.queues().begin(), req.queues().end());
+  if (queues.empty()) {
+    for (const core::QueueConfig& q : engine.Queues()) queues.push_back(q.name);
+  }
+  absl::btree_set<std::string> agents;
+  for (const std::string& name : queues) {
+    absl::StatusOr<QueueView> view = ReadQueue(engine, live, name, now);
+    if (!view.ok()) {
+      if (strict) return view.status();
+      continue;
+    }
+    FillQueueStats(*view, out.add_queues());
+    if (req.agents()) {
+      for (std::string& id : live.Agents(name)) agents.insert(std::move(id));
+    }
+  }
+  for (const std::string& id : agents) {
+    if (std::optional<core::AgentKpis> kpis = live.Agent(id, now)) {
+      ToProto(*kpis, out.add_agents());
+    }
+  }
+  return out;
+}
 
 void Summarize(const config::Config& config,
                google::protobuf::RepeatedPtrField<std::string>* queues,
@@ -71,15 +134,15 @@ grpc::ServerUnaryReactor* AdminServiceImpl::Staffing(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* AdminServiceImpl::ListQueues(grpc::CallbackServerContext* ctx,
                                                        const v1::ListQueuesRequest* req,
                                                        v1::ListQueuesResponse* resp) {
-  using Rows = std::vector<std::pair<core::QueueConfig, core::QueueStats>>;
+  using Rows = std::vector<std::pair<core::QueueConfig, QueueView>>;
   return Run<Rows>(
       ctx, runtime_,
-      [](Engine& engine, absl::Time now) -> absl::StatusOr<Rows> {
+      [runtime = runtime_](Engine& engine, absl::Time now) -> absl::StatusOr<Rows> {
         Rows rows;
         for (const core::QueueConfig& q : engine.Queues()) {
-          absl::StatusOr<core::QueueStats> stats = engine.GetQueueStats(q.name, now);
-          if (!stats.ok()) return stats.status();
-          rows.emplace_back(q, *stats);
+          absl::StatusOr<QueueView> view = ReadQueue(engine, runtime->live_stats(), q.name, now);
+          if (!view.ok()) return view.status();
+          rows.emplace_back(q, *std::move(view));
         }
         return rows;
       },
@@ -87,7 +150,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListQueues(grpc::CallbackServerConte
         for (const auto& [config, stats] : rows) {
           v1::Queue* q = resp->add_queues();
           ToProto(config, q);
-          ToProto(stats, q->mutable_stats());
+          FillQueueStats(stats, q->mutable_stats());
         }
       });
 }
@@ -96,12 +159,46 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetQueueStats(grpc::CallbackServerCo
                                                           const v1::GetQueueStatsRequest* req,
                                                           v1::QueueStats* resp) {
   if (req->queue().empty()) return Refuse(ctx, absl::InvalidArgumentError("queue is required"));
-  return Run<core::QueueStats>(
+  return Run<QueueView>(
       ctx, runtime_,
-      [queue = req->queue()](Engine& engine, absl::Time now) {
-        return engine.GetQueueStats(queue, now);
+      [runtime = runtime_, queue = req->queue()](Engine& engine, absl::Time now) {
+        return ReadQueue(engine, runtime->live_stats(), queue, now);
       },
-      [resp](const core::QueueStats& stats) { ToProto(stats, resp); });
+      [resp](const QueueView& view) { FillQueueStats(view, resp); });
+}
+
+grpc::ServerWriteReactor<v1::StatsSnapshot>* AdminServiceImpl::WatchStats(
+    grpc::CallbackServerContext* ctx, const v1::WatchStatsRequest* req) {
+  absl::Duration interval =
+      req->has_interval() ? FromProto(req->interval()) : kDefaultStatsInterval;
+  absl::Status refused;
+  if (interval < kMinStatsInterval || interval > kMaxStatsInterval) {
+    refused = absl::InvalidArgumentError(
+        absl::StrCat("interval ", absl::FormatDuration(interval), " is out of range [",
+                     absl::FormatDuration(kMinStatsInterval), ", ",
+                     absl::FormatDuration(kMaxStatsInterval), "]"));
+    interval = absl::ZeroDuration();  // no ticks for a refused stream
+  }
+  runtime::Runtime* runtime = runtime_;
+  auto request = std::make_shared<const v1::WatchStatsRequest>(*req);
+  return StreamReactor<v1::StatsSnapshot>::Start(
+      runtime_, [](const core::Event&) { return std::optional<v1::StatsSnapshot>(); },
+      [runtime, request,
+       refused](Engine& engine) -> absl::StatusOr<std::vector<v1::StatsSnapshot>> {
+        if (!refused.ok()) return refused;
+        absl::StatusOr<v1::StatsSnapshot> first =
+            Snapshot(engine, runtime->live_stats(), *request, runtime->Now(), /*strict=*/true);
+        if (!first.ok()) return first.status();
+        return std::vector<v1::StatsSnapshot>{*std::move(first)};
+      },
+      kStatsBuffer,
+      [runtime, request](Engine& engine, absl::Time now) -> std::optional<v1::StatsSnapshot> {
+        absl::StatusOr<v1::StatsSnapshot> next =
+            Snapshot(engine, runtime->live_stats(), *request, now, /*strict=*/false);
+        if (!next.ok()) return std::nullopt;
+        return *std::move(next);
+      },
+      interval);
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::ListAgents(grpc::CallbackServerContext* ctx,

@@ -227,6 +227,45 @@ void ToProto(const core::QueueStats& s, v1::QueueStats* out) {
   out->set_open(s.open);
 }
 
+void ToProto(const core::KpiFigures& f, v1::QueueStats::Kpis* out) {
+  SetTime(f.from, out->mutable_from());
+  const core::CallTally& c = f.calls;
+  out->set_offered(static_cast<int32_t>(c.offered));
+  out->set_answered(static_cast<int32_t>(c.answered));
+  out->set_answered_in_threshold(static_cast<int32_t>(c.answered_in_threshold));
+  out->set_abandoned(static_cast<int32_t>(c.abandoned));
+  out->set_short_abandoned(static_cast<int32_t>(c.short_abandoned));
+  out->set_timed_out(static_cast<int32_t>(c.timed_out));
+  out->set_overflowed(static_cast<int32_t>(c.overflowed));
+  out->set_transfers(static_cast<int32_t>(c.transfers));
+  out->set_callbacks(static_cast<int32_t>(c.callbacks));
+  out->set_handled(static_cast<int32_t>(c.handled));
+  if (f.service_level) out->set_service_level(*f.service_level);
+  if (f.abandonment_rate) out->set_abandonment_rate(*f.abandonment_rate);
+  if (f.asa) SetDuration(*f.asa, out->mutable_asa());
+  if (f.aht) SetDuration(*f.aht, out->mutable_aht());
+  if (f.occupancy) out->set_occupancy(*f.occupancy);
+  const core::AgentTime& t = f.agent_time;
+  SetDuration(t[core::AgentState::kAvailable], out->mutable_available_time());
+  SetDuration(t[core::AgentState::kReserved], out->mutable_reserved_time());
+  SetDuration(t[core::AgentState::kBusy], out->mutable_busy_time());
+  SetDuration(t[core::AgentState::kWrapUp], out->mutable_wrap_up_time());
+  SetDuration(t[core::AgentState::kAway], out->mutable_away_time());
+}
+
+void ToProto(const core::QueueKpis& kpis, v1::QueueStats* out) {
+  ToProto(kpis.window, out->mutable_window());
+  ToProto(kpis.today, out->mutable_today());
+}
+
+void ToProto(const core::AgentKpis& kpis, v1::AgentStats* out) {
+  out->set_agent_id(kpis.agent_id);
+  out->set_state(ToProto(kpis.state));
+  SetTime(kpis.state_since, out->mutable_state_since());
+  ToProto(kpis.window, out->mutable_window());
+  ToProto(kpis.today, out->mutable_today());
+}
+
 void ToProto(const core::QueueConfig& queue, v1::Queue* out) {
   out->set_name(queue.name);
   SetDuration(queue.offer_timeout, out->mutable_offer_timeout());

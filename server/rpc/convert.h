@@ -13,6 +13,7 @@
 #include "acd/v1/types.pb.h"
 #include "server/config/config.h"
 #include "server/core/engine.h"
+#include "server/core/live_stats.h"
 #include "server/core/types.h"
 
 namespace acd::rpc {
@@ -23,6 +24,10 @@ void ToProto(const core::Call& call, v1::Call* out);
 void ToProto(const core::Agent& agent, v1::Agent* out);
 void ToProto(const core::Event& event, v1::Event* out);
 void ToProto(const core::QueueStats& stats, v1::QueueStats* out);
+// The live KPIs: into a QueueStats' window and today, or an AgentStats.
+void ToProto(const core::KpiFigures& figures, v1::QueueStats::Kpis* out);
+void ToProto(const core::QueueKpis& kpis, v1::QueueStats* out);
+void ToProto(const core::AgentKpis& kpis, v1::AgentStats* out);
 void ToProto(const core::QueueConfig& queue, v1::Queue* out);
 void ToProto(const config::Problem& problem, v1::ConfigProblem* out);
 

@@ -96,6 +96,8 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* ReloadConfig(grpc::CallbackServerContext* ctx,
                                          const v1::ReloadConfigRequest* req,
                                          v1::ReloadConfigResponse* resp) override;
+  grpc::ServerWriteReactor<v1::StatsSnapshot>* WatchStats(
+      grpc::CallbackServerContext* ctx, const v1::WatchStatsRequest* req) override;
 
  private:
   runtime::Runtime* runtime_;

@@ -9,6 +9,9 @@
 // Initial metadata is sent once the subscription is live: a client that waits
 // for it (ClientReader::WaitForInitialMetadata) sees every event after that.
 //
+// Periodic streams (stats watchers) pass a `tick` and an interval: `tick` runs
+// on the engine thread every interval and its message joins the same buffer.
+//
 // Ownership: the reactor deletes itself in OnDone(); the sink it registers
 // outlives it safely (it holds the shared state, and drops events once the
 // reactor is gone).
@@ -41,17 +44,22 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   // Engine thread, once at subscription: messages to send first, or an error
   // that ends the stream (e.g. NOT_FOUND for an unknown agent).
   using Init = std::function<absl::StatusOr<std::vector<Msg>>(core::Engine&)>;
+  // Engine thread, every tick: the message to send, or nullopt for none.
+  using Tick = std::function<std::optional<Msg>(core::Engine&, absl::Time)>;
 
   static StreamReactor* Start(runtime::Runtime* runtime, Transform transform, Init init = {},
-                              size_t max_buffered = kDefaultStreamBuffer) {
+                              size_t max_buffered = kDefaultStreamBuffer, Tick tick = {},
+                              absl::Duration interval = absl::ZeroDuration()) {
     auto* reactor = new StreamReactor(runtime, max_buffered);
-    auto sink = std::make_shared<Sink>(reactor->shared_, std::move(transform));
-    reactor->subscription_ =
-        runtime->Subscribe(sink, [sink, init = std::move(init)](core::Engine& engine) {
+    auto sink = std::make_shared<Sink>(reactor->shared_, std::move(transform), std::move(tick));
+    reactor->subscription_ = runtime->Subscribe(
+        sink,
+        [sink, init = std::move(init)](core::Engine& engine) {
           absl::StatusOr<std::vector<Msg>> first = std::vector<Msg>{};
           if (init) first = init(engine);
           sink->Begin(std::move(first));
-        });
+        },
+        interval);
     return reactor;
   }
 
@@ -91,8 +99,8 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
 
   class Sink : public runtime::EventSink {
    public:
-    Sink(std::shared_ptr<Shared> shared, Transform transform)
-        : shared_(std::move(shared)), transform_(std::move(transform)) {}
+    Sink(std::shared_ptr<Shared> shared, Transform transform, Tick tick)
+        : shared_(std::move(shared)), transform_(std::move(transform)), tick_(std::move(tick)) {}
 
     void Begin(absl::StatusOr<std::vector<Msg>> first) {
       absl::MutexLock lock(&shared_->mu);
@@ -113,6 +121,14 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
       if (!msg) return true;
       return shared_->reactor->EnqueueLocked(std::move(*msg));
     }
+    bool OnTick(core::Engine& engine, absl::Time now) override {
+      if (!tick_) return true;
+      std::optional<Msg> msg = tick_(engine, now);
+      absl::MutexLock lock(&shared_->mu);
+      if (shared_->reactor == nullptr) return false;
+      if (!msg) return true;
+      return shared_->reactor->EnqueueLocked(std::move(*msg));
+    }
     void OnClose(const absl::Status& status) override {
       absl::MutexLock lock(&shared_->mu);
       if (shared_->reactor != nullptr) shared_->reactor->CloseLocked(ToGrpcStatus(status));
@@ -121,6 +137,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
    private:
     std::shared_ptr<Shared> shared_;
     Transform transform_;
+    Tick tick_;
   };
 
   StreamReactor(runtime::Runtime* runtime, size_t max_buffered)

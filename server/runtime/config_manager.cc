@@ -5,9 +5,21 @@
 #include "spdlog/spdlog.h"
 
 namespace acd::runtime {
+namespace {
+
+core::LiveStatsOptions StatsOptions(const config::ServerConfig& server) {
+  core::LiveStatsOptions options;
+  options.window = server.stats_window;
+  options.zone = server.timezone;
+  return options;
+}
+
+}  // namespace
 
 ConfigManager::ConfigManager(Runtime* runtime, config::Config initial)
-    : runtime_(runtime), current_(std::move(initial)) {}
+    : runtime_(runtime), current_(std::move(initial)) {
+  runtime_->ConfigureStats(current_.routing, StatsOptions(current_.server));
+}
 
 std::string ConfigManager::path() const {
   absl::MutexLock lock(&mu_);
@@ -36,8 +48,9 @@ void ConfigManager::Reload(std::function<void(absl::StatusOr<config::Config>)> d
   }
   auto loaded = std::make_shared<config::Config>(std::move(*outcome.config));
   runtime_->Execute<config::Config>(
-      [loaded](core::Engine& engine, absl::Time now) -> absl::StatusOr<config::Config> {
+      [this, loaded](core::Engine& engine, absl::Time now) -> absl::StatusOr<config::Config> {
         if (absl::Status s = engine.ApplyConfig(loaded->routing, now); !s.ok()) return s;
+        runtime_->ConfigureStats(loaded->routing, StatsOptions(loaded->server));
         return *loaded;
       },
       [this, done = std::move(done)](absl::StatusOr<config::Config> applied) {

@@ -20,7 +20,8 @@ namespace acd::runtime {
 
 class ConfigManager {
  public:
-  // `initial` is the config the daemon started with (already applied).
+  // `initial` is the config the daemon started with (already applied to the
+  // engine); the live KPIs take it from here, and each reload.
   ConfigManager(Runtime* runtime, config::Config initial);
 
   // The file the daemon was started with.

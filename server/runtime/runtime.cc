@@ -50,6 +50,7 @@ void Runtime::CloseSubscribers(const absl::Status& status) {
     close_status_ = status;
     for (auto& [id, sink] : sinks_) sink->OnClose(status);
     sinks_.clear();
+    tickers_.clear();
     closed.set_value();
   });
   closed.get_future().wait();
@@ -98,6 +99,7 @@ bool Runtime::WaitIdle(absl::Duration timeout) {
 void Runtime::Settle(std::function<void()> reply) {
   std::vector<core::Event> events = engine_->TakeEvents();
   if (!events.empty()) {
+    for (const core::Event& e : events) stats_.OnEvent(e);
     last_seq_ = events.back().seq;
     for (const core::Event& e : events) uncommitted_.push_back(e);
     writer_->Append(std::move(events));
@@ -136,29 +138,66 @@ void Runtime::Publish(const core::Event& event) {
     if (it->second->OnEvent(event)) {
       ++it;
     } else {
+      tickers_.erase(it->first);
       it = sinks_.erase(it);
     }
   }
 }
 
 uint64_t Runtime::Subscribe(std::shared_ptr<EventSink> sink,
-                            std::function<void(core::Engine&)> init) {
+                            std::function<void(core::Engine&)> init, absl::Duration tick) {
   // The id is taken here so the caller can unsubscribe before the post runs.
   static std::atomic<uint64_t> next_id{1};
   uint64_t id = next_id++;
-  Post([this, id, sink = std::move(sink), init = std::move(init)] {
+  Post([this, id, sink = std::move(sink), init = std::move(init), tick] {
     if (closing_) {
       sink->OnClose(close_status_);
       return;
     }
     if (init) init(*engine_);
     sinks_.emplace(id, sink);
+    if (tick > absl::ZeroDuration()) {
+      tickers_.emplace(id, Ticker{tick, std::make_unique<asio::steady_timer>(io_)});
+      ArmTick(id);
+    }
   });
   return id;
 }
 
 void Runtime::Unsubscribe(uint64_t id) {
-  Post([this, id] { sinks_.erase(id); });
+  Post([this, id] { DropSink(id); });
+}
+
+void Runtime::DropSink(uint64_t id) {
+  sinks_.erase(id);
+  tickers_.erase(id);  // its timer's destructor cancels a pending wait
+}
+
+void Runtime::ArmTick(uint64_t id) {
+  auto it = tickers_.find(id);
+  if (it == tickers_.end()) return;
+  it->second.timer->expires_after(absl::ToChronoNanoseconds(it->second.interval));
+  it->second.timer->async_wait([this, id](const asio::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;
+    OnTick(id);
+  });
+}
+
+void Runtime::OnTick(uint64_t id) {
+  // The ticker may have gone between the timer firing and this handler.
+  auto sink = sinks_.find(id);
+  if (sink == sinks_.end() || !tickers_.contains(id)) return;
+  if (!sink->second->OnTick(*engine_, clock_->Now())) {
+    DropSink(id);
+    return;
+  }
+  ArmTick(id);
+}
+
+void Runtime::ConfigureStats(core::RoutingConfig routing, core::LiveStatsOptions options) {
+  Post([this, routing = std::move(routing), options] {
+    stats_.Configure(routing, options, clock_->Now());
+  });
 }
 
 void Runtime::ArmTimer() {

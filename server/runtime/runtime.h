@@ -8,7 +8,14 @@
 //   With AckMode::kCommitted the command's reply is held until the store
 //   reports its last event committed; with kApplied it is sent at once.
 // - Subscribers see only committed events, in seq order, so a live stream never
-//   shows a change that a crash could take back.
+//   shows a change that a crash could take back. A subscriber may also ask for
+//   a tick at a fixed interval (stats watchers).
+// - Live KPIs: a core::LiveStats is fed every event at emission, on the engine
+//   thread, before the store commits it. Live KPIs describe what the engine
+//   is doing now, like the live counts of GetQueueStats (which include
+//   uncommitted changes too); holding them back for the commit would make the
+//   two disagree and freeze the wallboard while the store is down. They live
+//   in memory only, so nothing a crash takes back is ever persisted from them.
 //
 // Thread safety: Execute(), Subscribe() and Unsubscribe() may be called from any
 // thread. Completions and sink callbacks run on the engine thread and must not
@@ -34,6 +41,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/core/engine.h"
+#include "server/core/live_stats.h"
 #include "server/store/event_store.h"
 #include "server/store/store_writer.h"
 
@@ -60,6 +68,9 @@ class EventSink {
   virtual bool OnEvent(const core::Event& event) = 0;
   // The runtime is stopping; `status` says why.
   virtual void OnClose(const absl::Status& status) = 0;
+  // Every tick of a subscription made with a tick interval, at `now`.
+  // Returns false to be dropped, like OnEvent.
+  virtual bool OnTick(core::Engine& engine, absl::Time now) { return true; }
 };
 
 struct RuntimeOptions {
@@ -116,8 +127,20 @@ class Runtime {
   // Adds a sink. `init` runs first on the engine thread (to send what the
   // subscriber must know now, e.g. an outstanding offer); then the sink gets
   // every event committed after that point. Returns an id for Unsubscribe().
-  uint64_t Subscribe(std::shared_ptr<EventSink> sink, std::function<void(core::Engine&)> init = {});
+  // With a positive `tick`, the sink's OnTick runs every `tick` too (the
+  // first one `tick` after `init`).
+  uint64_t Subscribe(std::shared_ptr<EventSink> sink, std::function<void(core::Engine&)> init = {},
+                     absl::Duration tick = absl::ZeroDuration());
   void Unsubscribe(uint64_t id);
+
+  // The runtime's clock (the `now` commands get).
+  absl::Time Now() const { return clock_->Now(); }
+
+  // Live KPIs. Engine thread only: from a command, an `init` or a sink.
+  const core::LiveStats& live_stats() const { return stats_; }
+  // Sets the thresholds, zones, memberships and window of the live KPIs
+  // (posted to the engine thread). Call it after each applied config.
+  void ConfigureStats(core::RoutingConfig routing, core::LiveStatsOptions options);
 
   // Thread-safe snapshot of progress.
   int64_t committed_seq() const { return committed_seq_.load(); }
@@ -135,6 +158,9 @@ class Runtime {
   void ArmTimer();
   void OnTimer();
   void Publish(const core::Event& event);
+  void ArmTick(uint64_t id);
+  void OnTick(uint64_t id);
+  void DropSink(uint64_t id);
 
   RuntimeOptions options_;
   Clock* clock_;
@@ -159,6 +185,12 @@ class Runtime {
   std::deque<HeldReply> held_;           // seq ascending
   std::deque<core::Event> uncommitted_;  // seq ascending
   std::map<uint64_t, std::shared_ptr<EventSink>> sinks_;
+  struct Ticker {
+    absl::Duration interval;
+    std::unique_ptr<asio::steady_timer> timer;
+  };
+  std::map<uint64_t, Ticker> tickers_;  // by sink id
+  core::LiveStats stats_;
   int64_t last_seq_ = 0;  // last event handed to the store
 
   absl::Mutex admission_mu_;

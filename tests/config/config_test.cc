@@ -310,6 +310,35 @@ TEST(ParseConfigTest, NoExceptionEscapesOnHostileInput) {
 // ---------------------------------------------------------------------------
 // Keys.
 
+TEST(ParseConfigTest, StatsWindowAndTimezone) {
+  ParseOutcome ok = Parse(
+      "server:\n"
+      "  stats_window: 30m\n"
+      "  timezone: Europe/London\n"
+      "queues:\n"
+      "  - name: q\n");
+  ASSERT_TRUE(ok.ok()) << ok.problems[0].ToString();
+  EXPECT_EQ(ok.config->server.stats_window, absl::Minutes(30));
+  EXPECT_EQ(ok.config->server.timezone.name(), "Europe/London");
+  EXPECT_EQ(Parse("queues:\n  - name: q\n").config->server.stats_window, absl::Minutes(15));
+
+  ParseOutcome bad = Parse(
+      "server:\n"
+      "  stats_window: 90s\n"
+      "  timezone: Mars/Olympus\n"
+      "queues:\n"
+      "  - name: q\n");
+  EXPECT_THAT(
+      bad.problems,
+      ElementsAre(IsProblem(2, 17, "server.stats_window",
+                            "stats_window \"1m30s\" must be a whole number of minutes "
+                            "(e.g. 15m)"),
+                  IsProblem(3, 13, "server.timezone", "unknown time zone \"Mars/Olympus\"")));
+  EXPECT_THAT(
+      Parse("server:\n  stats_window: 2h\nqueues:\n  - name: q\n").problems,
+      ElementsAre(IsProblem(2, 17, "server.stats_window", "stats_window \"2h\" is out of range")));
+}
+
 TEST(ParseConfigTest, UnknownKeyWithHint) {
   ParseOutcome outcome = Parse(
       "queues:\n"

@@ -45,6 +45,14 @@ acdctl queues | grep -q '^support' || fail "queues"
 acdctl calls --state completed | grep -q call-1001 || fail "calls"
 acdctl agents | grep alice | grep -q available || fail "agents"
 acdctl call get call-1001 -o json | grep -q '"disposition": "resolved"' || fail "json"
+# The wallboard: one answered call in support, so a service level and an AHT.
+acdctl watch --once >"$work/watch.txt" || fail "watch"
+grep -E '^support +0 +0s +1 +0 +0 +0 +100\.0%/100\.0% ' "$work/watch.txt" >/dev/null \
+  || { cat "$work/watch.txt"; fail "watch: support row"; }
+acdctl watch --once --queue support --agents | grep -E '^alice +available .* 1/1 ' >/dev/null \
+  || fail "watch --agents"
+if acdctl watch --interval 10ms 2>"$work/err.txt"; then fail "watch: 10ms interval accepted"; fi
+grep -q 'INVALID_ARGUMENT: interval 10ms' "$work/err.txt" || { cat "$work/err.txt"; fail "watch error"; }
 
 # Bad input reads well and exits non-zero.
 if acdctl call enqueue call-1002 --queue nowhere 2>"$work/err.txt"; then fail "unknown queue accepted"; fi

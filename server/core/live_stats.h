@@ -1,0 +1,230 @@
+// LiveStats: live KPIs per queue and per agent, over a sliding window and
+// since local midnight, accumulated from the engine's events.
+//
+// Feeding: OnEvent() takes every event the engine emits, in seq order. Each
+// event carries the call and/or agent after the change (types.h), which is all
+// LiveStats needs; it reads no clock and keeps no deadline. Time only comes
+// from event times and the `now` of reads. The formulas are kpi.h's.
+//
+// Counting rules (config/README.md#kpis says the same for operators):
+//  - offered: in each queue a call enters: on arrival (and in every queue an
+//    arriving call overflowed through at admission), on an overflow, on a
+//    transfer (to a queue, or to an agent: then in the call's queue).
+//  - overflowed: in the queue the call left. A transfer to an agent that the
+//    agent did not take and that moves the call to its fallback queue counts
+//    as an overflow of the queue it left (not as a second transfer).
+//  - transfers: in the queue the call was answered in before it was sent on.
+//  - answered / abandoned: in the queue where it happened, with the wait from
+//    the call's arrival (or from its last transfer: a transferred call waits
+//    anew, and its talk time is not waiting).
+//  - timed out: disconnected by a limit, or a callback withdrawn.
+//  - callbacks: callback_requested events. A callback that is later connected
+//    is not counted as answered (its wait is the caller's choice, not the
+//    queue's); its handle time counts in AHT.
+//  - handled: completed calls (talk + wrap-up), in the call's queue and for
+//    its agent.
+//  - agent time: each agent's time in each state; a queue sums the time of
+//    its member agents (an agent in two queues counts in both). Occupancy =
+//    (reserved + busy + wrap-up) / (that + available).
+//
+// Spans: the window is a ring of `bucket`-long buckets (aligned to the Unix
+// epoch): the last `window` of whole buckets plus the bucket in progress, so
+// it spans between window and window + bucket (15 min 0 s .. 15 min 59 s). "Today" starts at the
+// last local midnight in the queue's schedule's zone (LiveStatsOptions::zone for queues without one
+// and for agents); its counts restart at the first event or read after midnight. Agent time still
+// running (the current state) is added at read time, clipped to the span.
+//
+// Costs: an event is O(buckets x queues of its agent) at worst; a queue read
+// is O(buckets + member agents). Memory: a ring per queue and per agent.
+//
+// Thread safety: none; one thread (the engine thread) owns a LiveStats.
+#ifndef ACD_SERVER_CORE_LIVE_STATS_H_
+#define ACD_SERVER_CORE_LIVE_STATS_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "server/core/kpi.h"
+#include "server/core/types.h"
+
+namespace acd::core {
+
+inline constexpr int kAgentStateCount = 6;  // AgentState values
+
+// Agent time by state.
+struct AgentTime {
+  std::array<absl::Duration, kAgentStateCount> in_state{};
+
+  absl::Duration& operator[](AgentState s) { return in_state[static_cast<int>(s)]; }
+  absl::Duration operator[](AgentState s) const { return in_state[static_cast<int>(s)]; }
+  // Reserved + busy + wrap-up: the "handling" of Occupancy().
+  absl::Duration Handling() const;
+  // Available: the "idle" of Occupancy().
+  absl::Duration Idle() const;
+  AgentTime& operator+=(const AgentTime& other);
+};
+
+// What one span (a bucket, a day) accumulated.
+struct KpiSpan {
+  CallTally calls;
+  AgentTime agent_time;
+  KpiSpan& operator+=(const KpiSpan& other);
+};
+
+// A span read out: its counts and the kpi.h figures (nullopt: nothing to rate).
+struct KpiFigures {
+  absl::Time from;  // where the span starts
+  CallTally calls;
+  AgentTime agent_time;
+  std::optional<double> service_level;
+  std::optional<double> abandonment_rate;
+  std::optional<absl::Duration> asa;
+  std::optional<absl::Duration> aht;
+  std::optional<double> occupancy;
+};
+KpiFigures Figures(const KpiSpan& span, absl::Time from);
+
+struct QueueKpis {
+  std::string queue;
+  KpiFigures window;
+  KpiFigures today;
+};
+
+struct AgentKpis {
+  std::string agent_id;
+  AgentState state = AgentState::kLoggedOut;
+  absl::Time state_since;
+  KpiFigures window;
+  KpiFigures today;
+};
+
+struct LiveStatsOptions {
+  // Window length and bucket size; window is a whole number of buckets.
+  absl::Duration window = absl::Minutes(15);
+  absl::Duration bucket = absl::Minutes(1);
+  // "Today" for queues without a schedule, and for agents.
+  absl::TimeZone zone = absl::UTCTimeZone();
+};
+
+inline constexpr absl::Duration kMinStatsWindow = absl::Minutes(1);
+inline constexpr absl::Duration kMaxStatsWindow = absl::Hours(1);
+// InvalidArgument naming the value unless a whole number of minutes in
+// [kMinStatsWindow, kMaxStatsWindow].
+absl::Status ValidateStatsWindow(absl::Duration window);
+
+class LiveStats {
+ public:
+  explicit LiveStats(LiveStatsOptions options = {});
+
+  // Takes thresholds, time zones and memberships from `config`. Counts are
+  // kept; a new window length starts the windows afresh. Queues and agents
+  // that events name but the config does not get defaults (UTC, 20 s / 5 s).
+  void Configure(const RoutingConfig& config, const LiveStatsOptions& options, absl::Time now);
+
+  void OnEvent(const Event& event);
+
+  // nullopt for a queue / agent neither configured nor seen in an event.
+  std::optional<QueueKpis> Queue(absl::string_view queue, absl::Time now) const;
+  std::optional<AgentKpis> Agent(absl::string_view agent_id, absl::Time now) const;
+  // Agent ids, sorted; only members of `queue` when it is not empty.
+  std::vector<std::string> Agents(absl::string_view queue) const;
+
+  const LiveStatsOptions& options() const { return options_; }
+
+ private:
+  // The sliding window: ring_[i % size] holds bucket i (since the epoch).
+  class Ring {
+   public:
+    Ring(absl::Duration window, absl::Duration bucket);
+    // The bucket holding t; null if t is older than the window kept.
+    KpiSpan* At(absl::Time t);
+    // Spreads [from, to) over the buckets still in the window at `to`.
+    void AddTime(AgentState state, absl::Time from, absl::Time to);
+    // The first instant the window covers at `now`.
+    absl::Time Start(absl::Time now) const;
+    KpiSpan Sum(absl::Time now) const;
+
+   private:
+    int64_t Index(absl::Time t) const;
+    struct Bucket {
+      int64_t index = INT64_MIN;
+      KpiSpan span;
+    };
+    absl::Duration bucket_;
+    std::vector<Bucket> buckets_;
+  };
+
+  // Since local midnight.
+  struct Day {
+    absl::CivilDay day;
+    absl::Time start = absl::InfiniteFuture();  // InfiniteFuture: not started
+    KpiSpan span;
+    // Starts a new day if t is past midnight.
+    void Roll(absl::Time t, absl::TimeZone zone);
+    void AddTime(AgentState state, absl::Time from, absl::Time to);
+  };
+
+  struct QueueSlot {
+    explicit QueueSlot(const LiveStatsOptions& o) : ring(o.window, o.bucket), zone(o.zone) {}
+    Ring ring;
+    Day today;
+    absl::TimeZone zone;
+    KpiThresholds thresholds;
+    std::vector<std::string> members;  // agent ids, sorted
+  };
+
+  struct AgentSlot {
+    explicit AgentSlot(const LiveStatsOptions& o) : ring(o.window, o.bucket) {}
+    Ring ring;
+    Day today;
+    AgentState state = AgentState::kLoggedOut;
+    absl::Time since = absl::InfinitePast();
+    std::vector<std::string> queues;
+  };
+
+  // A live call: where it is, for overflows and transfers.
+  struct CallTrack {
+    std::string queue;
+    int transfers = 0;
+    absl::Time wait_from;
+  };
+
+  QueueSlot& QueueAt(const std::string& name);
+  AgentSlot& AgentAt(const std::string& agent_id, absl::Time now);
+  // Runs `count` on the queue's window bucket and today's tally at t.
+  template <typename Fn>
+  void CountQueue(const std::string& queue, absl::Time t, Fn count);
+  template <typename Fn>
+  void CountAgent(const std::string& agent_id, absl::Time t, Fn count);
+  void TrackAgent(const core::Agent& snapshot, absl::Time t);
+  // Books the agent's current state from `since` to t into its spans and its
+  // queues' spans; the state then runs on from t.
+  void Accrue(AgentSlot& agent, absl::Time t);
+  void OnCallEvent(const Event& e);
+  // Adds the running state of `agent` up to `now` into `window` and `today`.
+  void AddRunning(const AgentSlot& agent, absl::Time window_start, absl::Time today_start,
+                  absl::Time now, KpiSpan* window, KpiSpan* today) const;
+  // Today's span and its start at `now`, in `zone`.
+  static std::pair<KpiSpan, absl::Time> TodayAt(const Day& day, absl::TimeZone zone,
+                                                absl::Time now);
+
+  LiveStatsOptions options_;
+  absl::flat_hash_map<std::string, std::unique_ptr<QueueSlot>> queues_;
+  absl::btree_map<std::string, std::unique_ptr<AgentSlot>> agents_;
+  absl::flat_hash_map<std::string, CallTrack> calls_;
+};
+
+}  // namespace acd::core
+
+#endif  // ACD_SERVER_CORE_LIVE_STATS_H_

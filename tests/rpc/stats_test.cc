@@ -1,0 +1,204 @@
+// Live KPIs through the API: GetQueueStats and the WatchStats stream against
+// an in-process Daemon (real gRPC, real store). Figures that depend on real
+// elapsed time are bounded, not exact; exact figures are in
+// tests/core/live_stats_test.cc.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "server/app/daemon.h"
+#include "tests/support/test_daemon.h"
+
+namespace acd {
+namespace {
+
+using ::acd::testing::Ctx;
+using ::testing::HasSubstr;
+
+class StatsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<app::Daemon>> d =
+        app::Daemon::Start({.config_path = dir_.Write("acd.yaml", testing::kTestConfig),
+                            .database = dir_.File("acd.db")});
+    ASSERT_TRUE(d.ok()) << d.status();
+    daemon_ = std::move(*d);
+    stubs_ = std::make_unique<testing::Stubs>(daemon_->address());
+  }
+
+  void Ok(const grpc::Status& s) { ASSERT_TRUE(s.ok()) << s.error_message(); }
+
+  void Login(const std::string& agent) {
+    v1::LoginRequest req;
+    req.set_agent_id(agent);
+    req.set_ready(true);
+    v1::Agent resp;
+    Ok(stubs_->agents->Login(Ctx().get(), req, &resp));
+  }
+  void Enqueue(const std::string& id, const std::string& queue = "support") {
+    v1::EnqueueCallRequest req;
+    req.set_call_id(id);
+    req.set_queue(queue);
+    v1::EnqueueCallResponse resp;
+    Ok(stubs_->calls->EnqueueCall(Ctx().get(), req, &resp));
+  }
+  void Accept(const std::string& agent, const std::string& call) {
+    v1::AcceptOfferRequest req;
+    req.set_agent_id(agent);
+    req.set_call_id(call);
+    v1::Call resp;
+    Ok(stubs_->agents->AcceptOffer(Ctx().get(), req, &resp));
+  }
+  void Abandon(const std::string& call) {
+    v1::AbandonCallRequest req;
+    req.set_call_id(call);
+    v1::Call resp;
+    Ok(stubs_->calls->AbandonCall(Ctx().get(), req, &resp));
+  }
+  void EndAndComplete(const std::string& agent, const std::string& call) {
+    v1::EndCallRequest end;
+    end.set_call_id(call);
+    v1::Call resp;
+    Ok(stubs_->calls->EndCall(Ctx().get(), end, &resp));
+    v1::CompleteCallRequest complete;
+    complete.set_agent_id(agent);
+    complete.set_call_id(call);
+    Ok(stubs_->agents->CompleteCall(Ctx().get(), complete, &resp));
+  }
+  v1::QueueStats Stats(const std::string& queue) {
+    v1::GetQueueStatsRequest req;
+    req.set_queue(queue);
+    v1::QueueStats resp;
+    grpc::Status s = stubs_->admin->GetQueueStats(Ctx().get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<app::Daemon> daemon_;
+  std::unique_ptr<testing::Stubs> stubs_;
+};
+
+TEST_F(StatsTest, GetQueueStatsCountsAnsweredAndAbandonedCalls) {
+  // Nothing yet: rates are absent, not zero.
+  v1::QueueStats empty = Stats("support");
+  EXPECT_TRUE(empty.has_window());
+  EXPECT_EQ(empty.today().offered(), 0);
+  EXPECT_FALSE(empty.today().has_service_level());
+  EXPECT_FALSE(empty.today().has_asa());
+
+  Login("alice");
+  Enqueue("c1");  // offered to alice
+  Accept("alice", "c1");
+  Enqueue("c2");  // nobody free
+  Abandon("c2");  // at once: a short abandon (support keeps the 5 s default)
+
+  v1::QueueStats s = Stats("support");
+  for (const v1::QueueStats::Kpis& k : {s.window(), s.today()}) {
+    EXPECT_EQ(k.offered(), 2);
+    EXPECT_EQ(k.answered(), 1);
+    EXPECT_EQ(k.answered_in_threshold(), 1);
+    EXPECT_EQ(k.abandoned(), 1);
+    EXPECT_EQ(k.short_abandoned(), 1);
+    // 1 / (1 + 1 - 1) and (1 - 1) / (2 - 1).
+    ASSERT_TRUE(k.has_service_level());
+    EXPECT_DOUBLE_EQ(k.service_level(), 1.0);
+    ASSERT_TRUE(k.has_abandonment_rate());
+    EXPECT_DOUBLE_EQ(k.abandonment_rate(), 0.0);
+    ASSERT_TRUE(k.has_asa());
+    EXPECT_LT(k.asa().seconds(), 10);
+    EXPECT_FALSE(k.has_aht());       // nothing completed yet
+    ASSERT_TRUE(k.has_occupancy());  // alice reserved, then busy
+    EXPECT_GT(k.occupancy(), 0.0);
+  }
+  EXPECT_EQ(s.agents_busy(), 1);  // the live counts are still there
+
+  EndAndComplete("alice", "c1");
+  s = Stats("support");
+  EXPECT_EQ(s.today().handled(), 1);
+  EXPECT_TRUE(s.today().has_aht());
+  // ListQueues carries the same KPIs.
+  v1::ListQueuesResponse queues;
+  Ok(stubs_->admin->ListQueues(Ctx().get(), v1::ListQueuesRequest(), &queues));
+  int handled = -1;
+  for (const v1::Queue& q : queues.queues()) {
+    if (q.name() == "support") handled = q.stats().today().handled();
+  }
+  EXPECT_EQ(handled, 1);
+}
+
+TEST_F(StatsTest, WatchStatsSendsASnapshotAtOnceThenChanges) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::WatchStatsRequest req;
+  req.add_queues("support");
+  req.set_agents(true);
+  req.mutable_interval()->set_nanos(200'000'000);
+  auto reader = stubs_->admin->WatchStats(&ctx, req);
+  v1::StatsSnapshot snap;
+  ASSERT_TRUE(reader->Read(&snap));
+  ASSERT_EQ(snap.queues_size(), 1);
+  EXPECT_EQ(snap.queues(0).queue(), "support");
+  EXPECT_EQ(snap.queues(0).queued(), 0);
+  EXPECT_EQ(snap.window().seconds(), 15 * 60);
+  // Members of support: alice, bob, carol.
+  ASSERT_EQ(snap.agents_size(), 3);
+  EXPECT_EQ(snap.agents(0).agent_id(), "alice");
+  EXPECT_EQ(snap.agents(0).state(), v1::AGENT_STATE_LOGGED_OUT);
+
+  Login("bob");
+  Enqueue("w1");  // offered to bob
+  // A later snapshot shows it; at 200 ms apart, 50 reads is 10 s at most.
+  bool seen = false;
+  for (int i = 0; i < 50 && !seen && reader->Read(&snap); ++i) {
+    seen = snap.queues(0).today().offered() == 1 && snap.queues(0).agents_reserved() == 1;
+  }
+  EXPECT_TRUE(seen);
+  ASSERT_EQ(snap.agents_size(), 3);
+  EXPECT_EQ(snap.agents(1).agent_id(), "bob");
+  EXPECT_EQ(snap.agents(1).state(), v1::AGENT_STATE_RESERVED);
+  ctx.TryCancel();
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(StatsTest, WatchStatsRefusesABadIntervalOrQueue) {
+  {
+    grpc::ClientContext ctx;
+    v1::WatchStatsRequest req;
+    req.mutable_interval()->set_nanos(50'000'000);
+    auto reader = stubs_->admin->WatchStats(&ctx, req);
+    v1::StatsSnapshot snap;
+    EXPECT_FALSE(reader->Read(&snap));
+    grpc::Status s = reader->Finish();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(s.error_message(), HasSubstr("interval 50ms"));
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::WatchStatsRequest req;
+    req.add_queues("nope");
+    auto reader = stubs_->admin->WatchStats(&ctx, req);
+    v1::StatsSnapshot snap;
+    EXPECT_FALSE(reader->Read(&snap));
+    grpc::Status s = reader->Finish();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_THAT(s.error_message(), HasSubstr("nope"));
+  }
+}
+
+TEST_F(StatsTest, WatchStatsEndsCleanlyOnShutdown) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto reader = stubs_->admin->WatchStats(&ctx, v1::WatchStatsRequest());
+  v1::StatsSnapshot snap;
+  ASSERT_TRUE(reader->Read(&snap));
+  EXPECT_EQ(snap.queues_size(), 2);  // all queues by default
+  daemon_->Shutdown();
+  // Buffered snapshots may still arrive; then the stream ends UNAVAILABLE.
+  for (int i = 0; i < 100 && reader->Read(&snap); ++i) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+}  // namespace
+}  // namespace acd
