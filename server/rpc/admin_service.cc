@@ -105,9 +105,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetReport(grpc::CallbackServerContex
   const bool by_queue = query->subject == store::ReportSubject::kQueue;
   if (by_queue) {
     resp->set_queue(query->name);
-    auto found = query->thresholds.find(query->name);
-    const core::KpiThresholds& t =
-        found == query->thresholds.end() ? query->default_thresholds : found->second;
+    const core::KpiThresholds& t = query->ThresholdsOf(query->name);
     SetDuration(t.service_level, resp->mutable_service_level_threshold());
     SetDuration(t.short_abandon, resp->mutable_short_abandon());
   } else {

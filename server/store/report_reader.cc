@@ -41,9 +41,7 @@ void CountRow(const sqlite::Statement& s, const ReportQuery& query, core::CallTa
   const absl::string_view queue = s.ColumnText(1);
   const absl::string_view state = s.ColumnText(2);
   const bool connected = s.ColumnInt64(3) != 0;
-  auto found = query.thresholds.find(queue);
-  const core::KpiThresholds& thresholds =
-      found == query.thresholds.end() ? query.default_thresholds : found->second;
+  const core::KpiThresholds& thresholds = query.ThresholdsOf(queue);
 
   if (query.subject == ReportSubject::kQueue) {
     ++tally.offered;

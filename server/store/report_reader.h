@@ -62,6 +62,11 @@ struct ReportQuery {
   // KPI thresholds by queue name; a queue not listed uses `default_thresholds`.
   absl::flat_hash_map<std::string, core::KpiThresholds> thresholds;
   core::KpiThresholds default_thresholds;
+
+  const core::KpiThresholds& ThresholdsOf(absl::string_view queue) const {
+    auto found = thresholds.find(queue);
+    return found == thresholds.end() ? default_thresholds : found->second;
+  }
 };
 
 struct ReportInterval {
