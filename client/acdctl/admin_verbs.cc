@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "acd/v1/admin_service.grpc.pb.h"
 #include "client/acdctl/args.h"
@@ -18,6 +19,7 @@
 #include "client/acdctl/stream_canceller.h"
 #include "client/acdctl/verbs.h"
 #include "client/acdctl/views.h"
+#include "google/protobuf/util/time_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace acd::ctl {
@@ -127,6 +129,44 @@ int RunStaffing(const Invocation& inv, const StaffingArgs& args) {
   if (response.has_at_agents()) {
     std::cout << "\nwith " << response.at_agents().agents() << " agents:\n";
     PrintFields(std::cout, PredictionFields(response.at_agents()));
+  }
+  return kExitOk;
+}
+
+int RunReport(const Invocation& inv, const ReportArgs& args) {
+  if (args.queue.empty() == args.agent.empty()) {
+    return ReportUsageError(inv, "give either --queue QUEUE or --agent AGENT_ID");
+  }
+  const Clock clock = Clock::Local();
+  // Defaults: what a supervisor means by "today so far".
+  absl::Time from = absl::FromCivil(absl::ToCivilDay(clock.now, clock.zone), clock.zone);
+  absl::Time to = clock.now;
+  absl::Duration interval = absl::Minutes(60);
+  // The validators checked these already; parse again for the values.
+  if (!args.from.empty()) from = *ParseTimeArg(args.from, clock.zone);
+  if (!args.to.empty()) to = *ParseTimeArg(args.to, clock.zone);
+  if (absl::StatusOr<absl::Duration> d = ParseReportInterval(args.interval); d.ok()) interval = *d;
+
+  acd::v1::GetReportRequest request;
+  if (args.queue.empty()) {
+    request.set_agent_id(args.agent);
+  } else {
+    request.set_queue(args.queue);
+  }
+  using google::protobuf::util::TimeUtil;
+  *request.mutable_from() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(from));
+  *request.mutable_to() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(to));
+  *request.mutable_interval() = TimeUtil::SecondsToDuration(absl::ToInt64Seconds(interval));
+  acd::v1::GetReportResponse response;
+  const grpc::Status status = CallUnary(*inv.global, &Stub::GetReport, request, &response);
+  if (!status.ok()) return ReportRpcError(inv, status);
+  if (inv.json()) {
+    PrintJson(std::cout, response, /*pretty=*/true);
+  } else if (inv.csv()) {
+    ReportCsv(response, clock).PrintCsv(std::cout);
+  } else {
+    std::cout << ReportHeading(response, clock) << "\n\n";
+    ReportTable(response, clock).Print(std::cout);
   }
   return kExitOk;
 }

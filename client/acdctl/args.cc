@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/civil_time.h"
 #include "client/acdctl/output.h"
 
 namespace acd::ctl {
@@ -131,5 +132,33 @@ CLI::Validator NonNegativeValidator() {
 CLI::Validator SkillValidator() { return MakeValidator(ParseSkill); }
 CLI::Validator AttributeValidator() { return MakeValidator(ParseAttribute); }
 CLI::Validator CallStateValidator() { return MakeValidator(ParseCallState); }
+
+absl::StatusOr<absl::Time> ParseTimeArg(absl::string_view text, absl::TimeZone zone) {
+  absl::Time time;
+  std::string ignored;
+  if (absl::ParseTime(absl::RFC3339_full, text, &time, &ignored)) return time;
+  absl::CivilDay day;
+  if (absl::ParseCivilTime(text, &day)) return absl::FromCivil(day, zone);
+  return absl::InvalidArgumentError(
+      absl::StrCat("'", text,
+                   "' is not a time like 2024-03-04T09:00:00Z, 2024-03-04T09:00:00+01:00 or a "
+                   "date like 2024-03-04"));
+}
+
+absl::StatusOr<absl::Duration> ParseReportInterval(absl::string_view text) {
+  absl::Duration d;
+  if (!absl::ParseDuration(text, &d) ||
+      (d != absl::Minutes(15) && d != absl::Minutes(30) && d != absl::Minutes(60))) {
+    return absl::InvalidArgumentError(absl::StrCat("'", text, "' is not 15m, 30m or 60m"));
+  }
+  return d;
+}
+
+CLI::Validator TimeValidator() {
+  return MakeValidator(
+      [](absl::string_view text) { return ParseTimeArg(text, absl::LocalTimeZone()); });
+}
+
+CLI::Validator ReportIntervalValidator() { return MakeValidator(ParseReportInterval); }
 
 }  // namespace acd::ctl

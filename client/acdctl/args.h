@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "acd/v1/types.pb.h"
 
 namespace acd::ctl {
@@ -22,6 +23,12 @@ absl::StatusOr<std::pair<std::string, int>> ParseSkill(absl::string_view text);
 absl::StatusOr<std::pair<std::string, std::string>> ParseAttribute(absl::string_view text);
 // "queued", "wrap_up", "wrap-up", "CALL_STATE_QUEUED", any case.
 absl::StatusOr<acd::v1::CallState> ParseCallState(absl::string_view text);
+
+// An RFC 3339 time ("2024-03-04T09:00:00Z", "2024-03-04T09:00:00+01:00") or
+// a date ("2024-03-04": its midnight in `zone`).
+absl::StatusOr<absl::Time> ParseTimeArg(absl::string_view text, absl::TimeZone zone);
+// A report interval: 15m, 30m or 60m (1h).
+absl::StatusOr<absl::Duration> ParseReportInterval(absl::string_view text);
 
 // Every --skill value as a map; a name given twice is an error.
 absl::StatusOr<std::map<std::string, int>> ParseSkills(const std::vector<std::string>& values);
@@ -36,6 +43,8 @@ CLI::Validator NonNegativeValidator();
 CLI::Validator SkillValidator();
 CLI::Validator AttributeValidator();
 CLI::Validator CallStateValidator();
+CLI::Validator TimeValidator();  // in the local time zone
+CLI::Validator ReportIntervalValidator();
 
 }  // namespace acd::ctl
 

@@ -75,13 +75,20 @@ class Registrar {
   }
 
   // A verb. `run` is called with the verb's Invocation if the parse picks it.
+  // Only verbs that say so print CSV; the others refuse -o csv.
   CLI::App* Verb(CLI::App* parent, const std::string& name, const std::string& description,
-                 const std::string& example, Run run) {
+                 const std::string& example, Run run, bool csv = false) {
     CLI::App* verb = parent->add_subcommand(name, description);
     verb->footer(absl::StrCat("Example:\n  ", example, "\n\n", kGlobalFlagsNote));
     const Invocation inv{global_, VerbName(verb)};
     Action* action = action_;
-    verb->callback([action, inv, run] { *action = [inv, run] { return run(inv); }; });
+    verb->callback([action, inv, run, csv] {
+      *action = [inv, run, csv] {
+        if (inv.csv() && !csv)
+          return ReportUsageError(inv, "-o csv is for reports; use table or json");
+        return run(inv);
+      };
+    });
     return verb;
   }
 
@@ -95,9 +102,9 @@ void AddGlobalFlags(CLI::App& app, GlobalOptions& global) {
       ->type_name("HOST:PORT")
       ->envname(kServerEnv)
       ->capture_default_str();
-  app.add_option("-o,--output", global.output, "Output format")
+  app.add_option("-o,--output", global.output, "Output format (csv: report only)")
       ->type_name("FORMAT")
-      ->check(CLI::IsMember({"table", "json"}))
+      ->check(CLI::IsMember({"table", "json", "csv"}))
       ->capture_default_str();
   app.add_option("--timeout", global.timeout_seconds, "Deadline of each RPC, in seconds")
       ->type_name("SECONDS")
@@ -311,6 +318,36 @@ void AddAdminVerbs(Registrar& r, CLI::App& app) {
                 "Target: at most this share abandons (needs --patience)");
   v->add_option("--max-occupancy", staffing->max_occupancy, "Cap on agent occupancy, e.g. 0.85");
   v->add_option("--agents", staffing->agents, "Also predict with this many agents");
+
+  auto report = std::make_shared<ReportArgs>();
+  v = r.Verb(
+      &app, "report",
+      "Report on a queue or an agent per interval: offered, answered, abandoned, service level, "
+      "ASA, AHT",
+      "acdctl report --queue sales --from 2024-03-04 --to 2024-03-05 --interval 30m -o csv",
+      [report](const Invocation& inv) { return RunReport(inv, *report); }, /*csv=*/true);
+  CLI::Option* queue_opt =
+      v->add_option("--queue", report->queue, "Report on this queue")->type_name("QUEUE");
+  v->add_option("--agent", report->agent, "Report on this agent: the calls the agent answered")
+      ->type_name("AGENT_ID")
+      ->excludes(queue_opt);
+  v->add_option("--from", report->from,
+                "Start (inclusive): RFC 3339 time or a date (its local midnight); "
+                "default: start of today")
+      ->type_name("TIME")
+      ->check(TimeValidator());
+  v->add_option("--to", report->to, "End (exclusive), same forms; default: now")
+      ->type_name("TIME")
+      ->check(TimeValidator());
+  v->add_option("--interval", report->interval, "Interval length: 15m, 30m or 60m")
+      ->type_name("DURATION")
+      ->check(ReportIntervalValidator())
+      ->capture_default_str();
+  v->footer(absl::StrCat(
+      "Intervals are aligned to UTC boundaries; the first and last are cut to --from/--to. "
+      "A call counts in the interval it arrived in and in the queue it finished in. "
+      "At most 31 days per report. -o csv prints one row per interval and a total row.\n\n",
+      v->get_footer()));
 
   auto events = std::make_shared<EventsArgs>();
   v = r.Verb(&app, "events", "Print events as they happen, until --idle quiet or (--follow) Ctrl-C",

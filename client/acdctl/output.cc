@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 
 namespace acd::ctl {
@@ -61,6 +62,21 @@ void Table::Print(std::ostream& out) const {
     }
   }
   for (const auto& row : rows_) out << FormatLine(row, widths) << '\n';
+}
+
+void Table::PrintCsv(std::ostream& out) const {
+  for (const auto& row : rows_) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) out << ',';
+      const std::string& cell = row[i];
+      if (cell.find_first_of(",\"\r\n") == std::string::npos) {
+        out << cell;
+      } else {
+        out << '"' << absl::StrReplaceAll(cell, {{"\"", "\"\""}}) << '"';
+      }
+    }
+    out << '\n';
+  }
 }
 
 StreamTable::StreamTable(std::vector<Column> columns) : columns_(std::move(columns)) {}

@@ -28,6 +28,9 @@ class Table {
   // A row shorter than the header is padded with empty cells.
   void AddRow(std::vector<std::string> row);
   void Print(std::ostream& out) const;
+  // The same rows as CSV (RFC 4180): comma-separated, a cell quoted when it
+  // holds a comma, a quote or a line break.
+  void PrintCsv(std::ostream& out) const;
 
  private:
   std::vector<std::vector<std::string>> rows_;  // rows_[0] is the header.

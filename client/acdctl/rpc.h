@@ -22,7 +22,7 @@ inline constexpr int kExitFailure = 1;
 // Bad command line.
 inline constexpr int kExitUsage = 2;
 
-enum class OutputFormat { kTable, kJson };
+enum class OutputFormat { kTable, kJson, kCsv };
 
 struct GlobalOptions {
   std::string server = kDefaultServer;
@@ -30,7 +30,9 @@ struct GlobalOptions {
   double timeout_seconds = 10;
 
   OutputFormat format() const {
-    return output == "json" ? OutputFormat::kJson : OutputFormat::kTable;
+    if (output == "json") return OutputFormat::kJson;
+    if (output == "csv") return OutputFormat::kCsv;
+    return OutputFormat::kTable;
   }
 };
 
@@ -41,6 +43,8 @@ struct Invocation {
   std::string verb;
 
   bool json() const { return global->format() == OutputFormat::kJson; }
+  // Only verbs registered as printing CSV see this (see commands.cc).
+  bool csv() const { return global->format() == OutputFormat::kCsv; }
 };
 
 // The one place that decides how acdctl authenticates to acdd. Insecure for

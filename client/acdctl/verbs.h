@@ -136,6 +136,15 @@ struct StaffingArgs {
 };
 int RunStaffing(const Invocation& inv, const StaffingArgs& args);
 
+struct ReportArgs {
+  std::string queue;  // one of queue
+  std::string agent;  // and agent
+  std::string from;   // empty: start of today, local time
+  std::string to;     // empty: now
+  std::string interval = "60m";
+};
+int RunReport(const Invocation& inv, const ReportArgs& args);
+
 struct ConfigValidateArgs {
   std::string file;  // Empty: the daemon's own config file.
 };

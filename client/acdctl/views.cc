@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
 
 namespace acd::ctl {
 namespace {
@@ -52,7 +53,114 @@ std::string OccupancyText(const Kpis& k) {
 std::string AsaText(const Kpis& k) { return k.has_asa() ? FormatShortDuration(k.asa()) : "-"; }
 std::string AhtText(const Kpis& k) { return k.has_aht() ? FormatShortDuration(k.aht()) : "-"; }
 
+bool IsAgentReport(const acd::v1::GetReportResponse& report) { return !report.agent_id().empty(); }
+
+std::string Percent(bool has, double fraction) { return has ? FormatPercent(fraction) : "-"; }
+
+std::string Fraction(bool has, double fraction) {
+  return has ? absl::StrFormat("%.4f", fraction) : "";
+}
+
+std::string ShortDuration(bool has, const google::protobuf::Duration& d) {
+  return has ? FormatShortDuration(d) : "-";
+}
+
+std::string Seconds(bool has, const google::protobuf::Duration& d) {
+  return has ? absl::StrFormat("%.3f", absl::ToDoubleSeconds(ToDuration(d))) : "";
+}
+
+std::string Rfc3339(const google::protobuf::Timestamp& ts, const Clock& clock) {
+  return absl::FormatTime(absl::RFC3339_sec, ToTime(ts), clock.zone);
+}
+
+// "09:00-10:00", with the date when the report spans more than one day.
+std::string IntervalLabel(const acd::v1::ReportRow& row, bool with_date, const Clock& clock) {
+  return absl::StrCat(
+      absl::FormatTime(with_date ? "%Y-%m-%d %H:%M" : "%H:%M", ToTime(row.start()), clock.zone),
+      "-", absl::FormatTime("%H:%M", ToTime(row.end()), clock.zone));
+}
+
 }  // namespace
+
+std::string ReportHeading(const acd::v1::GetReportResponse& report, const Clock& clock) {
+  const acd::v1::ReportRow& total = report.total();
+  std::string heading = IsAgentReport(report) ? absl::StrCat("agent ", report.agent_id())
+                                              : absl::StrCat("queue ", report.queue());
+  absl::StrAppend(&heading, ", ",
+                  absl::FormatTime("%Y-%m-%d %H:%M", ToTime(total.start()), clock.zone), " to ",
+                  absl::FormatTime("%Y-%m-%d %H:%M", ToTime(total.end()), clock.zone), " ",
+                  absl::FormatTime("%Z", ToTime(total.start()), clock.zone), ", ",
+                  absl::ToInt64Minutes(ToDuration(report.interval())), "-minute intervals");
+  if (report.has_service_level_threshold()) {
+    absl::StrAppend(&heading, ", service level within ",
+                    FormatShortDuration(report.service_level_threshold()),
+                    ", short abandons under ", FormatShortDuration(report.short_abandon()));
+  }
+  return heading;
+}
+
+Table ReportTable(const acd::v1::GetReportResponse& report, const Clock& clock) {
+  const acd::v1::ReportRow& total = report.total();
+  const bool with_date = absl::ToCivilDay(ToTime(total.start()), clock.zone) !=
+                         absl::ToCivilDay(ToTime(total.end()) - absl::Nanoseconds(1), clock.zone);
+  if (IsAgentReport(report)) {
+    Table table({"INTERVAL", "ANSWERED", "HANDLED", "ASA", "AHT", "TRANSFERS", "CALLBACKS"});
+    auto add = [&](const acd::v1::ReportRow& r, std::string label) {
+      table.AddRow({std::move(label), absl::StrCat(r.answered()), absl::StrCat(r.handled()),
+                    ShortDuration(r.has_asa(), r.asa()), ShortDuration(r.has_aht(), r.aht()),
+                    absl::StrCat(r.transfers()), absl::StrCat(r.callbacks())});
+    };
+    for (const auto& row : report.intervals()) add(row, IntervalLabel(row, with_date, clock));
+    add(total, "total");
+    return table;
+  }
+  Table table({"INTERVAL", "OFFERED", "ANSWERED", "ABANDONED", "SHORT", "TIMED-OUT", "SL",
+               "ABANDON%", "ASA", "AHT", "TRANSFERS", "CALLBACKS"});
+  auto add = [&](const acd::v1::ReportRow& r, std::string label) {
+    table.AddRow({std::move(label), absl::StrCat(r.offered()), absl::StrCat(r.answered()),
+                  absl::StrCat(r.abandoned()), absl::StrCat(r.short_abandoned()),
+                  absl::StrCat(r.timed_out()), Percent(r.has_service_level(), r.service_level()),
+                  Percent(r.has_abandonment_rate(), r.abandonment_rate()),
+                  ShortDuration(r.has_asa(), r.asa()), ShortDuration(r.has_aht(), r.aht()),
+                  absl::StrCat(r.transfers()), absl::StrCat(r.callbacks())});
+  };
+  for (const auto& row : report.intervals()) add(row, IntervalLabel(row, with_date, clock));
+  add(total, "total");
+  return table;
+}
+
+Table ReportCsv(const acd::v1::GetReportResponse& report, const Clock& clock) {
+  if (IsAgentReport(report)) {
+    Table table({"row", "start", "end", "answered", "answered_in_threshold", "handled", "transfers",
+                 "callbacks", "asa_seconds", "aht_seconds"});
+    auto add = [&](const acd::v1::ReportRow& r, const char* kind) {
+      table.AddRow({kind, Rfc3339(r.start(), clock), Rfc3339(r.end(), clock),
+                    absl::StrCat(r.answered()), absl::StrCat(r.answered_in_threshold()),
+                    absl::StrCat(r.handled()), absl::StrCat(r.transfers()),
+                    absl::StrCat(r.callbacks()), Seconds(r.has_asa(), r.asa()),
+                    Seconds(r.has_aht(), r.aht())});
+    };
+    for (const auto& row : report.intervals()) add(row, "interval");
+    add(report.total(), "total");
+    return table;
+  }
+  Table table({"row", "start", "end", "offered", "answered", "answered_in_threshold", "abandoned",
+               "short_abandoned", "timed_out", "handled", "transfers", "callbacks", "service_level",
+               "abandonment_rate", "asa_seconds", "aht_seconds"});
+  auto add = [&](const acd::v1::ReportRow& r, const char* kind) {
+    table.AddRow({kind, Rfc3339(r.start(), clock), Rfc3339(r.end(), clock),
+                  absl::StrCat(r.offered()), absl::StrCat(r.answered()),
+                  absl::StrCat(r.answered_in_threshold()), absl::StrCat(r.abandoned()),
+                  absl::StrCat(r.short_abandoned()), absl::StrCat(r.timed_out()),
+                  absl::StrCat(r.handled()), absl::StrCat(r.transfers()),
+                  absl::StrCat(r.callbacks()), Fraction(r.has_service_level(), r.service_level()),
+                  Fraction(r.has_abandonment_rate(), r.abandonment_rate()),
+                  Seconds(r.has_asa(), r.asa()), Seconds(r.has_aht(), r.aht())});
+  };
+  for (const auto& row : report.intervals()) add(row, "interval");
+  add(report.total(), "total");
+  return table;
+}
 
 std::string FormatPercent(double fraction) { return absl::StrFormat("%.1f%%", 100 * fraction); }
 

@@ -45,6 +45,14 @@ Table QueuesTable(const acd::v1::ListQueuesResponse& response);
 Table AgentsTable(const acd::v1::ListAgentsResponse& response, const Clock& clock);
 Table CallsTable(const acd::v1::ListCallsResponse& response, const Clock& clock);
 
+// GetReport: a line saying what the report covers (subject, range in
+// `clock.zone`, interval, thresholds), then one row per interval and a total
+// row. The table is for people (local times, percentages, 1m05s); the CSV for
+// spreadsheets (RFC 3339 times, fractions, seconds; empty when absent).
+std::string ReportHeading(const acd::v1::GetReportResponse& report, const Clock& clock);
+Table ReportTable(const acd::v1::GetReportResponse& report, const Clock& clock);
+Table ReportCsv(const acd::v1::GetReportResponse& report, const Clock& clock);
+
 // Live streams: one line per item.
 StreamTable EventStreamTable();
 std::vector<std::string> EventRow(const acd::v1::Event& event, const Clock& clock);

@@ -36,6 +36,16 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   absl::StatusOr<std::unique_ptr<store::EventStore>> store =
       store::EventStore::Open(config.server.database, store_options);
   if (!store.ok()) return store.status();
+  // Reports read the file over a connection of their own (WAL lets it read
+  // while the store thread writes). An in-memory database has no file to share.
+  if (config.server.database != ":memory:") {
+    absl::StatusOr<std::unique_ptr<store::ReportReader>> reports =
+        store::ReportReader::Open(config.server.database, store_options.busy_timeout);
+    if (!reports.ok()) return reports.status();
+    daemon->reports_ = std::move(*reports);
+  } else {
+    spdlog::warn("database is :memory:; GetReport is unavailable");
+  }
 
   runtime::RuntimeOptions runtime_options;
   runtime_options.ack_committed = config.server.ack == config::AckMode::kCommitted;
@@ -59,8 +69,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
 
   daemon->call_service_ = std::make_unique<rpc::CallServiceImpl>(daemon->runtime_.get());
   daemon->agent_service_ = std::make_unique<rpc::AgentServiceImpl>(daemon->runtime_.get());
-  daemon->admin_service_ =
-      std::make_unique<rpc::AdminServiceImpl>(daemon->runtime_.get(), daemon->config_.get());
+  daemon->admin_service_ = std::make_unique<rpc::AdminServiceImpl>(
+      daemon->runtime_.get(), daemon->config_.get(), daemon->reports_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

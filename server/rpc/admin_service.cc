@@ -83,10 +83,6 @@ void Summarize(const config::Config& config,
   for (const core::AgentConfig& a : config.routing.agents) agents->Add(std::string(a.agent_id));
 }
 
-absl::Duration FromProto(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
-
 void ToProto(const core::StaffingPrediction& p, v1::StaffingPrediction* out) {
   out->set_agents(p.agents);
   out->set_traffic_erlangs(p.traffic_erlangs);
@@ -100,7 +96,94 @@ void ToProto(const core::StaffingPrediction& p, v1::StaffingPrediction* out) {
   if (p.abandonment) out->set_abandonment(*p.abandonment);
 }
 
+// The report query a request asks for, checked: the subject is configured (or
+// has call records: a queue or agent since removed from the config), and the
+// thresholds are the queues' current ones.
+absl::StatusOr<store::ReportQuery> ReportQueryFromProto(const v1::GetReportRequest& req,
+                                                        const config::Config& config,
+                                                        store::ReportReader& reports) {
+  store::ReportQuery query;
+  switch (req.subject_case()) {
+    case v1::GetReportRequest::kQueue:
+      query.subject = store::ReportSubject::kQueue;
+      query.name = req.queue();
+      break;
+    case v1::GetReportRequest::kAgentId:
+      query.subject = store::ReportSubject::kAgent;
+      query.name = req.agent_id();
+      break;
+    default:
+      break;
+  }
+  if (query.name.empty()) return absl::InvalidArgumentError("queue or agent_id is required");
+  if (!req.has_from()) return absl::InvalidArgumentError("from is required");
+  if (!req.has_to()) return absl::InvalidArgumentError("to is required");
+  query.from = FromProto(req.from());
+  query.to = FromProto(req.to());
+  if (req.has_interval()) query.interval = FromProto(req.interval());
+  if (absl::Status s = store::ValidateReportQuery(query); !s.ok()) return s;
+
+  bool configured = false;
+  for (const core::QueueConfig& q : config.routing.queues) {
+    query.thresholds[q.name] = {.service_level = q.service_level_threshold,
+                                .short_abandon = q.short_abandon};
+    if (query.subject == store::ReportSubject::kQueue && q.name == query.name) configured = true;
+  }
+  for (const core::AgentConfig& a : config.routing.agents) {
+    if (query.subject == store::ReportSubject::kAgent && a.agent_id == query.name) {
+      configured = true;
+    }
+  }
+  if (!configured) {
+    absl::StatusOr<bool> recorded = reports.HasCalls(query.subject, query.name);
+    if (!recorded.ok()) return recorded.status();
+    if (!*recorded) {
+      return absl::NotFoundError(absl::StrCat(
+          query.subject == store::ReportSubject::kQueue ? "unknown queue \"" : "unknown agent \"",
+          query.name, "\": not in the config and no calls recorded"));
+    }
+  }
+  return query;
+}
+
 }  // namespace
+
+grpc::ServerUnaryReactor* AdminServiceImpl::GetReport(grpc::CallbackServerContext* ctx,
+                                                      const v1::GetReportRequest* req,
+                                                      v1::GetReportResponse* resp) {
+  if (reports_ == nullptr) {
+    return Refuse(ctx, absl::UnavailableError(
+                           "reports need the daemon's database in a file; this daemon runs "
+                           "on a database other connections cannot read"));
+  }
+  // Runs here, on the gRPC thread, rather than on the engine thread: it reads
+  // SQLite through the reader's own connection, never engine state, and the
+  // work is bounded (at most 31 days of one queue's or agent's rows).
+  absl::StatusOr<store::ReportQuery> query =
+      ReportQueryFromProto(*req, config_->current(), *reports_);
+  if (!query.ok()) return Refuse(ctx, query.status());
+  absl::StatusOr<store::Report> report = reports_->Read(*query);
+  if (!report.ok()) return Refuse(ctx, report.status());
+
+  const bool by_queue = query->subject == store::ReportSubject::kQueue;
+  if (by_queue) {
+    resp->set_queue(query->name);
+    const core::KpiThresholds& t = query->ThresholdsOf(query->name);
+    SetDuration(t.service_level, resp->mutable_service_level_threshold());
+    SetDuration(t.short_abandon, resp->mutable_short_abandon());
+  } else {
+    resp->set_agent_id(query->name);
+  }
+  SetDuration(query->interval, resp->mutable_interval());
+  for (const store::ReportInterval& interval : report->intervals) {
+    ToProto(interval, by_queue, resp->add_intervals());
+  }
+  ToProto(store::ReportInterval{.start = query->from, .end = query->to, .tally = report->total},
+          by_queue, resp->mutable_total());
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
 
 grpc::ServerUnaryReactor* AdminServiceImpl::Staffing(grpc::CallbackServerContext* ctx,
                                                      const v1::StaffingRequest* req,

@@ -16,11 +16,44 @@ void SetTime(const std::optional<absl::Time>& t, google::protobuf::Timestamp* ou
   if (t) SetTime(*t, out);
 }
 
+}  // namespace
+
 void SetDuration(absl::Duration d, google::protobuf::Duration* out) {
   *out = TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(d));
 }
 
-}  // namespace
+absl::Duration FromProto(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+absl::Time FromProto(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+void ToProto(const store::ReportInterval& interval, bool rates, v1::ReportRow* out) {
+  const core::CallTally& t = interval.tally;
+  SetTime(interval.start, out->mutable_start());
+  SetTime(interval.end, out->mutable_end());
+  out->set_offered(t.offered);
+  out->set_answered(t.answered);
+  out->set_answered_in_threshold(t.answered_in_threshold);
+  out->set_abandoned(t.abandoned);
+  out->set_short_abandoned(t.short_abandoned);
+  out->set_timed_out(t.timed_out);
+  out->set_handled(t.handled);
+  out->set_transfers(t.transfers);
+  out->set_callbacks(t.callbacks);
+  if (rates) {
+    if (std::optional<double> sl = core::ServiceLevel(t)) out->set_service_level(*sl);
+    if (std::optional<double> ar = core::AbandonmentRate(t)) out->set_abandonment_rate(*ar);
+  }
+  if (std::optional<absl::Duration> asa = core::AverageSpeedOfAnswer(t)) {
+    SetDuration(*asa, out->mutable_asa());
+  }
+  if (std::optional<absl::Duration> aht = core::AverageHandleTime(t)) {
+    SetDuration(*aht, out->mutable_aht());
+  }
+}
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;

@@ -13,8 +13,10 @@
 #include "acd/v1/types.pb.h"
 #include "server/config/config.h"
 #include "server/core/engine.h"
+#include "server/core/kpi.h"
 #include "server/core/live_stats.h"
 #include "server/core/types.h"
+#include "server/store/report_reader.h"
 
 namespace acd::rpc {
 
@@ -30,6 +32,14 @@ void ToProto(const core::QueueKpis& kpis, v1::QueueStats* out);
 void ToProto(const core::AgentKpis& kpis, v1::AgentStats* out);
 void ToProto(const core::QueueConfig& queue, v1::Queue* out);
 void ToProto(const config::Problem& problem, v1::ConfigProblem* out);
+// An interval's counts with the kpi.h figures; `rates` adds service level and
+// abandonment (queue reports; an agent report has no offered calls to rate).
+void ToProto(const store::ReportInterval& interval, bool rates, v1::ReportRow* out);
+
+// To the microsecond, as everything acd stores.
+void SetDuration(absl::Duration d, google::protobuf::Duration* out);
+absl::Duration FromProto(const google::protobuf::Duration& d);
+absl::Time FromProto(const google::protobuf::Timestamp& t);
 
 v1::CallState ToProto(core::CallState state);
 v1::AgentState ToProto(core::AgentState state);

@@ -12,6 +12,7 @@
 #include "acd/v1/call_service.grpc.pb.h"
 #include "server/runtime/config_manager.h"
 #include "server/runtime/runtime.h"
+#include "server/store/report_reader.h"
 
 namespace acd::rpc {
 
@@ -70,8 +71,11 @@ class AgentServiceImpl final : public v1::AgentService::CallbackService {
 
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
-  AdminServiceImpl(runtime::Runtime* runtime, runtime::ConfigManager* config)
-      : runtime_(runtime), config_(config) {}
+  // `reports` may be null (a database SQLite cannot share, e.g. ":memory:"):
+  // GetReport is then UNAVAILABLE.
+  AdminServiceImpl(runtime::Runtime* runtime, runtime::ConfigManager* config,
+                   store::ReportReader* reports)
+      : runtime_(runtime), config_(config), reports_(reports) {}
 
   grpc::ServerUnaryReactor* ListQueues(grpc::CallbackServerContext* ctx,
                                        const v1::ListQueuesRequest* req,
@@ -90,6 +94,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* Staffing(grpc::CallbackServerContext* ctx,
                                      const v1::StaffingRequest* req,
                                      v1::StaffingResponse* resp) override;
+  grpc::ServerUnaryReactor* GetReport(grpc::CallbackServerContext* ctx,
+                                      const v1::GetReportRequest* req,
+                                      v1::GetReportResponse* resp) override;
   grpc::ServerUnaryReactor* ValidateConfig(grpc::CallbackServerContext* ctx,
                                            const v1::ValidateConfigRequest* req,
                                            v1::ValidateConfigResponse* resp) override;
@@ -102,6 +109,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
  private:
   runtime::Runtime* runtime_;
   runtime::ConfigManager* config_;
+  store::ReportReader* reports_;
 };
 
 }  // namespace acd::rpc

@@ -63,6 +63,24 @@ CREATE TABLE config_versions (
   applied_at_us INTEGER NOT NULL
 );
 )sql",
+    // 1 -> 2: what reports need of a call (transfers, callbacks), and agent
+    // reports read by (agent, arrival) like queue reports by (queue, arrival).
+    // Rows written at v1 get the values from the snapshot of the event that
+    // last wrote them (payloads carry these fields); 0 / NULL where it has none.
+    R"sql(
+ALTER TABLE calls ADD COLUMN transfers INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE calls ADD COLUMN callback_number TEXT;
+ALTER TABLE calls ADD COLUMN callback_attempts INTEGER NOT NULL DEFAULT 0;
+UPDATE calls SET
+  transfers = coalesce((SELECT json_extract(payload, '$.call.transfers') FROM events
+                        WHERE seq = calls.last_seq AND json_valid(payload)), 0),
+  callback_number = (SELECT nullif(json_extract(payload, '$.call.callback_number'), '')
+                     FROM events WHERE seq = calls.last_seq AND json_valid(payload)),
+  callback_attempts = coalesce((SELECT json_extract(payload, '$.call.callback_attempts')
+                                FROM events WHERE seq = calls.last_seq AND json_valid(payload)), 0);
+DROP INDEX calls_by_agent;
+CREATE INDEX calls_by_agent ON calls(agent_id, enqueued_at_us) WHERE agent_id IS NOT NULL;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "kSchemaVersion must equal the number of migrations");
@@ -77,8 +95,9 @@ constexpr char kUpsertCallSql[] = R"sql(
 INSERT INTO calls (call_id, queue, state, priority, agent_id, enqueued_at_us, offered_at_us,
                    connected_at_us, ended_at_us, completed_at_us, wait_ms, talk_ms, wrap_up_ms,
                    disposition, notes, end_reason, missed_offers, attributes, required_skills,
-                   last_seq)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+                   last_seq, transfers, callback_number, callback_attempts)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+        ?21, ?22, ?23)
 ON CONFLICT (call_id) DO UPDATE SET
   queue = excluded.queue, state = excluded.state, priority = excluded.priority,
   agent_id = excluded.agent_id, enqueued_at_us = excluded.enqueued_at_us,
@@ -87,15 +106,17 @@ ON CONFLICT (call_id) DO UPDATE SET
   wait_ms = excluded.wait_ms, talk_ms = excluded.talk_ms, wrap_up_ms = excluded.wrap_up_ms,
   disposition = excluded.disposition, notes = excluded.notes, end_reason = excluded.end_reason,
   missed_offers = excluded.missed_offers, attributes = excluded.attributes,
-  required_skills = excluded.required_skills, last_seq = excluded.last_seq
+  required_skills = excluded.required_skills, last_seq = excluded.last_seq,
+  transfers = excluded.transfers, callback_number = excluded.callback_number,
+  callback_attempts = excluded.callback_attempts
 WHERE excluded.last_seq > calls.last_seq
 )sql";
 
 constexpr char kGetCallSql[] =
     "SELECT call_id, queue, state, priority, agent_id, enqueued_at_us, offered_at_us, "
     "connected_at_us, ended_at_us, completed_at_us, wait_ms, talk_ms, wrap_up_ms, disposition, "
-    "notes, end_reason, missed_offers, attributes, required_skills, last_seq "
-    "FROM calls WHERE call_id = ?1";
+    "notes, end_reason, missed_offers, attributes, required_skills, last_seq, transfers, "
+    "callback_number, callback_attempts FROM calls WHERE call_id = ?1";
 
 std::optional<int64_t> Micros(const std::optional<absl::Time>& t) {
   if (!t.has_value()) return std::nullopt;
@@ -304,6 +325,9 @@ absl::Status EventStore::UpsertCall(const core::Event& event) {
   upsert_call_.BindText(18, attributes);
   upsert_call_.BindText(19, skills);
   upsert_call_.BindInt64(20, event.seq);
+  upsert_call_.BindInt64(21, call.transfers);
+  upsert_call_.BindTextOrNull(22, call.callback_number);
+  upsert_call_.BindInt64(23, call.callback_attempts);
   return upsert_call_.Run(context);
 }
 
@@ -387,6 +411,9 @@ absl::StatusOr<std::optional<CallRecord>> EventStore::GetCallRecord(absl::string
   record.attributes = *std::move(attributes);
   record.required_skills = *std::move(skills);
   record.last_seq = s.ColumnInt64(19);
+  record.transfers = static_cast<int>(s.ColumnInt64(20));
+  record.callback_number = std::string(s.ColumnText(21));
+  record.callback_attempts = static_cast<int>(s.ColumnInt64(22));
   return record;
 }
 

@@ -39,7 +39,7 @@
 namespace acd::store {
 
 // The schema version this code writes; databases at a newer one are refused.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct StoreOptions {
   // PRAGMA synchronous=FULL (a commit survives power loss), else NORMAL (in WAL
@@ -78,6 +78,11 @@ struct CallRecord {
   std::optional<absl::Duration> wait;
   std::optional<absl::Duration> talk;
   std::optional<absl::Duration> wrap_up;
+  // Times transferred or moved; the callback number ("" if the caller never
+  // asked for one) and failed dials.
+  int transfers = 0;
+  std::string callback_number;
+  int callback_attempts = 0;
   // The event that last updated the row.
   int64_t last_seq = 0;
 };

@@ -137,9 +137,17 @@ absl::string_view Statement::ColumnText(int index) const {
 // --- Database ---
 
 absl::StatusOr<Database> Database::Open(const std::string& path, bool create) {
-  sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (create) flags |= SQLITE_OPEN_CREATE;
+  return OpenWithFlags(path, flags);
+}
+
+absl::StatusOr<Database> Database::OpenReadOnly(const std::string& path) {
+  return OpenWithFlags(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+}
+
+absl::StatusOr<Database> Database::OpenWithFlags(const std::string& path, int flags) {
+  sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status status = SqliteStatus(rc, db, absl::StrCat("cannot open database '", path, "'"));

@@ -92,6 +92,9 @@ class Database {
  public:
   // Opens (creating if `create`) the database file at `path`.
   static absl::StatusOr<Database> Open(const std::string& path, bool create);
+  // Opens an existing database file for reading only: SQLite refuses every
+  // write through it (SQLITE_READONLY -> UNAVAILABLE).
+  static absl::StatusOr<Database> OpenReadOnly(const std::string& path);
 
   Database(Database&& other) noexcept;
   Database& operator=(Database&& other) noexcept;
@@ -115,6 +118,7 @@ class Database {
 
  private:
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  static absl::StatusOr<Database> OpenWithFlags(const std::string& path, int flags);
 
   sqlite3* db_ = nullptr;
   std::string path_;

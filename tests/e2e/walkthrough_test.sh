@@ -53,6 +53,20 @@ acdctl watch --once --queue support --agents | grep -E '^alice +available .* 1/1
   || fail "watch --agents"
 if acdctl watch --interval 10ms 2>"$work/err.txt"; then fail "watch: 10ms interval accepted"; fi
 grep -q 'INVALID_ARGUMENT: interval 10ms' "$work/err.txt" || { cat "$work/err.txt"; fail "watch error"; }
+# Reports: from an hour ago rather than the default start of today, so a run
+# just after midnight still sees call-1001.
+since=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+acdctl report --queue support --from "$since" >"$work/report.txt"
+grep -Eq '^total +1 +1 +0 +0 +0 +100\.0% +0\.0% ' "$work/report.txt" \
+  || { cat "$work/report.txt"; fail "report table"; }
+acdctl report --queue support --from "$since" --interval 15m -o csv >"$work/report.csv"
+head -1 "$work/report.csv" | grep -q '^row,start,end,offered,answered,' || fail "report csv header"
+tail -1 "$work/report.csv" | grep -Eq '^total,[^,]+,[^,]+,1,1,1,0,0,0,1,' \
+  || { cat "$work/report.csv"; fail "report csv total"; }
+acdctl report --agent alice --from "$since" | grep -Eq '^total +1 +1 ' || fail "agent report"
+if acdctl report --queue support --interval 20m 2>"$work/err.txt"; then fail "20m accepted"; fi
+grep -q "report: --interval: '20m' is not 15m, 30m or 60m" "$work/err.txt" \
+  || { cat "$work/err.txt"; fail "report interval error"; }
 
 # Bad input reads well and exits non-zero.
 if acdctl call enqueue call-1002 --queue nowhere 2>"$work/err.txt"; then fail "unknown queue accepted"; fi

@@ -420,5 +420,183 @@ TEST_F(DaemonTest, GoodConfigReloadApplies) {
   Login("dave");
 }
 
+// --- GetReport ---
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  ts.set_seconds(absl::ToUnixSeconds(t));
+  return ts;
+}
+
+// The hour holding now, and the next: calls made during the test fall in it.
+absl::Time ThisHour() {
+  return absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) / 3600 * 3600);
+}
+
+// `text` with `from` (which must be there) replaced by `to`.
+std::string Replaced(std::string text, const std::string& from, const std::string& to) {
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+class ReportTest : public DaemonTest {
+ protected:
+  grpc::Status Report(const std::string& queue, const std::string& agent, absl::Time from,
+                      absl::Time to, int interval_minutes, v1::GetReportResponse* resp) {
+    v1::GetReportRequest req;
+    if (!queue.empty()) req.set_queue(queue);
+    if (!agent.empty()) req.set_agent_id(agent);
+    *req.mutable_from() = ToTimestamp(from);
+    *req.mutable_to() = ToTimestamp(to);
+    if (interval_minutes > 0) req.mutable_interval()->set_seconds(interval_minutes * 60);
+    return stubs_->admin->GetReport(Ctx().get(), req, resp);
+  }
+
+  grpc::Status Abandon(const std::string& id) {
+    v1::AbandonCallRequest req;
+    req.set_call_id(id);
+    v1::Call resp;
+    return stubs_->calls->AbandonCall(Ctx().get(), req, &resp);
+  }
+
+  int64_t EventCount() { return std::stoll(Query(db_path_, "SELECT count(*) FROM events")[0][0]); }
+};
+
+TEST_F(ReportTest, ReportCountsAnsweredAbandonedAndLiveCallsWithTheQueuesThresholds) {
+  // support's thresholds from the current config: 15s and 3s.
+  dir_.Write("acd.yaml", Replaced(testing::kTestConfig, "    wrap_up_time: 30s\n",
+                                  "    wrap_up_time: 30s\n    service_level_threshold: 15s\n"
+                                  "    short_abandon: 3s\n"));
+  v1::ReloadConfigResponse reloaded;
+  ASSERT_TRUE(stubs_->admin->ReloadConfig(Ctx().get(), v1::ReloadConfigRequest(), &reloaded).ok());
+
+  Login("bob");
+  ASSERT_TRUE(Enqueue("c1").ok());  // offered to bob
+  ASSERT_TRUE(Accept("bob", "c1").ok());
+  ASSERT_TRUE(End("c1").ok());
+  ASSERT_TRUE(Complete("bob", "c1", "resolved").ok());
+  ASSERT_TRUE(Enqueue("c2").ok());  // offered to bob; the caller hangs up at once
+  ASSERT_TRUE(Abandon("c2").ok());
+  ASSERT_TRUE(Enqueue("c3", "sales").ok());  // nobody serves sales: still waiting
+
+  const absl::Time from = ThisHour();
+  v1::GetReportResponse r;
+  grpc::Status s = Report("support", "", from, from + absl::Hours(2), 60, &r);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(r.queue(), "support");
+  EXPECT_EQ(r.interval().seconds(), 3600);
+  EXPECT_EQ(r.service_level_threshold().seconds(), 15);
+  EXPECT_EQ(r.short_abandon().seconds(), 3);
+  ASSERT_EQ(r.intervals_size(), 2);
+  EXPECT_EQ(r.intervals(0).start().seconds(), absl::ToUnixSeconds(from));
+  EXPECT_EQ(r.intervals(1).end().seconds(), absl::ToUnixSeconds(from + absl::Hours(2)));
+  EXPECT_EQ(r.intervals(0).offered() + r.intervals(1).offered(), 2);
+  const v1::ReportRow& t = r.total();
+  EXPECT_EQ(t.start().seconds(), absl::ToUnixSeconds(from));
+  EXPECT_EQ(t.offered(), 2);
+  EXPECT_EQ(t.answered(), 1);
+  EXPECT_EQ(t.answered_in_threshold(), 1);
+  EXPECT_EQ(t.abandoned(), 1);
+  EXPECT_EQ(t.short_abandoned(), 1);
+  EXPECT_EQ(t.handled(), 1);
+  EXPECT_EQ(t.callbacks(), 0);
+  ASSERT_TRUE(t.has_service_level());
+  EXPECT_EQ(t.service_level(), 1.0);  // 1 / (1 + 1 - 1)
+  ASSERT_TRUE(t.has_abandonment_rate());
+  EXPECT_EQ(t.abandonment_rate(), 0.0);  // (1 - 1) / (2 - 1)
+  EXPECT_TRUE(t.has_asa());
+  EXPECT_LT(t.asa().seconds(), 15);
+  EXPECT_TRUE(t.has_aht());
+
+  // The waiting call counts as offered; nothing to rate a service level on.
+  s = Report("sales", "", from, from + absl::Hours(2), 15, &r);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(r.intervals_size(), 8);
+  EXPECT_EQ(r.total().offered(), 1);
+  EXPECT_EQ(r.total().answered(), 0);
+  EXPECT_FALSE(r.total().has_service_level());
+  EXPECT_FALSE(r.total().has_asa());
+  EXPECT_EQ(r.service_level_threshold().seconds(), 20);
+
+  // bob answered c1; an agent report has no offered calls or rates.
+  s = Report("", "bob", from, from + absl::Hours(2), 30, &r);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(r.agent_id(), "bob");
+  EXPECT_EQ(r.intervals_size(), 4);
+  EXPECT_EQ(r.total().answered(), 1);
+  EXPECT_EQ(r.total().handled(), 1);
+  EXPECT_EQ(r.total().offered(), 0);
+  EXPECT_FALSE(r.total().has_service_level());
+  EXPECT_FALSE(r.total().has_abandonment_rate());
+  EXPECT_TRUE(r.total().has_aht());
+  EXPECT_FALSE(r.has_service_level_threshold());
+}
+
+TEST_F(ReportTest, BadReportRequestsAreRefusedNamingTheValue) {
+  Login("bob");
+  ASSERT_TRUE(Enqueue("c1").ok());
+  const int64_t events_before = EventCount();
+  const absl::Time from = ThisHour();
+  v1::GetReportResponse r;
+
+  grpc::Status s = Report("support", "", from, from + absl::Hours(1), 20, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("interval 20m"));
+
+  s = Report("support", "", from, from + absl::Hours(24 * 32), 60, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("768h"));
+  EXPECT_THAT(s.error_message(), HasSubstr("at most 31 days"));
+
+  s = Report("support", "", from, from, 60, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("is not before"));
+
+  s = Report("nowhere", "", from, from + absl::Hours(1), 60, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(s.error_message(), HasSubstr("unknown queue \"nowhere\""));
+
+  s = Report("", "mallory", from, from + absl::Hours(1), 60, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(s.error_message(), HasSubstr("unknown agent \"mallory\""));
+
+  s = Report("", "", from, from + absl::Hours(1), 60, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("queue or agent_id"));
+
+  v1::GetReportRequest no_times;
+  no_times.set_queue("support");
+  s = stubs_->admin->GetReport(Ctx().get(), no_times, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("from is required"));
+
+  // Nothing changed: no events, and the call still waits with bob.
+  EXPECT_EQ(EventCount(), events_before);
+  EXPECT_EQ(GetCall("c1").state(), v1::CALL_STATE_OFFERED);
+}
+
+TEST_F(ReportTest, QueueRemovedFromTheConfigIsReportedFromItsRecords) {
+  ASSERT_TRUE(Enqueue("s1", "sales").ok());
+  ASSERT_TRUE(Abandon("s1").ok());
+  std::string text = Replaced(testing::kTestConfig,
+                              "  - name: sales\n    offer_timeout: 2s\n    wrap_up_time: 0s\n", "");
+  dir_.Write("acd.yaml", Replaced(text, "[support, sales]", "[support]"));
+  v1::ReloadConfigResponse reloaded;
+  grpc::Status s = stubs_->admin->ReloadConfig(Ctx().get(), v1::ReloadConfigRequest(), &reloaded);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_THAT(reloaded.queues(), ElementsAre("support"));
+
+  const absl::Time from = ThisHour();
+  v1::GetReportResponse r;
+  s = Report("sales", "", from, from + absl::Hours(2), 60, &r);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(r.total().offered(), 1);
+  EXPECT_EQ(r.total().abandoned(), 1);
+  EXPECT_EQ(r.service_level_threshold().seconds(), 20);  // the defaults
+  EXPECT_EQ(r.short_abandon().seconds(), 5);
+}
+
 }  // namespace
 }  // namespace acd

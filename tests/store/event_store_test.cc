@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/store/event_codec.h"
 #include "tests/store/store_test_util.h"
 
 namespace acd::store {
@@ -490,6 +491,155 @@ TEST_F(EventStoreTest, EmptyAppendAndZeroLimitAreNoOps) {
   ASSERT_TRUE(read.ok());
   EXPECT_TRUE(read->empty());
   EXPECT_EQ(store->ReadEvents(0, -1).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(EventStoreTest, CallRecordKeepsTransfersAndCallback) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  core::Call call;
+  call.call_id = "cb-1";
+  call.queue = "sales";
+  call.enqueued_at = T0();
+  ASSERT_TRUE(store->Append({CallEvent(1, core::EventType::kCallQueued, call, T0())}).ok());
+  absl::StatusOr<std::optional<CallRecord>> r = store->GetCallRecord("cb-1");
+  ASSERT_TRUE(r.ok() && r->has_value()) << r.status();
+  EXPECT_EQ((*r)->transfers, 0);
+  EXPECT_EQ((*r)->callback_number, "");
+  EXPECT_EQ((*r)->callback_attempts, 0);
+
+  call.state = core::CallState::kCallbackScheduled;
+  call.transfers = 2;
+  call.callback_number = "+15550100";
+  call.callback_attempts = 1;
+  ASSERT_TRUE(store
+                  ->Append({CallEvent(2, core::EventType::kCallbackRequested, call,
+                                      T0() + absl::Seconds(30))})
+                  .ok());
+  r = store->GetCallRecord("cb-1");
+  ASSERT_TRUE(r.ok() && r->has_value()) << r.status();
+  EXPECT_EQ((*r)->transfers, 2);
+  EXPECT_EQ((*r)->callback_number, "+15550100");
+  EXPECT_EQ((*r)->callback_attempts, 1);
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Text("SELECT callback_number FROM calls WHERE call_id = 'cb-1'"), "+15550100");
+}
+
+// The v1 schema as shipped, frozen here: a database written by the first acd.
+constexpr char kSchemaV1[] = R"sql(
+CREATE TABLE events (
+  seq      INTEGER PRIMARY KEY,
+  time_us  INTEGER NOT NULL,
+  type     TEXT NOT NULL,
+  call_id  TEXT,
+  agent_id TEXT,
+  queue    TEXT,
+  reason   TEXT,
+  payload  TEXT NOT NULL
+);
+CREATE INDEX events_by_call ON events(call_id) WHERE call_id IS NOT NULL;
+CREATE INDEX events_by_agent ON events(agent_id) WHERE agent_id IS NOT NULL;
+CREATE TABLE calls (
+  call_id         TEXT PRIMARY KEY,
+  queue           TEXT NOT NULL,
+  state           TEXT NOT NULL,
+  priority        INTEGER NOT NULL,
+  agent_id        TEXT,
+  enqueued_at_us  INTEGER,
+  offered_at_us   INTEGER,
+  connected_at_us INTEGER,
+  ended_at_us     INTEGER,
+  completed_at_us INTEGER,
+  wait_ms         INTEGER,
+  talk_ms         INTEGER,
+  wrap_up_ms      INTEGER,
+  disposition     TEXT,
+  notes           TEXT,
+  end_reason      TEXT,
+  missed_offers   INTEGER NOT NULL DEFAULT 0,
+  attributes      TEXT NOT NULL DEFAULT '{}',
+  required_skills TEXT NOT NULL DEFAULT '{}',
+  last_seq        INTEGER NOT NULL
+);
+CREATE INDEX calls_by_queue ON calls(queue, enqueued_at_us);
+CREATE INDEX calls_by_agent ON calls(agent_id) WHERE agent_id IS NOT NULL;
+CREATE TABLE config_versions (
+  id            INTEGER PRIMARY KEY,
+  hash          TEXT NOT NULL,
+  text          TEXT NOT NULL,
+  applied_at_us INTEGER NOT NULL
+);
+PRAGMA user_version = 1;
+)sql";
+
+TEST_F(EventStoreTest, V1DatabaseMigratesToV2AndKeepsItsRows) {
+  {
+    RawDb raw(path_);
+    raw.Exec("PRAGMA journal_mode = WAL");
+    raw.Exec(kSchemaV1);
+    // "moved": its last event's snapshot knows transfers and a callback.
+    core::Call moved;
+    moved.call_id = "moved";
+    moved.queue = "billing";
+    moved.agent_id = "bob";
+    moved.enqueued_at = T0();
+    moved.transfers = 2;
+    moved.callback_number = "+15550100";
+    moved.callback_attempts = 1;
+    absl::StatusOr<std::string> payload =
+        EncodeEventPayload(CallEvent(1, core::EventType::kCallTransferred, moved, T0()));
+    ASSERT_TRUE(payload.ok()) << payload.status();
+    raw.Exec(
+        absl::StrCat("INSERT INTO events (seq, time_us, type, call_id, payload) VALUES "
+                     "(1, 0, 'call_transferred', 'moved', '",
+                     *payload, "')"));
+    // "plain": a payload from before those fields existed.
+    raw.Exec(
+        "INSERT INTO events (seq, time_us, type, call_id, payload) VALUES "
+        "(2, 0, 'call_queued', 'plain', '{\"seq\": 2, \"call\": {\"call_id\": \"plain\"}}')");
+    raw.Exec(
+        "INSERT INTO calls (call_id, queue, state, priority, agent_id, enqueued_at_us, wait_ms, "
+        "last_seq) VALUES "
+        "('moved', 'billing', 'queued', 0, 'bob', 0, NULL, 1), "
+        "('plain', 'sales', 'abandoned', 3, NULL, 5, 4200, 2)");
+    EXPECT_EQ(raw.Int("PRAGMA user_version"), 1);
+  }
+
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Int("PRAGMA user_version"), 2);
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM events"), 2);
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM calls"), 2);
+  EXPECT_EQ(raw.Text("SELECT group_concat(name) FROM pragma_index_info('calls_by_agent')"),
+            "agent_id,enqueued_at_us");
+
+  absl::StatusOr<std::optional<CallRecord>> moved = store->GetCallRecord("moved");
+  ASSERT_TRUE(moved.ok() && moved->has_value()) << moved.status();
+  EXPECT_EQ((*moved)->transfers, 2);
+  EXPECT_EQ((*moved)->callback_number, "+15550100");
+  EXPECT_EQ((*moved)->callback_attempts, 1);
+  absl::StatusOr<std::optional<CallRecord>> plain = store->GetCallRecord("plain");
+  ASSERT_TRUE(plain.ok() && plain->has_value()) << plain.status();
+  EXPECT_EQ((*plain)->state, "abandoned");
+  EXPECT_EQ((*plain)->priority, 3);
+  EXPECT_EQ((*plain)->wait, absl::Milliseconds(4200));
+  EXPECT_EQ((*plain)->transfers, 0);
+  EXPECT_EQ((*plain)->callback_number, "");
+  EXPECT_EQ((*plain)->callback_attempts, 0);
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM calls WHERE callback_number IS NULL"), 1);
+
+  // The migrated store takes new events, and the next open has nothing to do.
+  core::Call next;
+  next.call_id = "next";
+  next.queue = "sales";
+  next.enqueued_at = T0();
+  next.transfers = 1;
+  ASSERT_TRUE(store->Append({CallEvent(3, core::EventType::kCallQueued, next, T0())}).ok());
+  store.reset();
+  store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(raw.Int("PRAGMA user_version"), 2);
+  EXPECT_EQ(raw.Int("SELECT transfers FROM calls WHERE call_id = 'next'"), 1);
 }
 
 }  // namespace
