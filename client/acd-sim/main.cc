@@ -314,6 +314,7 @@ int RunErlangMode(const Options& o) {
     for (std::thread& t : threads) t.join();
   }
 
+  progress.Clear();
   PrintErlangTable(o, patience.has_value(), *aht, *threshold, warmup, rows);
   int exit = kExitOk;
   for (const Row& row : rows) {
@@ -393,6 +394,7 @@ int RunMaxRateMode(const Options& o) {
       if (!stopped.ok() && result.ok()) return stopped;
     }
     if (result.ok()) {
+      progress.Clear();
       PrintMaxRate(o, name, *result);
       if (result->errors > 0) {
         return absl::InternalError(

@@ -27,15 +27,19 @@ class ProgressBoard {
   bool enabled() const { return enabled_; }
   // Replaces the text of `slot` (e.g. "N=12"); an empty text removes it.
   void Set(int slot, std::string text);
+  // Removes every line and blanks the terminal line now, before results are
+  // printed.
+  void Clear();
 
  private:
   void Run();
+  void Blank() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const bool enabled_;
   absl::Mutex mu_;
   std::map<int, std::string> lines_ ABSL_GUARDED_BY(mu_);
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  size_t last_width_ = 0;  // printer thread
+  size_t last_width_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread printer_;
 };
 
