@@ -21,7 +21,7 @@
 //    against it, as in erlang.h); ASA: mean wait of answered calls;
 //  - abandonment: abandoned / calls;
 //  - occupancy: the agents' busy time (offer read -> EndCall answered) inside
-//    [end of warm-up, last arrival] / (N x that span);
+//    [first measured arrival, last arrival] / (N x that span);
 //  - standard errors by batch means (10 batches of consecutive arrivals);
 //  - latency floor: real time from EnqueueCall sent to offer read for calls
 //    offered at once, the jitter the scale multiplies.
