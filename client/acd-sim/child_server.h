@@ -1,0 +1,57 @@
+// ChildServer: a gRPC server binary (acdd, or acd-noop-server) that acd-sim
+// starts for one run: its config and database in a fresh temp dir, listening on
+// 127.0.0.1 port 0, found through --port-file, stopped with SIGTERM.
+//
+// Thread safety: one owner. Ownership: the child process and the temp dir;
+// the destructor kills a child still running and removes the dir (unless
+// keep_dir() was asked for).
+#ifndef ACD_CLIENT_ACD_SIM_CHILD_SERVER_H_
+#define ACD_CLIENT_ACD_SIM_CHILD_SERVER_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace acd::sim {
+
+class ChildServer {
+ public:
+  // Runs `binary` with `args` followed by --port-file (and, when `config_yaml`
+  // is not empty, --config and --db in the temp dir) and waits up to `timeout`
+  // for the port. UNAVAILABLE with the child's log tail when it does not come up.
+  static absl::StatusOr<std::unique_ptr<ChildServer>> Start(const std::string& binary,
+                                                            std::vector<std::string> args,
+                                                            const std::string& config_yaml,
+                                                            absl::Duration timeout);
+  ~ChildServer();
+
+  ChildServer(const ChildServer&) = delete;
+  ChildServer& operator=(const ChildServer&) = delete;
+
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  const std::string& dir() const { return dir_; }
+  void keep_dir() { keep_dir_ = true; }
+
+  // SIGTERM, then waits up to `grace` for a clean exit (SIGKILL after).
+  // INTERNAL when the child did not exit 0.
+  absl::Status Stop(absl::Duration grace = absl::Seconds(15));
+
+ private:
+  ChildServer() = default;
+  std::string LogTail() const;
+
+  std::string dir_;
+  pid_t pid_ = 0;
+  int port_ = 0;
+  bool keep_dir_ = false;
+};
+
+}  // namespace acd::sim
+
+#endif  // ACD_CLIENT_ACD_SIM_CHILD_SERVER_H_

@@ -1,0 +1,55 @@
+#include "client/acd-sim/sim_config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "absl/strings/str_cat.h"
+
+namespace acd::sim {
+namespace {
+
+std::string ServerSection(const DurabilitySettings& durability) {
+  return absl::StrCat("server:\n  ack: ", durability.ack,
+                      "\n  synchronous: ", durability.synchronous, "\n  log_level: warn\n");
+}
+
+}  // namespace
+
+std::string ScaledDuration(absl::Duration d, double scale) {
+  const int64_t us = std::llround(absl::ToDoubleMicroseconds(d) / scale);
+  return absl::StrCat(std::max<int64_t>(us, 1), "us");
+}
+
+std::string ErlangConfigYaml(const std::string& queue, const std::vector<std::string>& agents,
+                             double scale, absl::Duration threshold,
+                             const DurabilitySettings& durability) {
+  const absl::Duration offer_timeout = std::max(absl::Seconds(20) / scale, absl::Seconds(1));
+  std::string yaml = ServerSection(durability);
+  absl::StrAppend(&yaml, "queues:\n  - name: ", queue,
+                  "\n    offer_timeout: ", ScaledDuration(offer_timeout, 1.0),
+                  "\n    wrap_up_time: 0s\n    max_missed_offers: 0\n    service_level_threshold: ",
+                  ScaledDuration(threshold, scale),
+                  "\n    short_abandon: ", ScaledDuration(absl::Seconds(5), scale), "\nagents:\n");
+  for (const std::string& agent : agents) {
+    absl::StrAppend(&yaml, "  - id: ", agent, "\n    queues: [", queue, "]\n");
+  }
+  return yaml;
+}
+
+std::string PairedConfigYaml(const std::vector<std::string>& agents,
+                             const DurabilitySettings& durability) {
+  std::string yaml = ServerSection(durability);
+  absl::StrAppend(&yaml, "queues:\n");
+  for (const std::string& agent : agents) {
+    absl::StrAppend(&yaml, "  - name: ", agent,
+                    "\n    offer_timeout: 10s\n    wrap_up_time: 10m\n    max_missed_offers: 0\n");
+  }
+  absl::StrAppend(&yaml, "agents:\n");
+  for (const std::string& agent : agents) {
+    absl::StrAppend(&yaml, "  - id: ", agent, "\n    queues: [", agent, "]\n");
+  }
+  return yaml;
+}
+
+}  // namespace acd::sim
