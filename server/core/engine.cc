@@ -109,6 +109,23 @@ struct CallSlot {
   uint64_t queue_generation = 0;
 };
 
+namespace {
+
+// A call's key in the indexes of `queue`.
+CallKey KeyIn(const QueueSlot& queue, CallSlot& call) {
+  return CallKey{
+      QueueIndex::Score(call.call.priority, queue.config.aging_per_minute, call.call.enqueued_at),
+      call.call.enqueued_at, call.call.arrival_order, &call};
+}
+
+// Round robin offers to the members after the last one offered a call first.
+std::optional<int64_t> RoundRobinAfter(const QueueSlot& queue) {
+  if (queue.config.strategy != Strategy::kRoundRobin) return std::nullopt;
+  return queue.round_robin_last;
+}
+
+}  // namespace
+
 Engine::Engine(EngineOptions options) : options_(options) {
   // The call just finished must survive Finish(): callers still read it.
   options_.max_finished_calls = std::max<size_t>(options_.max_finished_calls, 1);
@@ -416,11 +433,21 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   for (absl::string_view name : absl::StrSplit(via, ',', absl::SkipEmpty())) {
     Queue(name)->overflowed_out++;
   }
-  Wait(ref);
+  // A call an available agent can take is offered without entering the
+  // waiting indexes (which would make and drop its group); the events are
+  // those of queued-then-offered all the same.
+  QueueSlot& queue = **admitted;
+  const AgentKey* taker = queue.index.BestAgent(
+      ref.signature, queue.config.strategy == Strategy::kBestSkill, RoundRobinAfter(queue));
+  if (taker == nullptr) Wait(ref);
   Emit(EventType::kCallQueued, now, &ref, nullptr,
        via.empty() ? "" : absl::StrCat("overflowed from ", via));
+  if (taker != nullptr) {
+    // Its position on arrival, as for a call that waits.
+    outbox_.back().call->position = static_cast<int>(queue.index.CountAhead(KeyIn(queue, ref))) + 1;
+  }
   ArmCallDeadlines(ref, now);
-  RouteCall(ref, now);
+  if (taker != nullptr) Offer(ref, *taker->agent, now);
   return EnqueueResult{CallView(ref), true};
 }
 
@@ -1078,10 +1105,8 @@ void Engine::RouteCall(CallSlot& call, absl::Time now) {
   // placed it in that order).
   for (const Placement& p : call.placements) {
     const QueueSlot& q = *p.queue;
-    std::optional<int64_t> after;
-    if (q.config.strategy == Strategy::kRoundRobin) after = q.round_robin_last;
     const AgentKey* best =
-        q.index.BestAgent(*p.group, q.config.strategy == Strategy::kBestSkill, after);
+        q.index.BestAgent(*p.group, q.config.strategy == Strategy::kBestSkill, RoundRobinAfter(q));
     if (best != nullptr) {
       Offer(call, *best->agent, now);  // clears the placements: stop here
       return;
@@ -1256,9 +1281,7 @@ void Engine::MakeAvailable(AgentSlot& agent, absl::Time idle_since, absl::Time n
 
 void Engine::Wait(CallSlot& call) {
   auto place = [&](QueueSlot& q) {
-    CallKey key{
-        QueueIndex::Score(call.call.priority, q.config.aging_per_minute, call.call.enqueued_at),
-        call.call.enqueued_at, call.call.arrival_order, &call};
+    CallKey key = KeyIn(q, call);
     call.placements.push_back(Placement{&q, q.index.AddCall(call.signature, key), key});
   };
   place(*Queue(call.call.queue));

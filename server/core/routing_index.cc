@@ -59,12 +59,10 @@ void QueueIndex::Connect(CallGroup* calls, AgentGroup* agents) {
   agents->calls.push_back({calls, static_cast<uint32_t>(calls->agents.size() - 1)});
 }
 
-void QueueIndex::FindAgentGroups(CallGroup* group) {
-  group->unlinked_index = static_cast<uint32_t>(unlinked_.size());
-  unlinked_.push_back(group);
-  std::span<const uint32_t> need = skills_->Codes(group->signature);
+void QueueIndex::FindAgentGroups(SkillSetId signature, std::vector<Link<AgentGroup>>* out) const {
+  std::span<const uint32_t> need = skills_->Codes(signature);
   if (need.empty()) {
-    for (AgentGroup* agents : agent_group_list_) group->agents.push_back({agents, 0});
+    for (AgentGroup* agents : agent_group_list_) out->push_back({agents, 0});
     return;
   }
   // Only agent groups with the rarest required skill can cover the group.
@@ -80,8 +78,8 @@ void QueueIndex::FindAgentGroups(CallGroup* group) {
   }
   for (const SkilledGroup& candidate : *fewest) {
     if (candidate.level < level) continue;
-    if (need.size() == 1 || skills_->Covers(candidate.profile, group->signature)) {
-      group->agents.push_back({candidate.group, 0});
+    if (need.size() == 1 || skills_->Covers(candidate.profile, signature)) {
+      out->push_back({candidate.group, 0});
     }
   }
 }
@@ -103,7 +101,9 @@ CallGroup* QueueIndex::AddCall(SkillSetId signature, const CallKey& key) {
   if (!slot) {
     slot = std::make_unique<CallGroup>();
     slot->signature = signature;
-    FindAgentGroups(slot.get());
+    slot->unlinked_index = static_cast<uint32_t>(unlinked_.size());
+    unlinked_.push_back(slot.get());
+    FindAgentGroups(signature, &slot->agents);
   }
   CallGroup* group = slot.get();
   if (group->calls.insert(key).second) {
@@ -180,14 +180,30 @@ void QueueIndex::RemoveAgent(AgentGroup* group, const AgentKey& key) {
   if (was_head && !group->agents.empty()) group->head = *group->agents.begin();
 }
 
+const AgentKey* QueueIndex::BestAgent(SkillSetId signature, bool best_skill,
+                                      std::optional<int64_t> after) {
+  if (available_ == 0) return nullptr;
+  if (auto it = call_groups_.find(signature); it != call_groups_.end()) {
+    return BestAgent(*it->second, best_skill, after);
+  }
+  scratch_.clear();
+  FindAgentGroups(signature, &scratch_);
+  return BestAmong(scratch_, signature, best_skill, after);
+}
+
 const AgentKey* QueueIndex::BestAgent(const CallGroup& calls, bool best_skill,
                                       std::optional<int64_t> after) const {
   if (available_ == 0) return nullptr;
+  return BestAmong(calls.agents, calls.signature, best_skill, after);
+}
+
+const AgentKey* QueueIndex::BestAmong(std::span<const Link<AgentGroup>> links, SkillSetId signature,
+                                      bool best_skill, std::optional<int64_t> after) const {
   const AgentKey* best = nullptr;
   // Rank: penalty, then (best_skill) higher skill score, then (round robin)
   // keys after the pointer first, then the key itself.
   std::tuple<int, int64_t, bool> best_rank;
-  for (const Link<AgentGroup>& link : calls.agents) {
+  for (const Link<AgentGroup>& link : links) {
     const AgentGroup* group = link.group;
     if (group->agents.empty()) continue;
     const AgentKey* head = &group->head;
@@ -201,8 +217,7 @@ const AgentKey* QueueIndex::BestAgent(const CallGroup& calls, bool best_skill,
       }
     }
     std::tuple<int, int64_t, bool> rank{
-        group->penalty, best_skill ? -skills_->SkillScore(group->profile, calls.signature) : 0,
-        wrapped};
+        group->penalty, best_skill ? -skills_->SkillScore(group->profile, signature) : 0, wrapped};
     if (best == nullptr || rank < best_rank || (rank == best_rank && *head < *best)) {
       best = head;
       best_rank = rank;

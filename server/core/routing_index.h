@@ -153,13 +153,17 @@ class QueueIndex {
   // With `after` (round_robin), keys above it come before the rest.
   const AgentKey* BestAgent(const CallGroup& group, bool best_skill,
                             std::optional<int64_t> after = std::nullopt) const;
+  // The same for a call of `signature` that is not in the index (yet).
+  const AgentKey* BestAgent(SkillSetId signature, bool best_skill,
+                            std::optional<int64_t> after = std::nullopt);
   // Best waiting call for the agents of `group`.
   const CallKey* BestCall(AgentGroup& group);
 
   size_t waiting() const { return waiting_; }
   size_t call_groups() const { return call_groups_.size(); }
   size_t available() const { return available_; }
-  // Calls of any group that come before `key` (for a caller's position).
+  // Calls of any group that come before `key` (for a caller's position);
+  // `key` need not be in the index.
   size_t CountAhead(const CallKey& key) const { return ranks_.order_of_key(key); }
   // The longest-waiting call's arrival (any group), for stats.
   std::optional<absl::Time> OldestArrival() const;
@@ -173,8 +177,10 @@ class QueueIndex {
   };
 
   static void Connect(CallGroup* calls, AgentGroup* agents);
-  // Lists the agent groups that cover a new call group (links pending).
-  void FindAgentGroups(CallGroup* group);
+  // Appends the agent groups that cover `signature` (`back` unset).
+  void FindAgentGroups(SkillSetId signature, std::vector<Link<AgentGroup>>* out) const;
+  const AgentKey* BestAmong(std::span<const Link<AgentGroup>> links, SkillSetId signature,
+                            bool best_skill, std::optional<int64_t> after) const;
   // Writes the pending links into the agent groups.
   void LinkPending();
 
@@ -187,6 +193,7 @@ class QueueIndex {
   absl::flat_hash_map<uint32_t, std::vector<SkilledGroup>> agents_by_skill_;
   // Call groups whose links are not yet in their agent groups.
   std::vector<CallGroup*> unlinked_;
+  std::vector<Link<AgentGroup>> scratch_;  // BestAgent(signature), kept to reuse its buffer
   // Every waiting call, for positions.
   __gnu_pbds::tree<CallKey, __gnu_pbds::null_type, std::less<CallKey>, __gnu_pbds::rb_tree_tag,
                    __gnu_pbds::tree_order_statistics_node_update>
