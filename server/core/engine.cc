@@ -442,10 +442,6 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   if (taker == nullptr) Wait(ref);
   Emit(EventType::kCallQueued, now, &ref, nullptr,
        via.empty() ? "" : absl::StrCat("overflowed from ", via));
-  if (taker != nullptr) {
-    // Its position on arrival, as for a call that waits.
-    outbox_.back().call->position = static_cast<int>(queue.index.CountAhead(KeyIn(queue, ref))) + 1;
-  }
   ArmCallDeadlines(ref, now);
   if (taker != nullptr) Offer(ref, *taker->agent, now);
   return EnqueueResult{CallView(ref), true};
@@ -1480,11 +1476,11 @@ absl::StatusOr<std::vector<Call>> Engine::ListCalls(absl::string_view queue,
   return out;
 }
 
-Call Engine::CallView(const CallSlot& slot) const {
+Call Engine::CallView(const CallSlot& slot, bool with_position) const {
   Call call = slot.call;
   call.effective_skills = slot.effective;
   call.position = 0;
-  if (call.state == CallState::kQueued && !slot.placements.empty()) {
+  if (with_position && call.state == CallState::kQueued && !slot.placements.empty()) {
     const Placement& p = slot.placements.front();
     call.position = static_cast<int>(p.queue->index.CountAhead(p.key)) + 1;
   }
@@ -1602,7 +1598,8 @@ void Engine::Emit(EventType type, absl::Time now, const CallSlot* call, const Ag
   event.type = type;
   event.reason = std::string(reason);
   if (call != nullptr) {
-    event.call = CallView(*call);
+    // No position: a tree walk per event, stale once the next call moves.
+    event.call = CallView(*call, /*with_position=*/false);
     event.call_id = call->call.call_id;
     event.queue = call->call.queue;
   }

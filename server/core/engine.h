@@ -260,7 +260,8 @@ class Engine {
 
   void Emit(EventType type, absl::Time now, const CallSlot* call, const AgentSlot* agent,
             absl::string_view reason);
-  Call CallView(const CallSlot& call) const;
+  // The call as reads show it; `with_position` fills in its place in line.
+  Call CallView(const CallSlot& call, bool with_position = true) const;
 
   // Generations tell a live deadline from a stale one. One counter for all,
   // so a reused call id or queue name never matches an old deadline.
