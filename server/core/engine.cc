@@ -111,13 +111,6 @@ struct CallSlot {
 
 namespace {
 
-// A call's key in the indexes of `queue`.
-CallKey KeyIn(const QueueSlot& queue, CallSlot& call) {
-  return CallKey{
-      QueueIndex::Score(call.call.priority, queue.config.aging_per_minute, call.call.enqueued_at),
-      call.call.enqueued_at, call.call.arrival_order, &call};
-}
-
 // Round robin offers to the members after the last one offered a call first.
 std::optional<int64_t> RoundRobinAfter(const QueueSlot& queue) {
   if (queue.config.strategy != Strategy::kRoundRobin) return std::nullopt;
@@ -1277,7 +1270,9 @@ void Engine::MakeAvailable(AgentSlot& agent, absl::Time idle_since, absl::Time n
 
 void Engine::Wait(CallSlot& call) {
   auto place = [&](QueueSlot& q) {
-    CallKey key = KeyIn(q, call);
+    CallKey key{
+        QueueIndex::Score(call.call.priority, q.config.aging_per_minute, call.call.enqueued_at),
+        call.call.enqueued_at, call.call.arrival_order, &call};
     call.placements.push_back(Placement{&q, q.index.AddCall(call.signature, key), key});
   };
   place(*Queue(call.call.queue));
