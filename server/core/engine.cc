@@ -1,6 +1,7 @@
 #include "server/core/engine.h"
 
 #include <algorithm>
+#include <array>
 #include <random>
 #include <utility>
 
@@ -163,6 +164,16 @@ struct CallSlot {
   uint64_t callback_generation = 0;  // its retry deadline
   uint64_t window_generation = 0;    // its window deadline
 };
+
+namespace {
+
+// Round robin offers to the members after the last one offered a call first.
+std::optional<int64_t> RoundRobinAfter(const QueueSlot& queue) {
+  if (queue.config.strategy != Strategy::kRoundRobin) return std::nullopt;
+  return queue.round_robin_last;
+}
+
+}  // namespace
 
 Engine::Engine(EngineOptions options) : options_(options) {
   // The call just finished must survive Finish(): callers still read it.
@@ -346,23 +357,17 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
   }
   // Waiting calls (queued or offered) restart their limits and escalation
   // under the new settings; deadlines armed under the old ones go stale.
-  for (CallSlot* call : offered) {
-    call->queue_generation = NextGeneration();
-    call->next_step = 0;
-    call->effective = call->call.required_skills;
-    call->signature = skills_.Intern(call->effective);
-    call->extra_queues.clear();
-    ArmCallDeadlines(*call, now);
-  }
-  for (CallSlot* call : waiting) {
-    call->queue_generation = NextGeneration();
-    call->next_step = 0;
-    call->effective = call->call.required_skills;
-    call->signature = skills_.Intern(call->effective);
-    call->extra_queues.clear();
-    Wait(*call);
-    ArmCallDeadlines(*call, now);
-  }
+  auto restart = [&](CallSlot& call, bool queued) {
+    call.queue_generation = NextGeneration();
+    call.next_step = 0;
+    call.effective = call.call.required_skills;
+    call.signature = skills_.Intern(call.effective);
+    call.extra_queues.clear();
+    if (queued) Wait(call);
+    ArmCallDeadlines(call, now);
+  };
+  for (CallSlot* call : offered) restart(*call, /*queued=*/false);
+  for (CallSlot* call : waiting) restart(*call, /*queued=*/true);
   for (const QueueConfig& q : config.queues) ArmScheduleEdge(*queues_.at(q.name), now);
 
   Emit(EventType::kConfigApplied, now, nullptr, nullptr,
@@ -481,11 +486,17 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   for (absl::string_view name : absl::StrSplit(via, ',', absl::SkipEmpty())) {
     Queue(name)->overflowed_out++;
   }
-  Wait(ref);
+  // A call an available agent can take is offered without entering the
+  // waiting indexes (which would make and drop its group); the events are
+  // those of queued-then-offered all the same.
+  QueueSlot& queue = **admitted;
+  const AgentKey* taker = queue.index.BestAgent(
+      ref.signature, queue.config.strategy == Strategy::kBestSkill, RoundRobinAfter(queue));
+  if (taker == nullptr) Wait(ref);
   Emit(EventType::kCallQueued, now, &ref, nullptr,
        via.empty() ? "" : absl::StrCat("overflowed from ", via));
   ArmCallDeadlines(ref, now);
-  RouteCall(ref, now);
+  if (taker != nullptr) Offer(ref, *taker->agent, now);
   EnqueueResult result{ReadView(ref), true};
   if (ShouldOfferCallback(ref, now)) {
     result.callback_offered = true;
@@ -1307,19 +1318,16 @@ void Engine::OnScheduleEdge(QueueSlot& queue, absl::Time now) {
 
 void Engine::RouteCall(CallSlot& call, absl::Time now) {
   if (call.call.state != CallState::kQueued) return;
-  // The call's own queue first, then the queues it was widened to.
-  auto try_queue = [&](QueueSlot& q) -> bool {
-    std::optional<int64_t> after;
-    if (q.config.strategy == Strategy::kRoundRobin) after = q.round_robin_last;
+  // The call's own queue first, then the queues it was widened to (Wait()
+  // placed it in that order).
+  for (const Placement& p : call.placements) {
+    const QueueSlot& q = *p.queue;
     const AgentKey* best =
-        q.index.BestAgent(call.signature, q.config.strategy == Strategy::kBestSkill, after);
-    if (best == nullptr) return false;
-    Offer(call, *best->agent, now);
-    return true;
-  };
-  if (try_queue(*Queue(call.call.queue))) return;
-  for (const std::string& extra : call.extra_queues) {
-    if (try_queue(*Queue(extra))) return;
+        q.index.BestAgent(*p.group, q.config.strategy == Strategy::kBestSkill, RoundRobinAfter(q));
+    if (best != nullptr) {
+      Offer(call, *best->agent, now);  // clears the placements: stop here
+      return;
+    }
   }
 }
 
@@ -1330,7 +1338,7 @@ void Engine::RouteAgent(AgentSlot& agent, absl::Time now) {
   // longer wait (CallKey order within a queue, arrival across queues).
   std::tuple<int, int, double> best_rank;
   for (const Membership& m : agent.memberships) {
-    const CallKey* head = m.queue->index.BestCall(agent.profile);
+    const CallKey* head = m.queue->index.BestCall(*m.group);
     if (head == nullptr) continue;
     std::tuple<int, int, double> rank{
         m.penalty, -m.queue->config.weight,
@@ -1642,28 +1650,15 @@ absl::StatusOr<QueueStats> Engine::GetQueueStats(absl::string_view name, absl::T
   stats.timed_out = count(CallState::kTimedOut);
   stats.overflowed = queue->overflowed_out;
   stats.open = queue->open;
-  for (const AgentSlot* agent : queue->members) {
-    switch (agent->agent.state) {
-      case AgentState::kLoggedOut:
-        stats.agents_logged_out++;
-        break;
-      case AgentState::kAvailable:
-        stats.agents_available++;
-        break;
-      case AgentState::kReserved:
-        stats.agents_reserved++;
-        break;
-      case AgentState::kBusy:
-        stats.agents_busy++;
-        break;
-      case AgentState::kWrapUp:
-        stats.agents_wrap_up++;
-        break;
-      case AgentState::kAway:
-        stats.agents_away++;
-        break;
-    }
-  }
+  std::array<int, static_cast<size_t>(AgentState::kAway) + 1> agents{};
+  for (const AgentSlot* agent : queue->members) agents[static_cast<size_t>(agent->agent.state)]++;
+  auto agents_in = [&](AgentState s) { return agents[static_cast<size_t>(s)]; };
+  stats.agents_logged_out = agents_in(AgentState::kLoggedOut);
+  stats.agents_available = agents_in(AgentState::kAvailable);
+  stats.agents_reserved = agents_in(AgentState::kReserved);
+  stats.agents_busy = agents_in(AgentState::kBusy);
+  stats.agents_wrap_up = agents_in(AgentState::kWrapUp);
+  stats.agents_away = agents_in(AgentState::kAway);
   // Calls widened into this queue are counted by their own queue only.
   std::optional<absl::Time> oldest = queue->index.OldestArrival();
   if (oldest) stats.longest_wait = std::max(now, now_) - *oldest;
@@ -1737,11 +1732,11 @@ std::optional<absl::Duration> Engine::EstimateWait(const CallSlot& slot) const {
   return position * queue.MeanHandleTime() / servers;
 }
 
-Call Engine::CallView(const CallSlot& slot) const {
+Call Engine::CallView(const CallSlot& slot, bool with_position) const {
   Call call = slot.call;
   call.effective_skills = slot.effective;
   call.position = 0;
-  if (call.state == CallState::kQueued && !slot.placements.empty()) {
+  if (with_position && call.state == CallState::kQueued && !slot.placements.empty()) {
     const Placement& p = slot.placements.front();
     call.position = static_cast<int>(p.queue->index.CountAhead(p.key)) + 1;
   }
@@ -1866,7 +1861,8 @@ void Engine::Emit(EventType type, absl::Time now, const CallSlot* call, const Ag
   event.type = type;
   event.reason = std::string(reason);
   if (call != nullptr) {
-    event.call = CallView(*call);
+    // No position: a tree walk per event, stale once the next call moves.
+    event.call = CallView(*call, /*with_position=*/false);
     event.call_id = call->call.call_id;
     event.queue = call->call.queue;
   }

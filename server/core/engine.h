@@ -285,7 +285,8 @@ class Engine {
 
   void Emit(EventType type, absl::Time now, const CallSlot* call, const AgentSlot* agent,
             absl::string_view reason);
-  Call CallView(const CallSlot& call) const;
+  // The call as reads show it; `with_position` fills in its place in line.
+  Call CallView(const CallSlot& call, bool with_position = true) const;
   // CallView plus what only reads report (the estimated wait).
   Call ReadView(const CallSlot& call) const;
 

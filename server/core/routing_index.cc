@@ -1,30 +1,49 @@
 #include "server/core/routing_index.h"
 
+#include <algorithm>
 #include <tuple>
 
 namespace acd::core {
 
 SkillSetId SkillInterner::Intern(const SkillLevels& skills) {
   auto [it, inserted] = ids_.try_emplace(skills, static_cast<SkillSetId>(sets_.size()));
-  if (inserted) sets_.push_back(skills);
+  if (inserted) {
+    sets_.push_back(skills);
+    auto begin = static_cast<uint32_t>(codes_.size());
+    for (const auto& [skill, level] : skills) {
+      auto id = skill_ids_.try_emplace(skill, static_cast<uint32_t>(skill_ids_.size())).first;
+      // Levels are validated to 1..10 before they get here.
+      codes_.push_back(id->second << 8 | static_cast<uint32_t>(std::clamp(level, 0, 255)));
+    }
+    std::sort(codes_.begin() + begin, codes_.end());
+    spans_.emplace_back(begin, static_cast<uint32_t>(codes_.size()));
+  }
   return it->second;
 }
 
-bool SkillInterner::Covers(SkillSetId profile, SkillSetId signature) {
-  uint64_t key = (static_cast<uint64_t>(profile) << 32) | signature;
-  auto it = covers_.find(key);
-  if (it != covers_.end()) return it->second;
-  const SkillLevels& have = sets_[profile];
-  bool ok = true;
-  for (const auto& [skill, level] : sets_[signature]) {
-    auto h = have.find(skill);
-    if (h == have.end() || h->second < level) {
-      ok = false;
-      break;
+bool SkillInterner::Covers(SkillSetId profile, SkillSetId signature) const {
+  std::span<const uint32_t> have = Codes(profile);
+  auto h = have.begin();
+  for (uint32_t need : Codes(signature)) {
+    while (h != have.end() && SkillOf(*h) < SkillOf(need)) ++h;
+    if (h == have.end() || SkillOf(*h) != SkillOf(need) || LevelOf(*h) < LevelOf(need)) {
+      return false;
     }
+    ++h;
   }
-  covers_.emplace(key, ok);
-  return ok;
+  return true;
+}
+
+int64_t SkillInterner::SkillScore(SkillSetId profile, SkillSetId signature) const {
+  std::span<const uint32_t> have = Codes(profile);
+  auto h = have.begin();
+  int64_t score = 0;
+  for (uint32_t need : Codes(signature)) {
+    while (h != have.end() && SkillOf(*h) < SkillOf(need)) ++h;
+    if (h == have.end()) break;
+    if (SkillOf(*h) == SkillOf(need)) score += LevelOf(*h);
+  }
+  return score;
 }
 
 double QueueIndex::Score(int priority, double aging_per_minute, absl::Time enqueued_at) {
@@ -35,87 +54,159 @@ double QueueIndex::EffectivePriority(double score, double aging_per_minute, absl
   return score + aging_per_minute * absl::ToDoubleMinutes(now - absl::UnixEpoch());
 }
 
-CallGroup* QueueIndex::AddCall(SkillSetId signature, const CallKey& key) {
-  auto& group = call_groups_[signature];
-  if (!group) {
-    group = std::make_unique<CallGroup>();
-    group->signature = signature;
-    for (auto& [profile, groups] : calls_for_profile_) {
-      if (skills_->Covers(profile, signature)) groups.push_back(group.get());
+void QueueIndex::Connect(CallGroup* calls, AgentGroup* agents) {
+  calls->agents.push_back({agents, static_cast<uint32_t>(agents->calls.size())});
+  agents->calls.push_back({calls, static_cast<uint32_t>(calls->agents.size() - 1)});
+}
+
+void QueueIndex::FindAgentGroups(SkillSetId signature, std::vector<Link<AgentGroup>>* out) const {
+  std::span<const uint32_t> need = skills_->Codes(signature);
+  if (need.empty()) {
+    for (AgentGroup* agents : agent_group_list_) out->push_back({agents, 0});
+    return;
+  }
+  // Only agent groups with the rarest required skill can cover the group.
+  const std::vector<SkilledGroup>* fewest = nullptr;
+  int level = 0;
+  for (uint32_t code : need) {
+    auto it = agents_by_skill_.find(SkillInterner::SkillOf(code));
+    if (it == agents_by_skill_.end()) return;  // no agent group has the skill
+    if (fewest == nullptr || it->second.size() < fewest->size()) {
+      fewest = &it->second;
+      level = SkillInterner::LevelOf(code);
     }
   }
+  for (const SkilledGroup& candidate : *fewest) {
+    if (candidate.level < level) continue;
+    if (need.size() == 1 || skills_->Covers(candidate.profile, signature)) {
+      out->push_back({candidate.group, 0});
+    }
+  }
+}
+
+void QueueIndex::LinkPending() {
+  for (CallGroup* group : unlinked_) {
+    for (uint32_t i = 0; i < group->agents.size(); ++i) {
+      Link<AgentGroup>& link = group->agents[i];
+      link.back = static_cast<uint32_t>(link.group->calls.size());
+      link.group->calls.push_back({group, i});
+    }
+    group->unlinked_index = CallGroup::kLinked;
+  }
+  unlinked_.clear();
+}
+
+CallGroup* QueueIndex::AddCall(SkillSetId signature, const CallKey& key) {
+  auto& slot = call_groups_[signature];
+  if (!slot) {
+    slot = std::make_unique<CallGroup>();
+    slot->signature = signature;
+    slot->unlinked_index = static_cast<uint32_t>(unlinked_.size());
+    unlinked_.push_back(slot.get());
+    FindAgentGroups(signature, &slot->agents);
+  }
+  CallGroup* group = slot.get();
   if (group->calls.insert(key).second) {
     ++waiting_;
     arrivals_.insert({key.enqueued_at, key.arrival_order});
+    ranks_.insert(key);
+    if (group->calls.size() == 1 || key < group->head) group->head = key;
   }
-  return group.get();
+  return group;
 }
 
 void QueueIndex::RemoveCall(CallGroup* group, const CallKey& key) {
-  if (group->calls.erase(key) > 0) {
-    --waiting_;
-    arrivals_.erase({key.enqueued_at, key.arrival_order});
+  if (group->calls.erase(key) == 0) return;
+  --waiting_;
+  arrivals_.erase({key.enqueued_at, key.arrival_order});
+  ranks_.erase(key);
+  if (!group->calls.empty()) {
+    if (group->head.arrival_order == key.arrival_order) group->head = *group->calls.begin();
+    return;
   }
+  // Empty: unlink it from its agent groups (each link's other end moves the
+  // last link into its place) and forget it.
+  if (group->unlinked_index != CallGroup::kLinked) {
+    CallGroup* moved = unlinked_.back();
+    unlinked_[group->unlinked_index] = moved;
+    moved->unlinked_index = group->unlinked_index;
+    unlinked_.pop_back();
+    call_groups_.erase(group->signature);
+    return;
+  }
+  for (const Link<AgentGroup>& link : group->agents) {
+    std::vector<Link<CallGroup>>& links = link.group->calls;
+    Link<CallGroup> moved = links.back();
+    links[link.back] = moved;
+    moved.group->agents[moved.back].back = link.back;
+    links.pop_back();
+  }
+  call_groups_.erase(group->signature);
 }
 
 AgentGroup* QueueIndex::AddAgent(SkillSetId profile, int penalty, const AgentKey& key) {
-  auto& group = agent_groups_[{profile, penalty}];
-  if (!group) {
-    group = std::make_unique<AgentGroup>();
+  auto& slot = agent_groups_[{profile, penalty}];
+  if (!slot) {
+    slot = std::make_unique<AgentGroup>();
+    AgentGroup* group = slot.get();
     group->profile = profile;
     group->penalty = penalty;
-    for (auto& [signature, groups] : agents_for_signature_) {
-      if (skills_->Covers(profile, signature)) groups.push_back(group.get());
+    agent_group_list_.push_back(group);
+    for (uint32_t code : skills_->Codes(profile)) {
+      agents_by_skill_[SkillInterner::SkillOf(code)].push_back(
+          SkilledGroup{SkillInterner::LevelOf(code), profile, group});
+    }
+    for (auto& [signature, calls] : call_groups_) {
+      if (!skills_->Covers(profile, signature)) continue;
+      if (calls->unlinked_index == CallGroup::kLinked) {
+        Connect(calls.get(), group);
+      } else {
+        calls->agents.push_back({group, 0});  // linked by LinkPending
+      }
     }
   }
-  if (group->agents.insert(key).second) ++available_;
-  return group.get();
+  AgentGroup* group = slot.get();
+  if (group->agents.insert(key).second) {
+    ++available_;
+    if (group->agents.size() == 1 || key < group->head) group->head = key;
+  }
+  return group;
 }
 
 void QueueIndex::RemoveAgent(AgentGroup* group, const AgentKey& key) {
-  available_ -= group->agents.erase(key);
-}
-
-const std::vector<AgentGroup*>& QueueIndex::AgentGroupsFor(SkillSetId signature) {
-  auto [it, inserted] = agents_for_signature_.try_emplace(signature);
-  if (inserted) {
-    for (auto& [id, group] : agent_groups_) {
-      if (skills_->Covers(group->profile, signature)) it->second.push_back(group.get());
-    }
-  }
-  return it->second;
-}
-
-const std::vector<CallGroup*>& QueueIndex::CallGroupsFor(SkillSetId profile) {
-  auto [it, inserted] = calls_for_profile_.try_emplace(profile);
-  if (inserted) {
-    for (auto& [id, group] : call_groups_) {
-      if (skills_->Covers(profile, group->signature)) it->second.push_back(group.get());
-    }
-  }
-  return it->second;
-}
-
-int64_t QueueIndex::SkillScore(SkillSetId profile, SkillSetId signature) const {
-  const SkillLevels& have = skills_->Get(profile);
-  int64_t score = 0;
-  for (const auto& [skill, level] : skills_->Get(signature)) {
-    auto it = have.find(skill);
-    if (it != have.end()) score += it->second;
-  }
-  return score;
+  if (group->agents.erase(key) == 0) return;
+  --available_;
+  bool was_head = !(group->head < key) && !(key < group->head);
+  if (was_head && !group->agents.empty()) group->head = *group->agents.begin();
 }
 
 const AgentKey* QueueIndex::BestAgent(SkillSetId signature, bool best_skill,
                                       std::optional<int64_t> after) {
   if (available_ == 0) return nullptr;
+  if (auto it = call_groups_.find(signature); it != call_groups_.end()) {
+    return BestAgent(*it->second, best_skill, after);
+  }
+  scratch_.clear();
+  FindAgentGroups(signature, &scratch_);
+  return BestAmong(scratch_, signature, best_skill, after);
+}
+
+const AgentKey* QueueIndex::BestAgent(const CallGroup& calls, bool best_skill,
+                                      std::optional<int64_t> after) const {
+  if (available_ == 0) return nullptr;
+  return BestAmong(calls.agents, calls.signature, best_skill, after);
+}
+
+const AgentKey* QueueIndex::BestAmong(std::span<const Link<AgentGroup>> links, SkillSetId signature,
+                                      bool best_skill, std::optional<int64_t> after) const {
   const AgentKey* best = nullptr;
   // Rank: penalty, then (best_skill) higher skill score, then (round robin)
   // keys after the pointer first, then the key itself.
   std::tuple<int, int64_t, bool> best_rank;
-  for (AgentGroup* group : AgentGroupsFor(signature)) {
+  for (const Link<AgentGroup>& link : links) {
+    const AgentGroup* group = link.group;
     if (group->agents.empty()) continue;
-    const AgentKey* head = &*group->agents.begin();
+    const AgentKey* head = &group->head;
     bool wrapped = false;
     if (after) {
       auto it = group->agents.lower_bound(AgentKey{*after + 1, INT64_MIN, 0, nullptr});
@@ -126,7 +217,7 @@ const AgentKey* QueueIndex::BestAgent(SkillSetId signature, bool best_skill,
       }
     }
     std::tuple<int, int64_t, bool> rank{
-        group->penalty, best_skill ? -SkillScore(group->profile, signature) : 0, wrapped};
+        group->penalty, best_skill ? -skills_->SkillScore(group->profile, signature) : 0, wrapped};
     if (best == nullptr || rank < best_rank || (rank == best_rank && *head < *best)) {
       best = head;
       best_rank = rank;
@@ -135,26 +226,14 @@ const AgentKey* QueueIndex::BestAgent(SkillSetId signature, bool best_skill,
   return best;
 }
 
-const CallKey* QueueIndex::BestCall(SkillSetId profile) {
-  if (waiting_ == 0) return nullptr;
+const CallKey* QueueIndex::BestCall(AgentGroup& agents) {
+  if (!unlinked_.empty()) LinkPending();
   const CallKey* best = nullptr;
-  for (CallGroup* group : CallGroupsFor(profile)) {
-    if (group->calls.empty()) continue;
-    const CallKey* head = &*group->calls.begin();
+  for (const Link<CallGroup>& link : agents.calls) {
+    const CallKey* head = &link.group->head;
     if (best == nullptr || *head < *best) best = head;
   }
   return best;
-}
-
-size_t QueueIndex::CountAhead(const CallKey& key) const {
-  size_t ahead = 0;
-  for (const auto& [id, group] : call_groups_) {
-    for (const CallKey& other : group->calls) {
-      if (!(other < key)) break;
-      ++ahead;
-    }
-  }
-  return ahead;
 }
 
 std::optional<absl::Time> QueueIndex::OldestArrival() const {

@@ -7,19 +7,33 @@
 //   between two calls of one queue the order never changes with time:
 //   p1 + r(now - t1) > p2 + r(now - t2)  <=>  p1 - r t1 > p2 - r t2.
 //   The key stores `score = priority - rate x arrival_minutes`.
+//   A group exists while it holds a call: cost does not grow with the
+//   signatures seen since start-up.
 // - Available agents are grouped by (skill profile, penalty). A group is
-//   ordered by AgentKey, which the queue's strategy fills in.
-// - Which agent groups can serve which call groups is computed once per pair
-//   (SkillInterner::Covers) and cached, so a decision walks only the groups
-//   that are eligible.
+//   ordered by AgentKey, which the queue's strategy fills in. Agent groups
+//   stay (they are bounded by the configured members).
+// - Which agent groups can serve which call groups is kept as links between
+//   them, made when a group is created (SkillInterner::Covers), so a decision
+//   walks only the eligible groups. A new call group meets only the agent
+//   groups that have the rarest of its skills at the level it needs. Its
+//   links are written into the agent groups only when an agent of the queue
+//   next looks for a call: a call offered as it arrives (the usual case)
+//   never touches the agent groups.
+// - All waiting calls of the queue are also in one order-statistic tree, so a
+//   caller's position is O(log n).
 //
 // Thread safety: none; owned by the engine thread like the engine.
 #ifndef ACD_SERVER_CORE_ROUTING_INDEX_H_
 #define ACD_SERVER_CORE_ROUTING_INDEX_H_
 
 #include <cstdint>
+#include <ext/pb_ds/assoc_container.hpp>
+#include <ext/pb_ds/tree_policy.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -31,20 +45,32 @@
 namespace acd::core {
 
 // Interned skill maps: a call's signature and an agent's profile are ids.
+// Each set is also kept as a sorted array of codes `skill_id << 8 | level`
+// (skill ids in order of first appearance), so comparing two sets is a merge
+// of a few integers.
 using SkillSetId = uint32_t;
 
 class SkillInterner {
  public:
   SkillSetId Intern(const SkillLevels& skills);
   const SkillLevels& Get(SkillSetId id) const { return sets_[id]; }
-  // True if `profile` meets every level `signature` requires (memoized).
-  bool Covers(SkillSetId profile, SkillSetId signature);
+  std::span<const uint32_t> Codes(SkillSetId id) const {
+    return {codes_.data() + spans_[id].first, codes_.data() + spans_[id].second};
+  }
+  static uint32_t SkillOf(uint32_t code) { return code >> 8; }
+  static int LevelOf(uint32_t code) { return static_cast<int>(code & 0xff); }
+  // True if `profile` meets every level `signature` requires.
+  bool Covers(SkillSetId profile, SkillSetId signature) const;
+  // Sum of `profile`'s levels on the skills `signature` names (best_skill).
+  int64_t SkillScore(SkillSetId profile, SkillSetId signature) const;
   size_t size() const { return sets_.size(); }
 
  private:
   std::vector<SkillLevels> sets_;
+  std::vector<std::pair<uint32_t, uint32_t>> spans_;  // [begin, end) in codes_
+  std::vector<uint32_t> codes_;
   absl::flat_hash_map<SkillLevels, SkillSetId> ids_;
-  absl::flat_hash_map<uint64_t, bool> covers_;
+  absl::flat_hash_map<std::string, uint32_t> skill_ids_;
 };
 
 // Opaque to the index: the engine's entries.
@@ -75,57 +101,103 @@ struct AgentKey {
   }
 };
 
+struct AgentGroup;
+
+// A link between a call group and an agent group that can serve it; `back`
+// is where the other end's link to this group sits in its vector, so a link
+// is removed in O(1).
+template <typename Group>
+struct Link {
+  Group* group;
+  uint32_t back;
+};
+
 struct CallGroup {
   SkillSetId signature;
-  absl::btree_set<CallKey> calls;
+  absl::btree_set<CallKey> calls;  // never empty: an empty group is removed
+  CallKey head;                    // calls.begin(), copied: a decision reads one line
+  // Eligible agent groups; `back` is meaningful once the group is linked.
+  std::vector<Link<AgentGroup>> agents;
+  // Index in QueueIndex::unlinked_, or kLinked.
+  static constexpr uint32_t kLinked = UINT32_MAX;
+  uint32_t unlinked_index = kLinked;
 };
 
 struct AgentGroup {
   SkillSetId profile;
   int penalty;
   absl::btree_set<AgentKey> agents;
+  AgentKey head;  // agents.begin() while not empty, copied as CallGroup::head
+  std::vector<Link<CallGroup>> calls;
 };
 
 class QueueIndex {
  public:
   explicit QueueIndex(SkillInterner* skills) : skills_(skills) {}
+  QueueIndex(const QueueIndex&) = delete;
+  QueueIndex& operator=(const QueueIndex&) = delete;
 
   // Effective-priority score of a call arriving at `enqueued_at` with `priority`.
   static double Score(int priority, double aging_per_minute, absl::Time enqueued_at);
   // Effective priority at `now` of a call with `score`.
   static double EffectivePriority(double score, double aging_per_minute, absl::Time now);
 
+  // The group returned stays valid while the call is in it.
   CallGroup* AddCall(SkillSetId signature, const CallKey& key);
   void RemoveCall(CallGroup* group, const CallKey& key);
   AgentGroup* AddAgent(SkillSetId profile, int penalty, const AgentKey& key);
   void RemoveAgent(AgentGroup* group, const AgentKey& key);
 
-  // Best available agent for a call of `signature`: lowest penalty, then the
-  // lowest key. With `skill_score` (best_skill), a higher score comes before
-  // the key. With `after` (round_robin), keys above it come before the rest.
+  // Best available agent for the calls of `group`: lowest penalty, then the
+  // lowest key. With `best_skill`, a higher skill score comes before the key.
+  // With `after` (round_robin), keys above it come before the rest.
+  const AgentKey* BestAgent(const CallGroup& group, bool best_skill,
+                            std::optional<int64_t> after = std::nullopt) const;
+  // The same for a call of `signature` that is not in the index (yet).
   const AgentKey* BestAgent(SkillSetId signature, bool best_skill,
                             std::optional<int64_t> after = std::nullopt);
-  // Best waiting call for an agent of `profile`.
-  const CallKey* BestCall(SkillSetId profile);
+  // Best waiting call for the agents of `group`.
+  const CallKey* BestCall(AgentGroup& group);
 
   size_t waiting() const { return waiting_; }
+  size_t call_groups() const { return call_groups_.size(); }
   size_t available() const { return available_; }
-  // Calls of any group that come before `key` (for a caller's position).
-  size_t CountAhead(const CallKey& key) const;
+  // Calls of any group that come before `key` (for a caller's position);
+  // `key` need not be in the index.
+  size_t CountAhead(const CallKey& key) const { return ranks_.order_of_key(key); }
   // The longest-waiting call's arrival (any group), for stats.
   std::optional<absl::Time> OldestArrival() const;
 
  private:
-  const std::vector<AgentGroup*>& AgentGroupsFor(SkillSetId signature);
-  const std::vector<CallGroup*>& CallGroupsFor(SkillSetId profile);
-  int64_t SkillScore(SkillSetId profile, SkillSetId signature) const;
+  // An agent group with `level` of one skill, indexed under that skill.
+  struct SkilledGroup {
+    int level;
+    SkillSetId profile;
+    AgentGroup* group;
+  };
+
+  static void Connect(CallGroup* calls, AgentGroup* agents);
+  // Appends the agent groups that cover `signature` (`back` unset).
+  void FindAgentGroups(SkillSetId signature, std::vector<Link<AgentGroup>>* out) const;
+  const AgentKey* BestAmong(std::span<const Link<AgentGroup>> links, SkillSetId signature,
+                            bool best_skill, std::optional<int64_t> after) const;
+  // Writes the pending links into the agent groups.
+  void LinkPending();
 
   SkillInterner* skills_;
   absl::flat_hash_map<SkillSetId, std::unique_ptr<CallGroup>> call_groups_;
   absl::flat_hash_map<std::pair<SkillSetId, int>, std::unique_ptr<AgentGroup>> agent_groups_;
-  // Eligibility caches, extended when a group is created.
-  absl::flat_hash_map<SkillSetId, std::vector<AgentGroup*>> agents_for_signature_;
-  absl::flat_hash_map<SkillSetId, std::vector<CallGroup*>> calls_for_profile_;
+  // Agent groups in creation order, and by each skill they have: candidates
+  // for a new call group.
+  std::vector<AgentGroup*> agent_group_list_;
+  absl::flat_hash_map<uint32_t, std::vector<SkilledGroup>> agents_by_skill_;
+  // Call groups whose links are not yet in their agent groups.
+  std::vector<CallGroup*> unlinked_;
+  std::vector<Link<AgentGroup>> scratch_;  // BestAgent(signature), kept to reuse its buffer
+  // Every waiting call, for positions.
+  __gnu_pbds::tree<CallKey, __gnu_pbds::null_type, std::less<CallKey>, __gnu_pbds::rb_tree_tag,
+                   __gnu_pbds::tree_order_statistics_node_update>
+      ranks_;
   // Arrivals of the waiting calls, oldest first: for stats, not routing.
   absl::btree_set<std::pair<absl::Time, uint64_t>> arrivals_;
   size_t waiting_ = 0;

@@ -115,7 +115,7 @@ struct Call {
   // on event snapshots).
   SkillLevels effective_skills;
   // 1-based place in its queue while QUEUED, 0 otherwise. Filled in by reads
-  // (GetCall, ListCalls); not kept up to date on stored snapshots.
+  // (GetCall, ListCalls) and EnqueueCall's reply; 0 on event snapshots.
   int position = 0;
   // Arrival order, the tie-break between calls enqueued at the same instant.
   uint64_t arrival_order = 0;
