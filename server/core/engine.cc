@@ -106,6 +106,13 @@ struct QueueSlot {
   // estimated wait.
   std::deque<absl::Duration> handle_times;
   absl::Duration handle_time_sum = absl::ZeroDuration();
+  // For the estimated wait: staffed member agents by skill profile, kept as
+  // agents are staffed or unstaffed, and from it the staffed agents who could
+  // take a call of a signature, cached until the next such change (which
+  // bumps staffing_version).
+  absl::flat_hash_map<SkillSetId, int> staffed_by_profile;
+  uint64_t staffing_version = 0;
+  mutable absl::flat_hash_map<SkillSetId, std::pair<uint64_t, int>> servers_by_signature;
 
   absl::Duration MeanHandleTime() const {
     if (handle_times.empty()) return config.expected_handle_time;
@@ -335,6 +342,7 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
       slot->memberships.push_back(Membership{&queue, p == a.penalties.end() ? 0 : p->second,
                                              static_cast<int>(queue.members.size())});
       queue.members.push_back(slot.get());
+      if (IsStaffed(slot->agent.state)) queue.staffed_by_profile[slot->profile]++;
     }
   }
   // Members in config order: the round-robin order.
@@ -498,7 +506,7 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   ArmCallDeadlines(ref, now);
   if (taker != nullptr) Offer(ref, *taker->agent, now);
   EnqueueResult result{ReadView(ref), true};
-  if (ShouldOfferCallback(ref, now)) {
+  if (ShouldOfferCallback(ref, result.call.estimated_wait, now)) {
     result.callback_offered = true;
     Emit(EventType::kCallbackOffered, now, &ref, nullptr,
          absl::StrCat("estimated wait ", absl::FormatDuration(absl::Trunc(
@@ -804,13 +812,13 @@ void Engine::SetCallbackPending(CallSlot& call, bool pending) {
   if (QueueSlot* queue = Queue(call.call.queue)) queue->callbacks_pending += pending ? 1 : -1;
 }
 
-bool Engine::ShouldOfferCallback(const CallSlot& call, absl::Time now) const {
+bool Engine::ShouldOfferCallback(const CallSlot& call, std::optional<absl::Duration> wait,
+                                 absl::Time now) const {
   const QueueSlot& queue = *Queue(call.call.queue);
   const CallbackPolicy& policy = queue.config.callback;
   if (!policy.enabled || policy.offer_over <= absl::ZeroDuration()) return false;
   if (call.call.state != CallState::kQueued) return false;
   if (policy.max_pending > 0 && queue.callbacks_pending >= policy.max_pending) return false;
-  std::optional<absl::Duration> wait = EstimateWait(call);
   // Not worth offering, or no callback could be made in the window with the
   // agents staffed now.
   if (!wait || *wait <= policy.offer_over || *wait >= policy.window) return false;
@@ -1489,13 +1497,26 @@ void Engine::SetAgentState(AgentSlot& agent, AgentState state, absl::Time now) {
   if (agent.agent.state == AgentState::kAvailable && state != AgentState::kAvailable) {
     RemoveAvailable(agent);
   }
+  NoteStaffing(agent, state);
   if (state != AgentState::kAway) agent.agent.away_reason.clear();
   agent.agent.state = state;
   agent.agent.state_since = now;
 }
 
+void Engine::NoteStaffing(const AgentSlot& agent, AgentState next) {
+  bool was = IsStaffed(agent.agent.state);
+  if (was == IsStaffed(next)) return;
+  for (const Membership& m : agent.memberships) {
+    int& count = m.queue->staffed_by_profile[agent.profile];
+    count += was ? -1 : 1;
+    if (count == 0) m.queue->staffed_by_profile.erase(agent.profile);
+    m.queue->staffing_version++;
+  }
+}
+
 void Engine::MakeAvailable(AgentSlot& agent, absl::Time idle_since, absl::Time now) {
   if (agent.agent.state == AgentState::kAvailable) RemoveAvailable(agent);
+  NoteStaffing(agent, AgentState::kAvailable);
   agent.agent.state = AgentState::kAvailable;
   agent.agent.state_since = now;
   agent.agent.away_reason.clear();
@@ -1715,21 +1736,30 @@ absl::StatusOr<std::vector<Call>> Engine::ListCalls(absl::string_view queue,
 
 Call Engine::ReadView(const CallSlot& slot) const {
   Call call = CallView(slot);
-  call.estimated_wait = EstimateWait(slot);
+  call.estimated_wait = EstimateWait(slot, call.position);
   return call;
 }
 
-std::optional<absl::Duration> Engine::EstimateWait(const CallSlot& slot) const {
+std::optional<absl::Duration> Engine::EstimateWait(const CallSlot& slot, int position) const {
   if (slot.call.state != CallState::kQueued || slot.placements.empty()) return std::nullopt;
   const Placement& p = slot.placements.front();
   const QueueSlot& queue = *p.queue;
-  int servers = 0;
-  for (const AgentSlot* agent : queue.members) {
-    if (IsStaffed(agent->agent.state) && Meets(agent->agent.skills, slot.effective)) ++servers;
+  auto [cached, fresh] = queue.servers_by_signature.try_emplace(slot.signature);
+  auto& [version, servers] = cached->second;
+  if (fresh || version != queue.staffing_version) {
+    // Bounded: signatures seen since the last staffing change.
+    if (fresh && queue.servers_by_signature.size() > 4096) {
+      queue.servers_by_signature.clear();
+      return EstimateWait(slot, position);
+    }
+    version = queue.staffing_version;
+    servers = 0;
+    for (const auto& [profile, count] : queue.staffed_by_profile) {
+      if (skills_.Covers(profile, slot.signature)) servers += count;
+    }
   }
   if (servers == 0) return std::nullopt;
-  int64_t position = static_cast<int64_t>(queue.index.CountAhead(p.key)) + 1;
-  return position * queue.MeanHandleTime() / servers;
+  return int64_t{position} * queue.MeanHandleTime() / servers;
 }
 
 Call Engine::CallView(const CallSlot& slot, bool with_position) const {
@@ -1828,6 +1858,14 @@ absl::Status Engine::CheckInvariants() const {
     if (queue->index.waiting() != placed[queue.get()]) {
       return fail("queue ", name, " indexes ", queue->index.waiting(), " calls but ",
                   placed[queue.get()], " are placed in it");
+    }
+    absl::flat_hash_map<SkillSetId, int> staffed;
+    for (const AgentSlot* agent : queue->members) {
+      if (IsStaffed(agent->agent.state)) staffed[agent->profile]++;
+    }
+    if (staffed != queue->staffed_by_profile) {
+      return fail("queue ", name, " counts staffed agents of ", queue->staffed_by_profile.size(),
+                  " profiles; there are ", staffed.size());
     }
     if (queue->callbacks_pending != pending_callbacks[name]) {
       return fail("queue ", name, " counts ", queue->callbacks_pending,

@@ -290,13 +290,18 @@ class Engine {
   // CallView plus what only reads report (the estimated wait).
   Call ReadView(const CallSlot& call) const;
 
-  // Estimated wait of a waiting call: its position x the queue's mean handle
-  // time / the staffed member agents who could take it.
-  std::optional<absl::Duration> EstimateWait(const CallSlot& call) const;
-  bool ShouldOfferCallback(const CallSlot& call, absl::Time now) const;
+  // Estimated wait of a waiting call at 1-based `position`: the position x
+  // the queue's mean handle time / the staffed member agents who could take it.
+  std::optional<absl::Duration> EstimateWait(const CallSlot& call, int position) const;
+  // Whether to offer a callback to a new call estimated to wait `wait`.
+  bool ShouldOfferCallback(const CallSlot& call, std::optional<absl::Duration> wait,
+                           absl::Time now) const;
   // Ends a callback that can no longer be served (window, attempts).
   void WithdrawCallback(CallSlot& call, absl::string_view reason, absl::Time now);
   void SetCallbackPending(CallSlot& call, bool pending);
+  // Before an agent's state changes to `next`: whether it starts or stops
+  // being staffed invalidates its queues' estimated-wait server counts.
+  void NoteStaffing(const AgentSlot& agent, AgentState next);
 
   // Generations tell a live deadline from a stale one. One counter for all,
   // so a reused call id or queue name never matches an old deadline.
