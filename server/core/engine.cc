@@ -768,6 +768,11 @@ absl::StatusOr<Call> Engine::CallbackFailed(absl::string_view call_id, absl::str
     call.callback_generation = NextGeneration();
     PushDeadline(retry_at, DeadlineKind::kCallbackRetry, call.call.call_id,
                  call.callback_generation);
+    // While connected the window deadline went stale (and may have been
+    // dropped): arm it again, or the retried callback would never expire.
+    call.window_generation = NextGeneration();
+    PushDeadline(*call.call.callback_requested_at + policy.window, DeadlineKind::kCallbackWindow,
+                 call.call.call_id, call.window_generation);
     Emit(EventType::kCallbackFailed, now, &call, nullptr,
          absl::StrCat(why, "; attempt ", call.call.callback_attempts + 1, " of ",
                       policy.max_attempts, " at ", absl::FormatTime(retry_at)));
