@@ -961,6 +961,7 @@ absl::StatusOr<Call> Engine::AcceptOffer(absl::string_view agent_id, absl::strin
   call.offer_generation = NextGeneration();  // its timeout no longer applies
   call.queue_generation = NextGeneration();  // nor do its queue limits
   call.call.offer_expires_at.reset();
+  call.call.transfer_fallback.clear();  // a transfer to this agent is done
   call.call.connected_at = now;
   SetCallState(call, CallState::kConnected);
   agent.agent.consecutive_missed_offers = 0;
