@@ -162,6 +162,10 @@ struct CallSlot {
   bool callback_pending = false;
   uint64_t callback_generation = 0;  // its retry deadline
   uint64_t window_generation = 0;    // its window deadline
+  // The end of its window, by its queue's settings when it was asked: a later
+  // reload or move does not change it (else the deadline and the checks when
+  // an offer returns would disagree, and a callback could outlive both).
+  absl::Time window_end = absl::InfiniteFuture();
 };
 
 Engine::Engine(EngineOptions options) : options_(options) {
@@ -683,6 +687,9 @@ absl::StatusOr<Call> Engine::MoveCall(absl::string_view call_id, absl::string_vi
   }
   call.call.transfers++;
   MoveToQueue(call, *target, "moved by supervisor", now, EventType::kCallTransferred);
+  // A callback whose window passed while it was offered ends now (limits
+  // restarted in the new queue, so they are not due).
+  CheckOverdue(call, now);
   if (freed != nullptr) RouteAgent(*freed, now);
   return CallView(call);
 }
@@ -721,9 +728,10 @@ absl::StatusOr<Call> Engine::RequestCallback(absl::string_view call_id, absl::st
   }
   call.call.callback_number = std::string(number);
   call.call.callback_requested_at = now;
+  call.window_end = now + policy.window;
   SetCallbackPending(call, true);
   call.window_generation = NextGeneration();
-  PushDeadline(now + policy.window, DeadlineKind::kCallbackWindow, call.call.call_id,
+  PushDeadline(call.window_end, DeadlineKind::kCallbackWindow, call.call.call_id,
                call.window_generation);
   Emit(EventType::kCallbackRequested, now, &call, nullptr, "");
   return ReadView(call);
@@ -761,7 +769,7 @@ absl::StatusOr<Call> Engine::CallbackFailed(absl::string_view call_id, absl::str
   if (call.call.callback_attempts >= policy.max_attempts) {
     WithdrawCallback(call, absl::StrCat(why, "; no attempts left (", policy.max_attempts, ")"),
                      now);
-  } else if (retry_at >= *call.call.callback_requested_at + policy.window) {
+  } else if (retry_at >= call.window_end) {
     WithdrawCallback(call, absl::StrCat(why, "; no retry fits in the window"), now);
   } else {
     SetCallState(call, CallState::kCallbackScheduled);
@@ -771,8 +779,8 @@ absl::StatusOr<Call> Engine::CallbackFailed(absl::string_view call_id, absl::str
     // While connected the window deadline went stale (and may have been
     // dropped): arm it again, or the retried callback would never expire.
     call.window_generation = NextGeneration();
-    PushDeadline(*call.call.callback_requested_at + policy.window, DeadlineKind::kCallbackWindow,
-                 call.call.call_id, call.window_generation);
+    PushDeadline(call.window_end, DeadlineKind::kCallbackWindow, call.call.call_id,
+                 call.window_generation);
     Emit(EventType::kCallbackFailed, now, &call, nullptr,
          absl::StrCat(why, "; attempt ", call.call.callback_attempts + 1, " of ",
                       policy.max_attempts, " at ", absl::FormatTime(retry_at)));
@@ -1428,7 +1436,7 @@ void Engine::CheckOverdue(CallSlot& call, absl::Time now) {
   if (call.call.state != CallState::kQueued) return;
   const QueueConfig& c = Queue(call.call.queue)->config;
   if (call.callback_pending) {
-    if (now >= *call.call.callback_requested_at + c.callback.window) {
+    if (now >= call.window_end) {
       WithdrawCallback(call, "window_passed", now);
     }
     return;

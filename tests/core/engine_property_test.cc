@@ -1240,12 +1240,10 @@ class Runner {
       Fail("timing", Text(e), ": the offer expires at ", Rel(m.offer_expires));
     }
     if (e.type == EventType::kCallbackWithdrawn && e.reason == "window_passed") {
-      // The window of its queue when asked; a reload or move may shorten it.
-      absl::Duration window = m.callback_window;
-      if (const QueueConfig* q = QueueNamed(m.queue)) window = std::min(window, q->callback.window);
-      if (e.time < m.callback_requested + window) {
+      // The window of its queue when asked: a reload or move keeps it.
+      if (e.time < m.callback_requested + m.callback_window) {
         Fail("timing", Text(e), ": asked at ", Rel(m.callback_requested), " with a window of ",
-             absl::FormatDuration(window));
+             absl::FormatDuration(m.callback_window));
       }
     }
     // Limits and escalation restart in a queue the call is moved to.
@@ -2128,7 +2126,7 @@ class Runner {
     if (const QueueConfig* q = QueueNamed(m.queue)) {
       const CallbackPolicy& policy = q->callback;
       withdraw = attempts >= policy.max_attempts ||
-                 engine_now_ + policy.retry_interval >= m.callback_requested + policy.window;
+                 engine_now_ + policy.retry_interval >= m.callback_requested + m.callback_window;
     }
     absl::StatusOr<Call> c = engine_.CallbackFailed(call, reason, t);
     absl::Status s = c.status();
@@ -2490,19 +2488,16 @@ class Runner {
     std::optional<absl::Time> next = engine_.NextDeadline();
     bool settled = !next || *next > engine_now_;
     // Pending callbacks by queue, as the events say; none outlives its window
-    // (of its queue when asked, or now, whichever is longer).
+    // (of its queue when asked).
     absl::flat_hash_map<std::string, int> callbacks;
     for (const auto& [id, m] : calls_) {
       if (!m.callback_pending || IsFinal(m.state)) continue;
       callbacks[m.queue]++;
-      const QueueConfig* q = QueueNamed(m.queue);
-      absl::Duration window =
-          std::max(m.callback_window, q ? q->callback.window : absl::ZeroDuration());
       if (settled && m.state == CallState::kQueued &&
-          engine_now_ >= m.callback_requested + window) {
+          engine_now_ >= m.callback_requested + m.callback_window) {
         return Fail("callback", "callback ", id, " asked at ", Rel(m.callback_requested),
                     " still waits in ", m.queue, " at ", Rel(engine_now_), " after its window of ",
-                    absl::FormatDuration(window));
+                    absl::FormatDuration(m.callback_window));
       }
     }
     absl::flat_hash_map<std::pair<std::string, int>, int> listed;  // (queue, live state) -> calls
