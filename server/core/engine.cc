@@ -1428,7 +1428,12 @@ void Engine::ReturnOffer(CallSlot& call, AgentSlot& agent, EventType type, absl:
     // A transfer to a named agent that did not take it: on to the fallback.
     call.call.agent_id.clear();
     Wait(call);  // MoveToQueue takes it out again
+    // Not straight back to the agent who did not take it, who may be going
+    // away or logging out: the caller sets its state next.
+    bool available = agent.agent.state == AgentState::kAvailable;
+    if (available) RemoveAvailable(agent);
     MoveToQueue(call, *Queue(fallback), "transfer not taken", now, EventType::kCallTransferred);
+    if (available) AddAvailable(agent);
   }
 }
 
