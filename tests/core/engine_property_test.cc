@@ -230,8 +230,8 @@ constexpr OpWeight kOpWeights[] = {
     {OpKind::kTransferToQueue, 3},
     {OpKind::kTransferToAgent, 3},
     {OpKind::kMoveCall, 2},
-    {OpKind::kRequestCallback, 4},
-    {OpKind::kCallbackFailed, 3},
+    {OpKind::kRequestCallback, 5},
+    {OpKind::kCallbackFailed, 6},
 };
 
 // ---------------------------------------------------------------------------
@@ -2284,7 +2284,12 @@ class Runner {
         for (const auto& [id, m] : calls_) {
           scheduled += m.queue == q.name && m.state == CallState::kCallbackScheduled;
         }
-        if (s.ok() && s->queued + s->offered + s->connected + s->wrap_up + scheduled > 0 &&
+        int fallbacks = 0;  // transfers to an agent that fall back to it
+        for (const auto& [id, m] : calls_) {
+          fallbacks += !IsFinal(m.state) && m.transfer_fallback == q.name;
+        }
+        if (s.ok() &&
+            s->queued + s->offered + s->connected + s->wrap_up + scheduled + fallbacks > 0 &&
             !broken) {
           want = absl::StatusCode::kFailedPrecondition;
         }
@@ -3084,6 +3089,129 @@ TEST_F(EngineRegressionTest, ReloadKeepsArrivalOrderOfDeadlinesDueTogether) {
     if (e.type == EventType::kCallEscalated) escalated.push_back(e.call_id);
   }
   EXPECT_EQ(escalated, arrived);
+}
+
+// Seed 2: a callback whose dial failed was retried but never withdrawn. Its
+// window deadline went stale while it was connected (a connected callback has
+// no window), NextDeadline() dropped it, and CallbackFailed armed only the
+// retry.
+TEST_F(EngineRegressionTest, FailedCallbackDialKeepsItsWindow) {
+  QueueConfig q = MakeQueue("q");
+  q.callback.enabled = true;
+  q.callback.window = absl::Minutes(10);
+  q.callback.retry_interval = absl::Minutes(1);
+  q.callback.max_attempts = 3;
+  config_.queues = {q};
+  config_.agents = {MakeAgent("a", {"q"})};
+  Apply();
+  ASSERT_TRUE(Enqueue("c", "q").ok());
+  ASSERT_TRUE(engine_->RequestCallback("c", "5550123", now_).ok());
+  ASSERT_TRUE(engine_->Login("a", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(engine_->AcceptOffer("a", "c", now_).ok());
+  engine_->NextDeadline();  // as the runtime does: drops the stale window deadline
+  ASSERT_TRUE(engine_->CallbackFailed("c", "no_answer", now_).ok());
+  ASSERT_TRUE(engine_->SetAway("a", "break", now_).ok());
+  Advance(absl::Minutes(1));
+  ASSERT_EQ(StateOf("c"), "queued");  // the retry
+  Advance(absl::Minutes(9));          // the window ends
+  EXPECT_EQ(StateOf("c"), "timed_out");
+}
+
+// Seed 7: a call that an agent accepted after a transfer to it kept the
+// transfer's fallback queue; transferred on to a queue later, a reject there
+// sent it to that old fallback instead of back into its queue.
+TEST_F(EngineRegressionTest, AcceptedTransferForgetsItsFallback) {
+  config_.queues = {MakeQueue("q"), MakeQueue("old")};
+  config_.agents = {MakeAgent("a", {"q"}), MakeAgent("b", {"old"})};
+  Apply();
+  ASSERT_TRUE(engine_->Login("a", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(Enqueue("c", "q").ok());
+  ASSERT_TRUE(engine_->AcceptOffer("a", "c", now_).ok());
+  ASSERT_TRUE(engine_->Login("b", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(engine_->TransferToAgent("c", "b", "old", now_).ok());
+  ASSERT_TRUE(engine_->AcceptOffer("b", "c", now_).ok());
+  ASSERT_TRUE(engine_->TransferToQueue("c", "q", std::nullopt, now_).ok());
+  absl::StatusOr<Call> c = engine_->GetCall("c");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->transfer_fallback, "");
+  ASSERT_EQ(c->agent_id, "a");  // offered in q
+  ASSERT_TRUE(engine_->RejectOffer("a", "c", "busy", now_).ok());
+  c = engine_->GetCall("c");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->queue, "q");
+}
+
+// Seed 26: a callback's window deadline used its queue's window when asked,
+// the check when an offer came back the window of its queue then; moved to a
+// queue with a longer window and offered when its window ended, it came back
+// and waited on without any window. (A move after the window passed during
+// an offer left it waiting too: the move did not look.)
+TEST_F(EngineRegressionTest, CallbackWindowIsTheOneItWasAskedWith) {
+  QueueConfig short_window = MakeQueue("short");
+  short_window.callback.enabled = true;
+  short_window.callback.window = absl::Minutes(10);
+  QueueConfig long_window = MakeQueue("long");
+  long_window.offer_timeout = absl::Minutes(15);
+  long_window.callback.enabled = true;
+  long_window.callback.window = absl::Hours(1);
+  config_.queues = {short_window, long_window, MakeQueue("empty")};
+  config_.agents = {MakeAgent("a", {"long"})};
+  Apply();
+  ASSERT_TRUE(Enqueue("c", "short").ok());
+  ASSERT_TRUE(engine_->RequestCallback("c", "5550123", now_).ok());
+  ASSERT_TRUE(engine_->Login("a", /*ready=*/true, now_).ok());
+  Advance(absl::Minutes(5));
+  ASSERT_TRUE(engine_->MoveCall("c", "long", now_).ok());
+  ASSERT_EQ(StateOf("c"), "offered");
+  Advance(absl::Minutes(7));  // the window ends while the offer is out
+  ASSERT_EQ(StateOf("c"), "offered");
+  ASSERT_TRUE(engine_->MoveCall("c", "empty", now_).ok());
+  EXPECT_EQ(StateOf("c"), "timed_out");
+}
+
+// Seed 51: an agent offered a call transferred to it went away; the offer
+// went back, on to the fallback queue, whose routing offered it straight back
+// to the agent (still available for a moment), who then went away holding it.
+TEST_F(EngineRegressionTest, TransferNotTakenDoesNotGoBackToTheAgentLeaving) {
+  config_.queues = {MakeQueue("q")};
+  config_.agents = {MakeAgent("a", {"q"}), MakeAgent("b", {"q"})};
+  Apply();
+  ASSERT_TRUE(engine_->Login("a", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(Enqueue("c", "q").ok());
+  ASSERT_TRUE(engine_->AcceptOffer("a", "c", now_).ok());
+  ASSERT_TRUE(engine_->Login("b", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(engine_->TransferToAgent("c", "b", "", now_).ok());
+  ASSERT_TRUE(engine_->SetAway("a", "break", now_).ok());
+  ASSERT_TRUE(engine_->SetAway("b", "break", now_).ok());
+  absl::StatusOr<Agent> b = engine_->GetAgent("b");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->state, AgentState::kAway);
+  EXPECT_EQ(b->call_id, "");
+  EXPECT_EQ(StateOf("c"), "queued");
+}
+
+// Found reading the code: a reload could remove the fallback queue of a
+// transfer to an agent still in progress (the queue held no call), and when
+// the agent did not take it the call was moved into the missing queue: a
+// crash. Such a reload is refused, as for a queue that holds a call.
+TEST_F(EngineRegressionTest, ReloadRemovingATransfersFallbackQueueIsRefused) {
+  config_.queues = {MakeQueue("q"), MakeQueue("fallback")};
+  config_.agents = {MakeAgent("a", {"q"}), MakeAgent("b", {"q"})};
+  Apply();
+  ASSERT_TRUE(engine_->Login("a", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(Enqueue("c", "q").ok());
+  ASSERT_TRUE(engine_->AcceptOffer("a", "c", now_).ok());
+  ASSERT_TRUE(engine_->Login("b", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(engine_->TransferToAgent("c", "b", "fallback", now_).ok());
+  RoutingConfig without = config_;
+  without.queues.pop_back();
+  absl::Status s = engine_->ApplyConfig(without, now_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("fallback"));
+  ASSERT_TRUE(engine_->RejectOffer("b", "c", "busy", now_).ok());  // crashed when the bug was there
+  absl::StatusOr<Call> c = engine_->GetCall("c");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->queue, "fallback");
 }
 
 // ---------------------------------------------------------------------------
