@@ -277,7 +277,10 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
     if (call->call.state == CallState::kQueued) {
       Unwait(*call);
       waiting.push_back(call.get());
-    } else if (call->call.state == CallState::kOffered) {
+    } else if (call->call.state == CallState::kOffered ||
+               call->call.state == CallState::kCallbackScheduled) {
+      // A callback waiting for its retry comes back under the new settings
+      // too (never into a queue escalation widened it to that is gone).
       offered.push_back(call.get());
     }
   }
@@ -363,7 +366,8 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
     call->effective = call->call.required_skills;
     call->signature = skills_.Intern(call->effective);
     call->extra_queues.clear();
-    ArmCallDeadlines(*call, now);
+    if (call->call.state == CallState::kOffered)
+      ArmCallDeadlines(*call, now);  // else the retry does
   }
   for (CallSlot* call : waiting) {
     call->queue_generation = NextGeneration();
