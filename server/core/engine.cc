@@ -233,9 +233,12 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
     if (live > 0) {
       return absl::FailedPreconditionError(absl::StrCat(
           "queue ", Quote(name), " cannot be removed: it holds ", live, " live call(s)"));
-    }  // A transfer to an agent in progress goes there if the agent does not take it.
+    }
+    // A transfer to an agent in progress goes there if the agent does not take it.
     int fallbacks = 0;
-    for (const auto& [id, call] : calls_) fallbacks += call->call.transfer_fallback == name;
+    for (const auto& [id, call] : calls_) {
+      fallbacks += !IsFinal(call->call.state) && call->call.transfer_fallback == name;
+    }
     if (fallbacks > 0) {
       return absl::FailedPreconditionError(
           absl::StrCat("queue ", Quote(name), " cannot be removed: it is the fallback of ",
