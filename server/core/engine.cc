@@ -170,6 +170,10 @@ struct CallSlot {
   bool callback_pending = false;
   uint64_t callback_generation = 0;  // its retry deadline
   uint64_t window_generation = 0;    // its window deadline
+  // The end of its window, by its queue's settings when it was asked: a later
+  // reload or move does not change it (else the deadline and the checks when
+  // an offer returns would disagree, and a callback could outlive both).
+  absl::Time window_end = absl::InfiniteFuture();
 };
 
 namespace {
@@ -248,6 +252,16 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
       return absl::FailedPreconditionError(absl::StrCat(
           "queue ", Quote(name), " cannot be removed: it holds ", live, " live call(s)"));
     }
+    // A transfer to an agent in progress goes there if the agent does not take it.
+    int fallbacks = 0;
+    for (const auto& [id, call] : calls_) {
+      fallbacks += !IsFinal(call->call.state) && call->call.transfer_fallback == name;
+    }
+    if (fallbacks > 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("queue ", Quote(name), " cannot be removed: it is the fallback of ",
+                       fallbacks, " transfer(s) in progress"));
+    }
   }
   for (const auto& [id, agent] : agents_) {
     if (new_agents.contains(id)) continue;
@@ -284,7 +298,10 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
     if (call->call.state == CallState::kQueued) {
       Unwait(*call);
       waiting.push_back(call.get());
-    } else if (call->call.state == CallState::kOffered) {
+    } else if (call->call.state == CallState::kOffered ||
+               call->call.state == CallState::kCallbackScheduled) {
+      // A callback waiting for its retry comes back under the new settings
+      // too (never into a queue escalation widened it to that is gone).
       offered.push_back(call.get());
     }
   }
@@ -365,17 +382,18 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
   }
   // Waiting calls (queued or offered) restart their limits and escalation
   // under the new settings; deadlines armed under the old ones go stale.
-  auto restart = [&](CallSlot& call, bool queued) {
+  auto restart = [&](CallSlot& call) {
     call.queue_generation = NextGeneration();
     call.next_step = 0;
     call.effective = call.call.required_skills;
     call.signature = skills_.Intern(call.effective);
     call.extra_queues.clear();
-    if (queued) Wait(call);
-    ArmCallDeadlines(call, now);
+    if (call.call.state == CallState::kQueued) Wait(call);
+    // A callback waiting for its retry arms them when it comes back.
+    if (call.call.state != CallState::kCallbackScheduled) ArmCallDeadlines(call, now);
   };
-  for (CallSlot* call : offered) restart(*call, /*queued=*/false);
-  for (CallSlot* call : waiting) restart(*call, /*queued=*/true);
+  for (CallSlot* call : offered) restart(*call);
+  for (CallSlot* call : waiting) restart(*call);
   for (const QueueConfig& q : config.queues) ArmScheduleEdge(*queues_.at(q.name), now);
 
   Emit(EventType::kConfigApplied, now, nullptr, nullptr,
@@ -702,6 +720,9 @@ absl::StatusOr<Call> Engine::MoveCall(absl::string_view call_id, absl::string_vi
   }
   call.call.transfers++;
   MoveToQueue(call, *target, "moved by supervisor", now, EventType::kCallTransferred);
+  // A callback whose window passed while it was offered ends now (limits
+  // restarted in the new queue, so they are not due).
+  CheckOverdue(call, now);
   if (freed != nullptr) RouteAgent(*freed, now);
   return CallView(call);
 }
@@ -740,9 +761,10 @@ absl::StatusOr<Call> Engine::RequestCallback(absl::string_view call_id, absl::st
   }
   call.call.callback_number = std::string(number);
   call.call.callback_requested_at = now;
+  call.window_end = now + policy.window;
   SetCallbackPending(call, true);
   call.window_generation = NextGeneration();
-  PushDeadline(now + policy.window, DeadlineKind::kCallbackWindow, call.call.call_id,
+  PushDeadline(call.window_end, DeadlineKind::kCallbackWindow, call.call.call_id,
                call.window_generation);
   Emit(EventType::kCallbackRequested, now, &call, nullptr, "");
   return ReadView(call);
@@ -780,13 +802,18 @@ absl::StatusOr<Call> Engine::CallbackFailed(absl::string_view call_id, absl::str
   if (call.call.callback_attempts >= policy.max_attempts) {
     WithdrawCallback(call, absl::StrCat(why, "; no attempts left (", policy.max_attempts, ")"),
                      now);
-  } else if (retry_at >= *call.call.callback_requested_at + policy.window) {
+  } else if (retry_at >= call.window_end) {
     WithdrawCallback(call, absl::StrCat(why, "; no retry fits in the window"), now);
   } else {
     SetCallState(call, CallState::kCallbackScheduled);
     call.callback_generation = NextGeneration();
     PushDeadline(retry_at, DeadlineKind::kCallbackRetry, call.call.call_id,
                  call.callback_generation);
+    // While connected the window deadline went stale (and may have been
+    // dropped): arm it again, or the retried callback would never expire.
+    call.window_generation = NextGeneration();
+    PushDeadline(call.window_end, DeadlineKind::kCallbackWindow, call.call.call_id,
+                 call.window_generation);
     Emit(EventType::kCallbackFailed, now, &call, nullptr,
          absl::StrCat(why, "; attempt ", call.call.callback_attempts + 1, " of ",
                       policy.max_attempts, " at ", absl::FormatTime(retry_at)));
@@ -975,6 +1002,7 @@ absl::StatusOr<Call> Engine::AcceptOffer(absl::string_view agent_id, absl::strin
   call.offer_generation = NextGeneration();  // its timeout no longer applies
   call.queue_generation = NextGeneration();  // nor do its queue limits
   call.call.offer_expires_at.reset();
+  call.call.transfer_fallback.clear();  // a transfer to this agent is done
   call.call.connected_at = now;
   SetCallState(call, CallState::kConnected);
   agent.agent.consecutive_missed_offers = 0;
@@ -1430,7 +1458,12 @@ void Engine::ReturnOffer(CallSlot& call, AgentSlot& agent, EventType type, absl:
     // A transfer to a named agent that did not take it: on to the fallback.
     call.call.agent_id.clear();
     Wait(call);  // MoveToQueue takes it out again
+    // Not straight back to the agent who did not take it, who may be going
+    // away or logging out: the caller sets its state next.
+    bool available = agent.agent.state == AgentState::kAvailable;
+    if (available) RemoveAvailable(agent);
     MoveToQueue(call, *Queue(fallback), "transfer not taken", now, EventType::kCallTransferred);
+    if (available) AddAvailable(agent);
   }
 }
 
@@ -1438,7 +1471,7 @@ void Engine::CheckOverdue(CallSlot& call, absl::Time now) {
   if (call.call.state != CallState::kQueued) return;
   const QueueConfig& c = Queue(call.call.queue)->config;
   if (call.callback_pending) {
-    if (now >= *call.call.callback_requested_at + c.callback.window) {
+    if (now >= call.window_end) {
       WithdrawCallback(call, "window_passed", now);
     }
     return;
