@@ -117,9 +117,11 @@ class Engine {
 
   // Replaces queues and agents. New queues and agents appear; changed ones take
   // their new settings (a new offer timeout applies to the next offer). A
-  // removed queue must hold no live call, and a removed agent must not be on a
-  // call (FAILED_PRECONDITION otherwise, and nothing changes); a removed agent
-  // who is logged in is logged out first.
+  // removed queue must hold no live call nor be the fallback of a transfer
+  // in progress, and a removed agent must not be on a call
+  // (FAILED_PRECONDITION otherwise, and nothing changes); a removed agent who
+  // is logged in is logged out first. A pending callback keeps the window it
+  // was requested with.
   absl::Status ApplyConfig(const RoutingConfig& config, absl::Time now);
 
   // --- Calls (integrator) ---
