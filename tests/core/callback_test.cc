@@ -38,7 +38,10 @@ class CallbackTest : public RoutingTest {
     engine_.TakeEvents();
   }
   absl::StatusOr<EnqueueResult> EnqueueFull(const std::string& id) {
-    return engine_.EnqueueCall({.call_id = id, .queue = "q"}, now_);
+    EnqueueRequest request;
+    request.call_id = id;
+    request.queue = "q";
+    return engine_.EnqueueCall(request, now_);
   }
   // Ends the call an agent holds (it completes at once: no wrap-up).
   void Finish(const std::string& agent) {
