@@ -455,6 +455,13 @@ absl::StatusOr<QueueSlot*> Engine::Admit(QueueSlot* queue, absl::Time now, std::
       absl::StrCat("overflow chain ", *via, " is longer than ", kMaxOverflowHops, " queues"));
 }
 
+void Engine::CountOverflows(absl::string_view via) {
+  // Each queue a call overflowed from on its way in counts it as moved on.
+  for (absl::string_view name : absl::StrSplit(via, ',', absl::SkipEmpty())) {
+    Queue(name)->overflowed_out++;
+  }
+}
+
 absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request, absl::Time now) {
   now = Begin(now);
   if (absl::Status s = ValidateId("call_id", request.call_id); !s.ok()) return s;
@@ -508,10 +515,7 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   ref.queue_generation = NextGeneration();
   calls_.emplace(call.call_id, std::move(slot));
   (*admitted)->call_counts[CallState::kQueued]++;
-  // Each queue the call overflowed from counts it as moved on.
-  for (absl::string_view name : absl::StrSplit(via, ',', absl::SkipEmpty())) {
-    Queue(name)->overflowed_out++;
-  }
+  CountOverflows(via);
   // A call an available agent can take is offered without entering the
   // waiting indexes (which would make and drop its group); the events are
   // those of queued-then-offered all the same.
@@ -648,6 +652,7 @@ absl::StatusOr<Call> Engine::TransferToQueue(absl::string_view call_id, absl::st
   std::string via;
   absl::StatusOr<QueueSlot*> admitted = Admit(target, now, &via);
   if (!admitted.ok()) return admitted.status();
+  CountOverflows(via);
   AgentSlot& agent = *agents_.at(call.call.agent_id);
   ReleaseAgent(call, agent, absl::StrCat("transferred ", call_id), now);
   call.call.transfers++;
@@ -1879,7 +1884,8 @@ absl::Status Engine::CheckInvariants() const {
     }
     bool indexed = false;
     for (const Membership& m : slot->memberships) indexed |= m.group != nullptr;
-    if (indexed != (a.state == AgentState::kAvailable)) {
+    // An agent of no queue has nowhere to be indexed.
+    if (indexed != (a.state == AgentState::kAvailable && !slot->memberships.empty())) {
       return fail("agent ", id, " is ", AgentStateName(a.state),
                   indexed ? " but indexed as available" : " but not indexed");
     }

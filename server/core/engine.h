@@ -246,6 +246,8 @@ class Engine {
   // Follows on_full / on_closed overflows from `queue` to the queue that takes
   // the call, or the refusal (RESOURCE_EXHAUSTED / FAILED_PRECONDITION).
   absl::StatusOr<QueueSlot*> Admit(QueueSlot* queue, absl::Time now, std::string* via) const;
+  // Counts a call as overflowed out of each queue in Admit's `via`.
+  void CountOverflows(absl::string_view via);
 
   void SetCallState(CallSlot& call, CallState state);
   void SetAgentState(AgentSlot& agent, AgentState state, absl::Time now);

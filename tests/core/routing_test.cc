@@ -560,3 +560,34 @@ TEST_F(TransferTest, SupervisorMovesAWaitingCall) {
 
 }  // namespace
 }  // namespace acd::core
+
+namespace acd::core {
+namespace {
+
+TEST_F(RoutingTest, ATransferThatOverflowsCountsInTheQueueItPassedThrough) {
+  QueueConfig small = MakeQueue("small");
+  small.max_size = 1;
+  small.on_full = {LimitAction::Kind::kOverflow, "spill"};
+  config_.queues = {MakeQueue("home"), small, MakeQueue("spill")};
+  config_.agents = {MakeAgent("a", {"home"})};
+  Apply();
+  Ready("a");
+  ASSERT_TRUE(Enqueue("c1", "home").ok());
+  ASSERT_TRUE(engine_.AcceptOffer("a", "c1", now_).ok());
+  ASSERT_TRUE(Enqueue("waiting", "small").ok());  // small is now full
+  absl::StatusOr<Call> moved = engine_.TransferToQueue("c1", "small", std::nullopt, now_);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->queue, "spill");
+  EXPECT_EQ(engine_.GetQueueStats("small", now_)->overflowed, 1);
+}
+
+TEST_F(RoutingTest, AnAvailableAgentOfNoQueueIsNotAnInvariantBreach) {
+  config_.queues = {MakeQueue("q")};
+  config_.agents = {MakeAgent("loner", {})};
+  Apply();
+  Ready("loner");
+  EXPECT_TRUE(engine_.CheckInvariants().ok()) << engine_.CheckInvariants();
+}
+
+}  // namespace
+}  // namespace acd::core
