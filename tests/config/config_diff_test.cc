@@ -34,7 +34,7 @@ agents:
   - id: alice
     skills: {english: 4}
     queues: [support]
-rules:
+routing:
   - name: vip
     when: tier == "gold"
     queue: support
