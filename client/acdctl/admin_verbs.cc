@@ -285,6 +285,15 @@ int RunConfigValidate(const Invocation& inv, const ConfigValidateArgs& args) {
     if (response.valid()) {
       std::cout << file << ": valid: " << Summary(response.queues(), "queue") << ", "
                 << Summary(response.agents(), "agent") << '\n';
+      if (response.changes().empty()) {
+        std::cout << "no changes from the running config\n";
+      } else {
+        std::cout << "changes from the running config:\n";
+        for (const auto& change : response.changes()) std::cout << "  " << change.summary() << '\n';
+      }
+      for (const std::string& blocker : response.blockers()) {
+        std::cout << "a reload now would be refused: " << blocker << '\n';
+      }
     } else {
       std::cout << file << ": invalid: " << response.problems_size()
                 << (response.problems_size() == 1 ? " problem" : " problems") << '\n';

@@ -366,7 +366,8 @@ void AddAdminVerbs(Registrar& r, CLI::App& app) {
   CLI::App* config = r.Group(&app, "config", "The daemon's routing config");
   auto validate = std::make_shared<ConfigValidateArgs>();
   v = r.Verb(config, "validate",
-             "Check a config file without applying it (default: the daemon's own file)",
+             "Check a config file without applying it (default: the daemon's own file) and "
+             "show what a reload would change",
              "acdctl config validate config/acd.yaml",
              [validate](const Invocation& inv) { return RunConfigValidate(inv, *validate); });
   v->add_option("FILE", validate->file, "YAML config to check")->check(CLI::ExistingFile);

@@ -36,6 +36,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   absl::StatusOr<std::unique_ptr<store::EventStore>> store =
       store::EventStore::Open(config.server.database, store_options);
   if (!store.ok()) return store.status();
+  // Applied configs reach config_versions with their config_applied event.
+  auto journal = std::make_shared<store::ConfigJournal>();
+  (*store)->set_config_journal(journal);
   // Reports read the file over a connection of their own (WAL lets it read
   // while the store thread writes). An in-memory database has no file to share.
   if (config.server.database != ":memory:") {
@@ -56,16 +59,20 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   daemon->runtime_ = std::move(*runtime);
   daemon->runtime_->Start();
 
-  // The first config goes through the engine like any reload.
+  // The first config goes through the engine like any reload, and is recorded
+  // like one.
   std::promise<absl::Status> applied;
   daemon->runtime_->Execute<bool>(
-      [&config](core::Engine& engine, absl::Time now) -> absl::StatusOr<bool> {
-        if (absl::Status s = engine.ApplyConfig(config.routing, now); !s.ok()) return s;
+      [&config, &journal](core::Engine& engine, absl::Time now) -> absl::StatusOr<bool> {
+        if (absl::Status s = runtime::ApplyToEngine(engine, config, now, journal.get()); !s.ok()) {
+          return s;
+        }
         return true;
       },
       [&applied](absl::StatusOr<bool> r) { applied.set_value(r.status()); });
   if (absl::Status s = applied.get_future().get(); !s.ok()) return s;
-  daemon->config_ = std::make_unique<runtime::ConfigManager>(daemon->runtime_.get(), as_written);
+  daemon->config_ =
+      std::make_unique<runtime::ConfigManager>(daemon->runtime_.get(), as_written, journal);
 
   daemon->call_service_ = std::make_unique<rpc::CallServiceImpl>(daemon->runtime_.get());
   daemon->agent_service_ = std::make_unique<rpc::AgentServiceImpl>(daemon->runtime_.get());

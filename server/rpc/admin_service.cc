@@ -333,12 +333,24 @@ grpc::ServerUnaryReactor* AdminServiceImpl::MoveCall(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* AdminServiceImpl::ValidateConfig(grpc::CallbackServerContext* ctx,
                                                            const v1::ValidateConfigRequest* req,
                                                            v1::ValidateConfigResponse* resp) {
-  config::ParseOutcome outcome = config_->Validate(req->config_yaml(), req->file_name());
-  resp->set_valid(outcome.ok());
-  for (const config::Problem& p : outcome.problems) ToProto(p, resp->add_problems());
-  if (outcome.config) Summarize(*outcome.config, resp->mutable_queues(), resp->mutable_agents());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
+  config_->DryRunConfig(
+      req->config_yaml(), req->file_name(), [reactor, resp](absl::StatusOr<runtime::DryRun> run) {
+        if (!run.ok()) {
+          reactor->Finish(ToGrpcStatus(run.status()));
+          return;
+        }
+        const config::ParseOutcome& outcome = run->outcome;
+        resp->set_valid(outcome.ok());
+        for (const config::Problem& p : outcome.problems) ToProto(p, resp->add_problems());
+        if (outcome.config) {
+          Summarize(*outcome.config, resp->mutable_queues(), resp->mutable_agents());
+          resp->set_config_hash(outcome.config->hash);
+        }
+        for (const config::ConfigChange& c : run->changes) ToProto(c, resp->add_changes());
+        for (const std::string& b : run->blockers) resp->add_blockers(b);
+        reactor->Finish(grpc::Status::OK);
+      });
   return reactor;
 }
 

@@ -320,4 +320,22 @@ void ToProto(const config::Problem& problem, v1::ConfigProblem* out) {
   out->set_message(problem.message);
 }
 
+void ToProto(const config::ConfigChange& change, v1::ConfigChange* out) {
+  switch (change.kind) {
+    case config::ChangeKind::kAdded:
+      out->set_kind(v1::ConfigChange::ADDED);
+      break;
+    case config::ChangeKind::kRemoved:
+      out->set_kind(v1::ConfigChange::REMOVED);
+      break;
+    case config::ChangeKind::kChanged:
+      out->set_kind(v1::ConfigChange::CHANGED);
+      break;
+  }
+  out->set_section(std::string(config::ChangeSectionName(change.section)));
+  out->set_name(change.name);
+  for (const std::string& w : change.what) out->add_what(w);
+  out->set_summary(change.ToString());
+}
+
 }  // namespace acd::rpc

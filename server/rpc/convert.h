@@ -12,6 +12,7 @@
 #include "acd/v1/admin_service.pb.h"
 #include "acd/v1/types.pb.h"
 #include "server/config/config.h"
+#include "server/config/config_diff.h"
 #include "server/core/engine.h"
 #include "server/core/kpi.h"
 #include "server/core/live_stats.h"
@@ -32,6 +33,7 @@ void ToProto(const core::QueueKpis& kpis, v1::QueueStats* out);
 void ToProto(const core::AgentKpis& kpis, v1::AgentStats* out);
 void ToProto(const core::QueueConfig& queue, v1::Queue* out);
 void ToProto(const config::Problem& problem, v1::ConfigProblem* out);
+void ToProto(const config::ConfigChange& change, v1::ConfigChange* out);
 // An interval's counts with the kpi.h figures; `rates` adds service level and
 // abandonment (queue reports; an agent report has no offered calls to rate).
 void ToProto(const store::ReportInterval& interval, bool rates, v1::ReportRow* out);

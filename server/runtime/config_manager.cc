@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
 
 namespace acd::runtime {
@@ -14,10 +16,56 @@ core::LiveStatsOptions StatsOptions(const config::ServerConfig& server) {
   return options;
 }
 
+// Why the engine would refuse to apply `candidate` now (engine thread). Mirrors
+// the live-call checks of Engine::ApplyConfig, read through its public
+// queries; a removed queue that is only the fallback of a transfer in
+// progress is not seen here (the reload itself still refuses it).
+std::vector<std::string> Blockers(const core::Engine& engine, const core::RoutingConfig& candidate,
+                                  absl::Time now) {
+  std::vector<std::string> blockers;
+  absl::flat_hash_set<std::string> queues, agents;
+  for (const core::QueueConfig& q : candidate.queues) queues.insert(q.name);
+  for (const core::AgentConfig& a : candidate.agents) agents.insert(a.agent_id);
+  for (const core::QueueConfig& q : engine.Queues()) {
+    if (queues.contains(q.name)) continue;
+    absl::StatusOr<core::QueueStats> stats = engine.GetQueueStats(q.name, now);
+    if (!stats.ok()) continue;
+    int live = stats->queued + stats->offered + stats->connected + stats->wrap_up;
+    if (live > 0 || stats->callbacks_pending > 0) {
+      blockers.push_back(absl::StrCat("queue \"", q.name, "\" cannot be removed: it holds ", live,
+                                      " live call(s) and ", stats->callbacks_pending,
+                                      " pending callback(s)"));
+    }
+  }
+  absl::StatusOr<std::vector<core::Agent>> running = engine.ListAgents("");
+  if (running.ok()) {
+    for (const core::Agent& a : *running) {
+      if (agents.contains(a.agent_id)) continue;
+      if (a.state == core::AgentState::kBusy || a.state == core::AgentState::kWrapUp) {
+        blockers.push_back(absl::StrCat("agent \"", a.agent_id, "\" cannot be removed while ",
+                                        core::AgentStateName(a.state), " with call \"", a.call_id,
+                                        "\""));
+      }
+    }
+  }
+  return blockers;
+}
+
 }  // namespace
 
-ConfigManager::ConfigManager(Runtime* runtime, config::Config initial)
-    : runtime_(runtime), current_(std::move(initial)) {
+absl::Status ApplyToEngine(core::Engine& engine, const config::Config& config, absl::Time now,
+                           store::ConfigJournal* journal) {
+  // The config_applied event gets this seq or a later one.
+  const int64_t from_seq = engine.next_seq();
+  if (absl::Status s = engine.ApplyConfig(config.routing, now); !s.ok()) return s;
+  // Before the runtime hands the apply's events to the store writer.
+  if (journal != nullptr) journal->Add(from_seq, {config.hash, config.text, now});
+  return absl::OkStatus();
+}
+
+ConfigManager::ConfigManager(Runtime* runtime, config::Config initial,
+                             std::shared_ptr<store::ConfigJournal> journal)
+    : runtime_(runtime), journal_(std::move(journal)), current_(std::move(initial)) {
   runtime_->ConfigureStats(current_.routing, StatsOptions(current_.server));
 }
 
@@ -37,6 +85,29 @@ config::ParseOutcome ConfigManager::Validate(const std::string& text,
   return config::ParseConfig(text, file_name.empty() ? "<request>" : file_name);
 }
 
+void ConfigManager::DryRunConfig(const std::string& text, const std::string& file_name,
+                                 std::function<void(absl::StatusOr<DryRun>)> done) const {
+  auto run = std::make_shared<DryRun>();
+  run->outcome = Validate(text, file_name);
+  if (!run->outcome.ok()) {
+    done(std::move(*run));
+    return;
+  }
+  run->changes = config::DiffConfigs(current(), *run->outcome.config);
+  runtime_->Execute<bool>(
+      [run](core::Engine& engine, absl::Time now) -> absl::StatusOr<bool> {
+        run->blockers = Blockers(engine, run->outcome.config->routing, now);
+        return true;
+      },
+      [run, done = std::move(done)](absl::StatusOr<bool> checked) {
+        if (!checked.ok()) {
+          done(checked.status());
+          return;
+        }
+        done(std::move(*run));
+      });
+}
+
 void ConfigManager::Reload(std::function<void(absl::StatusOr<config::Config>)> done) {
   config::ParseOutcome outcome = config::LoadConfigFile(path());
   if (!outcome.ok()) {
@@ -49,7 +120,9 @@ void ConfigManager::Reload(std::function<void(absl::StatusOr<config::Config>)> d
   auto loaded = std::make_shared<config::Config>(std::move(*outcome.config));
   runtime_->Execute<config::Config>(
       [this, loaded](core::Engine& engine, absl::Time now) -> absl::StatusOr<config::Config> {
-        if (absl::Status s = engine.ApplyConfig(loaded->routing, now); !s.ok()) return s;
+        if (absl::Status s = ApplyToEngine(engine, *loaded, now, journal_.get()); !s.ok()) {
+          return s;
+        }
         runtime_->ConfigureStats(loaded->routing, StatsOptions(loaded->server));
         return *loaded;
       },

@@ -1,6 +1,9 @@
 // ConfigManager: the daemon's config file and the config currently applied.
-// Validates and reloads it for SIGHUP and AdminService; a bad file is refused
-// with every problem and the running config stays.
+// Validates (a dry run that also says what would change) and reloads it for
+// SIGHUP and AdminService; a bad file is refused with every problem and the
+// running config stays. Every applied config (the first one too, through
+// ApplyToEngine) is recorded in the store's `config_versions` in the same
+// transaction as its config_applied event (store::ConfigJournal).
 //
 // Thread safety: all methods may be called from any thread. Reloads are applied
 // in the order they reach the engine thread.
@@ -8,21 +11,44 @@
 #define ACD_SERVER_RUNTIME_CONFIG_MANAGER_H_
 
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "server/config/config.h"
+#include "server/config/config_diff.h"
 #include "server/runtime/runtime.h"
+#include "server/store/config_journal.h"
 
 namespace acd::runtime {
+
+// Applies `config` to `engine` at `now` (engine thread) and, when it applied,
+// adds its version to `journal` (if not null) so the store records it with
+// the config_applied event. Returns the engine's refusal otherwise.
+absl::Status ApplyToEngine(core::Engine& engine, const config::Config& config, absl::Time now,
+                           store::ConfigJournal* journal);
+
+// What ValidateConfig reports.
+struct DryRun {
+  config::ParseOutcome outcome;
+  // From the running config to the candidate (when it parsed).
+  std::vector<config::ConfigChange> changes;
+  // Why applying it now would be refused by the engine (a removed queue that
+  // holds live calls, a removed agent on a call); empty if it would apply.
+  // Checked against live state at the time of the dry run.
+  std::vector<std::string> blockers;
+};
 
 class ConfigManager {
  public:
   // `initial` is the config the daemon started with (already applied to the
-  // engine); the live KPIs take it from here, and each reload.
-  ConfigManager(Runtime* runtime, config::Config initial);
+  // engine); the live KPIs take it from here, and each reload. `journal` (may
+  // be null) is where applied reloads are recorded.
+  ConfigManager(Runtime* runtime, config::Config initial,
+                std::shared_ptr<store::ConfigJournal> journal = nullptr);
 
   // The file the daemon was started with.
   std::string path() const;
@@ -32,6 +58,12 @@ class ConfigManager {
   // Problems name `file_name` (default "<request>").
   config::ParseOutcome Validate(const std::string& text, const std::string& file_name) const;
 
+  // Validate, plus the changes from the running config and what would block
+  // applying it. `done` runs on the engine thread (or at once when the text
+  // does not parse), or gets UNAVAILABLE while the daemon shuts down.
+  void DryRunConfig(const std::string& text, const std::string& file_name,
+                    std::function<void(absl::StatusOr<DryRun>)> done) const;
+
   // Re-reads the file and applies it. `done` runs on the engine thread with
   // the applied config, or INVALID_ARGUMENT naming every problem, or the
   // engine's refusal (e.g. FAILED_PRECONDITION for a queue with live calls).
@@ -39,6 +71,7 @@ class ConfigManager {
 
  private:
   Runtime* runtime_;
+  std::shared_ptr<store::ConfigJournal> journal_;
   mutable absl::Mutex mu_;
   config::Config current_ ABSL_GUARDED_BY(mu_);
 };

@@ -3,6 +3,7 @@
 #include <iterator>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/store/event_codec.h"
@@ -242,20 +243,24 @@ absl::Status EventStore::Append(absl::Span<const core::Event> events) {
     sqlite::ScopedReset reset(&begin_);
     ACD_RETURN_IF_ERROR(begin_.Run(context));
   }
-  absl::Status status = AppendInTransaction(events);
+  std::vector<int64_t> config_keys;
+  absl::Status status = AppendInTransaction(events, &config_keys);
   if (status.ok()) {
     sqlite::ScopedReset reset(&commit_);
     status = commit_.Run(absl::StrCat("committing ", context));
   }
   if (!status.ok()) {
+    // The journal keeps the versions: the writer retries the same events.
     Rollback();
     return status;
   }
   ++transactions_committed_;
+  if (!config_keys.empty()) config_journal_->Committed(config_keys);
   return absl::OkStatus();
 }
 
-absl::Status EventStore::AppendInTransaction(absl::Span<const core::Event> events) {
+absl::Status EventStore::AppendInTransaction(absl::Span<const core::Event> events,
+                                             std::vector<int64_t>* config_keys) {
   // Checked inside the transaction, against what is on disk.
   ACD_ASSIGN_OR_RETURN(int64_t last_seq, LastSeq());
   if (events.front().seq <= last_seq) {
@@ -281,8 +286,25 @@ absl::Status EventStore::AppendInTransaction(absl::Span<const core::Event> event
     ACD_RETURN_IF_ERROR(
         insert_event_.Run(absl::StrCat("inserting event seq ", event.seq, " into '", path(), "'")));
     if (event.call.has_value()) ACD_RETURN_IF_ERROR(UpsertCall(event));
+    if (event.type == core::EventType::kConfigApplied && config_journal_ != nullptr) {
+      auto version = config_journal_->ForEvent(event.seq);
+      // Each version once, even if a stray config_applied follows in the batch.
+      if (version.has_value() && absl::c_find(*config_keys, version->first) == config_keys->end()) {
+        ACD_RETURN_IF_ERROR(InsertConfig(version->second));
+        config_keys->push_back(version->first);
+      }
+    }
   }
   return absl::OkStatus();
+}
+
+absl::Status EventStore::InsertConfig(const ConfigVersion& version) {
+  sqlite::ScopedReset reset(&insert_config_);
+  insert_config_.BindText(1, version.hash);
+  insert_config_.BindText(2, version.text);
+  insert_config_.BindInt64(3, absl::ToUnixMicros(version.applied_at));
+  return insert_config_.Run(
+      absl::StrCat("recording config version ", version.hash, " in '", path(), "'"));
 }
 
 absl::Status EventStore::UpsertCall(const core::Event& event) {
@@ -419,13 +441,8 @@ absl::StatusOr<std::optional<CallRecord>> EventStore::GetCallRecord(absl::string
 
 absl::Status EventStore::RecordConfig(absl::string_view hash, absl::string_view text,
                                       absl::Time applied_at) {
-  sqlite::ScopedReset reset(&insert_config_);
-  insert_config_.BindText(1, hash);
-  insert_config_.BindText(2, text);
-  insert_config_.BindInt64(3, absl::ToUnixMicros(applied_at));
   // A single statement outside BEGIN is its own transaction.
-  ACD_RETURN_IF_ERROR(
-      insert_config_.Run(absl::StrCat("recording config version ", hash, " in '", path(), "'")));
+  ACD_RETURN_IF_ERROR(InsertConfig({std::string(hash), std::string(text), applied_at}));
   ++transactions_committed_;
   return absl::OkStatus();
 }

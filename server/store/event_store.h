@@ -6,7 +6,8 @@
 //                    payload that rebuilds the core::Event (event_codec.h).
 //   calls            one row per call (a call detail record), upserted from the
 //                    call snapshot of every event that carries one.
-//   config_versions  every applied config text, its hash and when.
+//   config_versions  every applied config text, its hash and when: written
+//                    with its config_applied event (see ConfigJournal).
 // The database runs in WAL mode; each Append is one transaction, and with
 // synchronous_full (the default) it is on disk when Append returns.
 //
@@ -34,6 +35,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "server/core/types.h"
+#include "server/store/config_journal.h"
 #include "server/store/sqlite.h"
 
 namespace acd::store {
@@ -99,8 +101,17 @@ class EventStore {
 
   // Appends `events` (seq strictly increasing, the first above LastSeq()) and
   // upserts the `calls` row of each event that carries a call snapshot, all in
-  // one transaction. On error nothing is written. Empty is a no-op.
+  // one transaction. With a config journal, each config_applied event also
+  // writes the journal's version for it (if any) to `config_versions` in the
+  // same transaction, and the journal forgets it once committed. On error
+  // nothing is written. Empty is a no-op.
   absl::Status Append(absl::Span<const core::Event> events);
+
+  // Where Append finds the config versions of config_applied events; null (the
+  // default) records none. Set before the store is handed to its writer.
+  void set_config_journal(std::shared_ptr<ConfigJournal> journal) {
+    config_journal_ = std::move(journal);
+  }
 
   // The highest stored seq, 0 for an empty log.
   absl::StatusOr<int64_t> LastSeq();
@@ -111,7 +122,8 @@ class EventStore {
   // The call's record, or nullopt if no event carried it.
   absl::StatusOr<std::optional<CallRecord>> GetCallRecord(absl::string_view call_id);
 
-  // Adds a config_versions row, in its own transaction.
+  // Adds a config_versions row, in its own transaction (tools and tests; the
+  // daemon records through the config journal).
   absl::Status RecordConfig(absl::string_view hash, absl::string_view text, absl::Time applied_at);
 
   const std::string& path() const { return db_.path(); }
@@ -123,7 +135,10 @@ class EventStore {
   EventStore(sqlite::Database db, StoreOptions options);
 
   absl::Status PrepareStatements();
-  absl::Status AppendInTransaction(absl::Span<const core::Event> events);
+  // Fills `config_keys` with the journal keys of the versions it wrote.
+  absl::Status AppendInTransaction(absl::Span<const core::Event> events,
+                                   std::vector<int64_t>* config_keys);
+  absl::Status InsertConfig(const ConfigVersion& version);
   absl::Status UpsertCall(const core::Event& event);
   // Rolls back the open transaction, if SQLite has not already done so.
   void Rollback();
@@ -131,6 +146,7 @@ class EventStore {
   sqlite::Database db_;
   StoreOptions options_;
   int64_t transactions_committed_ = 0;
+  std::shared_ptr<ConfigJournal> config_journal_;
 
   // Cached statements for the hot path and repeated reads.
   sqlite::Statement begin_;

@@ -481,6 +481,59 @@ TEST_F(EventStoreTest, RecordConfigWritesARow) {
             absl::ToUnixMicros(T0() + absl::Minutes(5)));
 }
 
+// A config_applied event with seq `seq`.
+core::Event ConfigAppliedEvent(int64_t seq) {
+  core::Event e;
+  e.seq = seq;
+  e.time = T0();
+  e.type = core::EventType::kConfigApplied;
+  e.reason = "1 queues, 0 agents, 0 rules";
+  return e;
+}
+
+TEST_F(EventStoreTest, ConfigVersionIsWrittenWithItsConfigAppliedEvent) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto journal = std::make_shared<ConfigJournal>();
+  store->set_config_journal(journal);
+  // Applied by a command whose events start at seq 2; the config_applied is 3.
+  journal->Add(2, {"h1", "queues: []\n", T0()});
+  // A batch before it leaves the version pending.
+  ASSERT_TRUE(store->Append({AgentEvent(1)}).ok());
+  EXPECT_EQ(journal->pending(), 1u);
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM config_versions"), 0);
+
+  ASSERT_TRUE(store->Append({AgentEvent(2), ConfigAppliedEvent(3), AgentEvent(4)}).ok());
+  EXPECT_EQ(journal->pending(), 0u);
+  EXPECT_EQ(store->transactions_committed(), 2);  // one transaction each, rows included
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM config_versions"), 1);
+  EXPECT_EQ(raw.Text("SELECT hash FROM config_versions"), "h1");
+  EXPECT_EQ(raw.Text("SELECT text FROM config_versions"), "queues: []\n");
+  EXPECT_EQ(raw.Int("SELECT applied_at_us FROM config_versions"), absl::ToUnixMicros(T0()));
+
+  // A config_applied nobody journalled (the version is gone) records nothing.
+  ASSERT_TRUE(store->Append({ConfigAppliedEvent(5)}).ok());
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM config_versions"), 1);
+}
+
+TEST_F(EventStoreTest, FailedAppendKeepsTheConfigVersionForTheRetry) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto journal = std::make_shared<ConfigJournal>();
+  store->set_config_journal(journal);
+  ASSERT_TRUE(store->Append({AgentEvent(1)}).ok());
+  journal->Add(2, {"h2", "agents: []\n", T0()});
+  // Out of order: refused inside the transaction, nothing written.
+  EXPECT_FALSE(store->Append({ConfigAppliedEvent(1)}).ok());
+  EXPECT_EQ(journal->pending(), 1u);
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM config_versions"), 0);
+  ASSERT_TRUE(store->Append({ConfigAppliedEvent(2)}).ok());
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM config_versions"), 1);
+  EXPECT_EQ(journal->pending(), 0u);
+}
+
 TEST_F(EventStoreTest, EmptyAppendAndZeroLimitAreNoOps) {
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
