@@ -19,7 +19,7 @@ namespace acd::fuzz {
 
 // Aborts with `what` (and `detail`) when `ok` is false. abort(), not a
 // gtest assertion: libFuzzer treats it as a crash and keeps the input.
-inline void FuzzCheck(bool ok, absl::string_view what, absl::string_view detail = {}) {
+inline void FuzzCheck(bool ok, absl::string_view what, absl::string_view detail = "") {
   if (ok) return;
   std::fprintf(stderr, "fuzz property violated: %.*s\n  %.*s\n", static_cast<int>(what.size()),
                what.data(), static_cast<int>(detail.size()), detail.data());
