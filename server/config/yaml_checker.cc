@@ -204,7 +204,23 @@ std::string Index(absl::string_view path, size_t index) {
   return absl::StrCat(path, "[", index, "]");
 }
 
+Place YamlChecker::ClampToText(Place place) const {
+  if (place.line <= 0) return place;
+  size_t start = 0;
+  int line = 1;
+  for (; line < place.line; ++line) {
+    const size_t newline = text_.find('\n', start);
+    if (newline == absl::string_view::npos) break;
+    start = newline + 1;
+  }
+  const size_t end = std::min(text_.find('\n', start), text_.size());
+  const int end_column = static_cast<int>(end - start) + 1;
+  if (line < place.line) return {line, end_column};  // past the last line
+  return {line, std::clamp(place.column, 1, end_column)};
+}
+
 void YamlChecker::Report(Place place, std::string path, std::string message) {
+  place = ClampToText(place);
   problems_.push_back(Problem{.file = file_,
                               .line = place.line,
                               .column = place.column,

@@ -85,6 +85,7 @@ class YamlChecker {
   // in PR #1319), which would let one bad file exhaust the host's memory.
   YAML::Node LoadFirstDocument();
 
+  // Records a problem; a place past the text is moved to the nearest line end.
   void Report(Place place, std::string path, std::string message);
   bool has_problems() const { return !problems_.empty(); }
   // The problems so far, sorted by line then column (stable).
@@ -122,6 +123,11 @@ class YamlChecker {
                                     absl::string_view what);
 
  private:
+  // `place` moved inside the text: yaml-cpp's marks can run past it (a NUL
+  // byte makes it read on past the end), and a problem must point at a
+  // character of the file or just after the last one of a line.
+  Place ClampToText(Place place) const;
+
   absl::string_view text_;
   std::string file_;
   std::vector<Problem> problems_;
