@@ -216,28 +216,30 @@ TEST_F(WatchResumeTest, ResumeWhileEventsAreProducedHasNoGapAndNoDuplicate) {
   constexpr int kCalls = 300;
   std::atomic<bool> producer_failed{false};
   std::thread producer([&] {
-    for (int i = 0; i < kCalls; ++i) {
+    for (int i = 0; i < kCalls && !producer_failed; ++i) {
       if (!Enqueue(absl::StrCat("p", i), i % 2 == 0 ? "support" : "sales").ok()) {
         producer_failed = true;
-        return;
       }
     }
   });
 
   std::vector<int64_t> received;
   int64_t last = start;
-  // Each round reads a few events, then disconnects; resumes from the last
-  // seq received. Bounded: at most 200 rounds.
-  for (int round = 0; round < 200 && !producer_failed; ++round) {
+  // The last call's event ends the rounds: every event before it is then
+  // stored, and the rest are read below.
+  const std::string last_call = absl::StrCat("p", kCalls - 1);
+  bool saw_last_call = false;
+  // Each round reads a few events, then disconnects and resumes from the last
+  // seq received. Bounded: at most 400 rounds, each stream by its deadline.
+  for (int round = 0; round < 400 && !saw_last_call && !producer_failed; ++round) {
     EventStream stream(stubs_->calls.get(), last);
-    for (int i = 0; i < 1 + round % 7; ++i) {
-      v1::Event e;
-      e = stream.Next();
+    for (int i = 0; i < 1 + round % 7 && !saw_last_call; ++i) {
+      v1::Event e = stream.Next();
       if (e.seq() == 0) break;  // ended: Next() reported it
       received.push_back(e.seq());
       last = e.seq();
+      saw_last_call = e.call_id() == last_call;
     }
-    if (last - start >= kCalls) break;  // one event per enqueue at least
   }
   producer.join();
   ASSERT_FALSE(producer_failed);
