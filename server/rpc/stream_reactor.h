@@ -144,7 +144,8 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
     void Begin(absl::StatusOr<std::vector<Msg>> first,
                absl::StatusOr<std::unique_ptr<Backlog<Msg>>> backlog) {
       absl::MutexLock lock(&shared_->mu);
-      if (shared_->reactor == nullptr) return;
+      // Gone, or cancelled before subscribing: nothing may start after Finish.
+      if (shared_->reactor == nullptr || shared_->reactor->finishing_) return;
       if (!first.ok() || !backlog.ok()) {
         shared_->reactor->FinishLocked(
             ToGrpcStatus(!first.ok() ? first.status() : backlog.status()));
@@ -309,10 +310,13 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   }
 
   // Finishes as soon as no write is outstanding.
+  // Pumps even when already finishing: a cancel during a write sets
+  // finishing_, and only the OnWriteDone that follows can send the Finish.
   void FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
-    if (finishing_) return;
-    finishing_ = true;
-    finish_status_ = std::move(status);
+    if (!finishing_) {
+      finishing_ = true;
+      finish_status_ = std::move(status);
+    }
     Pump();
   }
 

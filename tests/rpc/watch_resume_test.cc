@@ -215,12 +215,14 @@ TEST_F(WatchResumeTest, ResumeWhileEventsAreProducedHasNoGapAndNoDuplicate) {
   const int64_t start = LastStoredSeq();
   constexpr int kCalls = 300;
   std::atomic<bool> producer_failed{false};
+  std::atomic<bool> producer_done{false};
   std::thread producer([&] {
     for (int i = 0; i < kCalls && !producer_failed; ++i) {
       if (!Enqueue(absl::StrCat("p", i), i % 2 == 0 ? "support" : "sales").ok()) {
         producer_failed = true;
       }
     }
+    producer_done = true;
   });
 
   std::vector<int64_t> received;
@@ -232,6 +234,11 @@ TEST_F(WatchResumeTest, ResumeWhileEventsAreProducedHasNoGapAndNoDuplicate) {
   // Each round reads a few events, then disconnects and resumes from the last
   // seq received. Bounded: at most 400 rounds, each stream by its deadline.
   for (int round = 0; round < 400 && !saw_last_call && !producer_failed; ++round) {
+    // Away until a few events were stored, so the resume has a backlog to
+    // read while more are committed (bounded: 2000 polls of 1ms).
+    for (int poll = 0; poll < 2000 && !producer_done && LastStoredSeq() < last + 3; ++poll) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     EventStream stream(stubs_->calls.get(), last);
     for (int i = 0; i < 1 + round % 7 && !saw_last_call; ++i) {
       v1::Event e = stream.Next();
