@@ -124,6 +124,7 @@ int RunEvents(const Invocation& inv, const EventsArgs& args) {
   request.set_call_id(args.call_id);
   request.set_agent_id(args.agent_id);
   request.set_queue(args.queue);
+  request.set_after_seq(args.after_seq);
 
   Stub stub(Connect(*inv.global));
   grpc::ClientContext context;  // No deadline: the stream is live.

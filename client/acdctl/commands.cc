@@ -362,6 +362,12 @@ void AddAdminVerbs(Registrar& r, CLI::App& app) {
   v->add_option("--call", events->call_id, "Only events of this call");
   v->add_option("--agent", events->agent_id, "Only events of this agent");
   v->add_option("--queue", events->queue, "Only events of this queue");
+  v->add_option("--after-seq", events->after_seq,
+                "First replay the stored events after this seq (the last one you saw), then go "
+                "on live with none missed or repeated; 0: live only")
+      ->type_name("SEQ")
+      ->check(NonNegativeValidator())
+      ->capture_default_str();
 
   CLI::App* config = r.Group(&app, "config", "The daemon's routing config");
   auto validate = std::make_shared<ConfigValidateArgs>();

@@ -64,6 +64,7 @@ struct EventsArgs {
   std::string call_id;
   std::string agent_id;
   std::string queue;
+  int64_t after_seq = 0;  // 0: live only.
 };
 int RunEvents(const Invocation& inv, const EventsArgs& args);
 

@@ -39,15 +39,20 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   // Applied configs reach config_versions with their config_applied event.
   auto journal = std::make_shared<store::ConfigJournal>();
   (*store)->set_config_journal(journal);
-  // Reports read the file over a connection of their own (WAL lets it read
-  // while the store thread writes). An in-memory database has no file to share.
+  // Reports and resumed event streams read the file over connections of
+  // their own (WAL lets them read while the store thread writes). An
+  // in-memory database has no file to share.
   if (config.server.database != ":memory:") {
     absl::StatusOr<std::unique_ptr<store::ReportReader>> reports =
         store::ReportReader::Open(config.server.database, store_options.busy_timeout);
     if (!reports.ok()) return reports.status();
     daemon->reports_ = std::move(*reports);
+    absl::StatusOr<std::unique_ptr<store::EventReader>> events =
+        store::EventReader::Open(config.server.database, store_options.busy_timeout);
+    if (!events.ok()) return events.status();
+    daemon->events_ = std::move(*events);
   } else {
-    spdlog::warn("database is :memory:; GetReport is unavailable");
+    spdlog::warn("database is :memory:; GetReport and resuming WatchEvents are unavailable");
   }
 
   runtime::RuntimeOptions runtime_options;
@@ -74,7 +79,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   daemon->config_ =
       std::make_unique<runtime::ConfigManager>(daemon->runtime_.get(), as_written, journal);
 
-  daemon->call_service_ = std::make_unique<rpc::CallServiceImpl>(daemon->runtime_.get());
+  daemon->call_service_ =
+      std::make_unique<rpc::CallServiceImpl>(daemon->runtime_.get(), daemon->events_.get());
   daemon->agent_service_ = std::make_unique<rpc::AgentServiceImpl>(daemon->runtime_.get());
   daemon->admin_service_ = std::make_unique<rpc::AdminServiceImpl>(
       daemon->runtime_.get(), daemon->config_.get(), daemon->reports_.get());

@@ -17,6 +17,7 @@
 #include "server/rpc/services.h"
 #include "server/runtime/config_manager.h"
 #include "server/runtime/runtime.h"
+#include "server/store/event_reader.h"
 #include "server/store/report_reader.h"
 
 namespace acd::app {
@@ -56,8 +57,9 @@ class Daemon {
   runtime::RealClock clock_;
   std::unique_ptr<runtime::Runtime> runtime_;
   std::unique_ptr<runtime::ConfigManager> config_;
-  // Outlives admin_service_ and server_ (declared before them).
+  // Outlive the services and server_ (declared before them).
   std::unique_ptr<store::ReportReader> reports_;
+  std::unique_ptr<store::EventReader> events_;
   std::unique_ptr<rpc::CallServiceImpl> call_service_;
   std::unique_ptr<rpc::AgentServiceImpl> agent_service_;
   std::unique_ptr<rpc::AdminServiceImpl> admin_service_;

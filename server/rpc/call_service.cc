@@ -1,3 +1,8 @@
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 #include "server/rpc/services.h"
 #include "server/rpc/stream_reactor.h"
 #include "server/rpc/unary.h"
@@ -106,17 +111,88 @@ grpc::ServerUnaryReactor* CallServiceImpl::CallbackFailed(grpc::CallbackServerCo
       [resp](const Call& call) { ToProto(call, resp); });
 }
 
+namespace {
+
+// Stored events a resumed WatchEvents reads per page: bounds what one stream
+// holds in memory and how long one read takes.
+constexpr int kBacklogPage = 256;
+
+bool Matches(const v1::WatchEventsRequest& filter, const core::Event& e) {
+  return (filter.call_id().empty() || e.call_id == filter.call_id()) &&
+         (filter.agent_id().empty() || e.agent_id == filter.agent_id()) &&
+         (filter.queue().empty() || e.queue == filter.queue());
+}
+
+// The stored events of a resumed WatchEvents: the matching ones after the
+// client's after_seq, up to the last seq committed when the stream subscribed.
+// Live delivery starts right after that seq, so the two meet exactly.
+class EventBacklog final : public Backlog<v1::Event> {
+ public:
+  EventBacklog(store::EventReader* reader, store::EventQuery query)
+      : reader_(reader), query_(std::move(query)) {}
+
+  absl::StatusOr<std::vector<v1::Event>> NextPage() override {
+    std::vector<v1::Event> page;
+    if (query_.after_seq >= query_.up_to_seq) return page;
+    absl::StatusOr<std::vector<core::Event>> events = reader_->Read(query_);
+    if (!events.ok()) return events.status();
+    // A short page is the last one; no need to ask again.
+    query_.after_seq =
+        static_cast<int>(events->size()) < query_.limit ? query_.up_to_seq : events->back().seq;
+    page.resize(events->size());
+    for (size_t i = 0; i < events->size(); ++i) ToProto((*events)[i], &page[i]);
+    return page;
+  }
+
+  bool Sent(const v1::Event& live) const override { return live.seq() <= query_.up_to_seq; }
+
+ private:
+  store::EventReader* reader_;
+  store::EventQuery query_;
+};
+
+}  // namespace
+
 grpc::ServerWriteReactor<v1::Event>* CallServiceImpl::WatchEvents(
     grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) {
   auto filter = *req;
-  return StreamReactor<v1::Event>::Start(
-      runtime_, [filter](const core::Event& e) -> std::optional<v1::Event> {
-        if (!filter.call_id().empty() && e.call_id != filter.call_id()) return std::nullopt;
-        if (!filter.agent_id().empty() && e.agent_id != filter.agent_id()) return std::nullopt;
-        if (!filter.queue().empty() && e.queue != filter.queue()) return std::nullopt;
-        v1::Event out;
-        ToProto(e, &out);
-        return out;
+  auto transform = [filter](const core::Event& e) -> std::optional<v1::Event> {
+    if (!Matches(filter, e)) return std::nullopt;
+    v1::Event out;
+    ToProto(e, &out);
+    return out;
+  };
+  if (filter.after_seq() == 0) return StreamReactor<v1::Event>::Start(runtime_, transform);
+  // Engine thread, at subscription: the sink gets every event committed after
+  // committed_seq() read here, so the backlog ends at it.
+  store::EventReader* reader = events_;
+  runtime::Runtime* runtime = runtime_;
+  return StreamReactor<v1::Event>::StartResumed(
+      runtime_, transform,
+      [filter, reader, runtime](Engine&) -> absl::StatusOr<std::unique_ptr<Backlog<v1::Event>>> {
+        const int64_t after = filter.after_seq();
+        const int64_t committed = runtime->committed_seq();
+        if (after < 0) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("after_seq ", after, " is negative; 0 watches live events only"));
+        }
+        if (after > committed) {
+          return absl::OutOfRangeError(absl::StrCat(
+              "after_seq ", after, " is past the last committed event seq ", committed));
+        }
+        if (after == committed) return nullptr;
+        if (reader == nullptr) {
+          return absl::UnavailableError(
+              absl::StrCat("resuming from after_seq ", after,
+                           " needs the daemon's database in a file; this daemon runs on :memory:"));
+        }
+        store::EventQuery query{.after_seq = after,
+                                .up_to_seq = committed,
+                                .call_id = filter.call_id(),
+                                .agent_id = filter.agent_id(),
+                                .queue = filter.queue(),
+                                .limit = kBacklogPage};
+        return std::make_unique<EventBacklog>(reader, std::move(query));
       });
 }
 

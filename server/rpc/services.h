@@ -12,13 +12,17 @@
 #include "acd/v1/call_service.grpc.pb.h"
 #include "server/runtime/config_manager.h"
 #include "server/runtime/runtime.h"
+#include "server/store/event_reader.h"
 #include "server/store/report_reader.h"
 
 namespace acd::rpc {
 
 class CallServiceImpl final : public v1::CallService::CallbackService {
  public:
-  explicit CallServiceImpl(runtime::Runtime* runtime) : runtime_(runtime) {}
+  // `events` reads the backlog of a resumed WatchEvents (after_seq); it may be
+  // null (an in-memory database), and resuming is then UNAVAILABLE.
+  explicit CallServiceImpl(runtime::Runtime* runtime, store::EventReader* events = nullptr)
+      : runtime_(runtime), events_(events) {}
 
   grpc::ServerUnaryReactor* EnqueueCall(grpc::CallbackServerContext* ctx,
                                         const v1::EnqueueCallRequest* req,
@@ -43,6 +47,7 @@ class CallServiceImpl final : public v1::CallService::CallbackService {
 
  private:
   runtime::Runtime* runtime_;
+  store::EventReader* events_;
 };
 
 class AgentServiceImpl final : public v1::AgentService::CallbackService {

@@ -9,6 +9,17 @@
 // Initial metadata is sent once the subscription is live: a client that waits
 // for it (ClientReader::WaitForInitialMetadata) sees every event after that.
 //
+// Resumed streams (WatchEvents with after_seq) pass a `make_backlog` instead
+// of an `init`: it runs on the engine thread at subscription, where it learns
+// exactly which events the sink will get live (those committed after that
+// point), and returns a Backlog of the stored ones before it. The backlog is
+// read page by page on gRPC threads (never the engine thread, never under the
+// lock the engine thread takes), one page in the buffer at a time, while live
+// messages wait in a second buffer bounded by the same `max_buffered` (and
+// cut off the same way). When the backlog is done, the waiting live messages
+// follow, less any the backlog already sent, so the client sees no gap and no
+// duplicate.
+//
 // Periodic streams (stats watchers) pass a `tick` and an interval: `tick` runs
 // on the engine thread every interval and its message joins the same buffer.
 //
@@ -36,6 +47,18 @@ namespace acd::rpc {
 
 inline constexpr size_t kDefaultStreamBuffer = 10000;
 
+// Stored messages a stream sends before its live ones. NextPage runs on gRPC
+// threads, one call at a time; Sent runs under the reactor's lock afterwards.
+template <typename Msg>
+class Backlog {
+ public:
+  virtual ~Backlog() = default;
+  // The next page of stored messages; empty once the backlog is done.
+  virtual absl::StatusOr<std::vector<Msg>> NextPage() = 0;
+  // Whether the backlog already sent `live` (a live message to drop).
+  virtual bool Sent(const Msg& live) const = 0;
+};
+
 template <typename Msg>
 class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
  public:
@@ -47,30 +70,46 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   // Engine thread, every tick: the message to send, or nullopt for none.
   using Tick = std::function<std::optional<Msg>(core::Engine&, absl::Time)>;
 
+  // Engine thread, once at subscription: the backlog to send before live
+  // messages (null for none), or an error that ends the stream.
+  using MakeBacklog = std::function<absl::StatusOr<std::unique_ptr<Backlog<Msg>>>(core::Engine&)>;
+
   static StreamReactor* Start(runtime::Runtime* runtime, Transform transform, Init init = {},
                               size_t max_buffered = kDefaultStreamBuffer, Tick tick = {},
                               absl::Duration interval = absl::ZeroDuration()) {
-    auto* reactor = new StreamReactor(runtime, max_buffered);
-    auto sink = std::make_shared<Sink>(reactor->shared_, std::move(transform), std::move(tick));
-    reactor->subscription_ = runtime->Subscribe(
-        sink,
-        [sink, init = std::move(init)](core::Engine& engine) {
-          absl::StatusOr<std::vector<Msg>> first = std::vector<Msg>{};
-          if (init) first = init(engine);
-          sink->Begin(std::move(first));
-        },
-        interval);
-    return reactor;
+    return Launch(runtime, std::move(transform), std::move(init), {}, max_buffered, std::move(tick),
+                  interval);
+  }
+
+  static StreamReactor* StartResumed(runtime::Runtime* runtime, Transform transform,
+                                     MakeBacklog make_backlog,
+                                     size_t max_buffered = kDefaultStreamBuffer) {
+    return Launch(runtime, std::move(transform), {}, std::move(make_backlog), max_buffered, {},
+                  absl::ZeroDuration());
+  }
+
+  void OnSendInitialMetadataDone(bool ok) override {
+    if (!ok) {
+      absl::MutexLock lock(&shared_->mu);
+      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "stream broken"));
+      return;
+    }
+    FetchBacklog();
   }
 
   void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&shared_->mu);
+    absl::ReleasableMutexLock lock(&shared_->mu);
     queue_.pop_front();
     writing_ = false;
     if (!ok) {
       // The client is gone; OnCancel or OnDone follows.
       DropPending();
       FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "stream broken"));
+      return;
+    }
+    if (ShouldFetchLocked()) {
+      lock.Release();
+      FetchBacklog();
       return;
     }
     Pump();
@@ -102,17 +141,24 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
     Sink(std::shared_ptr<Shared> shared, Transform transform, Tick tick)
         : shared_(std::move(shared)), transform_(std::move(transform)), tick_(std::move(tick)) {}
 
-    void Begin(absl::StatusOr<std::vector<Msg>> first) {
+    void Begin(absl::StatusOr<std::vector<Msg>> first,
+               absl::StatusOr<std::unique_ptr<Backlog<Msg>>> backlog) {
       absl::MutexLock lock(&shared_->mu);
-      if (shared_->reactor == nullptr) return;
-      if (!first.ok()) {
-        shared_->reactor->FinishLocked(ToGrpcStatus(first.status()));
+      // Gone, or cancelled before subscribing: nothing may start after Finish.
+      if (shared_->reactor == nullptr || shared_->reactor->finishing_) return;
+      if (!first.ok() || !backlog.ok()) {
+        shared_->reactor->FinishLocked(
+            ToGrpcStatus(!first.ok() ? first.status() : backlog.status()));
         return;
       }
       shared_->reactor->StartSendInitialMetadata();
       for (Msg& m : *first) {
         if (!shared_->reactor->EnqueueLocked(std::move(m))) return;
       }
+      // From here live messages wait until the backlog is sent. Its first
+      // page is read once the initial metadata is out, on a gRPC thread (that
+      // callback takes the lock, so it sees backlog_ set).
+      if (*backlog != nullptr) shared_->reactor->backlog_ = std::move(*backlog);
     }
     bool OnEvent(const core::Event& event) override {
       std::optional<Msg> msg = transform_(event);
@@ -140,6 +186,25 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
     Tick tick_;
   };
 
+  static StreamReactor* Launch(runtime::Runtime* runtime, Transform transform, Init init,
+                               MakeBacklog make_backlog, size_t max_buffered, Tick tick,
+                               absl::Duration interval) {
+    auto* reactor = new StreamReactor(runtime, max_buffered);
+    auto sink = std::make_shared<Sink>(reactor->shared_, std::move(transform), std::move(tick));
+    reactor->subscription_ = runtime->Subscribe(
+        sink,
+        [sink, init = std::move(init),
+         make_backlog = std::move(make_backlog)](core::Engine& engine) {
+          absl::StatusOr<std::vector<Msg>> first = std::vector<Msg>{};
+          if (init) first = init(engine);
+          absl::StatusOr<std::unique_ptr<Backlog<Msg>>> backlog = nullptr;
+          if (first.ok() && make_backlog) backlog = make_backlog(engine);
+          sink->Begin(std::move(first), std::move(backlog));
+        },
+        interval);
+    return reactor;
+  }
+
   StreamReactor(runtime::Runtime* runtime, size_t max_buffered)
       : runtime_(runtime), max_buffered_(max_buffered), shared_(std::make_shared<Shared>()) {
     absl::MutexLock lock(&shared_->mu);
@@ -149,12 +214,17 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   // Returns false once the stream takes no more messages.
   bool EnqueueLocked(Msg msg) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
     if (finishing_) return false;
+    if (backlog_ != nullptr) {
+      // Live messages wait for the backlog; the stream is as far behind.
+      if (held_.size() + queue_.size() >= max_buffered_) {
+        CutOffLocked();
+        return false;
+      }
+      held_.push_back(std::move(msg));
+      return true;
+    }
     if (queue_.size() >= max_buffered_) {
-      DropPending();
-      closing_.reset();
-      FinishLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                absl::StrCat("stream consumer fell more than ", max_buffered_,
-                                             " messages behind; reconnect")));
+      CutOffLocked();
       return false;
     }
     queue_.push_back(std::move(msg));
@@ -162,8 +232,60 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
     return true;
   }
 
+  void CutOffLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
+    DropPending();
+    closing_.reset();
+    FinishLocked(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     absl::StrCat("stream consumer fell more than ", max_buffered_,
+                                  " messages behind; reconnect",
+                                  backlog_ != nullptr ? " from the last seq it received" : "")));
+  }
+
+  // Whether to read the next backlog page now: the previous page is written
+  // and no read is under way.
+  bool ShouldFetchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
+    return backlog_ != nullptr && !fetching_ && !writing_ && queue_.empty() && !finishing_ &&
+           !finished_ && !closing_;
+  }
+
+  // gRPC thread, holding no lock: reads one backlog page and queues it, or,
+  // once the backlog is done, the live messages that waited for it. The read
+  // runs outside the lock so the engine thread never waits on SQLite. gRPC
+  // keeps the reactor alive while the calling reaction runs, even if the
+  // stream is finished meanwhile.
+  void FetchBacklog() ABSL_LOCKS_EXCLUDED(shared_->mu) {
+    Backlog<Msg>* backlog;
+    {
+      absl::MutexLock lock(&shared_->mu);
+      if (!ShouldFetchLocked()) return;
+      fetching_ = true;
+      backlog = backlog_.get();
+    }
+    absl::StatusOr<std::vector<Msg>> page = backlog->NextPage();
+    absl::MutexLock lock(&shared_->mu);
+    fetching_ = false;
+    if (finishing_ || finished_) return;
+    if (!page.ok()) {
+      DropPending();
+      FinishLocked(ToGrpcStatus(page.status()));
+      return;
+    }
+    if (page->empty()) {
+      for (Msg& m : held_) {
+        if (!backlog_->Sent(m)) queue_.push_back(std::move(m));
+      }
+      held_.clear();
+      backlog_.reset();
+    } else {
+      for (Msg& m : *page) queue_.push_back(std::move(m));
+    }
+    Pump();
+  }
+
   // Drops buffered messages, except one gRPC is still writing from.
   void DropPending() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
+    held_.clear();
     while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
   }
 
@@ -188,10 +310,13 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   }
 
   // Finishes as soon as no write is outstanding.
+  // Pumps even when already finishing: a cancel during a write sets
+  // finishing_, and only the OnWriteDone that follows can send the Finish.
   void FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
-    if (finishing_) return;
-    finishing_ = true;
-    finish_status_ = std::move(status);
+    if (!finishing_) {
+      finishing_ = true;
+      finish_status_ = std::move(status);
+    }
     Pump();
   }
 
@@ -200,6 +325,10 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   std::shared_ptr<Shared> shared_;
   uint64_t subscription_ = 0;
   std::deque<Msg> queue_;  // front is being written while writing_
+  // While set, the backlog is being sent and live messages wait in held_.
+  std::unique_ptr<Backlog<Msg>> backlog_;
+  std::deque<Msg> held_;
+  bool fetching_ = false;  // a backlog page is being read
   bool writing_ = false;
   bool finishing_ = false;  // finish without sending the rest
   bool finished_ = false;

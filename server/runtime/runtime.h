@@ -126,7 +126,9 @@ class Runtime {
 
   // Adds a sink. `init` runs first on the engine thread (to send what the
   // subscriber must know now, e.g. an outstanding offer); then the sink gets
-  // every event committed after that point. Returns an id for Unsubscribe().
+  // every event committed after that point: exactly those with a seq above
+  // committed_seq() as read in `init` (a resumed stream reads the ones up to
+  // it from the store). Returns an id for Unsubscribe().
   // With a positive `tick`, the sink's OnTick runs every `tick` too (the
   // first one `tick` after `init`).
   uint64_t Subscribe(std::shared_ptr<EventSink> sink, std::function<void(core::Engine&)> init = {},

@@ -369,6 +369,43 @@ absl::StatusOr<int64_t> EventStore::LastSeq() {
   return last_seq_.ColumnInt64(0);
 }
 
+absl::StatusOr<sqlite::Database> OpenReadConnection(const std::string& path,
+                                                    absl::Duration busy_timeout,
+                                                    absl::string_view purpose) {
+  ACD_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::OpenReadOnly(path));
+  sqlite3_busy_timeout(db.get(), static_cast<int>(absl::ToInt64Milliseconds(busy_timeout)));
+  const std::string context = absl::StrCat("opening '", path, "' for ", purpose);
+  ACD_ASSIGN_OR_RETURN(int64_t version, db.QueryInt64("PRAGMA user_version", context));
+  if (version != kSchemaVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(context, ": schema version ", version, ", expected ", kSchemaVersion,
+                     " (open it with the event store first, which migrates it)"));
+  }
+  return db;
+}
+
+absl::StatusOr<std::vector<core::Event>> DecodeEventRows(sqlite::Statement& rows,
+                                                         absl::string_view context,
+                                                         absl::string_view path) {
+  std::vector<core::Event> events;
+  while (true) {
+    ACD_ASSIGN_OR_RETURN(bool row, rows.Step(context));
+    if (!row) break;
+    int64_t seq = rows.ColumnInt64(0);
+    absl::StatusOr<core::Event> event = DecodeEventPayload(rows.ColumnText(1));
+    if (!event.ok()) {
+      return absl::DataLossError(absl::StrCat("event seq ", seq, " in '", path,
+                                              "' has a bad payload: ", event.status().message()));
+    }
+    if (event->seq != seq) {
+      return absl::DataLossError(
+          absl::StrCat("event seq ", seq, " in '", path, "' has a payload for seq ", event->seq));
+    }
+    events.push_back(*std::move(event));
+  }
+  return events;
+}
+
 absl::StatusOr<std::vector<core::Event>> EventStore::ReadEvents(int64_t after_seq, int limit) {
   if (limit < 0) {
     return absl::InvalidArgumentError(absl::StrCat("ReadEvents: negative limit ", limit));
@@ -380,22 +417,7 @@ absl::StatusOr<std::vector<core::Event>> EventStore::ReadEvents(int64_t after_se
   sqlite::ScopedReset reset(&read_events_);
   read_events_.BindInt64(1, after_seq);
   read_events_.BindInt64(2, limit);
-  while (true) {
-    ACD_ASSIGN_OR_RETURN(bool row, read_events_.Step(context));
-    if (!row) break;
-    int64_t seq = read_events_.ColumnInt64(0);
-    absl::StatusOr<core::Event> event = DecodeEventPayload(read_events_.ColumnText(1));
-    if (!event.ok()) {
-      return absl::DataLossError(absl::StrCat("event seq ", seq, " in '", path(),
-                                              "' has a bad payload: ", event.status().message()));
-    }
-    if (event->seq != seq) {
-      return absl::DataLossError(
-          absl::StrCat("event seq ", seq, " in '", path(), "' has a payload for seq ", event->seq));
-    }
-    events.push_back(*std::move(event));
-  }
-  return events;
+  return DecodeEventRows(read_events_, context, path());
 }
 
 absl::StatusOr<std::optional<CallRecord>> EventStore::GetCallRecord(absl::string_view call_id) {

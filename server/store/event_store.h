@@ -89,6 +89,21 @@ struct CallRecord {
   int64_t last_seq = 0;
 };
 
+// Opens `path` read-only for a reader beside the store (reports, event
+// backlogs), waiting up to `busy_timeout` on locks. The database must be at
+// kSchemaVersion (EventStore::Open creates and migrates it): FAILED_PRECONDITION
+// otherwise, naming `purpose` ("reports").
+absl::StatusOr<sqlite::Database> OpenReadConnection(const std::string& path,
+                                                    absl::Duration busy_timeout,
+                                                    absl::string_view purpose);
+
+// Steps `rows`, a statement selecting (seq, payload) from `events`, to its end
+// and decodes every row: DATA_LOSS naming the seq for a bad payload. `context`
+// names the read in errors.
+absl::StatusOr<std::vector<core::Event>> DecodeEventRows(sqlite::Statement& rows,
+                                                         absl::string_view context,
+                                                         absl::string_view path);
+
 class EventStore {
  public:
   // Opens or creates the database at `path` and migrates it to kSchemaVersion.

@@ -77,15 +77,7 @@ absl::Status ValidateReportQuery(const ReportQuery& query) {
 
 absl::StatusOr<std::unique_ptr<ReportReader>> ReportReader::Open(const std::string& path,
                                                                  absl::Duration busy_timeout) {
-  ACD_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::OpenReadOnly(path));
-  sqlite3_busy_timeout(db.get(), static_cast<int>(absl::ToInt64Milliseconds(busy_timeout)));
-  const std::string context = absl::StrCat("opening '", path, "' for reports");
-  ACD_ASSIGN_OR_RETURN(int64_t version, db.QueryInt64("PRAGMA user_version", context));
-  if (version != kSchemaVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(context, ": schema version ", version, ", expected ", kSchemaVersion,
-                     " (open it with the event store first, which migrates it)"));
-  }
+  ACD_ASSIGN_OR_RETURN(sqlite::Database db, OpenReadConnection(path, busy_timeout, "reports"));
   std::unique_ptr<ReportReader> reader(new ReportReader(std::move(db)));
   absl::MutexLock lock(&reader->mu_);
   ACD_ASSIGN_OR_RETURN(reader->queue_rows_, reader->db_.Prepare(kQueueRowsSql));
