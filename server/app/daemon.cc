@@ -4,8 +4,11 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include <future>
+#include <optional>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "server/store/live_state.h"
 #include "spdlog/spdlog.h"
 
 namespace acd::app {
@@ -15,6 +18,30 @@ namespace {
 std::string HostOf(const std::string& listen) {
   size_t colon = listen.rfind(':');
   return colon == std::string::npos ? listen : listen.substr(0, colon);
+}
+
+// Feeds the live KPIs the stored events (up to `last_seq`) that they still
+// count at start-up: those from today's local midnight or the window start.
+absl::Status ReplayStats(store::sqlite::Database& db, const config::Config& config,
+                         int64_t last_seq, runtime::Runtime& runtime) {
+  constexpr int kChunk = 4096;
+  core::LiveStats probe;
+  absl::Time now = runtime.Now();
+  probe.Configure(config.routing, runtime::LiveStatsOptionsFor(config.server), now);
+  absl::StatusOr<int64_t> from = store::FirstSeqAtOrAfter(db, probe.Horizon(now));
+  if (!from.ok()) return from.status();
+  int64_t fed = 0;
+  for (int64_t seq = *from; seq <= last_seq;) {
+    absl::StatusOr<std::vector<core::Event>> events =
+        store::ReadEventRange(db, seq, last_seq, kChunk);
+    if (!events.ok()) return events.status();
+    if (events->empty()) break;
+    seq = events->back().seq + 1;
+    fed += static_cast<int64_t>(events->size());
+    runtime.ReplayStats(std::move(*events));
+  }
+  if (fed > 0) spdlog::info("live KPIs: replayed {} stored events from seq {}", fed, *from);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -55,6 +82,24 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
     spdlog::warn("database is :memory:; GetReport and resuming WatchEvents are unavailable");
   }
 
+  // What the last run left live (README "Crash recovery"), read before this
+  // run writes anything: an in-memory database starts empty.
+  absl::StatusOr<int64_t> stored_seq = (*store)->LastSeq();
+  if (!stored_seq.ok()) return stored_seq.status();
+  std::optional<store::sqlite::Database> history;
+  std::optional<core::RestoredState> restored;
+  if (config.server.database != ":memory:") {
+    absl::StatusOr<store::sqlite::Database> db = store::OpenReadConnection(
+        config.server.database, store_options.busy_timeout, "restoring the live state");
+    if (!db.ok()) return db.status();
+    std::vector<std::string> queues;
+    for (const core::QueueConfig& q : config.routing.queues) queues.push_back(q.name);
+    absl::StatusOr<core::RestoredState> state = store::LoadLiveState(*db, queues);
+    if (!state.ok()) return state.status();
+    restored = std::move(*state);
+    history = std::move(*db);
+  }
+
   runtime::RuntimeOptions runtime_options;
   runtime_options.ack_committed = config.server.ack == config::AckMode::kCommitted;
   runtime_options.store = store_options;
@@ -64,20 +109,39 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   daemon->runtime_ = std::move(*runtime);
   daemon->runtime_->Start();
 
+  // Live KPIs first (configured, then fed the stored events they still
+  // count), so they see events in time order.
+  daemon->config_ =
+      std::make_unique<runtime::ConfigManager>(daemon->runtime_.get(), as_written, journal);
+  if (history.has_value()) {
+    if (absl::Status s = ReplayStats(*history, config, *stored_seq, *daemon->runtime_); !s.ok()) {
+      return s;
+    }
+  }
+
   // The first config goes through the engine like any reload, and is recorded
-  // like one.
+  // like one; then the restored state goes back in.
   std::promise<absl::Status> applied;
   daemon->runtime_->Execute<bool>(
-      [&config, &journal](core::Engine& engine, absl::Time now) -> absl::StatusOr<bool> {
+      [&config, &journal, &restored](core::Engine& engine, absl::Time now) -> absl::StatusOr<bool> {
         if (absl::Status s = runtime::ApplyToEngine(engine, config, now, journal.get()); !s.ok()) {
           return s;
+        }
+        if (restored.has_value()) {
+          if (absl::Status s = engine.Restore(*restored, now); !s.ok()) {
+            return absl::Status(s.code(), absl::StrCat("restoring the live state from '",
+                                                       config.server.database, "': ", s.message()));
+          }
         }
         return true;
       },
       [&applied](absl::StatusOr<bool> r) { applied.set_value(r.status()); });
   if (absl::Status s = applied.get_future().get(); !s.ok()) return s;
-  daemon->config_ =
-      std::make_unique<runtime::ConfigManager>(daemon->runtime_.get(), as_written, journal);
+  if (restored.has_value() && (!restored->calls.empty() || !restored->agents.empty())) {
+    spdlog::info("restored {} live calls and {} agents from '{}' (up to seq {})",
+                 restored->calls.size(), restored->agents.size(), config.server.database,
+                 *stored_seq);
+  }
 
   daemon->call_service_ =
       std::make_unique<rpc::CallServiceImpl>(daemon->runtime_.get(), daemon->events_.get());

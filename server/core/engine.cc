@@ -16,6 +16,7 @@ namespace {
 
 constexpr absl::string_view kReasonLoggedIn = "logged_in";
 constexpr absl::string_view kReasonMissedOffers = "missed_offers";
+constexpr absl::string_view kReasonRestarted = "acdd_restarted";
 // Overflow chains longer than this are refused (and config cycles end here).
 constexpr int kMaxOverflowHops = 4;
 
@@ -161,7 +162,6 @@ struct CallSlot {
   size_t next_step = 0;  // next escalation step of its queue
   std::vector<std::string> extra_queues;
   std::vector<Placement> placements;
-  absl::Time queue_entered_at;
   // Bumped so that stale deadlines of an earlier offer / queue are ignored.
   uint64_t offer_generation = 0;
   uint64_t queue_generation = 0;
@@ -170,10 +170,14 @@ struct CallSlot {
   bool callback_pending = false;
   uint64_t callback_generation = 0;  // its retry deadline
   uint64_t window_generation = 0;    // its window deadline
-  // The end of its window, by its queue's settings when it was asked: a later
-  // reload or move does not change it (else the deadline and the checks when
-  // an offer returns would disagree, and a callback could outlive both).
-  absl::Time window_end = absl::InfiniteFuture();
+
+  // The end of a callback's window (call.callback_window_end), by its queue's
+  // settings when it was asked: a later reload or move does not change it
+  // (else the deadline and the checks when an offer returns would disagree,
+  // and a callback could outlive both).
+  absl::Time window_end() const {
+    return call.callback_window_end.value_or(absl::InfiniteFuture());
+  }
 };
 
 namespace {
@@ -403,6 +407,221 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
   return absl::OkStatus();
 }
 
+absl::Status Engine::Restore(const RestoredState& state, absl::Time now) {
+  now = Begin(now);
+  if (!calls_.empty()) {
+    return absl::FailedPreconditionError("restore must come before any call is taken");
+  }
+  auto live = [](const Call& c) { return !IsFinal(c.state); };
+  // Refuse before changing anything: the config must take every live call.
+  absl::btree_map<std::string, int> missing_queues;
+  absl::btree_map<std::string, std::string> missing_agents;  // agent -> call
+  for (const RestoredCall& rc : state.calls) {
+    const Call& c = rc.call;
+    if (!live(c)) continue;
+    if (Queue(c.queue) == nullptr) missing_queues[c.queue]++;
+    if (!c.transfer_fallback.empty() && Queue(c.transfer_fallback) == nullptr) {
+      missing_queues[c.transfer_fallback]++;
+    }
+    if ((c.state == CallState::kConnected || c.state == CallState::kWrapUp) &&
+        !agents_.contains(c.agent_id)) {
+      missing_agents[c.agent_id] = c.call_id;
+    }
+  }
+  if (!missing_queues.empty() || !missing_agents.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& [queue, n] : missing_queues) {
+      parts.push_back(absl::StrCat("queue ", Quote(queue), " (", n, " live call(s))"));
+    }
+    for (const auto& [agent, call] : missing_agents) {
+      parts.push_back(absl::StrCat("agent ", Quote(agent), " (on call ", Quote(call), ")"));
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the store holds live calls that the config cannot take: ", absl::StrJoin(parts, ", "),
+        " not configured; put them back, then move or finish those calls before removing them"));
+  }
+
+  std::vector<const RestoredCall*> ordered;
+  for (const RestoredCall& rc : state.calls) {
+    if (live(rc.call)) ordered.push_back(&rc);
+  }
+  std::sort(ordered.begin(), ordered.end(), [](const RestoredCall* a, const RestoredCall* b) {
+    return a->call.arrival_order < b->call.arrival_order;
+  });
+  // Which agent holds which call: the calls say (an agent's snapshot may be
+  // a step behind if a crash split a command's events across commits).
+  absl::flat_hash_map<std::string, const Call*> held;
+  for (const RestoredCall* rc : ordered) {
+    CallState s = rc->call.state;
+    if ((s == CallState::kOffered || s == CallState::kConnected || s == CallState::kWrapUp) &&
+        agents_.contains(rc->call.agent_id)) {
+      held[rc->call.agent_id] = &rc->call;
+    }
+  }
+
+  // Agents first, so calls find their agents in place. Fixed order, as in
+  // ApplyConfig: available agents are indexed in idle order.
+  std::vector<const Agent*> snapshots;
+  for (const Agent& a : state.agents) {
+    if (agents_.contains(a.agent_id)) snapshots.push_back(&a);
+  }
+  std::sort(snapshots.begin(), snapshots.end(), [](const Agent* a, const Agent* b) {
+    if (a->idle_since != b->idle_since) return a->idle_since < b->idle_since;
+    return a->agent_id < b->agent_id;
+  });
+  int logged_in = 0;
+  std::vector<AgentSlot*> orphaned;  // held a call that is no longer live
+  for (const Agent* snapshot : snapshots) {
+    AgentSlot& agent = *agents_.at(snapshot->agent_id);
+    Agent& a = agent.agent;
+    a.calls_handled = snapshot->calls_handled;
+    a.talk_time = snapshot->talk_time;
+    a.consecutive_missed_offers = snapshot->consecutive_missed_offers;
+    a.pending_away_reason = snapshot->pending_away_reason;
+    AgentState next = snapshot->state;
+    if (auto it = held.find(a.agent_id); it != held.end()) {
+      next = it->second->state == CallState::kOffered  ? AgentState::kReserved
+             : it->second->state == CallState::kWrapUp ? AgentState::kWrapUp
+                                                       : AgentState::kBusy;
+    } else if (next == AgentState::kReserved || next == AgentState::kBusy ||
+               next == AgentState::kWrapUp) {
+      orphaned.push_back(&agent);
+      next = AgentState::kAvailable;
+    }
+    if (next == AgentState::kLoggedOut) continue;
+    ++logged_in;
+    if (next == AgentState::kAvailable) {
+      MakeAvailable(agent, snapshot->idle_since, now);
+    } else {
+      SetAgentState(agent, next, now);
+      a.idle_since = snapshot->idle_since;
+      if (next == AgentState::kAway) a.away_reason = snapshot->away_reason;
+    }
+    a.state_since = snapshot->state_since;
+  }
+  // Agents logged in at the crash but not in the snapshots (none in a
+  // consistent log) stay logged out; an agent holding a call is logged in.
+  for (const auto& [id, call] : held) {
+    AgentSlot& agent = *agents_.at(id);
+    if (agent.agent.state != AgentState::kLoggedOut) continue;
+    ++logged_in;
+    SetAgentState(agent,
+                  call->state == CallState::kOffered  ? AgentState::kReserved
+                  : call->state == CallState::kWrapUp ? AgentState::kWrapUp
+                                                      : AgentState::kBusy,
+                  now);
+  }
+
+  std::vector<std::pair<CallSlot*, AgentSlot*>> offers;
+  for (const RestoredCall* rc : ordered) {
+    auto slot = std::make_unique<CallSlot>();
+    CallSlot& call = *slot;
+    call.call = rc->call;
+    Call& c = call.call;
+    c.position = 0;
+    c.estimated_wait.reset();
+    c.effective_skills.clear();
+    call.request = rc->request ? *rc->request
+                               : EnqueueRequest{c.call_id, c.queue, c.priority, c.required_skills,
+                                                c.attributes};
+    // Escalation is taken again from the arrival (silently: the steps up to
+    // the crash were announced then; those due while down apply now).
+    call.effective = c.required_skills;
+    call.signature = skills_.Intern(call.effective);
+    call.offer_generation = NextGeneration();
+    call.queue_generation = NextGeneration();
+    next_arrival_order_ = std::max(next_arrival_order_, c.arrival_order + 1);
+    QueueSlot& queue = *Queue(c.queue);
+    queue.call_counts[c.state]++;
+    calls_.emplace(c.call_id, std::move(slot));
+    if (!c.callback_number.empty() &&
+        (c.state == CallState::kQueued || c.state == CallState::kOffered ||
+         c.state == CallState::kCallbackScheduled)) {
+      SetCallbackPending(call, true);
+      call.window_generation = NextGeneration();
+      PushDeadline(call.window_end(), DeadlineKind::kCallbackWindow, c.call_id,
+                   call.window_generation);
+    }
+    AgentSlot* agent = nullptr;
+    if (auto it = agents_.find(c.agent_id); it != agents_.end()) agent = it->second.get();
+    switch (c.state) {
+      case CallState::kQueued:
+        c.agent_id.clear();
+        TakeEscalationSteps(call, now);
+        Wait(call);
+        ArmCallDeadlines(call, now, /*restoring=*/true);
+        break;
+      case CallState::kOffered:
+        TakeEscalationSteps(call, now);
+        ArmCallDeadlines(call, now, /*restoring=*/true);
+        if (agent != nullptr) {
+          agent->agent.call_id = c.call_id;
+          offers.emplace_back(&call, agent);
+        } else {
+          // Offered to an agent the config no longer has: back in line.
+          SetCallState(call, CallState::kQueued);
+          c.agent_id.clear();
+          c.offer_expires_at.reset();
+          std::string fallback = std::move(c.transfer_fallback);
+          c.transfer_fallback.clear();
+          Wait(call);
+          Emit(EventType::kOfferWithdrawn, now, &call, nullptr, kReasonRestarted);
+          if (!fallback.empty()) {
+            MoveToQueue(call, *Queue(fallback), "transfer not taken", now,
+                        EventType::kCallTransferred);
+          }
+        }
+        break;
+      case CallState::kConnected:
+        agent->agent.call_id = c.call_id;
+        break;
+      case CallState::kWrapUp: {
+        agent->agent.call_id = c.call_id;
+        absl::Time until = c.ended_at.value_or(now) + queue.config.wrap_up_time;
+        for (const Agent& a : state.agents) {
+          if (a.agent_id == c.agent_id && a.call_id == c.call_id && a.wrap_up_until) {
+            until = *a.wrap_up_until;
+          }
+        }
+        agent->agent.wrap_up_until = until;
+        agent->wrap_up_generation = NextGeneration();
+        PushDeadline(until, DeadlineKind::kWrapUpEnd, agent->agent.agent_id,
+                     agent->wrap_up_generation);
+        break;
+      }
+      case CallState::kCallbackScheduled:
+        c.agent_id.clear();
+        call.callback_generation = NextGeneration();
+        PushDeadline(c.callback_retry_at.value_or(now), DeadlineKind::kCallbackRetry, c.call_id,
+                     call.callback_generation);
+        break;
+      default:
+        break;  // final states were left out above
+    }
+  }
+  for (const auto& [queue, times] : state.handle_times) {
+    if (QueueSlot* q = Queue(queue)) {
+      for (absl::Duration d : times) q->AddHandleTime(d);
+    }
+  }
+
+  Emit(EventType::kStateRestored, now, nullptr, nullptr,
+       absl::StrCat(ordered.size(), " live calls, ", logged_in, " agents logged in"));
+  for (AgentSlot* agent : orphaned) {
+    Emit(EventType::kAgentStateChanged, now, nullptr, agent, kReasonRestarted);
+  }
+  // Offers out at the crash: the desktops that had them are gone.
+  for (auto& [call, agent] : offers) {
+    ReturnOffer(*call, *agent, EventType::kOfferWithdrawn, kReasonRestarted, /*missed=*/false, now);
+    CheckOverdue(*call, now);
+  }
+  // Whatever fell due while acdd was down (limits, wrap-up ends, retries,
+  // windows), then routing as usual.
+  AdvanceTo(now);
+  RouteAll(now);
+  return absl::OkStatus();
+}
+
 // ---------------------------------------------------------------------------
 // Calls
 
@@ -509,7 +728,7 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   call.arrival_order = next_arrival_order_++;
   ref.effective = call.required_skills;
   ref.signature = skills_.Intern(ref.effective);
-  ref.queue_entered_at = now;
+  call.queue_entered_at = now;
   // Fresh generations: deadlines of an earlier call with this id are stale.
   ref.offer_generation = NextGeneration();
   ref.queue_generation = NextGeneration();
@@ -525,6 +744,8 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   if (taker == nullptr) Wait(ref);
   Emit(EventType::kCallQueued, now, &ref, nullptr,
        via.empty() ? "" : absl::StrCat("overflowed from ", via));
+  // The store keeps the request, so a retry after a restart is still a retry.
+  outbox_.back().request = request;
   ArmCallDeadlines(ref, now);
   if (taker != nullptr) Offer(ref, *taker->agent, now);
   EnqueueResult result{ReadView(ref), true};
@@ -766,10 +987,10 @@ absl::StatusOr<Call> Engine::RequestCallback(absl::string_view call_id, absl::st
   }
   call.call.callback_number = std::string(number);
   call.call.callback_requested_at = now;
-  call.window_end = now + policy.window;
+  call.call.callback_window_end = now + policy.window;
   SetCallbackPending(call, true);
   call.window_generation = NextGeneration();
-  PushDeadline(call.window_end, DeadlineKind::kCallbackWindow, call.call.call_id,
+  PushDeadline(call.window_end(), DeadlineKind::kCallbackWindow, call.call.call_id,
                call.window_generation);
   Emit(EventType::kCallbackRequested, now, &call, nullptr, "");
   return ReadView(call);
@@ -807,17 +1028,18 @@ absl::StatusOr<Call> Engine::CallbackFailed(absl::string_view call_id, absl::str
   if (call.call.callback_attempts >= policy.max_attempts) {
     WithdrawCallback(call, absl::StrCat(why, "; no attempts left (", policy.max_attempts, ")"),
                      now);
-  } else if (retry_at >= call.window_end) {
+  } else if (retry_at >= call.window_end()) {
     WithdrawCallback(call, absl::StrCat(why, "; no retry fits in the window"), now);
   } else {
     SetCallState(call, CallState::kCallbackScheduled);
+    call.call.callback_retry_at = retry_at;
     call.callback_generation = NextGeneration();
     PushDeadline(retry_at, DeadlineKind::kCallbackRetry, call.call.call_id,
                  call.callback_generation);
     // While connected the window deadline went stale (and may have been
     // dropped): arm it again, or the retried callback would never expire.
     call.window_generation = NextGeneration();
-    PushDeadline(call.window_end, DeadlineKind::kCallbackWindow, call.call.call_id,
+    PushDeadline(call.window_end(), DeadlineKind::kCallbackWindow, call.call.call_id,
                  call.window_generation);
     Emit(EventType::kCallbackFailed, now, &call, nullptr,
          absl::StrCat(why, "; attempt ", call.call.callback_attempts + 1, " of ",
@@ -830,6 +1052,7 @@ absl::StatusOr<Call> Engine::CallbackFailed(absl::string_view call_id, absl::str
 
 void Engine::WithdrawCallback(CallSlot& call, absl::string_view reason, absl::Time now) {
   if (call.call.state == CallState::kQueued) Unwait(call);
+  call.call.callback_retry_at.reset();
   SetCallState(call, CallState::kTimedOut);
   Queue(call.call.queue)->timed_out++;
   call.call.ended_at = now;
@@ -1193,6 +1416,7 @@ void Engine::FireDeadline(const Deadline& d) {
       // escalation restart under a fresh generation.
       CallSlot& call = *calls_.at(d.id);
       SetCallState(call, CallState::kQueued);
+      call.call.callback_retry_at.reset();
       call.queue_generation = NextGeneration();
       Wait(call);
       Emit(EventType::kCallQueued, now_, &call, nullptr, "callback_retry");
@@ -1209,16 +1433,22 @@ void Engine::FireDeadline(const Deadline& d) {
   }
 }
 
-void Engine::ArmCallDeadlines(CallSlot& call, absl::Time now) {
+void Engine::ArmCallDeadlines(CallSlot& call, absl::Time now, bool restoring) {
   const QueueConfig& c = Queue(call.call.queue)->config;
   const std::string& id = call.call.call_id;
   if (c.max_wait > absl::ZeroDuration()) {
-    PushDeadline(call.queue_entered_at + c.max_wait, DeadlineKind::kMaxWait, id,
+    PushDeadline(call.call.queue_entered_at + c.max_wait, DeadlineKind::kMaxWait, id,
                  call.queue_generation);
   }
   if (c.max_wait_no_agent > absl::ZeroDuration()) {
-    PushDeadline(call.queue_entered_at + c.max_wait_no_agent, DeadlineKind::kNoAgent, id,
-                 call.queue_generation);
+    // Checked every period from entering the queue. A restored call resumes
+    // at the next check after `now`: the run before made the earlier ones,
+    // with agents this run cannot see.
+    absl::Time check = call.call.queue_entered_at + c.max_wait_no_agent;
+    if (restoring && check <= now) {
+      check += c.max_wait_no_agent * ((now - check) / c.max_wait_no_agent + 1);
+    }
+    PushDeadline(check, DeadlineKind::kNoAgent, id, call.queue_generation);
   }
   if (call.next_step < c.escalation.size()) {
     // Steps count from the call's arrival: an overflowed call keeps its age.
@@ -1227,10 +1457,8 @@ void Engine::ArmCallDeadlines(CallSlot& call, absl::Time now) {
   }
 }
 
-void Engine::ApplyEscalation(CallSlot& call, absl::Time now) {
+std::vector<std::string> Engine::TakeEscalationSteps(CallSlot& call, absl::Time now) {
   const QueueConfig& c = Queue(call.call.queue)->config;
-  bool waiting = call.call.state == CallState::kQueued;
-  if (waiting) Unwait(call);
   std::vector<std::string> changes;
   while (call.next_step < c.escalation.size() &&
          call.call.enqueued_at + c.escalation[call.next_step].after <= now) {
@@ -1254,6 +1482,14 @@ void Engine::ApplyEscalation(CallSlot& call, absl::Time now) {
     }
   }
   call.signature = skills_.Intern(call.effective);
+  return changes;
+}
+
+void Engine::ApplyEscalation(CallSlot& call, absl::Time now) {
+  const QueueConfig& c = Queue(call.call.queue)->config;
+  bool waiting = call.call.state == CallState::kQueued;
+  if (waiting) Unwait(call);
+  std::vector<std::string> changes = TakeEscalationSteps(call, now);
   if (waiting) Wait(call);
   Emit(EventType::kCallEscalated, now, &call, nullptr, absl::StrJoin(changes, ", "));
   if (call.next_step < c.escalation.size()) {
@@ -1314,7 +1550,7 @@ void Engine::MoveToQueue(CallSlot& call, QueueSlot& target, absl::string_view re
   target.call_counts[CallState::kQueued]++;
   std::string from_name = call.call.queue;
   call.call.queue = target.config.name;
-  call.queue_entered_at = now;
+  call.call.queue_entered_at = now;
   call.queue_generation = NextGeneration();
   call.next_step = 0;
   call.effective = call.call.required_skills;
@@ -1476,12 +1712,12 @@ void Engine::CheckOverdue(CallSlot& call, absl::Time now) {
   if (call.call.state != CallState::kQueued) return;
   const QueueConfig& c = Queue(call.call.queue)->config;
   if (call.callback_pending) {
-    if (now >= call.window_end) {
+    if (now >= call.window_end()) {
       WithdrawCallback(call, "window_passed", now);
     }
     return;
   }
-  if (c.max_wait > absl::ZeroDuration() && now >= call.queue_entered_at + c.max_wait) {
+  if (c.max_wait > absl::ZeroDuration() && now >= call.call.queue_entered_at + c.max_wait) {
     ApplyLimit(call, c.on_timeout, "max_wait", now);
   }
 }

@@ -200,6 +200,15 @@ void Runtime::ConfigureStats(core::RoutingConfig routing, core::LiveStatsOptions
   });
 }
 
+void Runtime::ReplayStats(std::vector<core::Event> events) {
+  std::promise<void> fed;
+  Post([this, &fed, &events] {
+    for (const core::Event& e : events) stats_.OnEvent(e);
+    fed.set_value();
+  });
+  fed.get_future().wait();
+}
+
 void Runtime::ArmTimer() {
   std::optional<absl::Time> next = engine_->NextDeadline();
   if (next == timer_at_) return;

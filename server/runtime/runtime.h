@@ -144,6 +144,11 @@ class Runtime {
   // (posted to the engine thread). Call it after each applied config.
   void ConfigureStats(core::RoutingConfig routing, core::LiveStatsOptions options);
 
+  // Feeds stored events (in seq order, older than any the engine makes now)
+  // to the live KPIs, so a restart keeps the wallboard's figures. After
+  // Start(), before the first command; waits until they are fed.
+  void ReplayStats(std::vector<core::Event> events);
+
   // Thread-safe snapshot of progress.
   int64_t committed_seq() const { return committed_seq_.load(); }
   bool store_healthy() const { return store_healthy_.load(); }

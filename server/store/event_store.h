@@ -6,6 +6,8 @@
 //                    payload that rebuilds the core::Event (event_codec.h).
 //   calls            one row per call (a call detail record), upserted from the
 //                    call snapshot of every event that carries one.
+//   agents           one row per agent: its state and the event carrying its
+//                    latest snapshot (read back at start-up, live_state.h).
 //   config_versions  every applied config text, its hash and when: written
 //                    with its config_applied event (see ConfigJournal).
 // The database runs in WAL mode; each Append is one transaction, and with
@@ -41,7 +43,7 @@
 namespace acd::store {
 
 // The schema version this code writes; databases at a newer one are refused.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct StoreOptions {
   // PRAGMA synchronous=FULL (a commit survives power loss), else NORMAL (in WAL
@@ -155,6 +157,7 @@ class EventStore {
                                    std::vector<int64_t>* config_keys);
   absl::Status InsertConfig(const ConfigVersion& version);
   absl::Status UpsertCall(const core::Event& event);
+  absl::Status UpsertAgent(const core::Event& event);
   // Rolls back the open transaction, if SQLite has not already done so.
   void Rollback();
 
@@ -170,6 +173,7 @@ class EventStore {
   sqlite::Statement last_seq_;
   sqlite::Statement insert_event_;
   sqlite::Statement upsert_call_;
+  sqlite::Statement upsert_agent_;
   sqlite::Statement read_events_;
   sqlite::Statement get_call_;
   sqlite::Statement insert_config_;

@@ -1068,6 +1068,7 @@ class Runner {
                         AgentState::kWrapUp, AgentState::kAway};
         break;
       case EventType::kConfigApplied:
+      case EventType::kStateRestored:
         break;
       case EventType::kCallTimedOut:
         wants_call = true;
