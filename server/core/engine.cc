@@ -165,9 +165,6 @@ struct CallSlot {
   // Bumped so that stale deadlines of an earlier offer / queue are ignored.
   uint64_t offer_generation = 0;
   uint64_t queue_generation = 0;
-  // A callback not yet reached by an agent (queued, offered or waiting for a
-  // retry): counted in its queue's callbacks_pending.
-  bool callback_pending = false;
   uint64_t callback_generation = 0;  // its retry deadline
   uint64_t window_generation = 0;    // its window deadline
 
@@ -534,9 +531,8 @@ absl::Status Engine::Restore(const RestoredState& state, absl::Time now) {
     QueueSlot& queue = *Queue(c.queue);
     queue.call_counts[c.state]++;
     calls_.emplace(c.call_id, std::move(slot));
-    if (!c.callback_number.empty() &&
-        (c.state == CallState::kQueued || c.state == CallState::kOffered ||
-         c.state == CallState::kCallbackScheduled)) {
+    c.callback_pending = false;  // counted in its queue by SetCallbackPending
+    if (rc->call.callback_pending) {
       SetCallbackPending(call, true);
       call.window_generation = NextGeneration();
       PushDeadline(call.window_end(), DeadlineKind::kCallbackWindow, c.call_id,
@@ -765,7 +761,7 @@ absl::StatusOr<Call> Engine::AbandonCall(absl::string_view call_id, absl::string
   if (!found.ok()) return found.status();
   CallSlot& call = **found;
   std::string why = reason.empty() ? "caller_hangup" : std::string(reason);
-  if (call.callback_pending) {
+  if (call.call.callback_pending) {
     return absl::FailedPreconditionError(
         absl::StrCat("call ", Quote(call_id), " is a callback to ", call.call.callback_number,
                      ": the caller has hung up already; it ends when served or withdrawn"));
@@ -1062,8 +1058,8 @@ void Engine::WithdrawCallback(CallSlot& call, absl::string_view reason, absl::Ti
 }
 
 void Engine::SetCallbackPending(CallSlot& call, bool pending) {
-  if (call.callback_pending == pending) return;
-  call.callback_pending = pending;
+  if (call.call.callback_pending == pending) return;
+  call.call.callback_pending = pending;
   if (QueueSlot* queue = Queue(call.call.queue)) queue->callbacks_pending += pending ? 1 : -1;
 }
 
@@ -1235,7 +1231,7 @@ absl::StatusOr<Call> Engine::AcceptOffer(absl::string_view agent_id, absl::strin
   SetCallState(call, CallState::kConnected);
   agent.agent.consecutive_missed_offers = 0;
   SetAgentState(agent, AgentState::kBusy, now);
-  bool dial = call.callback_pending;
+  bool dial = call.call.callback_pending;
   SetCallbackPending(call, false);
   Emit(EventType::kCallConnected, now, &call, &agent, "");
   if (dial) {
@@ -1336,7 +1332,7 @@ bool Engine::IsStale(const Deadline& d) const {
     case DeadlineKind::kCallbackWindow: {
       auto it = calls_.find(d.id);
       return it == calls_.end() || it->second->window_generation != d.generation ||
-             !it->second->callback_pending;
+             !it->second->call.callback_pending;
     }
   }
   return true;
@@ -1387,7 +1383,7 @@ void Engine::FireDeadline(const Deadline& d) {
       CallSlot& call = *calls_.at(d.id);
       // An offer in progress runs its course; ReturnOffer checks again. A
       // callback has its window instead.
-      if (call.call.state == CallState::kQueued && !call.callback_pending) {
+      if (call.call.state == CallState::kQueued && !call.call.callback_pending) {
         ApplyLimit(call, Queue(call.call.queue)->config.on_timeout, "max_wait", now_);
       }
       break;
@@ -1395,7 +1391,7 @@ void Engine::FireDeadline(const Deadline& d) {
     case DeadlineKind::kNoAgent: {
       CallSlot& call = *calls_.at(d.id);
       const QueueConfig& c = Queue(call.call.queue)->config;
-      if (call.callback_pending) break;  // its window decides
+      if (call.call.callback_pending) break;  // its window decides
       if (call.call.state == CallState::kQueued && !AnyAgentCouldServe(call)) {
         ApplyLimit(call, c.on_no_agent, "no_agent", now_);
       } else if (c.max_wait_no_agent > absl::ZeroDuration()) {
@@ -1542,7 +1538,7 @@ void Engine::MoveToQueue(CallSlot& call, QueueSlot& target, absl::string_view re
   Unwait(call);
   from.call_counts[call.call.state]--;
   if (type == EventType::kCallOverflowed) from.overflowed_out++;
-  if (call.callback_pending) {
+  if (call.call.callback_pending) {
     from.callbacks_pending--;
     target.callbacks_pending++;
   }
@@ -1711,7 +1707,7 @@ void Engine::ReturnOffer(CallSlot& call, AgentSlot& agent, EventType type, absl:
 void Engine::CheckOverdue(CallSlot& call, absl::Time now) {
   if (call.call.state != CallState::kQueued) return;
   const QueueConfig& c = Queue(call.call.queue)->config;
-  if (call.callback_pending) {
+  if (call.call.callback_pending) {
     if (now >= call.window_end()) {
       WithdrawCallback(call, "window_passed", now);
     }
@@ -2058,7 +2054,7 @@ absl::Status Engine::CheckInvariants() const {
   for (const auto& [id, slot] : calls_) {
     const Call& c = slot->call;
     QueueSlot* queue = Queue(c.queue);
-    if (slot->callback_pending) {
+    if (slot->call.callback_pending) {
       if (IsFinal(c.state) || c.callback_number.empty()) {
         return fail("call ", id, " is a pending callback while ", CallStateName(c.state),
                     " with number '", c.callback_number, "'");

@@ -108,6 +108,9 @@ struct Call {
   // many dials failed so far.
   std::string callback_number;
   int callback_attempts = 0;
+  // A callback not yet reached by an agent (queued, offered, or waiting for
+  // a retry); false once an agent took it (even if it is transferred later).
+  bool callback_pending = false;
   std::optional<absl::Time> callback_requested_at;
   // A pending callback must reach an agent by this time (its queue's window
   // when it was requested); while CALLBACK_SCHEDULED, its next dial is due at

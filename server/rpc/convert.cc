@@ -205,6 +205,7 @@ void ToProto(const core::Call& call, v1::Call* out) {
   if (call.callback_window_end)
     SetTime(call.callback_window_end, out->mutable_callback_window_end());
   if (call.callback_retry_at) SetTime(call.callback_retry_at, out->mutable_callback_retry_at());
+  out->set_callback_pending(call.callback_pending);
   out->set_disposition(call.disposition);
   out->set_notes(call.notes);
   out->set_end_reason(call.end_reason);

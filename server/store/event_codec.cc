@@ -88,6 +88,7 @@ class StructWriter {
   void Int(const char* key, int64_t value) { Field(key) = IntValue(value); }
   void Uint(const char* key, uint64_t value) { Field(key) = UintValue(value); }
   void Time(const char* key, absl::Time value) { Int(key, absl::ToUnixMicros(value)); }
+  void Bool(const char* key, bool value) { Field(key).set_bool_value(value); }
   void OptionalTime(const char* key, const std::optional<absl::Time>& value) {
     if (value.has_value()) Time(key, *value);
   }
@@ -145,6 +146,7 @@ void EncodeCall(const core::Call& call, Struct* out) {
   w.Time("queue_entered_at_us", call.queue_entered_at);
   w.OptionalTime("callback_window_end_us", call.callback_window_end);
   w.OptionalTime("callback_retry_at_us", call.callback_retry_at);
+  if (call.callback_pending) w.Bool("callback_pending", true);
   if (!call.transfer_fallback.empty()) w.String("transfer_fallback", call.transfer_fallback);
 }
 
@@ -188,6 +190,14 @@ class StructReader {
     if (v == nullptr) return absl::OkStatus();
     if (v->kind_case() != Value::kStringValue) return WrongType(key, "a string");
     *out = v->string_value();
+    return absl::OkStatus();
+  }
+
+  absl::Status Bool(const char* key, bool* out) const {
+    const Value* v = Find(key);
+    if (v == nullptr) return absl::OkStatus();
+    if (v->kind_case() != Value::kBoolValue) return WrongType(key, "a boolean");
+    *out = v->bool_value();
     return absl::OkStatus();
   }
 
@@ -377,6 +387,7 @@ absl::Status DecodeCall(const Struct& in, core::Call* call) {
   ACD_RETURN_IF_ERROR(r.Time("queue_entered_at_us", &call->queue_entered_at));
   ACD_RETURN_IF_ERROR(r.OptionalTime("callback_window_end_us", &call->callback_window_end));
   ACD_RETURN_IF_ERROR(r.OptionalTime("callback_retry_at_us", &call->callback_retry_at));
+  ACD_RETURN_IF_ERROR(r.Bool("callback_pending", &call->callback_pending));
   ACD_RETURN_IF_ERROR(r.String("transfer_fallback", &call->transfer_fallback));
   return absl::OkStatus();
 }

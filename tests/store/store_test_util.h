@@ -124,6 +124,7 @@ inline core::Call FullCall() {
   call.callback_window_end = T0() + absl::Hours(2);
   call.callback_retry_at = T0() + absl::Minutes(5);
   call.transfer_fallback = "support";
+  call.callback_pending = true;
   return call;
 }
 
@@ -174,6 +175,7 @@ inline void ExpectCallEq(const core::Call& a, const core::Call& b) {
   EXPECT_EQ(a.callback_window_end, b.callback_window_end);
   EXPECT_EQ(a.callback_retry_at, b.callback_retry_at);
   EXPECT_EQ(a.transfer_fallback, b.transfer_fallback);
+  EXPECT_EQ(a.callback_pending, b.callback_pending);
 }
 
 inline void ExpectAgentEq(const core::Agent& a, const core::Agent& b) {
