@@ -3,6 +3,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <future>
 #include <optional>
 #include <vector>
@@ -60,6 +61,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
 
   store::StoreOptions store_options;
   store_options.synchronous_full = config.server.synchronous == config::SyncMode::kFull;
+  if (options.store_retry_backoff_max) {
+    store_options.retry_backoff_max = *options.store_retry_backoff_max;
+    store_options.retry_backoff_min =
+        std::min(store_options.retry_backoff_min, store_options.retry_backoff_max);
+  }
   absl::StatusOr<std::unique_ptr<store::EventStore>> store =
       store::EventStore::Open(config.server.database, store_options);
   if (!store.ok()) return store.status();
@@ -103,10 +109,15 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   runtime::RuntimeOptions runtime_options;
   runtime_options.ack_committed = config.server.ack == config::AckMode::kCommitted;
   runtime_options.store = store_options;
+  std::unique_ptr<store::EventLog> log =
+      options.wrap_event_log ? options.wrap_event_log(std::move(*store)) : std::move(*store);
   absl::StatusOr<std::unique_ptr<runtime::Runtime>> runtime =
-      runtime::Runtime::Create(runtime_options, std::move(*store), &daemon->clock_);
+      runtime::Runtime::Create(runtime_options, std::move(log), &daemon->clock_);
   if (!runtime.ok()) return runtime.status();
   daemon->runtime_ = std::move(*runtime);
+  Daemon* self = daemon.get();
+  daemon->runtime_->set_store_health_listener(
+      [self](bool healthy, const absl::Status&) { self->OnStoreHealth(healthy); });
   daemon->runtime_->Start();
 
   // Live KPIs first (configured, then fed the stored events they still
@@ -162,13 +173,17 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
                                                " (address in use, or not a valid host:port?)"));
   }
   daemon->host_ = HostOf(config.server.listen);
-  daemon->server_->GetHealthCheckService()->SetServingStatus(true);
+  {
+    absl::MutexLock lock(&daemon->health_mu_);
+    daemon->health_ = daemon->server_->GetHealthCheckService();
+    daemon->UpdateHealthLocked();
+  }
   spdlog::info("acdd serving on {} (database {}, config {}, sha256 {})", daemon->address(),
                config.server.database, config.file, config.hash);
   return daemon;
 }
 
-Daemon::~Daemon() { Shutdown(); }
+Daemon::~Daemon() { Shutdown().IgnoreError(); }
 
 std::string Daemon::address() const { return absl::StrCat(host_, ":", port_); }
 
@@ -176,28 +191,61 @@ void Daemon::Reload() {
   config_->Reload([](absl::StatusOr<config::Config>) {});
 }
 
-void Daemon::Shutdown(absl::Duration grace) {
-  if (shut_down_) return;
+void Daemon::OnStoreHealth(bool healthy) {
+  absl::MutexLock lock(&health_mu_);
+  store_healthy_ = healthy;
+  UpdateHealthLocked();
+}
+
+void Daemon::UpdateHealthLocked() {
+  if (health_ == nullptr) return;
+  const bool serving = store_healthy_ && !stopping_;
+  // The server as a whole ("") and each service by name, so a probe of
+  // either kind sees the same.
+  for (const char* service :
+       {"", v1::CallService::service_full_name(), v1::AgentService::service_full_name(),
+        v1::AdminService::service_full_name()}) {
+    health_->SetServingStatus(service, serving);
+  }
+}
+
+absl::Status Daemon::Shutdown(std::optional<absl::Duration> grace) {
+  if (shut_down_) return shutdown_status_;
   shut_down_ = true;
-  if (server_ != nullptr) {
-    spdlog::info("acdd shutting down");
-    server_->GetHealthCheckService()->SetServingStatus(false);
+  if (!grace)
+    grace = config_ != nullptr ? config_->current().server.shutdown_grace
+                               : startup_config_.server.shutdown_grace;
+  const absl::Time deadline = absl::Now() + *grace;
+  if (server_ != nullptr)
+    spdlog::info("acdd shutting down (grace {})", absl::FormatDuration(*grace));
+  {
+    absl::MutexLock lock(&health_mu_);
+    stopping_ = true;
+    UpdateHealthLocked();
   }
   if (runtime_ != nullptr) {
     // New commands get UNAVAILABLE; streams end; admitted calls get their
     // (committed) replies.
     runtime_->Drain();
     runtime_->CloseSubscribers();
-    if (!runtime_->WaitIdle(grace))
-      spdlog::warn("shutdown: calls still in flight after {}", absl::FormatDuration(grace));
+    if (!runtime_->WaitIdle(deadline - absl::Now()))
+      spdlog::warn("shutdown: calls still in flight after {}", absl::FormatDuration(*grace));
   }
   // Nothing is in flight now, so no grace: gRPC would otherwise wait for idle
-  // client connections to go away.
+  // client connections to go away, and cancels what is left (a stream whose
+  // client stopped reading).
   if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
-  if (runtime_ != nullptr) runtime_->Stop();
-  if (server_ != nullptr) {
-    spdlog::info("acdd stopped; store committed up to seq {}", runtime_->committed_seq());
+  if (runtime_ != nullptr) {
+    // A failing store is retried until the deadline, no longer.
+    shutdown_status_ = runtime_->Stop(deadline);
+    if (!shutdown_status_.ok()) {
+      spdlog::error("acdd stopped with events NOT committed: {}",
+                    std::string(shutdown_status_.message()));
+    } else if (server_ != nullptr) {
+      spdlog::info("acdd stopped; store committed up to seq {}", runtime_->committed_seq());
+    }
   }
+  return shutdown_status_;
 }
 
 }  // namespace acd::app

@@ -53,7 +53,7 @@ constexpr absl::string_view kTopKeys[] = {"server", "skills", "schedules",
 constexpr absl::string_view kTopPlanned[] = {"auth"};
 constexpr absl::string_view kServerKeys[] = {"listen",       "database",  "ack",
                                              "synchronous",  "log_level", "log_format",
-                                             "stats_window", "timezone"};
+                                             "stats_window", "timezone",  "shutdown_grace"};
 constexpr absl::string_view kServerPlanned[] = {"metrics"};
 constexpr absl::string_view kScheduleKeys[] = {"name", "timezone", "hours", "holidays"};
 // clang-format off
@@ -468,6 +468,12 @@ void ConfigParser::ParseServer(const Value& value) {
   }
   if (const Field* f = fields->Get("timezone")) {
     ReadTimeZone(f->value, "server.timezone", &server.timezone);
+  }
+  if (const Field* f = fields->Get("shutdown_grace")) {
+    if (auto d = ReadDuration(f->value, "server.shutdown_grace", "shutdown_grace",
+                              /*allow_zero=*/false, kMaxShutdownGrace)) {
+      server.shutdown_grace = *d;
+    }
   }
 }
 

@@ -44,7 +44,13 @@ struct ServerConfig {
   // "today" for queues without a schedule and for agents.
   absl::Duration stats_window = absl::Minutes(15);
   absl::TimeZone timezone = absl::UTCTimeZone();
+  // SIGTERM: how long acdd may take to finish in-flight calls and commit the
+  // store before it exits (README "Stopping").
+  absl::Duration shutdown_grace = absl::Seconds(5);
 };
+
+// The longest server.shutdown_grace accepted.
+inline constexpr absl::Duration kMaxShutdownGrace = absl::Minutes(5);
 
 struct Config {
   ServerConfig server;

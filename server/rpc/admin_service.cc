@@ -29,7 +29,7 @@ struct QueueView {
   std::optional<core::QueueKpis> kpis;
 };
 
-absl::StatusOr<QueueView> ReadQueue(Engine& engine, const core::LiveStats& live,
+absl::StatusOr<QueueView> ReadQueue(const Engine& engine, const core::LiveStats& live,
                                     const std::string& queue, absl::Time now) {
   absl::StatusOr<core::QueueStats> stats = engine.GetQueueStats(queue, now);
   if (!stats.ok()) return stats.status();
@@ -44,7 +44,7 @@ void FillQueueStats(const QueueView& view, v1::QueueStats* out) {
 // One WatchStats message: the queues asked for (all when none), and their
 // member agents' KPIs if asked. An unknown queue is NOT_FOUND when `strict`,
 // else left out (a reload removed it while the stream ran).
-absl::StatusOr<v1::StatsSnapshot> Snapshot(Engine& engine, const core::LiveStats& live,
+absl::StatusOr<v1::StatsSnapshot> Snapshot(const Engine& engine, const core::LiveStats& live,
                                            const v1::WatchStatsRequest& req, absl::Time now,
                                            bool strict) {
   v1::StatsSnapshot out;
@@ -218,9 +218,9 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListQueues(grpc::CallbackServerConte
                                                        const v1::ListQueuesRequest* req,
                                                        v1::ListQueuesResponse* resp) {
   using Rows = std::vector<std::pair<core::QueueConfig, QueueView>>;
-  return Run<Rows>(
+  return RunRead<Rows>(
       ctx, runtime_,
-      [runtime = runtime_](Engine& engine, absl::Time now) -> absl::StatusOr<Rows> {
+      [runtime = runtime_](const Engine& engine, absl::Time now) -> absl::StatusOr<Rows> {
         Rows rows;
         for (const core::QueueConfig& q : engine.Queues()) {
           absl::StatusOr<QueueView> view = ReadQueue(engine, runtime->live_stats(), q.name, now);
@@ -242,9 +242,9 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetQueueStats(grpc::CallbackServerCo
                                                           const v1::GetQueueStatsRequest* req,
                                                           v1::QueueStats* resp) {
   if (req->queue().empty()) return Refuse(ctx, absl::InvalidArgumentError("queue is required"));
-  return Run<QueueView>(
+  return RunRead<QueueView>(
       ctx, runtime_,
-      [runtime = runtime_, queue = req->queue()](Engine& engine, absl::Time now) {
+      [runtime = runtime_, queue = req->queue()](const Engine& engine, absl::Time now) {
         return ReadQueue(engine, runtime->live_stats(), queue, now);
       },
       [resp](const QueueView& view) { FillQueueStats(view, resp); });
@@ -287,9 +287,9 @@ grpc::ServerWriteReactor<v1::StatsSnapshot>* AdminServiceImpl::WatchStats(
 grpc::ServerUnaryReactor* AdminServiceImpl::ListAgents(grpc::CallbackServerContext* ctx,
                                                        const v1::ListAgentsRequest* req,
                                                        v1::ListAgentsResponse* resp) {
-  return Run<std::vector<core::Agent>>(
+  return RunRead<std::vector<core::Agent>>(
       ctx, runtime_,
-      [queue = req->queue()](Engine& engine, absl::Time) { return engine.ListAgents(queue); },
+      [queue = req->queue()](const Engine& engine, absl::Time) { return engine.ListAgents(queue); },
       [resp](const std::vector<core::Agent>& agents) {
         for (const core::Agent& a : agents) ToProto(a, resp->add_agents());
       });
@@ -309,9 +309,9 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListCalls(grpc::CallbackServerContex
     states.push_back(*state);
   }
   size_t limit = req->limit() == 0 ? kDefaultListLimit : req->limit();
-  return Run<std::vector<core::Call>>(
+  return RunRead<std::vector<core::Call>>(
       ctx, runtime_,
-      [queue = req->queue(), states, limit](Engine& engine, absl::Time) {
+      [queue = req->queue(), states, limit](const Engine& engine, absl::Time) {
         return engine.ListCalls(queue, states, limit);
       },
       [resp](const std::vector<core::Call>& calls) {

@@ -35,9 +35,9 @@ grpc::ServerUnaryReactor* CallServiceImpl::EnqueueCall(grpc::CallbackServerConte
 
 grpc::ServerUnaryReactor* CallServiceImpl::GetCall(grpc::CallbackServerContext* ctx,
                                                    const v1::GetCallRequest* req, v1::Call* resp) {
-  return Run<Call>(
+  return RunRead<Call>(
       ctx, runtime_,
-      [id = req->call_id()](Engine& engine, absl::Time) { return engine.GetCall(id); },
+      [id = req->call_id()](const Engine& engine, absl::Time) { return engine.GetCall(id); },
       [resp](const Call& call) { ToProto(call, resp); });
 }
 

@@ -94,8 +94,8 @@ void ConfigManager::DryRunConfig(const std::string& text, const std::string& fil
     return;
   }
   run->changes = config::DiffConfigs(current(), *run->outcome.config);
-  runtime_->Execute<bool>(
-      [run](core::Engine& engine, absl::Time now) -> absl::StatusOr<bool> {
+  runtime_->Read<bool>(
+      [run](const core::Engine& engine, absl::Time now) -> absl::StatusOr<bool> {
         run->blockers = Blockers(engine, run->outcome.config->routing, now);
         return true;
       },

@@ -339,6 +339,19 @@ TEST(ParseConfigTest, StatsWindowAndTimezone) {
       ElementsAre(IsProblem(2, 17, "server.stats_window", "stats_window \"2h\" is out of range")));
 }
 
+TEST(ParseConfigTest, ShutdownGrace) {
+  EXPECT_EQ(Parse("queues:\n  - name: q\n").config->server.shutdown_grace, absl::Seconds(5));
+  ParseOutcome ok = Parse("server:\n  shutdown_grace: 30s\nqueues:\n  - name: q\n");
+  ASSERT_TRUE(ok.ok()) << ok.problems[0].ToString();
+  EXPECT_EQ(ok.config->server.shutdown_grace, absl::Seconds(30));
+  EXPECT_THAT(Parse("server:\n  shutdown_grace: 0s\nqueues:\n  - name: q\n").problems,
+              ElementsAre(IsProblem(2, 19, "server.shutdown_grace",
+                                    "shutdown_grace \"0s\" is out of range")));
+  EXPECT_THAT(Parse("server:\n  shutdown_grace: 1h\nqueues:\n  - name: q\n").problems,
+              ElementsAre(IsProblem(2, 19, "server.shutdown_grace",
+                                    "shutdown_grace \"1h\" is out of range")));
+}
+
 TEST(ParseConfigTest, UnknownKeyWithHint) {
   ParseOutcome outcome = Parse(
       "queues:\n"
