@@ -71,10 +71,8 @@ grpc::ServerWriteReactor<v1::OfferUpdate>* AgentServiceImpl::StreamOffers(
   // The offer last sent, so one sent at subscription is not sent again when
   // its event is committed. Engine thread only.
   auto last_offer = std::make_shared<std::pair<std::string, absl::Time>>();
-  StreamReactor<v1::OfferUpdate>::LeaseOr lease = nullptr;
-  if (streams_ != nullptr) lease = streams_->AcquireOffers(agent_id);
   return StreamReactor<v1::OfferUpdate>::Start(
-      runtime_, std::move(lease),
+      runtime_, AcquireOfferStream(streams_, agent_id),
       [agent_id, last_offer](const core::Event& e) -> std::optional<v1::OfferUpdate> {
         if (e.agent_id != agent_id || !e.call) return std::nullopt;
         switch (e.type) {

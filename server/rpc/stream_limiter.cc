@@ -81,4 +81,10 @@ absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> AcquireStream(StreamLimite
   return limiter->Acquire(rpc);
 }
 
+absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> AcquireOfferStream(
+    StreamLimiter* limiter, absl::string_view agent_id) {
+  if (limiter == nullptr) return nullptr;
+  return limiter->AcquireOffers(agent_id);
+}
+
 }  // namespace acd::rpc

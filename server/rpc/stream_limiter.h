@@ -75,9 +75,12 @@ class StreamLimiter {
   absl::flat_hash_map<std::string, Lease*> offers_ ABSL_GUARDED_BY(mu_);
 };
 
-// `limiter`->Acquire(rpc), or no lease (unlimited) when `limiter` is null.
+// `limiter`->Acquire(rpc) / AcquireOffers(agent_id), or no lease (unlimited)
+// when `limiter` is null.
 absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> AcquireStream(StreamLimiter* limiter,
                                                                     absl::string_view rpc);
+absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> AcquireOfferStream(
+    StreamLimiter* limiter, absl::string_view agent_id);
 
 }  // namespace acd::rpc
 
