@@ -15,6 +15,10 @@
 namespace acd::app {
 namespace {
 
+// HTTP/2 streams one connection may have open at once (calls in flight plus
+// open server streams); a client's further calls wait for a free one.
+constexpr int kMaxStreamsPerConnection = 100;
+
 // "host:port" -> host, for reporting the bound address.
 std::string HostOf(const std::string& listen) {
   size_t colon = listen.rfind(':');
@@ -154,16 +158,23 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
                  *stored_seq);
   }
 
-  daemon->call_service_ =
-      std::make_unique<rpc::CallServiceImpl>(daemon->runtime_.get(), daemon->events_.get());
-  daemon->agent_service_ = std::make_unique<rpc::AgentServiceImpl>(daemon->runtime_.get());
-  daemon->admin_service_ = std::make_unique<rpc::AdminServiceImpl>(
-      daemon->runtime_.get(), daemon->config_.get(), daemon->reports_.get());
+  daemon->streams_ =
+      std::make_unique<rpc::StreamLimiter>(static_cast<int>(config.server.max_streams));
+  daemon->call_service_ = std::make_unique<rpc::CallServiceImpl>(
+      daemon->runtime_.get(), daemon->events_.get(), daemon->streams_.get());
+  daemon->agent_service_ =
+      std::make_unique<rpc::AgentServiceImpl>(daemon->runtime_.get(), daemon->streams_.get());
+  daemon->admin_service_ =
+      std::make_unique<rpc::AdminServiceImpl>(daemon->runtime_.get(), daemon->config_.get(),
+                                              daemon->reports_.get(), daemon->streams_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.server.listen, grpc::InsecureServerCredentials(), &daemon->port_);
+  // Larger requests get RESOURCE_EXHAUSTED from gRPC before any handler runs.
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.server.max_message_bytes));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxStreamsPerConnection);
   builder.RegisterService(daemon->call_service_.get());
   builder.RegisterService(daemon->agent_service_.get());
   builder.RegisterService(daemon->admin_service_.get());

@@ -84,6 +84,7 @@ class Daemon {
   // Outlive the services and server_ (declared before them).
   std::unique_ptr<store::ReportReader> reports_;
   std::unique_ptr<store::EventReader> events_;
+  std::unique_ptr<rpc::StreamLimiter> streams_;
   std::unique_ptr<rpc::CallServiceImpl> call_service_;
   std::unique_ptr<rpc::AgentServiceImpl> agent_service_;
   std::unique_ptr<rpc::AdminServiceImpl> admin_service_;

@@ -51,9 +51,10 @@ constexpr absl::string_view kTopKeys[] = {"server", "skills", "schedules",
                                           "queues", "agents", "routing"};
 // Sections DESIGN.md promises for later releases: named as such, not as typos.
 constexpr absl::string_view kTopPlanned[] = {"auth"};
-constexpr absl::string_view kServerKeys[] = {"listen",       "database",  "ack",
-                                             "synchronous",  "log_level", "log_format",
-                                             "stats_window", "timezone",  "shutdown_grace"};
+constexpr absl::string_view kServerKeys[] = {
+    "listen",     "database",     "ack",      "synchronous",       "log_level",
+    "log_format", "stats_window", "timezone", "max_message_bytes", "max_streams",
+    "shutdown_grace"};
 constexpr absl::string_view kServerPlanned[] = {"metrics"};
 constexpr absl::string_view kScheduleKeys[] = {"name", "timezone", "hours", "holidays"};
 // clang-format off
@@ -473,6 +474,20 @@ void ConfigParser::ParseServer(const Value& value) {
     if (auto d = ReadDuration(f->value, "server.shutdown_grace", "shutdown_grace",
                               /*allow_zero=*/false, kMaxShutdownGrace)) {
       server.shutdown_grace = *d;
+    }
+  }
+  if (const Field* f = fields->Get("max_message_bytes")) {
+    if (auto n = ReadInteger(f->value, "server.max_message_bytes", "max_message_bytes",
+                             kMinMaxMessageBytes, kMaxMaxMessageBytes,
+                             absl::StrCat("from ", kMinMaxMessageBytes, " (64 KiB) to ",
+                                          kMaxMaxMessageBytes, " (64 MiB)"))) {
+      server.max_message_bytes = *n;
+    }
+  }
+  if (const Field* f = fields->Get("max_streams")) {
+    if (auto n = ReadInteger(f->value, "server.max_streams", "max_streams", 1, kMaxMaxStreams,
+                             absl::StrCat("from 1 to ", kMaxMaxStreams))) {
+      server.max_streams = *n;
     }
   }
 }

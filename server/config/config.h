@@ -11,6 +11,7 @@
 #ifndef ACD_SERVER_CONFIG_CONFIG_H_
 #define ACD_SERVER_CONFIG_CONFIG_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,12 @@ enum class SyncMode { kFull, kNormal };  // "full" | "normal"
 std::string_view AckModeName(AckMode mode);
 std::string_view SyncModeName(SyncMode mode);
 
+inline constexpr int64_t kDefaultMaxMessageBytes = 1 << 20;  // 1 MiB
+inline constexpr int64_t kMinMaxMessageBytes = 64 << 10;     // 64 KiB
+inline constexpr int64_t kMaxMaxMessageBytes = 64 << 20;     // 64 MiB
+inline constexpr int64_t kDefaultMaxStreams = 10000;
+inline constexpr int64_t kMaxMaxStreams = 1000000;
+
 struct ServerConfig {
   std::string listen = "127.0.0.1:7070";  // host:port or [v6-host]:port
   std::string database = "acd.db";        // SQLite file, relative to the working dir
@@ -47,6 +54,11 @@ struct ServerConfig {
   // SIGTERM: how long acdd may take to finish in-flight calls and commit the
   // store before it exits (README "Stopping").
   absl::Duration shutdown_grace = absl::Seconds(5);
+  // Hostile-input limits (README.md "Limits"): the largest request message
+  // gRPC accepts (larger: RESOURCE_EXHAUSTED), and the live server streams
+  // (StreamOffers, WatchEvents, WatchStats) over all clients.
+  int64_t max_message_bytes = kDefaultMaxMessageBytes;
+  int64_t max_streams = kDefaultMaxStreams;
 };
 
 // The longest server.shutdown_grace accepted.

@@ -22,16 +22,6 @@ constexpr int kMaxOverflowHops = 4;
 
 std::string Quote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
 
-absl::Status ValidateId(absl::string_view what, absl::string_view id) {
-  if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(what, " is required"));
-  if (id.size() > kMaxIdLength) {
-    return absl::InvalidArgumentError(absl::StrCat(what, " ", Quote(id.substr(0, 32)), "... is ",
-                                                   id.size(), " bytes; the limit is ",
-                                                   kMaxIdLength));
-  }
-  return absl::OkStatus();
-}
-
 bool SameRequest(const EnqueueRequest& a, const EnqueueRequest& b) {
   return a.queue == b.queue && a.priority == b.priority && a.required_skills == b.required_skills &&
          a.attributes == b.attributes;
@@ -64,22 +54,6 @@ bool Meets(const SkillLevels& have, const SkillLevels& need) {
 bool IsStaffed(AgentState state) {
   return state == AgentState::kAvailable || state == AgentState::kReserved ||
          state == AgentState::kBusy || state == AgentState::kWrapUp;
-}
-
-// A number to dial: digits with an optional leading '+', '*' and '#' for
-// extensions; 1-32 characters.
-absl::Status ValidateNumber(absl::string_view number) {
-  constexpr size_t kMaxNumberLength = 32;
-  bool ok = !number.empty() && number.size() <= kMaxNumberLength;
-  for (size_t i = 0; ok && i < number.size(); ++i) {
-    char c = number[i];
-    ok = (c >= '0' && c <= '9') || c == '*' || c == '#' || (c == '+' && i == 0);
-  }
-  if (ok) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("callback number ", Quote(number.substr(0, 40)),
-                   " is not a number to dial (digits, a leading '+', '*' or '#'; 1-",
-                   kMaxNumberLength, " characters)"));
 }
 
 // Mean handle time over this many of a queue's latest completed calls.
@@ -635,7 +609,8 @@ absl::StatusOr<EnqueueRequest> Engine::ApplyRules(const EnqueueRequest& request)
     return routed;
   }
   std::vector<std::string> attrs;
-  for (const auto& [k, v] : request.attributes) attrs.push_back(absl::StrCat(k, "=", Quote(v)));
+  for (const auto& [k, v] : request.attributes)
+    attrs.push_back(absl::StrCat(k, "=", QuoteValue(v)));
   return absl::InvalidArgumentError(
       absl::StrCat("no queue given and no routing rule matches the attributes {",
                    absl::StrJoin(attrs, ", "), "}"));
@@ -685,14 +660,9 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
                                                    " is out of range [", kMinPriority, ", ",
                                                    kMaxPriority, "]"));
   }
-  for (const auto& [skill, level] : request.required_skills) {
-    if (skill.empty()) return absl::InvalidArgumentError("required_skills has an empty skill name");
-    if (level < kMinSkillLevel || level > kMaxSkillLevel) {
-      return absl::InvalidArgumentError(absl::StrCat("required_skills[", Quote(skill),
-                                                     "] = ", level, " is out of range [",
-                                                     kMinSkillLevel, ", ", kMaxSkillLevel, "]"));
-    }
-  }
+  if (absl::Status s = ValidateOptionalId("queue", request.queue); !s.ok()) return s;
+  if (absl::Status s = ValidateRequiredSkills(request.required_skills); !s.ok()) return s;
+  if (absl::Status s = ValidateAttributes(request.attributes); !s.ok()) return s;
   if (auto it = calls_.find(request.call_id); it != calls_.end()) {
     const EnqueueRequest& was = it->second->request;
     if (SameRequest(was, request)) return EnqueueResult{ReadView(*it->second), false};
@@ -757,6 +727,7 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
 absl::StatusOr<Call> Engine::AbandonCall(absl::string_view call_id, absl::string_view reason,
                                          absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateText("reason", reason, kMaxReasonLength); !s.ok()) return s;
   absl::StatusOr<CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
   CallSlot& call = **found;
@@ -852,6 +823,7 @@ void Engine::ReleaseAgent(CallSlot& call, AgentSlot& agent, absl::string_view wh
 absl::StatusOr<Call> Engine::TransferToQueue(absl::string_view call_id, absl::string_view queue,
                                              std::optional<int> priority, absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateId("queue", queue); !s.ok()) return s;
   absl::StatusOr<CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
   CallSlot& call = **found;
@@ -885,6 +857,7 @@ absl::StatusOr<Call> Engine::TransferToQueue(absl::string_view call_id, absl::st
 absl::StatusOr<Call> Engine::TransferToAgent(absl::string_view call_id, absl::string_view agent_id,
                                              absl::string_view fallback, absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateOptionalId("fallback_queue", fallback); !s.ok()) return s;
   absl::StatusOr<CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
   CallSlot& call = **found;
@@ -923,6 +896,7 @@ absl::StatusOr<Call> Engine::TransferToAgent(absl::string_view call_id, absl::st
 absl::StatusOr<Call> Engine::MoveCall(absl::string_view call_id, absl::string_view queue,
                                       absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateId("queue", queue); !s.ok()) return s;
   absl::StatusOr<CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
   CallSlot& call = **found;
@@ -955,9 +929,9 @@ absl::StatusOr<Call> Engine::MoveCall(absl::string_view call_id, absl::string_vi
 absl::StatusOr<Call> Engine::RequestCallback(absl::string_view call_id, absl::string_view number,
                                              absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateCallbackNumber(number); !s.ok()) return s;
   absl::StatusOr<CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
-  if (absl::Status s = ValidateNumber(number); !s.ok()) return s;
   CallSlot& call = **found;
   if (!call.call.callback_number.empty()) {
     if (call.call.callback_number == number) return ReadView(call);  // a retry
@@ -995,6 +969,7 @@ absl::StatusOr<Call> Engine::RequestCallback(absl::string_view call_id, absl::st
 absl::StatusOr<Call> Engine::CallbackFailed(absl::string_view call_id, absl::string_view reason,
                                             absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateText("reason", reason, kMaxReasonLength); !s.ok()) return s;
   absl::StatusOr<CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
   CallSlot& call = **found;
@@ -1170,6 +1145,7 @@ absl::StatusOr<Agent> Engine::SetAvailable(absl::string_view agent_id, absl::Tim
 absl::StatusOr<Agent> Engine::SetAway(absl::string_view agent_id, absl::string_view reason,
                                       absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateText("reason", reason, kMaxReasonLength); !s.ok()) return s;
   absl::StatusOr<AgentSlot*> found = FindAgent(agent_id);
   if (!found.ok()) return found.status();
   AgentSlot& agent = **found;
@@ -1245,6 +1221,7 @@ absl::StatusOr<Call> Engine::AcceptOffer(absl::string_view agent_id, absl::strin
 absl::StatusOr<Call> Engine::RejectOffer(absl::string_view agent_id, absl::string_view call_id,
                                          absl::string_view reason, absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateText("reason", reason, kMaxReasonLength); !s.ok()) return s;
   absl::StatusOr<AgentSlot*> agent_found = FindAgent(agent_id);
   if (!agent_found.ok()) return agent_found.status();
   absl::StatusOr<CallSlot*> offered = FindOfferedCall(agent_id, call_id);
@@ -1264,6 +1241,12 @@ absl::StatusOr<Call> Engine::CompleteCall(absl::string_view agent_id, absl::stri
                                           absl::string_view disposition, absl::string_view notes,
                                           absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateText("disposition", disposition, kMaxDispositionLength); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateText("notes", notes, kMaxNotesLength, /*multiline=*/true); !s.ok()) {
+    return s;
+  }
   absl::StatusOr<AgentSlot*> agent_found = FindAgent(agent_id);
   if (!agent_found.ok()) return agent_found.status();
   absl::StatusOr<CallSlot*> call_found = FindCall(call_id);
@@ -1924,6 +1907,7 @@ std::vector<QueueConfig> Engine::Queues() const {
 }
 
 absl::StatusOr<QueueStats> Engine::GetQueueStats(absl::string_view name, absl::Time now) const {
+  if (absl::Status s = ValidateId("queue", name); !s.ok()) return s;
   QueueSlot* queue = Queue(name);
   if (queue == nullptr) return absl::NotFoundError(absl::StrCat("unknown queue ", Quote(name)));
   auto count = [&](CallState s) {
@@ -1963,6 +1947,7 @@ absl::StatusOr<QueueStats> Engine::GetQueueStats(absl::string_view name, absl::T
 }
 
 absl::StatusOr<std::vector<Agent>> Engine::ListAgents(absl::string_view queue) const {
+  if (absl::Status s = ValidateOptionalId("queue", queue); !s.ok()) return s;
   std::vector<Agent> out;
   if (!queue.empty()) {
     QueueSlot* q = Queue(queue);
@@ -1981,6 +1966,7 @@ absl::StatusOr<std::vector<Agent>> Engine::ListAgents(absl::string_view queue) c
 absl::StatusOr<std::vector<Call>> Engine::ListCalls(absl::string_view queue,
                                                     const std::vector<CallState>& states,
                                                     size_t limit) const {
+  if (absl::Status s = ValidateOptionalId("queue", queue); !s.ok()) return s;
   if (!queue.empty() && Queue(queue) == nullptr) {
     return absl::NotFoundError(absl::StrCat("unknown queue ", Quote(queue)));
   }

@@ -43,6 +43,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "server/core/limits.h"
 #include "server/core/routing_index.h"
 #include "server/core/types.h"
 
@@ -111,11 +112,6 @@ struct EngineOptions {
   // oldest are forgotten first (their records stay in the store).
   size_t max_finished_calls = 100000;
 };
-
-// Limits on what a client may send; longer values are INVALID_ARGUMENT.
-inline constexpr size_t kMaxIdLength = 128;
-inline constexpr int kMinPriority = 0;
-inline constexpr int kMaxPriority = 100;
 
 class Engine {
  public:

@@ -1,10 +1,14 @@
+#include <algorithm>
+
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/core/erlang.h"
+#include "server/core/limits.h"
 #include "server/rpc/services.h"
 #include "server/rpc/stream_reactor.h"
 #include "server/rpc/unary.h"
+#include "server/rpc/validate.h"
 
 namespace acd::rpc {
 
@@ -116,6 +120,11 @@ absl::StatusOr<store::ReportQuery> ReportQueryFromProto(const v1::GetReportReque
       break;
   }
   if (query.name.empty()) return absl::InvalidArgumentError("queue or agent_id is required");
+  if (absl::Status s = core::ValidateId(
+          query.subject == store::ReportSubject::kQueue ? "queue" : "agent_id", query.name);
+      !s.ok()) {
+    return s;
+  }
   if (!req.has_from()) return absl::InvalidArgumentError("from is required");
   if (!req.has_to()) return absl::InvalidArgumentError("to is required");
   query.from = FromProto(req.from());
@@ -241,7 +250,6 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListQueues(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* AdminServiceImpl::GetQueueStats(grpc::CallbackServerContext* ctx,
                                                           const v1::GetQueueStatsRequest* req,
                                                           v1::QueueStats* resp) {
-  if (req->queue().empty()) return Refuse(ctx, absl::InvalidArgumentError("queue is required"));
   return RunRead<QueueView>(
       ctx, runtime_,
       [runtime = runtime_, queue = req->queue()](const Engine& engine, absl::Time now) {
@@ -252,6 +260,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetQueueStats(grpc::CallbackServerCo
 
 grpc::ServerWriteReactor<v1::StatsSnapshot>* AdminServiceImpl::WatchStats(
     grpc::CallbackServerContext* ctx, const v1::WatchStatsRequest* req) {
+  if (absl::Status s = Validate(*req); !s.ok()) return new RefusedStream<v1::StatsSnapshot>(s);
   absl::Duration interval =
       req->has_interval() ? FromProto(req->interval()) : kDefaultStatsInterval;
   absl::Status refused;
@@ -265,7 +274,8 @@ grpc::ServerWriteReactor<v1::StatsSnapshot>* AdminServiceImpl::WatchStats(
   runtime::Runtime* runtime = runtime_;
   auto request = std::make_shared<const v1::WatchStatsRequest>(*req);
   return StreamReactor<v1::StatsSnapshot>::Start(
-      runtime_, [](const core::Event&) { return std::optional<v1::StatsSnapshot>(); },
+      runtime_, AcquireStream(streams_, "WatchStats"),
+      [](const core::Event&) { return std::optional<v1::StatsSnapshot>(); },
       [runtime, request,
        refused](Engine& engine) -> absl::StatusOr<std::vector<v1::StatsSnapshot>> {
         if (!refused.ok()) return refused;
@@ -305,8 +315,12 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListCalls(grpc::CallbackServerContex
   std::vector<core::CallState> states;
   for (int s : req->states()) {
     absl::StatusOr<core::CallState> state = FromProto(static_cast<v1::CallState>(s));
-    if (!state.ok()) return Refuse(ctx, state.status());
-    states.push_back(*state);
+    if (!state.ok()) {
+      return Refuse(ctx,
+                    absl::InvalidArgumentError(absl::StrCat("states: ", state.status().message())));
+    }
+    // Repeats are harmless but would cost the engine a compare per call each.
+    if (std::find(states.begin(), states.end(), *state) == states.end()) states.push_back(*state);
   }
   size_t limit = req->limit() == 0 ? kDefaultListLimit : req->limit();
   return RunRead<std::vector<core::Call>>(
@@ -333,6 +347,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::MoveCall(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* AdminServiceImpl::ValidateConfig(grpc::CallbackServerContext* ctx,
                                                            const v1::ValidateConfigRequest* req,
                                                            v1::ValidateConfigResponse* resp) {
+  if (absl::Status s = Validate(*req); !s.ok()) return Refuse(ctx, s);
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   config_->DryRunConfig(
       req->config_yaml(), req->file_name(), [reactor, resp](absl::StatusOr<runtime::DryRun> run) {

@@ -2,6 +2,10 @@
 // its request, posts a command to the runtime and finishes its reactor from
 // the command's completion; it never blocks and never touches engine state.
 //
+// Limits: the engine checks the values it keeps (core/limits.h), validate.h
+// the wire-only shapes; streams take a place from the StreamLimiter (null:
+// unlimited), which must outlive the services.
+//
 // Thread safety: gRPC calls the handlers from its own threads; the services
 // keep no mutable state of their own.
 #ifndef ACD_SERVER_RPC_SERVICES_H_
@@ -10,6 +14,7 @@
 #include "acd/v1/admin_service.grpc.pb.h"
 #include "acd/v1/agent_service.grpc.pb.h"
 #include "acd/v1/call_service.grpc.pb.h"
+#include "server/rpc/stream_limiter.h"
 #include "server/runtime/config_manager.h"
 #include "server/runtime/runtime.h"
 #include "server/store/event_reader.h"
@@ -21,8 +26,9 @@ class CallServiceImpl final : public v1::CallService::CallbackService {
  public:
   // `events` reads the backlog of a resumed WatchEvents (after_seq); it may be
   // null (an in-memory database), and resuming is then UNAVAILABLE.
-  explicit CallServiceImpl(runtime::Runtime* runtime, store::EventReader* events = nullptr)
-      : runtime_(runtime), events_(events) {}
+  explicit CallServiceImpl(runtime::Runtime* runtime, store::EventReader* events = nullptr,
+                           StreamLimiter* streams = nullptr)
+      : runtime_(runtime), events_(events), streams_(streams) {}
 
   grpc::ServerUnaryReactor* EnqueueCall(grpc::CallbackServerContext* ctx,
                                         const v1::EnqueueCallRequest* req,
@@ -48,11 +54,13 @@ class CallServiceImpl final : public v1::CallService::CallbackService {
  private:
   runtime::Runtime* runtime_;
   store::EventReader* events_;
+  StreamLimiter* streams_;
 };
 
 class AgentServiceImpl final : public v1::AgentService::CallbackService {
  public:
-  explicit AgentServiceImpl(runtime::Runtime* runtime) : runtime_(runtime) {}
+  explicit AgentServiceImpl(runtime::Runtime* runtime, StreamLimiter* streams = nullptr)
+      : runtime_(runtime), streams_(streams) {}
 
   grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* ctx, const v1::LoginRequest* req,
                                   v1::Agent* resp) override;
@@ -72,6 +80,7 @@ class AgentServiceImpl final : public v1::AgentService::CallbackService {
 
  private:
   runtime::Runtime* runtime_;
+  StreamLimiter* streams_;
 };
 
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
@@ -79,8 +88,8 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   // `reports` may be null (a database SQLite cannot share, e.g. ":memory:"):
   // GetReport is then UNAVAILABLE.
   AdminServiceImpl(runtime::Runtime* runtime, runtime::ConfigManager* config,
-                   store::ReportReader* reports)
-      : runtime_(runtime), config_(config), reports_(reports) {}
+                   store::ReportReader* reports, StreamLimiter* streams = nullptr)
+      : runtime_(runtime), config_(config), reports_(reports), streams_(streams) {}
 
   grpc::ServerUnaryReactor* ListQueues(grpc::CallbackServerContext* ctx,
                                        const v1::ListQueuesRequest* req,
@@ -115,6 +124,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   runtime::Runtime* runtime_;
   runtime::ConfigManager* config_;
   store::ReportReader* reports_;
+  StreamLimiter* streams_;
 };
 
 }  // namespace acd::rpc

@@ -1946,10 +1946,11 @@ class Runner {
     std::string what = absl::StrCat("transfer ", call.substr(0, 8), " to queue ", queue,
                                     priority ? absl::StrCat(" p=", *priority) : "");
     Note(what);
-    // Predict: only a connected call; then the priority, the queue and its
-    // admission (a full or closed queue refuses, or overflows).
+    // Predict: a queue name (checked first, like every input); only a
+    // connected call; then the priority, the queue and its admission (a full
+    // or closed queue refuses, or overflows).
     ModelCall m = ModelCallOf(call);
-    absl::StatusCode want = CallCode(call);
+    absl::StatusCode want = queue.empty() ? absl::StatusCode::kInvalidArgument : CallCode(call);
     if (want == absl::StatusCode::kOk && m.state != CallState::kConnected) {
       want = absl::StatusCode::kFailedPrecondition;
     }
@@ -2022,10 +2023,11 @@ class Runner {
     std::string queue = PickQueue(rng);
     std::string what = absl::StrCat("move ", call.substr(0, 8), " to ", queue);
     Note(what);
-    // Predict: a known queue, a waiting call; no admission (the supervisor
-    // decides), and a move to its own queue changes nothing.
+    // Predict: a queue name (checked first), a known queue, a waiting call; no
+    // admission (the supervisor decides), and a move to its own queue changes
+    // nothing.
     ModelCall m = ModelCallOf(call);
-    absl::StatusCode want = CallCode(call);
+    absl::StatusCode want = queue.empty() ? absl::StatusCode::kInvalidArgument : CallCode(call);
     if (want == absl::StatusCode::kOk && QueueNamed(queue) == nullptr) {
       want = absl::StatusCode::kNotFound;
     }
@@ -2084,12 +2086,12 @@ class Runner {
     std::string what =
         absl::StrCat("callback ", call.substr(0, 8), " '", number.substr(0, 12), "'");
     Note(what);
-    // Predict: a valid number; a repeat with the same number is harmless;
-    // only a queued call in a queue that takes callbacks, up to max_pending.
+    // Predict: a valid number (checked first, like every input); a repeat
+    // with the same number is harmless; only a queued call in a queue that
+    // takes callbacks, up to max_pending.
     ModelCall m = ModelCallOf(call);
-    absl::StatusCode want = CallCode(call);
+    absl::StatusCode want = valid ? CallCode(call) : absl::StatusCode::kInvalidArgument;
     bool retry = false;
-    if (want == absl::StatusCode::kOk && !valid) want = absl::StatusCode::kInvalidArgument;
     if (want == absl::StatusCode::kOk) {
       const QueueConfig* q = QueueNamed(m.queue);
       if (!m.callback_number.empty()) {
