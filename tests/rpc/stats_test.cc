@@ -200,5 +200,28 @@ TEST_F(StatsTest, WatchStatsEndsCleanlyOnShutdown) {
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
+TEST_F(StatsTest, LiveKpisSurviveARestart) {
+  Login("alice");
+  Enqueue("c1");  // offered to alice
+  Accept("alice", "c1");
+  Enqueue("c2");
+  Abandon("c2");
+  Enqueue("c3");  // waiting
+  v1::QueueStats before = Stats("support");
+  ASSERT_EQ(before.today().offered(), 3);
+  // A restart on the same file: the stored events of today are replayed.
+  stubs_.reset();
+  daemon_.reset();
+  SetUp();
+  v1::QueueStats after = Stats("support");
+  EXPECT_EQ(after.today().offered(), 3);
+  EXPECT_EQ(after.today().abandoned(), before.today().abandoned());
+  EXPECT_EQ(after.today().answered(), before.today().answered());
+  EXPECT_EQ(after.window().offered(), 3);
+  // And the live state came back: c1 with alice, c3 waiting.
+  EXPECT_EQ(after.connected(), 1);
+  EXPECT_EQ(after.queued(), 1);
+}
+
 }  // namespace
 }  // namespace acd
