@@ -2,6 +2,9 @@
 // its request, posts a command to the runtime and finishes its reactor from
 // the command's completion; it never blocks and never touches engine state.
 //
+// Every handler first asks the Authorizer whether the caller's token may make
+// the call (auth.h), and refuses it before doing anything else if not.
+//
 // Thread safety: gRPC calls the handlers from its own threads; the services
 // keep no mutable state of their own.
 #ifndef ACD_SERVER_RPC_SERVICES_H_
@@ -10,6 +13,7 @@
 #include "acd/v1/admin_service.grpc.pb.h"
 #include "acd/v1/agent_service.grpc.pb.h"
 #include "acd/v1/call_service.grpc.pb.h"
+#include "server/rpc/auth.h"
 #include "server/runtime/config_manager.h"
 #include "server/runtime/runtime.h"
 #include "server/store/event_reader.h"
@@ -21,8 +25,9 @@ class CallServiceImpl final : public v1::CallService::CallbackService {
  public:
   // `events` reads the backlog of a resumed WatchEvents (after_seq); it may be
   // null (an in-memory database), and resuming is then UNAVAILABLE.
-  explicit CallServiceImpl(runtime::Runtime* runtime, store::EventReader* events = nullptr)
-      : runtime_(runtime), events_(events) {}
+  CallServiceImpl(runtime::Runtime* runtime, const Authorizer* auth,
+                  store::EventReader* events = nullptr)
+      : runtime_(runtime), auth_(auth), events_(events) {}
 
   grpc::ServerUnaryReactor* EnqueueCall(grpc::CallbackServerContext* ctx,
                                         const v1::EnqueueCallRequest* req,
@@ -47,12 +52,14 @@ class CallServiceImpl final : public v1::CallService::CallbackService {
 
  private:
   runtime::Runtime* runtime_;
+  const Authorizer* auth_;
   store::EventReader* events_;
 };
 
 class AgentServiceImpl final : public v1::AgentService::CallbackService {
  public:
-  explicit AgentServiceImpl(runtime::Runtime* runtime) : runtime_(runtime) {}
+  AgentServiceImpl(runtime::Runtime* runtime, const Authorizer* auth)
+      : runtime_(runtime), auth_(auth) {}
 
   grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* ctx, const v1::LoginRequest* req,
                                   v1::Agent* resp) override;
@@ -72,15 +79,16 @@ class AgentServiceImpl final : public v1::AgentService::CallbackService {
 
  private:
   runtime::Runtime* runtime_;
+  const Authorizer* auth_;
 };
 
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
   // `reports` may be null (a database SQLite cannot share, e.g. ":memory:"):
   // GetReport is then UNAVAILABLE.
-  AdminServiceImpl(runtime::Runtime* runtime, runtime::ConfigManager* config,
-                   store::ReportReader* reports)
-      : runtime_(runtime), config_(config), reports_(reports) {}
+  AdminServiceImpl(runtime::Runtime* runtime, const Authorizer* auth,
+                   runtime::ConfigManager* config, store::ReportReader* reports)
+      : runtime_(runtime), auth_(auth), config_(config), reports_(reports) {}
 
   grpc::ServerUnaryReactor* ListQueues(grpc::CallbackServerContext* ctx,
                                        const v1::ListQueuesRequest* req,
@@ -113,6 +121,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
 
  private:
   runtime::Runtime* runtime_;
+  const Authorizer* auth_;
   runtime::ConfigManager* config_;
   store::ReportReader* reports_;
 };

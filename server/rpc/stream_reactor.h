@@ -336,6 +336,20 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   std::optional<grpc::Status> closing_;  // finish after sending the rest
 };
 
+// A stream refused before it starts (e.g. by auth): finishes at once with
+// `status`, sending nothing. Deletes itself in OnDone().
+template <typename Msg>
+class RefusedStream final : public grpc::ServerWriteReactor<Msg> {
+ public:
+  explicit RefusedStream(const absl::Status& status) { this->Finish(ToGrpcStatus(status)); }
+  void OnDone() override { delete this; }
+};
+
+template <typename Msg>
+grpc::ServerWriteReactor<Msg>* RefuseStream(const absl::Status& status) {
+  return new RefusedStream<Msg>(status);
+}
+
 }  // namespace acd::rpc
 
 #endif  // ACD_SERVER_RPC_STREAM_REACTOR_H_
