@@ -56,6 +56,9 @@ std::string ReadFile(const std::string& path) {
 }  // namespace
 
 void AddCredentialFlags(CLI::App& app, Credentials& credentials) {
+  // ExistingFile without its ":FILE" suffix on the type name.
+  CLI::Validator existing = CLI::ExistingFile;
+  existing.description("");
   CLI::Option_group* group = app.add_option_group(
       "Security", "How to authenticate to acdd (see README.md#authentication)");
   group->add_option("--token", credentials.token, "Bearer token sent with every call")
@@ -67,15 +70,15 @@ void AddCredentialFlags(CLI::App& app, Credentials& credentials) {
       ->add_option("--tls-ca", credentials.tls_ca,
                    "Connect with TLS, checking the server's cert against this CA (PEM)")
       ->type_name("FILE")
-      ->check(CLI::ExistingFile);
+      ->check(existing);
   CLI::Option* cert =
       group->add_option("--tls-cert", credentials.tls_cert, "Client cert for mTLS (PEM)")
           ->type_name("FILE")
-          ->check(CLI::ExistingFile);
+          ->check(existing);
   CLI::Option* key =
       group->add_option("--tls-key", credentials.tls_key, "Private key of --tls-cert (PEM)")
           ->type_name("FILE")
-          ->check(CLI::ExistingFile);
+          ->check(existing);
   cert->needs(key);
   key->needs(cert);
   group
