@@ -144,6 +144,9 @@ struct Row {
   std::function<void(testing::Stubs& admin, testing::Stubs& integrator)> prepare{};
 };
 
+// gtest names a row by its RPC, not by its bytes.
+void PrintTo(const Row& row, std::ostream* os) { *os << row.name << " " << row.expect; }
+
 template <typename Req, typename Resp, typename Stub>
 Rpc Unary(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
           std::unique_ptr<Stub> testing::Stubs::*stub, std::function<void(Req&)> fill,
