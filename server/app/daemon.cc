@@ -3,16 +3,24 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <fstream>
 #include <future>
 #include <iterator>
+#include <optional>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "server/app/exposure.h"
+#include "server/store/live_state.h"
 #include "spdlog/spdlog.h"
 
 namespace acd::app {
 namespace {
+
+// HTTP/2 streams one connection may have open at once (calls in flight plus
+// open server streams); a client's further calls wait for a free one.
+constexpr int kMaxStreamsPerConnection = 100;
 
 // "host:port" -> host, for reporting the bound address.
 std::string HostOf(const std::string& listen) {
@@ -48,6 +56,30 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
   return grpc::SslServerCredentials(options);
 }
 
+// Feeds the live KPIs the stored events (up to `last_seq`) that they still
+// count at start-up: those from today's local midnight or the window start.
+absl::Status ReplayStats(store::sqlite::Database& db, const config::Config& config,
+                         int64_t last_seq, runtime::Runtime& runtime) {
+  constexpr int kChunk = 4096;
+  core::LiveStats probe;
+  absl::Time now = runtime.Now();
+  probe.Configure(config.routing, runtime::LiveStatsOptionsFor(config.server), now);
+  absl::StatusOr<int64_t> from = store::FirstSeqAtOrAfter(db, probe.Horizon(now));
+  if (!from.ok()) return from.status();
+  int64_t fed = 0;
+  for (int64_t seq = *from; seq <= last_seq;) {
+    absl::StatusOr<std::vector<core::Event>> events =
+        store::ReadEventRange(db, seq, last_seq, kChunk);
+    if (!events.ok()) return events.status();
+    if (events->empty()) break;
+    seq = events->back().seq + 1;
+    fed += static_cast<int64_t>(events->size());
+    runtime.ReplayStats(std::move(*events));
+  }
+  if (fed > 0) spdlog::info("live KPIs: replayed {} stored events from seq {}", fed, *from);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
@@ -68,6 +100,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
 
   store::StoreOptions store_options;
   store_options.synchronous_full = config.server.synchronous == config::SyncMode::kFull;
+  if (options.store_retry_backoff_max) {
+    store_options.retry_backoff_max = *options.store_retry_backoff_max;
+    store_options.retry_backoff_min =
+        std::min(store_options.retry_backoff_min, store_options.retry_backoff_max);
+  }
   absl::StatusOr<std::unique_ptr<store::EventStore>> store =
       store::EventStore::Open(config.server.database, store_options);
   if (!store.ok()) return store.status();
@@ -90,29 +127,71 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
     spdlog::warn("database is :memory:; GetReport and resuming WatchEvents are unavailable");
   }
 
+  // What the last run left live (README "Crash recovery"), read before this
+  // run writes anything: an in-memory database starts empty.
+  absl::StatusOr<int64_t> stored_seq = (*store)->LastSeq();
+  if (!stored_seq.ok()) return stored_seq.status();
+  std::optional<store::sqlite::Database> history;
+  std::optional<core::RestoredState> restored;
+  if (config.server.database != ":memory:") {
+    absl::StatusOr<store::sqlite::Database> db = store::OpenReadConnection(
+        config.server.database, store_options.busy_timeout, "restoring the live state");
+    if (!db.ok()) return db.status();
+    std::vector<std::string> queues;
+    for (const core::QueueConfig& q : config.routing.queues) queues.push_back(q.name);
+    absl::StatusOr<core::RestoredState> state = store::LoadLiveState(*db, queues);
+    if (!state.ok()) return state.status();
+    restored = std::move(*state);
+    history = std::move(*db);
+  }
+
   runtime::RuntimeOptions runtime_options;
   runtime_options.ack_committed = config.server.ack == config::AckMode::kCommitted;
   runtime_options.store = store_options;
+  std::unique_ptr<store::EventLog> log =
+      options.wrap_event_log ? options.wrap_event_log(std::move(*store)) : std::move(*store);
   absl::StatusOr<std::unique_ptr<runtime::Runtime>> runtime =
-      runtime::Runtime::Create(runtime_options, std::move(*store), &daemon->clock_);
+      runtime::Runtime::Create(runtime_options, std::move(log), &daemon->clock_);
   if (!runtime.ok()) return runtime.status();
   daemon->runtime_ = std::move(*runtime);
+  Daemon* self = daemon.get();
+  daemon->runtime_->set_store_health_listener(
+      [self](bool healthy, const absl::Status&) { self->OnStoreHealth(healthy); });
   daemon->runtime_->Start();
 
+  // Live KPIs first (configured, then fed the stored events they still
+  // count), so they see events in time order.
+  daemon->config_ =
+      std::make_unique<runtime::ConfigManager>(daemon->runtime_.get(), as_written, journal);
+  if (history.has_value()) {
+    if (absl::Status s = ReplayStats(*history, config, *stored_seq, *daemon->runtime_); !s.ok()) {
+      return s;
+    }
+  }
+
   // The first config goes through the engine like any reload, and is recorded
-  // like one.
+  // like one; then the restored state goes back in.
   std::promise<absl::Status> applied;
   daemon->runtime_->Execute<bool>(
-      [&config, &journal](core::Engine& engine, absl::Time now) -> absl::StatusOr<bool> {
+      [&config, &journal, &restored](core::Engine& engine, absl::Time now) -> absl::StatusOr<bool> {
         if (absl::Status s = runtime::ApplyToEngine(engine, config, now, journal.get()); !s.ok()) {
           return s;
+        }
+        if (restored.has_value()) {
+          if (absl::Status s = engine.Restore(*restored, now); !s.ok()) {
+            return absl::Status(s.code(), absl::StrCat("restoring the live state from '",
+                                                       config.server.database, "': ", s.message()));
+          }
         }
         return true;
       },
       [&applied](absl::StatusOr<bool> r) { applied.set_value(r.status()); });
   if (absl::Status s = applied.get_future().get(); !s.ok()) return s;
-  daemon->config_ =
-      std::make_unique<runtime::ConfigManager>(daemon->runtime_.get(), as_written, journal);
+  if (restored.has_value() && (!restored->calls.empty() || !restored->agents.empty())) {
+    spdlog::info("restored {} live calls and {} agents from '{}' (up to seq {})",
+                 restored->calls.size(), restored->agents.size(), config.server.database,
+                 *stored_seq);
+  }
 
   daemon->auth_ = std::make_unique<rpc::Authorizer>(config.auth.tokens);
   // Reloads swap in the tokens of the new config (and its tokens_file).
@@ -120,16 +199,23 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
     auth->SetTokens(applied.auth.tokens);
   });
   rpc::Authorizer* auth = daemon->auth_.get();
-  daemon->call_service_ =
-      std::make_unique<rpc::CallServiceImpl>(daemon->runtime_.get(), auth, daemon->events_.get());
-  daemon->agent_service_ = std::make_unique<rpc::AgentServiceImpl>(daemon->runtime_.get(), auth);
+  daemon->streams_ =
+      std::make_unique<rpc::StreamLimiter>(static_cast<int>(config.server.max_streams));
+  rpc::StreamLimiter* streams = daemon->streams_.get();
+  daemon->call_service_ = std::make_unique<rpc::CallServiceImpl>(daemon->runtime_.get(), auth,
+                                                                 daemon->events_.get(), streams);
+  daemon->agent_service_ =
+      std::make_unique<rpc::AgentServiceImpl>(daemon->runtime_.get(), auth, streams);
   daemon->admin_service_ = std::make_unique<rpc::AdminServiceImpl>(
-      daemon->runtime_.get(), auth, daemon->config_.get(), daemon->reports_.get());
+      daemon->runtime_.get(), auth, daemon->config_.get(), daemon->reports_.get(), streams);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.server.listen, *credentials, &daemon->port_);
+  // Larger requests get RESOURCE_EXHAUSTED from gRPC before any handler runs.
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.server.max_message_bytes));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxStreamsPerConnection);
   builder.RegisterService(daemon->call_service_.get());
   builder.RegisterService(daemon->agent_service_.get());
   builder.RegisterService(daemon->admin_service_.get());
@@ -146,7 +232,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
                  config.server.listen);
   }
   daemon->host_ = HostOf(config.server.listen);
-  daemon->server_->GetHealthCheckService()->SetServingStatus(true);
+  {
+    absl::MutexLock lock(&daemon->health_mu_);
+    daemon->health_ = daemon->server_->GetHealthCheckService();
+    daemon->UpdateHealthLocked();
+  }
   spdlog::info("acdd serving on {} (database {}, config {}, sha256 {}; {}, {})", daemon->address(),
                config.server.database, config.file, config.hash,
                config.server.tls.enabled() ? (config.server.tls.client_ca.empty() ? "TLS" : "mTLS")
@@ -156,7 +246,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   return daemon;
 }
 
-Daemon::~Daemon() { Shutdown(); }
+Daemon::~Daemon() { Shutdown().IgnoreError(); }
 
 std::string Daemon::address() const { return absl::StrCat(host_, ":", port_); }
 
@@ -164,28 +254,61 @@ void Daemon::Reload() {
   config_->Reload([](absl::StatusOr<config::Config>) {});
 }
 
-void Daemon::Shutdown(absl::Duration grace) {
-  if (shut_down_) return;
+void Daemon::OnStoreHealth(bool healthy) {
+  absl::MutexLock lock(&health_mu_);
+  store_healthy_ = healthy;
+  UpdateHealthLocked();
+}
+
+void Daemon::UpdateHealthLocked() {
+  if (health_ == nullptr) return;
+  const bool serving = store_healthy_ && !stopping_;
+  // The server as a whole ("") and each service by name, so a probe of
+  // either kind sees the same.
+  for (const char* service :
+       {"", v1::CallService::service_full_name(), v1::AgentService::service_full_name(),
+        v1::AdminService::service_full_name()}) {
+    health_->SetServingStatus(service, serving);
+  }
+}
+
+absl::Status Daemon::Shutdown(std::optional<absl::Duration> grace) {
+  if (shut_down_) return shutdown_status_;
   shut_down_ = true;
-  if (server_ != nullptr) {
-    spdlog::info("acdd shutting down");
-    server_->GetHealthCheckService()->SetServingStatus(false);
+  if (!grace)
+    grace = config_ != nullptr ? config_->current().server.shutdown_grace
+                               : startup_config_.server.shutdown_grace;
+  const absl::Time deadline = absl::Now() + *grace;
+  if (server_ != nullptr)
+    spdlog::info("acdd shutting down (grace {})", absl::FormatDuration(*grace));
+  {
+    absl::MutexLock lock(&health_mu_);
+    stopping_ = true;
+    UpdateHealthLocked();
   }
   if (runtime_ != nullptr) {
     // New commands get UNAVAILABLE; streams end; admitted calls get their
     // (committed) replies.
     runtime_->Drain();
     runtime_->CloseSubscribers();
-    if (!runtime_->WaitIdle(grace))
-      spdlog::warn("shutdown: calls still in flight after {}", absl::FormatDuration(grace));
+    if (!runtime_->WaitIdle(deadline - absl::Now()))
+      spdlog::warn("shutdown: calls still in flight after {}", absl::FormatDuration(*grace));
   }
   // Nothing is in flight now, so no grace: gRPC would otherwise wait for idle
-  // client connections to go away.
+  // client connections to go away, and cancels what is left (a stream whose
+  // client stopped reading).
   if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
-  if (runtime_ != nullptr) runtime_->Stop();
-  if (server_ != nullptr) {
-    spdlog::info("acdd stopped; store committed up to seq {}", runtime_->committed_seq());
+  if (runtime_ != nullptr) {
+    // A failing store is retried until the deadline, no longer.
+    shutdown_status_ = runtime_->Stop(deadline);
+    if (!shutdown_status_.ok()) {
+      spdlog::error("acdd stopped with events NOT committed: {}",
+                    std::string(shutdown_status_.message()));
+    } else if (server_ != nullptr) {
+      spdlog::info("acdd stopped; store committed up to seq {}", runtime_->committed_seq());
+    }
   }
+  return shutdown_status_;
 }
 
 }  // namespace acd::app

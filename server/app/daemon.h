@@ -1,22 +1,31 @@
 // Daemon: an acdd instance: config, store, runtime and gRPC server wired
 // together. main() runs one; tests start one in-process on port 0.
 //
+// Health (grpc.health.v1, overall "" and every service): SERVING while the
+// store commits; NOT_SERVING from a failed commit until one succeeds again
+// (Runtime: changes are refused meanwhile), and from Shutdown() on.
+//
 // Thread safety: Start() returns a running daemon. Reload() may be called from
-// any thread; Shutdown() once, by the owner (the destructor calls it).
+// any thread; Shutdown() by the owner (the destructor calls it).
 #ifndef ACD_SERVER_APP_DAEMON_H_
 #define ACD_SERVER_APP_DAEMON_H_
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/config/config.h"
 #include "server/rpc/services.h"
 #include "server/runtime/config_manager.h"
 #include "server/runtime/runtime.h"
+#include "server/store/event_log.h"
 #include "server/store/event_reader.h"
 #include "server/store/report_reader.h"
 
@@ -29,6 +38,13 @@ struct DaemonOptions {
   std::string database{};
   // Listen on a non-loopback address with no auth configured (exposure.h).
   bool insecure = false;
+
+  // Test hooks. `wrap_event_log` wraps the opened store before the runtime
+  // takes it (fault injection); `store_retry_backoff_max` caps the wait
+  // between retries of a failed commit (default 1s).
+  std::function<std::unique_ptr<store::EventLog>(std::unique_ptr<store::EventStore>)>
+      wrap_event_log = nullptr;
+  std::optional<absl::Duration> store_retry_backoff_max = std::nullopt;
 };
 
 class Daemon {
@@ -48,12 +64,20 @@ class Daemon {
   // Re-reads the config file (SIGHUP). Logs the outcome.
   void Reload();
 
-  // Stops taking calls (health NOT_SERVING), ends streams, lets in-flight
-  // calls finish within `grace`, commits the store and stops.
-  void Shutdown(absl::Duration grace = absl::Seconds(5));
+  // Stops taking calls (UNAVAILABLE; health NOT_SERVING), ends streams
+  // (UNAVAILABLE), lets in-flight calls finish and commits the store, all
+  // within `grace` (default: server.shutdown_grace of the running config),
+  // give or take one store transaction under way. Returns OK when every event
+  // was committed, else the error naming those that were not (the store kept
+  // failing). Idempotent: later calls return the same.
+  absl::Status Shutdown(std::optional<absl::Duration> grace = std::nullopt);
 
  private:
   Daemon() = default;
+
+  // Engine thread: the store turned (un)healthy.
+  void OnStoreHealth(bool healthy);
+  void UpdateHealthLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mu_);
 
   config::Config startup_config_;
   std::string host_;
@@ -65,11 +89,18 @@ class Daemon {
   std::unique_ptr<store::ReportReader> reports_;
   std::unique_ptr<store::EventReader> events_;
   std::unique_ptr<rpc::Authorizer> auth_;
+  std::unique_ptr<rpc::StreamLimiter> streams_;
   std::unique_ptr<rpc::CallServiceImpl> call_service_;
   std::unique_ptr<rpc::AgentServiceImpl> agent_service_;
   std::unique_ptr<rpc::AdminServiceImpl> admin_service_;
   std::unique_ptr<grpc::Server> server_;
   bool shut_down_ = false;
+  absl::Status shutdown_status_;
+
+  absl::Mutex health_mu_;
+  grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) = nullptr;
+  bool store_healthy_ ABSL_GUARDED_BY(health_mu_) = true;
+  bool stopping_ ABSL_GUARDED_BY(health_mu_) = false;
 };
 
 }  // namespace acd::app

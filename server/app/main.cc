@@ -29,7 +29,9 @@ int main(int argc, char** argv) {
   CLI::App app{
       "acdd: the acd call distribution daemon.\n"
       "Serves CallService, AgentService and AdminService over gRPC and keeps every\n"
-      "state change in SQLite. SIGHUP reloads the config; SIGINT/SIGTERM stop cleanly."};
+      "state change in SQLite. SIGHUP reloads the config; SIGINT/SIGTERM stop cleanly\n"
+      "within server.shutdown_grace (exit 0; 1 if the store failed and events were not\n"
+      "committed)."};
   acd::app::DaemonOptions options;
   options.config_path = "config/acd.yaml";
   std::string port_file;
@@ -71,6 +73,7 @@ int main(int argc, char** argv) {
     std::rename((port_file + ".tmp").c_str(), port_file.c_str());
   }
 
+  absl::Status stopped;
   std::function<void()> wait_for_signal = [&] {
     signals.async_wait([&](const asio::error_code& ec, int signo) {
       if (ec) return;
@@ -81,10 +84,11 @@ int main(int argc, char** argv) {
         return;
       }
       spdlog::info("{}: stopping", signo == SIGINT ? "SIGINT" : "SIGTERM");
-      (*daemon)->Shutdown();
+      stopped = (*daemon)->Shutdown();
     });
   };
   wait_for_signal();
   signals_io.run();
-  return 0;
+  // Shutdown logged what was not committed; the exit code tells supervisors.
+  return stopped.ok() ? 0 : 1;
 }

@@ -51,9 +51,10 @@ using internal::YamlChecker;
 
 constexpr absl::string_view kTopKeys[] = {"server", "auth",   "skills", "schedules",
                                           "queues", "agents", "routing"};
-constexpr absl::string_view kServerKeys[] = {"listen",       "database",  "ack",
-                                             "synchronous",  "log_level", "log_format",
-                                             "stats_window", "timezone",  "tls"};
+constexpr absl::string_view kServerKeys[] = {"listen",       "database",       "ack",
+                                             "synchronous",  "log_level",      "log_format",
+                                             "stats_window", "timezone",       "max_message_bytes",
+                                             "max_streams",  "shutdown_grace", "tls"};
 constexpr absl::string_view kTlsKeys[] = {"cert", "key", "client_ca"};
 constexpr absl::string_view kAuthKeys[] = {"tokens", "tokens_file"};
 constexpr absl::string_view kTokensFileKeys[] = {"tokens"};
@@ -553,6 +554,26 @@ void ConfigParser::ParseServer(const Value& value) {
   }
   if (const Field* f = fields->Get("timezone")) {
     ReadTimeZone(f->value, "server.timezone", &server.timezone);
+  }
+  if (const Field* f = fields->Get("shutdown_grace")) {
+    if (auto d = ReadDuration(f->value, "server.shutdown_grace", "shutdown_grace",
+                              /*allow_zero=*/false, kMaxShutdownGrace)) {
+      server.shutdown_grace = *d;
+    }
+  }
+  if (const Field* f = fields->Get("max_message_bytes")) {
+    if (auto n = ReadInteger(f->value, "server.max_message_bytes", "max_message_bytes",
+                             kMinMaxMessageBytes, kMaxMaxMessageBytes,
+                             absl::StrCat("from ", kMinMaxMessageBytes, " (64 KiB) to ",
+                                          kMaxMaxMessageBytes, " (64 MiB)"))) {
+      server.max_message_bytes = *n;
+    }
+  }
+  if (const Field* f = fields->Get("max_streams")) {
+    if (auto n = ReadInteger(f->value, "server.max_streams", "max_streams", 1, kMaxMaxStreams,
+                             absl::StrCat("from 1 to ", kMaxMaxStreams))) {
+      server.max_streams = *n;
+    }
   }
   if (const Field* f = fields->Get("tls"); f != nullptr && !f->value.node.IsNull()) {
     ParseTls(f->value);

@@ -11,6 +11,7 @@
 #ifndef ACD_SERVER_CONFIG_CONFIG_H_
 #define ACD_SERVER_CONFIG_CONFIG_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,12 @@ struct TlsConfig {
   bool enabled() const { return !cert.empty(); }
 };
 
+inline constexpr int64_t kDefaultMaxMessageBytes = 1 << 20;  // 1 MiB
+inline constexpr int64_t kMinMaxMessageBytes = 64 << 10;     // 64 KiB
+inline constexpr int64_t kMaxMaxMessageBytes = 64 << 20;     // 64 MiB
+inline constexpr int64_t kDefaultMaxStreams = 10000;
+inline constexpr int64_t kMaxMaxStreams = 1000000;
+
 struct ServerConfig {
   std::string listen = "127.0.0.1:7070";  // host:port or [v6-host]:port
   std::string database = "acd.db";        // SQLite file, relative to the working dir
@@ -53,8 +60,19 @@ struct ServerConfig {
   // "today" for queues without a schedule and for agents.
   absl::Duration stats_window = absl::Minutes(15);
   absl::TimeZone timezone = absl::UTCTimeZone();
+  // SIGTERM: how long acdd may take to finish in-flight calls and commit the
+  // store before it exits (README "Stopping").
+  absl::Duration shutdown_grace = absl::Seconds(5);
+  // Hostile-input limits (README.md "Limits"): the largest request message
+  // gRPC accepts (larger: RESOURCE_EXHAUSTED), and the live server streams
+  // (StreamOffers, WatchEvents, WatchStats) over all clients.
+  int64_t max_message_bytes = kDefaultMaxMessageBytes;
+  int64_t max_streams = kDefaultMaxStreams;
   TlsConfig tls;
 };
+
+// The longest server.shutdown_grace accepted.
+inline constexpr absl::Duration kMaxShutdownGrace = absl::Minutes(5);
 
 // What a bearer token may do (server/rpc/auth.h has the table per RPC).
 enum class Role { kIntegrator, kAgent, kSupervisor, kAdmin };

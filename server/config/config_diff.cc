@@ -133,7 +133,10 @@ Fields ServerFields(const ServerConfig& s) {
           {"log_level", s.log_level},
           {"log_format", s.log_format},
           {"stats_window", Dur(s.stats_window)},
-          {"timezone", s.timezone.name()}};
+          {"timezone", s.timezone.name()},
+          {"shutdown_grace", Dur(s.shutdown_grace)},
+          {"max_message_bytes", absl::StrCat(s.max_message_bytes, " (on restart)")},
+          {"max_streams", absl::StrCat(s.max_streams, " (on restart)")}};
 }
 
 // "key old -> new" for keys on both sides that differ, "key added" /

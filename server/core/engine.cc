@@ -16,20 +16,11 @@ namespace {
 
 constexpr absl::string_view kReasonLoggedIn = "logged_in";
 constexpr absl::string_view kReasonMissedOffers = "missed_offers";
+constexpr absl::string_view kReasonRestarted = "acdd_restarted";
 // Overflow chains longer than this are refused (and config cycles end here).
 constexpr int kMaxOverflowHops = 4;
 
 std::string Quote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
-
-absl::Status ValidateId(absl::string_view what, absl::string_view id) {
-  if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(what, " is required"));
-  if (id.size() > kMaxIdLength) {
-    return absl::InvalidArgumentError(absl::StrCat(what, " ", Quote(id.substr(0, 32)), "... is ",
-                                                   id.size(), " bytes; the limit is ",
-                                                   kMaxIdLength));
-  }
-  return absl::OkStatus();
-}
 
 bool SameRequest(const EnqueueRequest& a, const EnqueueRequest& b) {
   return a.queue == b.queue && a.priority == b.priority && a.required_skills == b.required_skills &&
@@ -63,22 +54,6 @@ bool Meets(const SkillLevels& have, const SkillLevels& need) {
 bool IsStaffed(AgentState state) {
   return state == AgentState::kAvailable || state == AgentState::kReserved ||
          state == AgentState::kBusy || state == AgentState::kWrapUp;
-}
-
-// A number to dial: digits with an optional leading '+', '*' and '#' for
-// extensions; 1-32 characters.
-absl::Status ValidateNumber(absl::string_view number) {
-  constexpr size_t kMaxNumberLength = 32;
-  bool ok = !number.empty() && number.size() <= kMaxNumberLength;
-  for (size_t i = 0; ok && i < number.size(); ++i) {
-    char c = number[i];
-    ok = (c >= '0' && c <= '9') || c == '*' || c == '#' || (c == '+' && i == 0);
-  }
-  if (ok) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("callback number ", Quote(number.substr(0, 40)),
-                   " is not a number to dial (digits, a leading '+', '*' or '#'; 1-",
-                   kMaxNumberLength, " characters)"));
 }
 
 // Mean handle time over this many of a queue's latest completed calls.
@@ -161,19 +136,19 @@ struct CallSlot {
   size_t next_step = 0;  // next escalation step of its queue
   std::vector<std::string> extra_queues;
   std::vector<Placement> placements;
-  absl::Time queue_entered_at;
   // Bumped so that stale deadlines of an earlier offer / queue are ignored.
   uint64_t offer_generation = 0;
   uint64_t queue_generation = 0;
-  // A callback not yet reached by an agent (queued, offered or waiting for a
-  // retry): counted in its queue's callbacks_pending.
-  bool callback_pending = false;
   uint64_t callback_generation = 0;  // its retry deadline
   uint64_t window_generation = 0;    // its window deadline
-  // The end of its window, by its queue's settings when it was asked: a later
-  // reload or move does not change it (else the deadline and the checks when
-  // an offer returns would disagree, and a callback could outlive both).
-  absl::Time window_end = absl::InfiniteFuture();
+
+  // The end of a callback's window (call.callback_window_end), by its queue's
+  // settings when it was asked: a later reload or move does not change it
+  // (else the deadline and the checks when an offer returns would disagree,
+  // and a callback could outlive both).
+  absl::Time window_end() const {
+    return call.callback_window_end.value_or(absl::InfiniteFuture());
+  }
 };
 
 namespace {
@@ -403,6 +378,220 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
   return absl::OkStatus();
 }
 
+absl::Status Engine::Restore(const RestoredState& state, absl::Time now) {
+  now = Begin(now);
+  if (!calls_.empty()) {
+    return absl::FailedPreconditionError("restore must come before any call is taken");
+  }
+  auto live = [](const Call& c) { return !IsFinal(c.state); };
+  // Refuse before changing anything: the config must take every live call.
+  absl::btree_map<std::string, int> missing_queues;
+  absl::btree_map<std::string, std::string> missing_agents;  // agent -> call
+  for (const RestoredCall& rc : state.calls) {
+    const Call& c = rc.call;
+    if (!live(c)) continue;
+    if (Queue(c.queue) == nullptr) missing_queues[c.queue]++;
+    if (!c.transfer_fallback.empty() && Queue(c.transfer_fallback) == nullptr) {
+      missing_queues[c.transfer_fallback]++;
+    }
+    if ((c.state == CallState::kConnected || c.state == CallState::kWrapUp) &&
+        !agents_.contains(c.agent_id)) {
+      missing_agents[c.agent_id] = c.call_id;
+    }
+  }
+  if (!missing_queues.empty() || !missing_agents.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& [queue, n] : missing_queues) {
+      parts.push_back(absl::StrCat("queue ", Quote(queue), " (", n, " live call(s))"));
+    }
+    for (const auto& [agent, call] : missing_agents) {
+      parts.push_back(absl::StrCat("agent ", Quote(agent), " (on call ", Quote(call), ")"));
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the store holds live calls that the config cannot take: ", absl::StrJoin(parts, ", "),
+        " not configured; put them back, then move or finish those calls before removing them"));
+  }
+
+  std::vector<const RestoredCall*> ordered;
+  for (const RestoredCall& rc : state.calls) {
+    if (live(rc.call)) ordered.push_back(&rc);
+  }
+  std::sort(ordered.begin(), ordered.end(), [](const RestoredCall* a, const RestoredCall* b) {
+    return a->call.arrival_order < b->call.arrival_order;
+  });
+  // Which agent holds which call: the calls say (an agent's snapshot may be
+  // a step behind if a crash split a command's events across commits).
+  absl::flat_hash_map<std::string, const Call*> held;
+  for (const RestoredCall* rc : ordered) {
+    CallState s = rc->call.state;
+    if ((s == CallState::kOffered || s == CallState::kConnected || s == CallState::kWrapUp) &&
+        agents_.contains(rc->call.agent_id)) {
+      held[rc->call.agent_id] = &rc->call;
+    }
+  }
+
+  // Agents first, so calls find their agents in place. Fixed order, as in
+  // ApplyConfig: available agents are indexed in idle order.
+  std::vector<const Agent*> snapshots;
+  for (const Agent& a : state.agents) {
+    if (agents_.contains(a.agent_id)) snapshots.push_back(&a);
+  }
+  std::sort(snapshots.begin(), snapshots.end(), [](const Agent* a, const Agent* b) {
+    if (a->idle_since != b->idle_since) return a->idle_since < b->idle_since;
+    return a->agent_id < b->agent_id;
+  });
+  int logged_in = 0;
+  std::vector<AgentSlot*> orphaned;  // held a call that is no longer live
+  for (const Agent* snapshot : snapshots) {
+    AgentSlot& agent = *agents_.at(snapshot->agent_id);
+    Agent& a = agent.agent;
+    a.calls_handled = snapshot->calls_handled;
+    a.talk_time = snapshot->talk_time;
+    a.consecutive_missed_offers = snapshot->consecutive_missed_offers;
+    a.pending_away_reason = snapshot->pending_away_reason;
+    AgentState next = snapshot->state;
+    if (auto it = held.find(a.agent_id); it != held.end()) {
+      next = it->second->state == CallState::kOffered  ? AgentState::kReserved
+             : it->second->state == CallState::kWrapUp ? AgentState::kWrapUp
+                                                       : AgentState::kBusy;
+    } else if (next == AgentState::kReserved || next == AgentState::kBusy ||
+               next == AgentState::kWrapUp) {
+      orphaned.push_back(&agent);
+      next = AgentState::kAvailable;
+    }
+    if (next == AgentState::kLoggedOut) continue;
+    ++logged_in;
+    if (next == AgentState::kAvailable) {
+      MakeAvailable(agent, snapshot->idle_since, now);
+    } else {
+      SetAgentState(agent, next, now);
+      a.idle_since = snapshot->idle_since;
+      if (next == AgentState::kAway) a.away_reason = snapshot->away_reason;
+    }
+    a.state_since = snapshot->state_since;
+  }
+  // Agents logged in at the crash but not in the snapshots (none in a
+  // consistent log) stay logged out; an agent holding a call is logged in.
+  for (const auto& [id, call] : held) {
+    AgentSlot& agent = *agents_.at(id);
+    if (agent.agent.state != AgentState::kLoggedOut) continue;
+    ++logged_in;
+    SetAgentState(agent,
+                  call->state == CallState::kOffered  ? AgentState::kReserved
+                  : call->state == CallState::kWrapUp ? AgentState::kWrapUp
+                                                      : AgentState::kBusy,
+                  now);
+  }
+
+  std::vector<std::pair<CallSlot*, AgentSlot*>> offers;
+  for (const RestoredCall* rc : ordered) {
+    auto slot = std::make_unique<CallSlot>();
+    CallSlot& call = *slot;
+    call.call = rc->call;
+    Call& c = call.call;
+    c.position = 0;
+    c.estimated_wait.reset();
+    c.effective_skills.clear();
+    call.request = rc->request ? *rc->request
+                               : EnqueueRequest{c.call_id, c.queue, c.priority, c.required_skills,
+                                                c.attributes};
+    // Escalation is taken again from the arrival (silently: the steps up to
+    // the crash were announced then; those due while down apply now).
+    call.effective = c.required_skills;
+    call.signature = skills_.Intern(call.effective);
+    call.offer_generation = NextGeneration();
+    call.queue_generation = NextGeneration();
+    next_arrival_order_ = std::max(next_arrival_order_, c.arrival_order + 1);
+    QueueSlot& queue = *Queue(c.queue);
+    queue.call_counts[c.state]++;
+    calls_.emplace(c.call_id, std::move(slot));
+    c.callback_pending = false;  // counted in its queue by SetCallbackPending
+    if (rc->call.callback_pending) {
+      SetCallbackPending(call, true);
+      call.window_generation = NextGeneration();
+      PushDeadline(call.window_end(), DeadlineKind::kCallbackWindow, c.call_id,
+                   call.window_generation);
+    }
+    AgentSlot* agent = nullptr;
+    if (auto it = agents_.find(c.agent_id); it != agents_.end()) agent = it->second.get();
+    switch (c.state) {
+      case CallState::kQueued:
+        c.agent_id.clear();
+        TakeEscalationSteps(call, now);
+        Wait(call);
+        ArmCallDeadlines(call, now, /*restoring=*/true);
+        break;
+      case CallState::kOffered:
+        TakeEscalationSteps(call, now);
+        ArmCallDeadlines(call, now, /*restoring=*/true);
+        if (agent != nullptr) {
+          agent->agent.call_id = c.call_id;
+          offers.emplace_back(&call, agent);
+        } else {
+          // Offered to an agent the config no longer has: back in line.
+          SetCallState(call, CallState::kQueued);
+          c.agent_id.clear();
+          c.offer_expires_at.reset();
+          std::string fallback = std::move(c.transfer_fallback);
+          c.transfer_fallback.clear();
+          Wait(call);
+          Emit(EventType::kOfferWithdrawn, now, &call, nullptr, kReasonRestarted);
+          if (!fallback.empty()) {
+            MoveToQueue(call, *Queue(fallback), "transfer not taken", now,
+                        EventType::kCallTransferred);
+          }
+        }
+        break;
+      case CallState::kConnected:
+        agent->agent.call_id = c.call_id;
+        break;
+      case CallState::kWrapUp: {
+        agent->agent.call_id = c.call_id;
+        absl::Time until = c.ended_at.value_or(now) + queue.config.wrap_up_time;
+        for (const Agent& a : state.agents) {
+          if (a.agent_id == c.agent_id && a.call_id == c.call_id && a.wrap_up_until) {
+            until = *a.wrap_up_until;
+          }
+        }
+        agent->agent.wrap_up_until = until;
+        agent->wrap_up_generation = NextGeneration();
+        PushDeadline(until, DeadlineKind::kWrapUpEnd, agent->agent.agent_id,
+                     agent->wrap_up_generation);
+        break;
+      }
+      case CallState::kCallbackScheduled:
+        c.agent_id.clear();
+        call.callback_generation = NextGeneration();
+        PushDeadline(c.callback_retry_at.value_or(now), DeadlineKind::kCallbackRetry, c.call_id,
+                     call.callback_generation);
+        break;
+      default:
+        break;  // final states were left out above
+    }
+  }
+  for (const auto& [queue, times] : state.handle_times) {
+    if (QueueSlot* q = Queue(queue)) {
+      for (absl::Duration d : times) q->AddHandleTime(d);
+    }
+  }
+
+  Emit(EventType::kStateRestored, now, nullptr, nullptr,
+       absl::StrCat(ordered.size(), " live calls, ", logged_in, " agents logged in"));
+  for (AgentSlot* agent : orphaned) {
+    Emit(EventType::kAgentStateChanged, now, nullptr, agent, kReasonRestarted);
+  }
+  // Offers out at the crash: the desktops that had them are gone.
+  for (auto& [call, agent] : offers) {
+    ReturnOffer(*call, *agent, EventType::kOfferWithdrawn, kReasonRestarted, /*missed=*/false, now);
+    CheckOverdue(*call, now);
+  }
+  // Whatever fell due while acdd was down (limits, wrap-up ends, retries,
+  // windows), then routing as usual.
+  AdvanceTo(now);
+  RouteAll(now);
+  return absl::OkStatus();
+}
+
 // ---------------------------------------------------------------------------
 // Calls
 
@@ -420,7 +609,8 @@ absl::StatusOr<EnqueueRequest> Engine::ApplyRules(const EnqueueRequest& request)
     return routed;
   }
   std::vector<std::string> attrs;
-  for (const auto& [k, v] : request.attributes) attrs.push_back(absl::StrCat(k, "=", Quote(v)));
+  for (const auto& [k, v] : request.attributes)
+    attrs.push_back(absl::StrCat(k, "=", QuoteValue(v)));
   return absl::InvalidArgumentError(
       absl::StrCat("no queue given and no routing rule matches the attributes {",
                    absl::StrJoin(attrs, ", "), "}"));
@@ -470,14 +660,9 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
                                                    " is out of range [", kMinPriority, ", ",
                                                    kMaxPriority, "]"));
   }
-  for (const auto& [skill, level] : request.required_skills) {
-    if (skill.empty()) return absl::InvalidArgumentError("required_skills has an empty skill name");
-    if (level < kMinSkillLevel || level > kMaxSkillLevel) {
-      return absl::InvalidArgumentError(absl::StrCat("required_skills[", Quote(skill),
-                                                     "] = ", level, " is out of range [",
-                                                     kMinSkillLevel, ", ", kMaxSkillLevel, "]"));
-    }
-  }
+  if (absl::Status s = ValidateOptionalId("queue", request.queue); !s.ok()) return s;
+  if (absl::Status s = ValidateRequiredSkills(request.required_skills); !s.ok()) return s;
+  if (absl::Status s = ValidateAttributes(request.attributes); !s.ok()) return s;
   if (auto it = calls_.find(request.call_id); it != calls_.end()) {
     const EnqueueRequest& was = it->second->request;
     if (SameRequest(was, request)) return EnqueueResult{ReadView(*it->second), false};
@@ -509,7 +694,7 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   call.arrival_order = next_arrival_order_++;
   ref.effective = call.required_skills;
   ref.signature = skills_.Intern(ref.effective);
-  ref.queue_entered_at = now;
+  call.queue_entered_at = now;
   // Fresh generations: deadlines of an earlier call with this id are stale.
   ref.offer_generation = NextGeneration();
   ref.queue_generation = NextGeneration();
@@ -525,6 +710,8 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   if (taker == nullptr) Wait(ref);
   Emit(EventType::kCallQueued, now, &ref, nullptr,
        via.empty() ? "" : absl::StrCat("overflowed from ", via));
+  // The store keeps the request, so a retry after a restart is still a retry.
+  outbox_.back().request = request;
   ArmCallDeadlines(ref, now);
   if (taker != nullptr) Offer(ref, *taker->agent, now);
   EnqueueResult result{ReadView(ref), true};
@@ -540,11 +727,12 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
 absl::StatusOr<Call> Engine::AbandonCall(absl::string_view call_id, absl::string_view reason,
                                          absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateText("reason", reason, kMaxReasonLength); !s.ok()) return s;
   absl::StatusOr<CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
   CallSlot& call = **found;
   std::string why = reason.empty() ? "caller_hangup" : std::string(reason);
-  if (call.callback_pending) {
+  if (call.call.callback_pending) {
     return absl::FailedPreconditionError(
         absl::StrCat("call ", Quote(call_id), " is a callback to ", call.call.callback_number,
                      ": the caller has hung up already; it ends when served or withdrawn"));
@@ -635,6 +823,7 @@ void Engine::ReleaseAgent(CallSlot& call, AgentSlot& agent, absl::string_view wh
 absl::StatusOr<Call> Engine::TransferToQueue(absl::string_view call_id, absl::string_view queue,
                                              std::optional<int> priority, absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateId("queue", queue); !s.ok()) return s;
   absl::StatusOr<CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
   CallSlot& call = **found;
@@ -668,6 +857,7 @@ absl::StatusOr<Call> Engine::TransferToQueue(absl::string_view call_id, absl::st
 absl::StatusOr<Call> Engine::TransferToAgent(absl::string_view call_id, absl::string_view agent_id,
                                              absl::string_view fallback, absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateOptionalId("fallback_queue", fallback); !s.ok()) return s;
   absl::StatusOr<CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
   CallSlot& call = **found;
@@ -706,6 +896,7 @@ absl::StatusOr<Call> Engine::TransferToAgent(absl::string_view call_id, absl::st
 absl::StatusOr<Call> Engine::MoveCall(absl::string_view call_id, absl::string_view queue,
                                       absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateId("queue", queue); !s.ok()) return s;
   absl::StatusOr<CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
   CallSlot& call = **found;
@@ -738,9 +929,9 @@ absl::StatusOr<Call> Engine::MoveCall(absl::string_view call_id, absl::string_vi
 absl::StatusOr<Call> Engine::RequestCallback(absl::string_view call_id, absl::string_view number,
                                              absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateCallbackNumber(number); !s.ok()) return s;
   absl::StatusOr<CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
-  if (absl::Status s = ValidateNumber(number); !s.ok()) return s;
   CallSlot& call = **found;
   if (!call.call.callback_number.empty()) {
     if (call.call.callback_number == number) return ReadView(call);  // a retry
@@ -766,10 +957,10 @@ absl::StatusOr<Call> Engine::RequestCallback(absl::string_view call_id, absl::st
   }
   call.call.callback_number = std::string(number);
   call.call.callback_requested_at = now;
-  call.window_end = now + policy.window;
+  call.call.callback_window_end = now + policy.window;
   SetCallbackPending(call, true);
   call.window_generation = NextGeneration();
-  PushDeadline(call.window_end, DeadlineKind::kCallbackWindow, call.call.call_id,
+  PushDeadline(call.window_end(), DeadlineKind::kCallbackWindow, call.call.call_id,
                call.window_generation);
   Emit(EventType::kCallbackRequested, now, &call, nullptr, "");
   return ReadView(call);
@@ -778,6 +969,7 @@ absl::StatusOr<Call> Engine::RequestCallback(absl::string_view call_id, absl::st
 absl::StatusOr<Call> Engine::CallbackFailed(absl::string_view call_id, absl::string_view reason,
                                             absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateText("reason", reason, kMaxReasonLength); !s.ok()) return s;
   absl::StatusOr<CallSlot*> found = FindCall(call_id);
   if (!found.ok()) return found.status();
   CallSlot& call = **found;
@@ -807,17 +999,18 @@ absl::StatusOr<Call> Engine::CallbackFailed(absl::string_view call_id, absl::str
   if (call.call.callback_attempts >= policy.max_attempts) {
     WithdrawCallback(call, absl::StrCat(why, "; no attempts left (", policy.max_attempts, ")"),
                      now);
-  } else if (retry_at >= call.window_end) {
+  } else if (retry_at >= call.window_end()) {
     WithdrawCallback(call, absl::StrCat(why, "; no retry fits in the window"), now);
   } else {
     SetCallState(call, CallState::kCallbackScheduled);
+    call.call.callback_retry_at = retry_at;
     call.callback_generation = NextGeneration();
     PushDeadline(retry_at, DeadlineKind::kCallbackRetry, call.call.call_id,
                  call.callback_generation);
     // While connected the window deadline went stale (and may have been
     // dropped): arm it again, or the retried callback would never expire.
     call.window_generation = NextGeneration();
-    PushDeadline(call.window_end, DeadlineKind::kCallbackWindow, call.call.call_id,
+    PushDeadline(call.window_end(), DeadlineKind::kCallbackWindow, call.call.call_id,
                  call.window_generation);
     Emit(EventType::kCallbackFailed, now, &call, nullptr,
          absl::StrCat(why, "; attempt ", call.call.callback_attempts + 1, " of ",
@@ -830,6 +1023,7 @@ absl::StatusOr<Call> Engine::CallbackFailed(absl::string_view call_id, absl::str
 
 void Engine::WithdrawCallback(CallSlot& call, absl::string_view reason, absl::Time now) {
   if (call.call.state == CallState::kQueued) Unwait(call);
+  call.call.callback_retry_at.reset();
   SetCallState(call, CallState::kTimedOut);
   Queue(call.call.queue)->timed_out++;
   call.call.ended_at = now;
@@ -839,8 +1033,8 @@ void Engine::WithdrawCallback(CallSlot& call, absl::string_view reason, absl::Ti
 }
 
 void Engine::SetCallbackPending(CallSlot& call, bool pending) {
-  if (call.callback_pending == pending) return;
-  call.callback_pending = pending;
+  if (call.call.callback_pending == pending) return;
+  call.call.callback_pending = pending;
   if (QueueSlot* queue = Queue(call.call.queue)) queue->callbacks_pending += pending ? 1 : -1;
 }
 
@@ -951,6 +1145,7 @@ absl::StatusOr<Agent> Engine::SetAvailable(absl::string_view agent_id, absl::Tim
 absl::StatusOr<Agent> Engine::SetAway(absl::string_view agent_id, absl::string_view reason,
                                       absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateText("reason", reason, kMaxReasonLength); !s.ok()) return s;
   absl::StatusOr<AgentSlot*> found = FindAgent(agent_id);
   if (!found.ok()) return found.status();
   AgentSlot& agent = **found;
@@ -1012,7 +1207,7 @@ absl::StatusOr<Call> Engine::AcceptOffer(absl::string_view agent_id, absl::strin
   SetCallState(call, CallState::kConnected);
   agent.agent.consecutive_missed_offers = 0;
   SetAgentState(agent, AgentState::kBusy, now);
-  bool dial = call.callback_pending;
+  bool dial = call.call.callback_pending;
   SetCallbackPending(call, false);
   Emit(EventType::kCallConnected, now, &call, &agent, "");
   if (dial) {
@@ -1026,6 +1221,7 @@ absl::StatusOr<Call> Engine::AcceptOffer(absl::string_view agent_id, absl::strin
 absl::StatusOr<Call> Engine::RejectOffer(absl::string_view agent_id, absl::string_view call_id,
                                          absl::string_view reason, absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateText("reason", reason, kMaxReasonLength); !s.ok()) return s;
   absl::StatusOr<AgentSlot*> agent_found = FindAgent(agent_id);
   if (!agent_found.ok()) return agent_found.status();
   absl::StatusOr<CallSlot*> offered = FindOfferedCall(agent_id, call_id);
@@ -1045,6 +1241,12 @@ absl::StatusOr<Call> Engine::CompleteCall(absl::string_view agent_id, absl::stri
                                           absl::string_view disposition, absl::string_view notes,
                                           absl::Time now) {
   now = Begin(now);
+  if (absl::Status s = ValidateText("disposition", disposition, kMaxDispositionLength); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateText("notes", notes, kMaxNotesLength, /*multiline=*/true); !s.ok()) {
+    return s;
+  }
   absl::StatusOr<AgentSlot*> agent_found = FindAgent(agent_id);
   if (!agent_found.ok()) return agent_found.status();
   absl::StatusOr<CallSlot*> call_found = FindCall(call_id);
@@ -1113,7 +1315,7 @@ bool Engine::IsStale(const Deadline& d) const {
     case DeadlineKind::kCallbackWindow: {
       auto it = calls_.find(d.id);
       return it == calls_.end() || it->second->window_generation != d.generation ||
-             !it->second->callback_pending;
+             !it->second->call.callback_pending;
     }
   }
   return true;
@@ -1164,7 +1366,7 @@ void Engine::FireDeadline(const Deadline& d) {
       CallSlot& call = *calls_.at(d.id);
       // An offer in progress runs its course; ReturnOffer checks again. A
       // callback has its window instead.
-      if (call.call.state == CallState::kQueued && !call.callback_pending) {
+      if (call.call.state == CallState::kQueued && !call.call.callback_pending) {
         ApplyLimit(call, Queue(call.call.queue)->config.on_timeout, "max_wait", now_);
       }
       break;
@@ -1172,7 +1374,7 @@ void Engine::FireDeadline(const Deadline& d) {
     case DeadlineKind::kNoAgent: {
       CallSlot& call = *calls_.at(d.id);
       const QueueConfig& c = Queue(call.call.queue)->config;
-      if (call.callback_pending) break;  // its window decides
+      if (call.call.callback_pending) break;  // its window decides
       if (call.call.state == CallState::kQueued && !AnyAgentCouldServe(call)) {
         ApplyLimit(call, c.on_no_agent, "no_agent", now_);
       } else if (c.max_wait_no_agent > absl::ZeroDuration()) {
@@ -1193,6 +1395,7 @@ void Engine::FireDeadline(const Deadline& d) {
       // escalation restart under a fresh generation.
       CallSlot& call = *calls_.at(d.id);
       SetCallState(call, CallState::kQueued);
+      call.call.callback_retry_at.reset();
       call.queue_generation = NextGeneration();
       Wait(call);
       Emit(EventType::kCallQueued, now_, &call, nullptr, "callback_retry");
@@ -1209,16 +1412,22 @@ void Engine::FireDeadline(const Deadline& d) {
   }
 }
 
-void Engine::ArmCallDeadlines(CallSlot& call, absl::Time now) {
+void Engine::ArmCallDeadlines(CallSlot& call, absl::Time now, bool restoring) {
   const QueueConfig& c = Queue(call.call.queue)->config;
   const std::string& id = call.call.call_id;
   if (c.max_wait > absl::ZeroDuration()) {
-    PushDeadline(call.queue_entered_at + c.max_wait, DeadlineKind::kMaxWait, id,
+    PushDeadline(call.call.queue_entered_at + c.max_wait, DeadlineKind::kMaxWait, id,
                  call.queue_generation);
   }
   if (c.max_wait_no_agent > absl::ZeroDuration()) {
-    PushDeadline(call.queue_entered_at + c.max_wait_no_agent, DeadlineKind::kNoAgent, id,
-                 call.queue_generation);
+    // Checked every period from entering the queue. A restored call resumes
+    // at the next check after `now`: the run before made the earlier ones,
+    // with agents this run cannot see.
+    absl::Time check = call.call.queue_entered_at + c.max_wait_no_agent;
+    if (restoring && check <= now) {
+      check += c.max_wait_no_agent * ((now - check) / c.max_wait_no_agent + 1);
+    }
+    PushDeadline(check, DeadlineKind::kNoAgent, id, call.queue_generation);
   }
   if (call.next_step < c.escalation.size()) {
     // Steps count from the call's arrival: an overflowed call keeps its age.
@@ -1227,10 +1436,8 @@ void Engine::ArmCallDeadlines(CallSlot& call, absl::Time now) {
   }
 }
 
-void Engine::ApplyEscalation(CallSlot& call, absl::Time now) {
+std::vector<std::string> Engine::TakeEscalationSteps(CallSlot& call, absl::Time now) {
   const QueueConfig& c = Queue(call.call.queue)->config;
-  bool waiting = call.call.state == CallState::kQueued;
-  if (waiting) Unwait(call);
   std::vector<std::string> changes;
   while (call.next_step < c.escalation.size() &&
          call.call.enqueued_at + c.escalation[call.next_step].after <= now) {
@@ -1254,6 +1461,14 @@ void Engine::ApplyEscalation(CallSlot& call, absl::Time now) {
     }
   }
   call.signature = skills_.Intern(call.effective);
+  return changes;
+}
+
+void Engine::ApplyEscalation(CallSlot& call, absl::Time now) {
+  const QueueConfig& c = Queue(call.call.queue)->config;
+  bool waiting = call.call.state == CallState::kQueued;
+  if (waiting) Unwait(call);
+  std::vector<std::string> changes = TakeEscalationSteps(call, now);
   if (waiting) Wait(call);
   Emit(EventType::kCallEscalated, now, &call, nullptr, absl::StrJoin(changes, ", "));
   if (call.next_step < c.escalation.size()) {
@@ -1306,7 +1521,7 @@ void Engine::MoveToQueue(CallSlot& call, QueueSlot& target, absl::string_view re
   Unwait(call);
   from.call_counts[call.call.state]--;
   if (type == EventType::kCallOverflowed) from.overflowed_out++;
-  if (call.callback_pending) {
+  if (call.call.callback_pending) {
     from.callbacks_pending--;
     target.callbacks_pending++;
   }
@@ -1314,7 +1529,7 @@ void Engine::MoveToQueue(CallSlot& call, QueueSlot& target, absl::string_view re
   target.call_counts[CallState::kQueued]++;
   std::string from_name = call.call.queue;
   call.call.queue = target.config.name;
-  call.queue_entered_at = now;
+  call.call.queue_entered_at = now;
   call.queue_generation = NextGeneration();
   call.next_step = 0;
   call.effective = call.call.required_skills;
@@ -1475,13 +1690,13 @@ void Engine::ReturnOffer(CallSlot& call, AgentSlot& agent, EventType type, absl:
 void Engine::CheckOverdue(CallSlot& call, absl::Time now) {
   if (call.call.state != CallState::kQueued) return;
   const QueueConfig& c = Queue(call.call.queue)->config;
-  if (call.callback_pending) {
-    if (now >= call.window_end) {
+  if (call.call.callback_pending) {
+    if (now >= call.window_end()) {
       WithdrawCallback(call, "window_passed", now);
     }
     return;
   }
-  if (c.max_wait > absl::ZeroDuration() && now >= call.queue_entered_at + c.max_wait) {
+  if (c.max_wait > absl::ZeroDuration() && now >= call.call.queue_entered_at + c.max_wait) {
     ApplyLimit(call, c.on_timeout, "max_wait", now);
   }
 }
@@ -1692,6 +1907,7 @@ std::vector<QueueConfig> Engine::Queues() const {
 }
 
 absl::StatusOr<QueueStats> Engine::GetQueueStats(absl::string_view name, absl::Time now) const {
+  if (absl::Status s = ValidateId("queue", name); !s.ok()) return s;
   QueueSlot* queue = Queue(name);
   if (queue == nullptr) return absl::NotFoundError(absl::StrCat("unknown queue ", Quote(name)));
   auto count = [&](CallState s) {
@@ -1731,6 +1947,7 @@ absl::StatusOr<QueueStats> Engine::GetQueueStats(absl::string_view name, absl::T
 }
 
 absl::StatusOr<std::vector<Agent>> Engine::ListAgents(absl::string_view queue) const {
+  if (absl::Status s = ValidateOptionalId("queue", queue); !s.ok()) return s;
   std::vector<Agent> out;
   if (!queue.empty()) {
     QueueSlot* q = Queue(queue);
@@ -1749,6 +1966,7 @@ absl::StatusOr<std::vector<Agent>> Engine::ListAgents(absl::string_view queue) c
 absl::StatusOr<std::vector<Call>> Engine::ListCalls(absl::string_view queue,
                                                     const std::vector<CallState>& states,
                                                     size_t limit) const {
+  if (absl::Status s = ValidateOptionalId("queue", queue); !s.ok()) return s;
   if (!queue.empty() && Queue(queue) == nullptr) {
     return absl::NotFoundError(absl::StrCat("unknown queue ", Quote(queue)));
   }
@@ -1822,7 +2040,7 @@ absl::Status Engine::CheckInvariants() const {
   for (const auto& [id, slot] : calls_) {
     const Call& c = slot->call;
     QueueSlot* queue = Queue(c.queue);
-    if (slot->callback_pending) {
+    if (slot->call.callback_pending) {
       if (IsFinal(c.state) || c.callback_number.empty()) {
         return fail("call ", id, " is a pending callback while ", CallStateName(c.state),
                     " with number '", c.callback_number, "'");

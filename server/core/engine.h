@@ -36,12 +36,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "server/core/limits.h"
 #include "server/core/routing_index.h"
 #include "server/core/types.h"
 
@@ -50,14 +52,6 @@ namespace acd::core {
 // Live state of a queue, an agent, a call (defined in engine.cc).
 struct QueueSlot;
 struct Membership;
-
-struct EnqueueRequest {
-  std::string call_id;
-  std::string queue;
-  int priority = 0;
-  SkillLevels required_skills;
-  Attributes attributes;
-};
 
 struct EnqueueResult {
   Call call;
@@ -97,16 +91,27 @@ struct QueueStats {
   int callbacks_pending = 0;
 };
 
+// The live state of an earlier run, as the store last recorded it (read at
+// start-up, see store/live_state.h), for Engine::Restore.
+struct RestoredCall {
+  Call call;  // its latest snapshot; a live state
+  // The request it came from; absent in logs written before requests were
+  // kept (then the call's own fields stand in for it).
+  std::optional<EnqueueRequest> request;
+};
+struct RestoredState {
+  std::vector<RestoredCall> calls;
+  std::vector<Agent> agents;  // the latest snapshot of each agent
+  // Queue -> handle times of its latest completed calls, oldest first (for
+  // the estimated wait).
+  absl::btree_map<std::string, std::vector<absl::Duration>> handle_times;
+};
+
 struct EngineOptions {
   // Finished calls kept in memory for GetCall and idempotent retries; the
   // oldest are forgotten first (their records stay in the store).
   size_t max_finished_calls = 100000;
 };
-
-// Limits on what a client may send; longer values are INVALID_ARGUMENT.
-inline constexpr size_t kMaxIdLength = 128;
-inline constexpr int kMinPriority = 0;
-inline constexpr int kMaxPriority = 100;
 
 class Engine {
  public:
@@ -123,6 +128,26 @@ class Engine {
   // is logged in is logged out first. A pending callback keeps the window it
   // was requested with.
   absl::Status ApplyConfig(const RoutingConfig& config, absl::Time now);
+
+  // Restores an earlier run's live state after a restart (crash or not):
+  // after the first ApplyConfig, before any other command. The rules, per
+  // state (README "Crash recovery" says the same for operators):
+  //  - QUEUED: back at its place (arrival time and order kept); limits count
+  //    from when it entered its queue, escalation from its arrival, so a
+  //    deadline that passed while acdd was down applies at once.
+  //  - OFFERED: the offer is withdrawn (offer_withdrawn, not a miss) and the
+  //    call waits at its place again (a transfer to a named agent goes on to
+  //    its fallback); the agent is available again, keeping its idle place.
+  //  - CONNECTED / WRAP_UP: stay with their agent; a wrap-up ends when it
+  //    was due.
+  //  - Callbacks keep their window; one waiting for a retry dials when due.
+  //  - Agents: logins and states (available, away with its reason) kept; one
+  //    whose call is no longer live is made available.
+  // Emits state_restored, then whatever the restored world does at `now`.
+  // FAILED_PRECONDITION, with nothing changed, when the config has no queue
+  // for a restored call (or its transfer fallback) or no agent for a
+  // connected or wrap-up call: the config must take what the store holds.
+  absl::Status Restore(const RestoredState& state, absl::Time now);
 
   // --- Calls (integrator) ---
   absl::StatusOr<EnqueueResult> EnqueueCall(const EnqueueRequest& request, absl::Time now);
@@ -259,8 +284,11 @@ class Engine {
   void RemoveAvailable(AgentSlot& agent);
   AgentKey KeyFor(const AgentSlot& agent, const Membership& m);
 
-  // Starts the clock on a call's limits and escalation in its current queue.
-  void ArmCallDeadlines(CallSlot& call, absl::Time now);
+  // Starts the clock on a call's limits and escalation in its current queue
+  // (`restoring`: a call from the store, whose earlier checks were made).
+  void ArmCallDeadlines(CallSlot& call, absl::Time now, bool restoring = false);
+  // Takes the escalation steps due by `now`; returns what changed.
+  std::vector<std::string> TakeEscalationSteps(CallSlot& call, absl::Time now);
   void ApplyEscalation(CallSlot& call, absl::Time now);
   // Applies an overflow or disconnect to a waiting call.
   // A call back in its queue after an offer: applies max_wait if it fell due

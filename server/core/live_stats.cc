@@ -225,6 +225,15 @@ void LiveStats::Accrue(AgentSlot& a, absl::Time t) {
   }
 }
 
+absl::Time LiveStats::Horizon(absl::Time now) const {
+  auto midnight = [now](absl::TimeZone zone) {
+    return absl::FromCivil(absl::ToCivilDay(now, zone), zone);
+  };
+  absl::Time earliest = std::min(now - options_.window - options_.bucket, midnight(options_.zone));
+  for (const auto& [name, queue] : queues_) earliest = std::min(earliest, midnight(queue->zone));
+  return earliest;
+}
+
 void LiveStats::OnEvent(const Event& e) {
   if (e.agent) TrackAgent(*e.agent, e.time);
   if (e.call) OnCallEvent(e);

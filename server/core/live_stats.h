@@ -133,6 +133,10 @@ class LiveStats {
   void Configure(const RoutingConfig& config, const LiveStatsOptions& options, absl::Time now);
 
   void OnEvent(const Event& event);
+  // The earliest event time that still counts at `now` (in the window, or
+  // since a local midnight of a zone in use): after a restart, replaying the
+  // stored events from there rebuilds every figure.
+  absl::Time Horizon(absl::Time now) const;
 
   // nullopt for a queue / agent neither configured nor seen in an event.
   std::optional<QueueKpis> Queue(absl::string_view queue, absl::Time now) const;

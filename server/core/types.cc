@@ -92,6 +92,8 @@ absl::string_view EventTypeName(EventType type) {
       return "callback_failed";
     case EventType::kCallbackWithdrawn:
       return "callback_withdrawn";
+    case EventType::kStateRestored:
+      return "state_restored";
   }
   return "unknown";
 }

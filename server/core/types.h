@@ -69,6 +69,8 @@ enum class EventType {
   kCallbackDial,       // an agent took a callback: the integrator dials the number
   kCallbackFailed,     // a dial failed; reason says whether it will retry
   kCallbackWithdrawn,  // given up (window passed, attempts used up); reason says which
+  // acdd restarted and restored the live state from the store (reason says how much).
+  kStateRestored,
 };
 
 // Lower-case names used in logs, the store and the CLI ("queued", "wrap_up").
@@ -88,6 +90,9 @@ struct Call {
   // Offered to, connected to, or handled by.
   std::string agent_id;
   absl::Time enqueued_at;
+  // When it entered its current queue (arrival, overflow, transfer, move):
+  // its queue's limits count from here.
+  absl::Time queue_entered_at;
   std::optional<absl::Time> offered_at;
   std::optional<absl::Time> connected_at;
   std::optional<absl::Time> ended_at;
@@ -103,7 +108,15 @@ struct Call {
   // many dials failed so far.
   std::string callback_number;
   int callback_attempts = 0;
+  // A callback not yet reached by an agent (queued, offered, or waiting for
+  // a retry); false once an agent took it (even if it is transferred later).
+  bool callback_pending = false;
   std::optional<absl::Time> callback_requested_at;
+  // A pending callback must reach an agent by this time (its queue's window
+  // when it was requested); while CALLBACK_SCHEDULED, its next dial is due at
+  // callback_retry_at.
+  std::optional<absl::Time> callback_window_end;
+  std::optional<absl::Time> callback_retry_at;
   // While waiting: how long until an agent takes it, by the method in
   // config/README.md; unset when no agent who could take it is staffed.
   // Filled in by reads (GetCall, ListCalls, the EnqueueCall reply) only.
@@ -139,6 +152,16 @@ struct Agent {
   std::string pending_away_reason;
 };
 
+// A new call as the integrator asked for it (before routing rules): kept so
+// a retried EnqueueCall can be told from a different call with the same id.
+struct EnqueueRequest {
+  std::string call_id;
+  std::string queue;
+  int priority = 0;
+  SkillLevels required_skills;
+  Attributes attributes;
+};
+
 // One state change. `seq` is assigned by the engine: gap-free, increasing.
 struct Event {
   int64_t seq = 0;
@@ -151,6 +174,8 @@ struct Event {
   // The call / agent after the change, where the event concerns one.
   std::optional<Call> call;
   std::optional<Agent> agent;
+  // On the call_queued event that creates a call: the request it came from.
+  std::optional<EnqueueRequest> request;
 };
 
 // How a queue picks among the eligible available agents for a call.

@@ -1,10 +1,14 @@
+#include <algorithm>
+
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/core/erlang.h"
+#include "server/core/limits.h"
 #include "server/rpc/services.h"
 #include "server/rpc/stream_reactor.h"
 #include "server/rpc/unary.h"
+#include "server/rpc/validate.h"
 
 namespace acd::rpc {
 
@@ -29,7 +33,7 @@ struct QueueView {
   std::optional<core::QueueKpis> kpis;
 };
 
-absl::StatusOr<QueueView> ReadQueue(Engine& engine, const core::LiveStats& live,
+absl::StatusOr<QueueView> ReadQueue(const Engine& engine, const core::LiveStats& live,
                                     const std::string& queue, absl::Time now) {
   absl::StatusOr<core::QueueStats> stats = engine.GetQueueStats(queue, now);
   if (!stats.ok()) return stats.status();
@@ -44,7 +48,7 @@ void FillQueueStats(const QueueView& view, v1::QueueStats* out) {
 // One WatchStats message: the queues asked for (all when none), and their
 // member agents' KPIs if asked. An unknown queue is NOT_FOUND when `strict`,
 // else left out (a reload removed it while the stream ran).
-absl::StatusOr<v1::StatsSnapshot> Snapshot(Engine& engine, const core::LiveStats& live,
+absl::StatusOr<v1::StatsSnapshot> Snapshot(const Engine& engine, const core::LiveStats& live,
                                            const v1::WatchStatsRequest& req, absl::Time now,
                                            bool strict) {
   v1::StatsSnapshot out;
@@ -116,6 +120,11 @@ absl::StatusOr<store::ReportQuery> ReportQueryFromProto(const v1::GetReportReque
       break;
   }
   if (query.name.empty()) return absl::InvalidArgumentError("queue or agent_id is required");
+  if (absl::Status s = core::ValidateId(
+          query.subject == store::ReportSubject::kQueue ? "queue" : "agent_id", query.name);
+      !s.ok()) {
+    return s;
+  }
   if (!req.has_from()) return absl::InvalidArgumentError("from is required");
   if (!req.has_to()) return absl::InvalidArgumentError("to is required");
   query.from = FromProto(req.from());
@@ -224,9 +233,9 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListQueues(grpc::CallbackServerConte
   absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.AdminService/ListQueues");
   if (!caller.ok()) return Refuse(ctx, caller.status());
   using Rows = std::vector<std::pair<core::QueueConfig, QueueView>>;
-  return Run<Rows>(
+  return RunRead<Rows>(
       ctx, runtime_,
-      [runtime = runtime_](Engine& engine, absl::Time now) -> absl::StatusOr<Rows> {
+      [runtime = runtime_](const Engine& engine, absl::Time now) -> absl::StatusOr<Rows> {
         Rows rows;
         for (const core::QueueConfig& q : engine.Queues()) {
           absl::StatusOr<QueueView> view = ReadQueue(engine, runtime->live_stats(), q.name, now);
@@ -249,10 +258,9 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetQueueStats(grpc::CallbackServerCo
                                                           v1::QueueStats* resp) {
   absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.AdminService/GetQueueStats");
   if (!caller.ok()) return Refuse(ctx, caller.status());
-  if (req->queue().empty()) return Refuse(ctx, absl::InvalidArgumentError("queue is required"));
-  return Run<QueueView>(
+  return RunRead<QueueView>(
       ctx, runtime_,
-      [runtime = runtime_, queue = req->queue()](Engine& engine, absl::Time now) {
+      [runtime = runtime_, queue = req->queue()](const Engine& engine, absl::Time now) {
         return ReadQueue(engine, runtime->live_stats(), queue, now);
       },
       [resp](const QueueView& view) { FillQueueStats(view, resp); });
@@ -261,7 +269,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetQueueStats(grpc::CallbackServerCo
 grpc::ServerWriteReactor<v1::StatsSnapshot>* AdminServiceImpl::WatchStats(
     grpc::CallbackServerContext* ctx, const v1::WatchStatsRequest* req) {
   absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.AdminService/WatchStats");
-  if (!caller.ok()) return RefuseStream<v1::StatsSnapshot>(caller.status());
+  if (!caller.ok()) return new RefusedStream<v1::StatsSnapshot>(caller.status());
+  if (absl::Status s = Validate(*req); !s.ok()) return new RefusedStream<v1::StatsSnapshot>(s);
   absl::Duration interval =
       req->has_interval() ? FromProto(req->interval()) : kDefaultStatsInterval;
   absl::Status refused;
@@ -275,7 +284,8 @@ grpc::ServerWriteReactor<v1::StatsSnapshot>* AdminServiceImpl::WatchStats(
   runtime::Runtime* runtime = runtime_;
   auto request = std::make_shared<const v1::WatchStatsRequest>(*req);
   return StreamReactor<v1::StatsSnapshot>::Start(
-      runtime_, [](const core::Event&) { return std::optional<v1::StatsSnapshot>(); },
+      runtime_, AcquireStream(streams_, "WatchStats"),
+      [](const core::Event&) { return std::optional<v1::StatsSnapshot>(); },
       [runtime, request,
        refused](Engine& engine) -> absl::StatusOr<std::vector<v1::StatsSnapshot>> {
         if (!refused.ok()) return refused;
@@ -299,9 +309,9 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListAgents(grpc::CallbackServerConte
                                                        v1::ListAgentsResponse* resp) {
   absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.AdminService/ListAgents");
   if (!caller.ok()) return Refuse(ctx, caller.status());
-  return Run<std::vector<core::Agent>>(
+  return RunRead<std::vector<core::Agent>>(
       ctx, runtime_,
-      [queue = req->queue()](Engine& engine, absl::Time) { return engine.ListAgents(queue); },
+      [queue = req->queue()](const Engine& engine, absl::Time) { return engine.ListAgents(queue); },
       [resp](const std::vector<core::Agent>& agents) {
         for (const core::Agent& a : agents) ToProto(a, resp->add_agents());
       });
@@ -319,13 +329,17 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListCalls(grpc::CallbackServerContex
   std::vector<core::CallState> states;
   for (int s : req->states()) {
     absl::StatusOr<core::CallState> state = FromProto(static_cast<v1::CallState>(s));
-    if (!state.ok()) return Refuse(ctx, state.status());
-    states.push_back(*state);
+    if (!state.ok()) {
+      return Refuse(ctx,
+                    absl::InvalidArgumentError(absl::StrCat("states: ", state.status().message())));
+    }
+    // Repeats are harmless but would cost the engine a compare per call each.
+    if (std::find(states.begin(), states.end(), *state) == states.end()) states.push_back(*state);
   }
   size_t limit = req->limit() == 0 ? kDefaultListLimit : req->limit();
-  return Run<std::vector<core::Call>>(
+  return RunRead<std::vector<core::Call>>(
       ctx, runtime_,
-      [queue = req->queue(), states, limit](Engine& engine, absl::Time) {
+      [queue = req->queue(), states, limit](const Engine& engine, absl::Time) {
         return engine.ListCalls(queue, states, limit);
       },
       [resp](const std::vector<core::Call>& calls) {
@@ -351,6 +365,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ValidateConfig(grpc::CallbackServerC
                                                            v1::ValidateConfigResponse* resp) {
   absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.AdminService/ValidateConfig");
   if (!caller.ok()) return Refuse(ctx, caller.status());
+  if (absl::Status s = Validate(*req); !s.ok()) return Refuse(ctx, s);
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   config_->DryRunConfig(
       req->config_yaml(), req->file_name(), [reactor, resp](absl::StatusOr<runtime::DryRun> run) {

@@ -78,13 +78,13 @@ grpc::ServerWriteReactor<v1::OfferUpdate>* AgentServiceImpl::StreamOffers(
     grpc::CallbackServerContext* ctx, const v1::StreamOffersRequest* req) {
   absl::StatusOr<Caller> caller =
       auth_->Authorize(ctx, "/acd.v1.AgentService/StreamOffers", req->agent_id());
-  if (!caller.ok()) return RefuseStream<v1::OfferUpdate>(caller.status());
+  if (!caller.ok()) return new RefusedStream<v1::OfferUpdate>(caller.status());
   const std::string agent_id = req->agent_id();
   // The offer last sent, so one sent at subscription is not sent again when
   // its event is committed. Engine thread only.
   auto last_offer = std::make_shared<std::pair<std::string, absl::Time>>();
   return StreamReactor<v1::OfferUpdate>::Start(
-      runtime_,
+      runtime_, AcquireOfferStream(streams_, agent_id),
       [agent_id, last_offer](const core::Event& e) -> std::optional<v1::OfferUpdate> {
         if (e.agent_id != agent_id || !e.call) return std::nullopt;
         switch (e.type) {

@@ -6,6 +6,7 @@
 #include "server/rpc/services.h"
 #include "server/rpc/stream_reactor.h"
 #include "server/rpc/unary.h"
+#include "server/rpc/validate.h"
 
 namespace acd::rpc {
 
@@ -39,9 +40,9 @@ grpc::ServerUnaryReactor* CallServiceImpl::GetCall(grpc::CallbackServerContext* 
                                                    const v1::GetCallRequest* req, v1::Call* resp) {
   absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.CallService/GetCall");
   if (!caller.ok()) return Refuse(ctx, caller.status());
-  return Run<Call>(
+  return RunRead<Call>(
       ctx, runtime_,
-      [id = req->call_id(), caller = *std::move(caller)](Engine& engine,
+      [id = req->call_id(), caller = *std::move(caller)](const Engine& engine,
                                                          absl::Time) -> absl::StatusOr<Call> {
         absl::StatusOr<Call> call = engine.GetCall(id);
         if (!call.ok()) return call;
@@ -186,7 +187,8 @@ class EventBacklog final : public Backlog<v1::Event> {
 grpc::ServerWriteReactor<v1::Event>* CallServiceImpl::WatchEvents(
     grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) {
   absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.CallService/WatchEvents");
-  if (!caller.ok()) return RefuseStream<v1::Event>(caller.status());
+  if (!caller.ok()) return new RefusedStream<v1::Event>(caller.status());
+  if (absl::Status s = Validate(*req); !s.ok()) return new RefusedStream<v1::Event>(s);
   auto filter = *req;
   auto transform = [filter](const core::Event& e) -> std::optional<v1::Event> {
     if (!Matches(filter, e)) return std::nullopt;
@@ -194,20 +196,19 @@ grpc::ServerWriteReactor<v1::Event>* CallServiceImpl::WatchEvents(
     ToProto(e, &out);
     return out;
   };
-  if (filter.after_seq() == 0) return StreamReactor<v1::Event>::Start(runtime_, transform);
+  StreamReactor<v1::Event>::LeaseOr lease = AcquireStream(streams_, "WatchEvents");
+  if (filter.after_seq() == 0) {
+    return StreamReactor<v1::Event>::Start(runtime_, std::move(lease), transform);
+  }
   // Engine thread, at subscription: the sink gets every event committed after
   // committed_seq() read here, so the backlog ends at it.
   store::EventReader* reader = events_;
   runtime::Runtime* runtime = runtime_;
   return StreamReactor<v1::Event>::StartResumed(
-      runtime_, transform,
+      runtime_, std::move(lease), transform,
       [filter, reader, runtime](Engine&) -> absl::StatusOr<std::unique_ptr<Backlog<v1::Event>>> {
         const int64_t after = filter.after_seq();
         const int64_t committed = runtime->committed_seq();
-        if (after < 0) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("after_seq ", after, " is negative; 0 watches live events only"));
-        }
         if (after > committed) {
           return absl::OutOfRangeError(absl::StrCat(
               "after_seq ", after, " is past the last committed event seq ", committed));

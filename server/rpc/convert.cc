@@ -179,6 +179,8 @@ v1::EventType ToProto(core::EventType type) {
       return v1::EVENT_TYPE_CALLBACK_FAILED;
     case core::EventType::kCallbackWithdrawn:
       return v1::EVENT_TYPE_CALLBACK_WITHDRAWN;
+    case core::EventType::kStateRestored:
+      return v1::EVENT_TYPE_STATE_RESTORED;
   }
   return v1::EVENT_TYPE_UNSPECIFIED;
 }
@@ -199,6 +201,11 @@ void ToProto(const core::Call& call, v1::Call* out) {
   if (call.offer_expires_at) SetTime(call.offer_expires_at, out->mutable_offer_expires_at());
   if (call.callback_requested_at)
     SetTime(call.callback_requested_at, out->mutable_callback_requested_at());
+  SetTime(call.queue_entered_at, out->mutable_queue_entered_at());
+  if (call.callback_window_end)
+    SetTime(call.callback_window_end, out->mutable_callback_window_end());
+  if (call.callback_retry_at) SetTime(call.callback_retry_at, out->mutable_callback_retry_at());
+  out->set_callback_pending(call.callback_pending);
   out->set_disposition(call.disposition);
   out->set_notes(call.notes);
   out->set_end_reason(call.end_reason);

@@ -5,6 +5,10 @@
 // Every handler first asks the Authorizer whether the caller's token may make
 // the call (auth.h), and refuses it before doing anything else if not.
 //
+// Limits: the engine checks the values it keeps (core/limits.h), validate.h
+// the wire-only shapes; streams take a place from the StreamLimiter (null:
+// unlimited), which must outlive the services.
+//
 // Thread safety: gRPC calls the handlers from its own threads; the services
 // keep no mutable state of their own.
 #ifndef ACD_SERVER_RPC_SERVICES_H_
@@ -14,6 +18,7 @@
 #include "acd/v1/agent_service.grpc.pb.h"
 #include "acd/v1/call_service.grpc.pb.h"
 #include "server/rpc/auth.h"
+#include "server/rpc/stream_limiter.h"
 #include "server/runtime/config_manager.h"
 #include "server/runtime/runtime.h"
 #include "server/store/event_reader.h"
@@ -26,8 +31,8 @@ class CallServiceImpl final : public v1::CallService::CallbackService {
   // `events` reads the backlog of a resumed WatchEvents (after_seq); it may be
   // null (an in-memory database), and resuming is then UNAVAILABLE.
   CallServiceImpl(runtime::Runtime* runtime, const Authorizer* auth,
-                  store::EventReader* events = nullptr)
-      : runtime_(runtime), auth_(auth), events_(events) {}
+                  store::EventReader* events = nullptr, StreamLimiter* streams = nullptr)
+      : runtime_(runtime), auth_(auth), events_(events), streams_(streams) {}
 
   grpc::ServerUnaryReactor* EnqueueCall(grpc::CallbackServerContext* ctx,
                                         const v1::EnqueueCallRequest* req,
@@ -54,12 +59,14 @@ class CallServiceImpl final : public v1::CallService::CallbackService {
   runtime::Runtime* runtime_;
   const Authorizer* auth_;
   store::EventReader* events_;
+  StreamLimiter* streams_;
 };
 
 class AgentServiceImpl final : public v1::AgentService::CallbackService {
  public:
-  AgentServiceImpl(runtime::Runtime* runtime, const Authorizer* auth)
-      : runtime_(runtime), auth_(auth) {}
+  AgentServiceImpl(runtime::Runtime* runtime, const Authorizer* auth,
+                   StreamLimiter* streams = nullptr)
+      : runtime_(runtime), auth_(auth), streams_(streams) {}
 
   grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* ctx, const v1::LoginRequest* req,
                                   v1::Agent* resp) override;
@@ -80,6 +87,7 @@ class AgentServiceImpl final : public v1::AgentService::CallbackService {
  private:
   runtime::Runtime* runtime_;
   const Authorizer* auth_;
+  StreamLimiter* streams_;
 };
 
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
@@ -87,8 +95,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   // `reports` may be null (a database SQLite cannot share, e.g. ":memory:"):
   // GetReport is then UNAVAILABLE.
   AdminServiceImpl(runtime::Runtime* runtime, const Authorizer* auth,
-                   runtime::ConfigManager* config, store::ReportReader* reports)
-      : runtime_(runtime), auth_(auth), config_(config), reports_(reports) {}
+                   runtime::ConfigManager* config, store::ReportReader* reports,
+                   StreamLimiter* streams = nullptr)
+      : runtime_(runtime), auth_(auth), config_(config), reports_(reports), streams_(streams) {}
 
   grpc::ServerUnaryReactor* ListQueues(grpc::CallbackServerContext* ctx,
                                        const v1::ListQueuesRequest* req,
@@ -124,6 +133,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   const Authorizer* auth_;
   runtime::ConfigManager* config_;
   store::ReportReader* reports_;
+  StreamLimiter* streams_;
 };
 
 }  // namespace acd::rpc

@@ -23,6 +23,10 @@
 // Periodic streams (stats watchers) pass a `tick` and an interval: `tick` runs
 // on the engine thread every interval and its message joins the same buffer.
 //
+// Limits: a stream starts with a StreamLimiter lease (held until OnDone) or
+// the limiter's refusal, which ends it at once. A lease replaced by a newer
+// stream (one StreamOffers per agent) ends the stream with ABORTED.
+//
 // Ownership: the reactor deletes itself in OnDone(); the sink it registers
 // outlives it safely (it holds the shared state, and drops events once the
 // reactor is gone).
@@ -41,6 +45,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "server/rpc/convert.h"
+#include "server/rpc/stream_limiter.h"
 #include "server/runtime/runtime.h"
 
 namespace acd::rpc {
@@ -59,6 +64,15 @@ class Backlog {
   virtual bool Sent(const Msg& live) const = 0;
 };
 
+// A stream refused before it starts (by auth, validation or a limit):
+// finishes at once with `status`, sending nothing. Deletes itself in OnDone().
+template <typename Msg>
+class RefusedStream final : public grpc::ServerWriteReactor<Msg> {
+ public:
+  explicit RefusedStream(const absl::Status& status) { this->Finish(ToGrpcStatus(status)); }
+  void OnDone() override { delete this; }
+};
+
 template <typename Msg>
 class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
  public:
@@ -74,18 +88,26 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   // messages (null for none), or an error that ends the stream.
   using MakeBacklog = std::function<absl::StatusOr<std::unique_ptr<Backlog<Msg>>>(core::Engine&)>;
 
-  static StreamReactor* Start(runtime::Runtime* runtime, Transform transform, Init init = {},
-                              size_t max_buffered = kDefaultStreamBuffer, Tick tick = {},
-                              absl::Duration interval = absl::ZeroDuration()) {
-    return Launch(runtime, std::move(transform), std::move(init), {}, max_buffered, std::move(tick),
-                  interval);
+  // The stream's place among the live streams (null: unlimited), or why it
+  // has none.
+  using LeaseOr = absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>>;
+
+  static grpc::ServerWriteReactor<Msg>* Start(runtime::Runtime* runtime, LeaseOr lease,
+                                              Transform transform, Init init = {},
+                                              size_t max_buffered = kDefaultStreamBuffer,
+                                              Tick tick = {},
+                                              absl::Duration interval = absl::ZeroDuration()) {
+    if (!lease.ok()) return new RefusedStream<Msg>(lease.status());
+    return Launch(runtime, *std::move(lease), std::move(transform), std::move(init), {},
+                  max_buffered, std::move(tick), interval);
   }
 
-  static StreamReactor* StartResumed(runtime::Runtime* runtime, Transform transform,
-                                     MakeBacklog make_backlog,
-                                     size_t max_buffered = kDefaultStreamBuffer) {
-    return Launch(runtime, std::move(transform), {}, std::move(make_backlog), max_buffered, {},
-                  absl::ZeroDuration());
+  static grpc::ServerWriteReactor<Msg>* StartResumed(runtime::Runtime* runtime, LeaseOr lease,
+                                                     Transform transform, MakeBacklog make_backlog,
+                                                     size_t max_buffered = kDefaultStreamBuffer) {
+    if (!lease.ok()) return new RefusedStream<Msg>(lease.status());
+    return Launch(runtime, *std::move(lease), std::move(transform), {}, std::move(make_backlog),
+                  max_buffered, {}, absl::ZeroDuration());
   }
 
   void OnSendInitialMetadataDone(bool ok) override {
@@ -186,10 +208,21 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
     Tick tick_;
   };
 
-  static StreamReactor* Launch(runtime::Runtime* runtime, Transform transform, Init init,
-                               MakeBacklog make_backlog, size_t max_buffered, Tick tick,
+  static StreamReactor* Launch(runtime::Runtime* runtime,
+                               std::unique_ptr<StreamLimiter::Lease> lease, Transform transform,
+                               Init init, MakeBacklog make_backlog, size_t max_buffered, Tick tick,
                                absl::Duration interval) {
     auto* reactor = new StreamReactor(runtime, max_buffered);
+    if (lease != nullptr) {
+      lease->OnReplaced([shared = reactor->shared_] {
+        absl::MutexLock lock(&shared->mu);
+        if (shared->reactor == nullptr) return;
+        shared->reactor->DropPending();
+        shared->reactor->FinishLocked(grpc::Status(
+            grpc::StatusCode::ABORTED, "replaced by a newer stream for the same agent"));
+      });
+      reactor->lease_ = std::move(lease);
+    }
     auto sink = std::make_shared<Sink>(reactor->shared_, std::move(transform), std::move(tick));
     reactor->subscription_ = runtime->Subscribe(
         sink,
@@ -321,6 +354,8 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   }
 
   runtime::Runtime* runtime_;
+  // Frees this stream's place when the reactor is deleted (after OnDone).
+  std::unique_ptr<StreamLimiter::Lease> lease_;
   const size_t max_buffered_;
   std::shared_ptr<Shared> shared_;
   uint64_t subscription_ = 0;
@@ -335,20 +370,6 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   std::optional<grpc::Status> finish_status_;
   std::optional<grpc::Status> closing_;  // finish after sending the rest
 };
-
-// A stream refused before it starts (e.g. by auth): finishes at once with
-// `status`, sending nothing. Deletes itself in OnDone().
-template <typename Msg>
-class RefusedStream final : public grpc::ServerWriteReactor<Msg> {
- public:
-  explicit RefusedStream(const absl::Status& status) { this->Finish(ToGrpcStatus(status)); }
-  void OnDone() override { delete this; }
-};
-
-template <typename Msg>
-grpc::ServerWriteReactor<Msg>* RefuseStream(const absl::Status& status) {
-  return new RefusedStream<Msg>(status);
-}
 
 }  // namespace acd::rpc
 

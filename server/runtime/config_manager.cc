@@ -9,13 +9,6 @@
 namespace acd::runtime {
 namespace {
 
-core::LiveStatsOptions StatsOptions(const config::ServerConfig& server) {
-  core::LiveStatsOptions options;
-  options.window = server.stats_window;
-  options.zone = server.timezone;
-  return options;
-}
-
 // Why the engine would refuse to apply `candidate` now (engine thread). Mirrors
 // the live-call checks of Engine::ApplyConfig, read through its public
 // queries; a removed queue that is only the fallback of a transfer in
@@ -53,6 +46,13 @@ std::vector<std::string> Blockers(const core::Engine& engine, const core::Routin
 
 }  // namespace
 
+core::LiveStatsOptions LiveStatsOptionsFor(const config::ServerConfig& server) {
+  core::LiveStatsOptions options;
+  options.window = server.stats_window;
+  options.zone = server.timezone;
+  return options;
+}
+
 absl::Status ApplyToEngine(core::Engine& engine, const config::Config& config, absl::Time now,
                            store::ConfigJournal* journal) {
   // The config_applied event gets this seq or a later one.
@@ -66,7 +66,7 @@ absl::Status ApplyToEngine(core::Engine& engine, const config::Config& config, a
 ConfigManager::ConfigManager(Runtime* runtime, config::Config initial,
                              std::shared_ptr<store::ConfigJournal> journal)
     : runtime_(runtime), journal_(std::move(journal)), current_(std::move(initial)) {
-  runtime_->ConfigureStats(current_.routing, StatsOptions(current_.server));
+  runtime_->ConfigureStats(current_.routing, LiveStatsOptionsFor(current_.server));
 }
 
 std::string ConfigManager::path() const {
@@ -100,8 +100,8 @@ void ConfigManager::DryRunConfig(const std::string& text, const std::string& fil
     return;
   }
   run->changes = config::DiffConfigs(current(), *run->outcome.config);
-  runtime_->Execute<bool>(
-      [run](core::Engine& engine, absl::Time now) -> absl::StatusOr<bool> {
+  runtime_->Read<bool>(
+      [run](const core::Engine& engine, absl::Time now) -> absl::StatusOr<bool> {
         run->blockers = Blockers(engine, run->outcome.config->routing, now);
         return true;
       },
@@ -129,7 +129,7 @@ void ConfigManager::Reload(std::function<void(absl::StatusOr<config::Config>)> d
         if (absl::Status s = ApplyToEngine(engine, *loaded, now, journal_.get()); !s.ok()) {
           return s;
         }
-        runtime_->ConfigureStats(loaded->routing, StatsOptions(loaded->server));
+        runtime_->ConfigureStats(loaded->routing, LiveStatsOptionsFor(loaded->server));
         return *loaded;
       },
       [this, done = std::move(done)](absl::StatusOr<config::Config> applied) {

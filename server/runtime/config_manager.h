@@ -31,6 +31,9 @@ namespace acd::runtime {
 absl::Status ApplyToEngine(core::Engine& engine, const config::Config& config, absl::Time now,
                            store::ConfigJournal* journal);
 
+// The live KPI settings of a server config.
+core::LiveStatsOptions LiveStatsOptionsFor(const config::ServerConfig& server);
+
 // What ValidateConfig reports.
 struct DryRun {
   config::ParseOutcome outcome;
@@ -44,8 +47,9 @@ struct DryRun {
 
 class ConfigManager {
  public:
-  // `initial` is the config the daemon started with (already applied to the
-  // engine); the live KPIs take it from here, and each reload. `journal` (may
+  // `initial` is the config the daemon starts with (applied to the engine
+  // by the daemon, through ApplyToEngine); the live KPIs take it from here,
+  // and each reload. `journal` (may
   // be null) is where applied reloads are recorded.
   ConfigManager(Runtime* runtime, config::Config initial,
                 std::shared_ptr<store::ConfigJournal> journal = nullptr);

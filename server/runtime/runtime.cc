@@ -3,12 +3,13 @@
 #include <chrono>
 #include <future>
 
+#include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
 
 namespace acd::runtime {
 
 absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options,
-                                                         std::unique_ptr<store::EventStore> store,
+                                                         std::unique_ptr<store::EventLog> store,
                                                          Clock* clock) {
   absl::StatusOr<int64_t> last = store->LastSeq();
   if (!last.ok()) return last.status();
@@ -32,7 +33,7 @@ Runtime::Runtime(RuntimeOptions options, Clock* clock)
       work_(asio::make_work_guard(io_)),
       timer_(io_) {}
 
-Runtime::~Runtime() { Stop(); }
+Runtime::~Runtime() { Stop().IgnoreError(); }
 
 void Runtime::Start() {
   if (started_) return;
@@ -56,19 +57,20 @@ void Runtime::CloseSubscribers(const absl::Status& status) {
   closed.get_future().wait();
 }
 
-void Runtime::Stop(const absl::Status& status) {
-  if (!started_ || stopped_) return;
-  CloseSubscribers(status);
+absl::Status Runtime::Stop(std::optional<absl::Time> give_up_at) {
+  if (!started_ || stopped_) return stop_status_;
+  CloseSubscribers();
   stopped_ = true;
   asio::post(io_, [this] { timer_.cancel(); });
   // Commit everything; the commit callbacks post releases of held replies.
-  writer_->Stop();
+  stop_status_ = writer_->Stop(give_up_at);
   std::promise<void> drained;
   asio::post(io_, [&drained] { drained.set_value(); });
   drained.get_future().wait();
   work_.reset();
   io_.stop();
   if (thread_.joinable()) thread_.join();
+  return stop_status_;
 }
 
 void Runtime::Post(std::function<void()> fn) { asio::post(io_, std::move(fn)); }
@@ -96,17 +98,38 @@ bool Runtime::WaitIdle(absl::Duration timeout) {
   return admission_mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
 }
 
-void Runtime::Settle(std::function<void()> reply) {
+absl::Status Runtime::StoreRefusal() const {
+  return absl::UnavailableError(
+      absl::StrCat("store unavailable: ", store_error_.message(),
+                   "; changes are refused until it recovers (reads are served): retry later"));
+}
+
+absl::Status Runtime::StoreFailure(const absl::Status& store_error) {
+  return absl::UnavailableError(absl::StrCat(
+      "store unavailable: ", store_error.message(),
+      "; the change is kept in memory and will be committed when the store recovers: retry "
+      "then (safe for the requests README \"Retries\" lists)"));
+}
+
+void Runtime::Settle(std::function<void(const absl::Status& not_committed)> reply) {
   std::vector<core::Event> events = engine_->TakeEvents();
+  absl::Status appended;
   if (!events.empty()) {
     for (const core::Event& e : events) stats_.OnEvent(e);
     last_seq_ = events.back().seq;
     for (const core::Event& e : events) uncommitted_.push_back(e);
-    writer_->Append(std::move(events));
+    // Fails only once the writer is stopping (a command that outlived the
+    // shutdown grace): those events are lost, and say so.
+    appended = writer_->Append(std::move(events));
+    if (!appended.ok()) spdlog::error("store: {}", std::string(appended.message()));
   }
   ArmTimer();
-  if (!options_.ack_committed || last_seq_ <= committed_seq_.load()) {
-    reply();
+  if (!appended.ok()) {
+    reply(absl::UnavailableError(absl::StrCat("acdd is shutting down: ", appended.message())));
+  } else if (!store_healthy_.load()) {
+    reply(StoreFailure(store_error_));
+  } else if (!options_.ack_committed || last_seq_ <= committed_seq_.load()) {
+    reply(absl::OkStatus());
   } else {
     held_.push_back({last_seq_, std::move(reply)});
   }
@@ -114,22 +137,36 @@ void Runtime::Settle(std::function<void()> reply) {
 
 void Runtime::OnCommitted(int64_t seq, const absl::Status& status) {
   if (!status.ok()) {
+    store_error_ = status;
     if (store_healthy_.exchange(false)) {
-      spdlog::error("store: commit failed, holding replies until it recovers: {}",
-                    status.ToString());
+      spdlog::error(
+          "store: commit failed after seq {}; refusing changes until it recovers, {} events kept "
+          "in memory: {}",
+          seq, last_seq_ - seq, status.ToString());
+      if (health_listener_) health_listener_(false, status);
     }
+    // Every held reply waits on events that are not committed: none may
+    // claim success now. The writer keeps retrying them in order.
+    std::deque<HeldReply> held = std::move(held_);
+    held_.clear();
+    for (HeldReply& h : held) h.reply(StoreFailure(status));
     return;
   }
-  if (!store_healthy_.exchange(true)) spdlog::info("store: commits resumed at seq {}", seq);
+  // Progress first, so whoever hears of the recovery sees it.
   committed_seq_ = std::max(committed_seq_.load(), seq);
+  if (!store_healthy_.exchange(true)) {
+    store_error_ = absl::OkStatus();
+    spdlog::info("store: commits resumed at seq {}", seq);
+    if (health_listener_) health_listener_(true, absl::OkStatus());
+  }
   while (!uncommitted_.empty() && uncommitted_.front().seq <= seq) {
     Publish(uncommitted_.front());
     uncommitted_.pop_front();
   }
   while (!held_.empty() && held_.front().seq <= seq) {
-    std::function<void()> reply = std::move(held_.front().reply);
+    std::function<void(const absl::Status&)> reply = std::move(held_.front().reply);
     held_.pop_front();
-    reply();
+    reply(absl::OkStatus());
   }
 }
 
@@ -200,6 +237,15 @@ void Runtime::ConfigureStats(core::RoutingConfig routing, core::LiveStatsOptions
   });
 }
 
+void Runtime::ReplayStats(std::vector<core::Event> events) {
+  std::promise<void> fed;
+  Post([this, &fed, &events] {
+    for (const core::Event& e : events) stats_.OnEvent(e);
+    fed.set_value();
+  });
+  fed.get_future().wait();
+}
+
 void Runtime::ArmTimer() {
   std::optional<absl::Time> next = engine_->NextDeadline();
   if (next == timer_at_) return;
@@ -219,7 +265,7 @@ void Runtime::ArmTimer() {
 void Runtime::OnTimer() {
   timer_at_.reset();
   engine_->AdvanceTo(clock_->Now());
-  Settle([] {});
+  Settle([](const absl::Status&) {});
 }
 
 }  // namespace acd::runtime

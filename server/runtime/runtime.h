@@ -7,6 +7,14 @@
 // - Commit gate: the events of a command go to the StoreWriter (group commit).
 //   With AckMode::kCommitted the command's reply is held until the store
 //   reports its last event committed; with kApplied it is sent at once.
+// - Store faults: when a commit fails, the store is unhealthy until a commit
+//   succeeds again (the writer retries the same events, in order, meanwhile).
+//   While unhealthy, held replies of commands that succeeded are answered
+//   UNAVAILABLE at once (their change stays in memory and is committed on
+//   recovery; never a false success), and mutating commands (Execute) are
+//   refused UNAVAILABLE on the engine thread before they run, so the engine
+//   never takes a change the store has not seen yet. Reads (Read) are served.
+//   A listener hears every change of health (the daemon's health service).
 // - Subscribers see only committed events, in seq order, so a live stream never
 //   shows a change that a crash could take back. A subscriber may also ask for
 //   a tick at a fixed interval (stats watchers).
@@ -30,6 +38,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -85,23 +94,35 @@ class Runtime {
  public:
   // Takes the opened store. The engine's seq continues after the store's last.
   static absl::StatusOr<std::unique_ptr<Runtime>> Create(RuntimeOptions options,
-                                                         std::unique_ptr<store::EventStore> store,
+                                                         std::unique_ptr<store::EventLog> store,
                                                          Clock* clock);
   ~Runtime();
+
+  // Called on the engine thread when the store turns unhealthy (a commit
+  // failed: `healthy` false, `status` the error) or healthy again (a commit
+  // succeeded). Set before Start(); must not block.
+  using StoreHealthListener = std::function<void(bool healthy, const absl::Status& status)>;
+  void set_store_health_listener(StoreHealthListener listener) {
+    health_listener_ = std::move(listener);
+  }
 
   void Start();
   // Closes every sink with `status`; later subscriptions are closed at once.
   // Commands still run (for a graceful shutdown of in-flight calls).
   void CloseSubscribers(
       const absl::Status& status = absl::UnavailableError("acdd is shutting down"));
-  // Closes every sink with `status`, commits what is pending and stops the
-  // engine thread. Replies still held are released once committed.
-  void Stop(const absl::Status& status = absl::UnavailableError("acdd is shutting down"));
+  // Closes every sink, commits what is pending and stops the engine thread.
+  // Replies still held are released once committed. A failing commit is
+  // retried until `give_up_at` (default: StoreOptions::stop_timeout from now).
+  // Returns OK when every event was committed, else the error saying which
+  // were not. Idempotent: later calls return the same.
+  absl::Status Stop(std::optional<absl::Time> give_up_at = std::nullopt);
 
-  // Runs `command` on the engine thread at the clock's now, then calls `done`
-  // (on the engine thread) with its result once the events it made are
-  // acknowledged (see the commit gate).
-  // While draining, `done` gets UNAVAILABLE at once and nothing runs.
+  // Runs `command`, which may change the engine, on the engine thread at the
+  // clock's now, then calls `done` (on the engine thread) with its result once
+  // the events it made are acknowledged (see the commit gate).
+  // While draining, `done` gets UNAVAILABLE at once and nothing runs; while
+  // the store is unhealthy, likewise, from the engine thread.
   template <typename T>
   void Execute(std::function<absl::StatusOr<T>(core::Engine&, absl::Time)> command,
                std::function<void(absl::StatusOr<T>)> done) {
@@ -110,11 +131,44 @@ class Runtime {
       return;
     }
     Post([this, command = std::move(command), done = std::move(done)]() mutable {
+      if (!store_healthy_.load()) {
+        done(StoreRefusal());
+        Release();
+        return;
+      }
       absl::StatusOr<T> result = command(*engine_, clock_->Now());
-      Settle([this, done = std::move(done), result = std::move(result)]() mutable {
-        done(std::move(result));
+      Settle([this, done = std::move(done),
+              result = std::move(result)](const absl::Status& not_committed) mutable {
+        // A failed command reports its own error; a success is one only once
+        // committed.
+        if (!not_committed.ok() && result.ok()) {
+          done(not_committed);
+        } else {
+          done(std::move(result));
+        }
         Release();
       });
+    });
+  }
+
+  // Runs the read-only `query` like Execute, and while the store is unhealthy
+  // too. Its reply waits, like any, for the events before it to be committed,
+  // except while the store is unhealthy: then it shows the engine's state,
+  // changes kept in memory included.
+  template <typename T>
+  void Read(std::function<absl::StatusOr<T>(const core::Engine&, absl::Time)> query,
+            std::function<void(absl::StatusOr<T>)> done) {
+    if (!Admit()) {
+      done(absl::UnavailableError("acdd is shutting down"));
+      return;
+    }
+    Post([this, query = std::move(query), done = std::move(done)]() mutable {
+      absl::StatusOr<T> result = query(std::as_const(*engine_), clock_->Now());
+      Settle(
+          [this, done = std::move(done), result = std::move(result)](const absl::Status&) mutable {
+            done(std::move(result));
+            Release();
+          });
     });
   }
 
@@ -144,7 +198,13 @@ class Runtime {
   // (posted to the engine thread). Call it after each applied config.
   void ConfigureStats(core::RoutingConfig routing, core::LiveStatsOptions options);
 
-  // Thread-safe snapshot of progress.
+  // Feeds stored events (in seq order, older than any the engine makes now)
+  // to the live KPIs, so a restart keeps the wallboard's figures. After
+  // Start(), before the first command; waits until they are fed.
+  void ReplayStats(std::vector<core::Event> events);
+
+  // Thread-safe snapshot of progress. store_healthy: false from a failed
+  // commit until the next one succeeds.
   int64_t committed_seq() const { return committed_seq_.load(); }
   bool store_healthy() const { return store_healthy_.load(); }
 
@@ -154,8 +214,16 @@ class Runtime {
   void Post(std::function<void()> fn);
   bool Admit();
   void Release();
-  // After a command: hands its events to the store and holds or sends `reply`.
-  void Settle(std::function<void()> reply);
+  // After a command: hands its events to the store and holds or sends
+  // `reply`: with OK once its events and those before are committed, or with
+  // UNAVAILABLE saying why they are not when a commit fails (or has failed)
+  // first.
+  void Settle(std::function<void(const absl::Status& not_committed)> reply);
+  // UNAVAILABLE for a mutating command refused while the store is unhealthy
+  // (engine thread).
+  absl::Status StoreRefusal() const;
+  // UNAVAILABLE for a command whose change the store has not committed.
+  static absl::Status StoreFailure(const absl::Status& store_error);
   void OnCommitted(int64_t seq, const absl::Status& status);  // engine thread
   void ArmTimer();
   void OnTimer();
@@ -176,14 +244,17 @@ class Runtime {
   std::thread thread_;
   bool started_ = false;
   bool stopped_ = false;
+  absl::Status stop_status_;
+  StoreHealthListener health_listener_;
   bool closing_ = false;  // engine thread: sinks are closed
   absl::Status close_status_;
 
   // Engine-thread state.
   struct HeldReply {
     int64_t seq;
-    std::function<void()> reply;
+    std::function<void(const absl::Status& not_committed)> reply;
   };
+  absl::Status store_error_;             // the last failed commit's, while unhealthy
   std::deque<HeldReply> held_;           // seq ascending
   std::deque<core::Event> uncommitted_;  // seq ascending
   std::map<uint64_t, std::shared_ptr<EventSink>> sinks_;
@@ -200,6 +271,8 @@ class Runtime {
   int in_flight_ ABSL_GUARDED_BY(admission_mu_) = 0;
 
   std::atomic<int64_t> committed_seq_{0};
+  // Written on the engine thread only, so commands there see it in order
+  // with the commit reports.
   std::atomic<bool> store_healthy_{true};
 };
 

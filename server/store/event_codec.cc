@@ -88,6 +88,7 @@ class StructWriter {
   void Int(const char* key, int64_t value) { Field(key) = IntValue(value); }
   void Uint(const char* key, uint64_t value) { Field(key) = UintValue(value); }
   void Time(const char* key, absl::Time value) { Int(key, absl::ToUnixMicros(value)); }
+  void Bool(const char* key, bool value) { Field(key).set_bool_value(value); }
   void OptionalTime(const char* key, const std::optional<absl::Time>& value) {
     if (value.has_value()) Time(key, *value);
   }
@@ -141,6 +142,21 @@ void EncodeCall(const core::Call& call, Struct* out) {
   w.String("callback_number", call.callback_number);
   w.Int("callback_attempts", call.callback_attempts);
   w.OptionalTime("callback_requested_at_us", call.callback_requested_at);
+  // What a restart needs to put the call back as it was (Engine::Restore).
+  w.Time("queue_entered_at_us", call.queue_entered_at);
+  w.OptionalTime("callback_window_end_us", call.callback_window_end);
+  w.OptionalTime("callback_retry_at_us", call.callback_retry_at);
+  if (call.callback_pending) w.Bool("callback_pending", true);
+  if (!call.transfer_fallback.empty()) w.String("transfer_fallback", call.transfer_fallback);
+}
+
+void EncodeRequest(const core::EnqueueRequest& request, Struct* out) {
+  StructWriter w(out);
+  w.String("call_id", request.call_id);
+  w.String("queue", request.queue);
+  w.Int("priority", request.priority);
+  w.SkillLevels("required_skills", request.required_skills);
+  w.Attributes("attributes", request.attributes);
 }
 
 void EncodeAgent(const core::Agent& agent, Struct* out) {
@@ -174,6 +190,14 @@ class StructReader {
     if (v == nullptr) return absl::OkStatus();
     if (v->kind_case() != Value::kStringValue) return WrongType(key, "a string");
     *out = v->string_value();
+    return absl::OkStatus();
+  }
+
+  absl::Status Bool(const char* key, bool* out) const {
+    const Value* v = Find(key);
+    if (v == nullptr) return absl::OkStatus();
+    if (v->kind_case() != Value::kBoolValue) return WrongType(key, "a boolean");
+    *out = v->bool_value();
     return absl::OkStatus();
   }
 
@@ -358,6 +382,23 @@ absl::Status DecodeCall(const Struct& in, core::Call* call) {
   ACD_RETURN_IF_ERROR(r.String("callback_number", &call->callback_number));
   ACD_RETURN_IF_ERROR(r.Int("callback_attempts", &call->callback_attempts));
   ACD_RETURN_IF_ERROR(r.OptionalTime("callback_requested_at_us", &call->callback_requested_at));
+  // Logs written before these were kept: the arrival stands in.
+  call->queue_entered_at = call->enqueued_at;
+  ACD_RETURN_IF_ERROR(r.Time("queue_entered_at_us", &call->queue_entered_at));
+  ACD_RETURN_IF_ERROR(r.OptionalTime("callback_window_end_us", &call->callback_window_end));
+  ACD_RETURN_IF_ERROR(r.OptionalTime("callback_retry_at_us", &call->callback_retry_at));
+  ACD_RETURN_IF_ERROR(r.Bool("callback_pending", &call->callback_pending));
+  ACD_RETURN_IF_ERROR(r.String("transfer_fallback", &call->transfer_fallback));
+  return absl::OkStatus();
+}
+
+absl::Status DecodeRequest(const Struct& in, core::EnqueueRequest* request) {
+  StructReader r(in, "request.");
+  ACD_RETURN_IF_ERROR(r.String("call_id", &request->call_id));
+  ACD_RETURN_IF_ERROR(r.String("queue", &request->queue));
+  ACD_RETURN_IF_ERROR(r.Int("priority", &request->priority));
+  ACD_RETURN_IF_ERROR(r.SkillLevels("required_skills", &request->required_skills));
+  ACD_RETURN_IF_ERROR(r.Attributes("attributes", &request->attributes));
   return absl::OkStatus();
 }
 
@@ -394,6 +435,7 @@ absl::StatusOr<std::string> EncodeEventPayload(const core::Event& event) {
   w.String("reason", event.reason);
   if (event.call.has_value()) EncodeCall(*event.call, w.Object("call"));
   if (event.agent.has_value()) EncodeAgent(*event.agent, w.Object("agent"));
+  if (event.request.has_value()) EncodeRequest(*event.request, w.Object("request"));
   return ToJson(payload);
 }
 
@@ -414,6 +456,9 @@ absl::StatusOr<core::Event> DecodeEventPayload(absl::string_view json) {
   const Struct* agent = nullptr;
   ACD_RETURN_IF_ERROR(r.Object("agent", &agent));
   if (agent != nullptr) ACD_RETURN_IF_ERROR(DecodeAgent(*agent, &event.agent.emplace()));
+  const Struct* request = nullptr;
+  ACD_RETURN_IF_ERROR(r.Object("request", &request));
+  if (request != nullptr) ACD_RETURN_IF_ERROR(DecodeRequest(*request, &event.request.emplace()));
   return event;
 }
 
@@ -443,6 +488,19 @@ absl::StatusOr<core::Attributes> DecodeAttributes(absl::string_view json) {
   core::Attributes attributes;
   ACD_RETURN_IF_ERROR(StructReader::ReadAttributes(map, "", &attributes));
   return attributes;
+}
+
+absl::StatusOr<std::string> EncodeEnqueueRequest(const core::EnqueueRequest& request) {
+  Struct out;
+  EncodeRequest(request, &out);
+  return ToJson(out);
+}
+
+absl::StatusOr<core::EnqueueRequest> DecodeEnqueueRequest(absl::string_view json) {
+  ACD_ASSIGN_OR_RETURN(Struct in, FromJson(json));
+  core::EnqueueRequest request;
+  ACD_RETURN_IF_ERROR(DecodeRequest(in, &request));
+  return request;
 }
 
 std::optional<core::EventType> ParseEventType(absl::string_view name) {

@@ -39,6 +39,10 @@ absl::StatusOr<core::SkillLevels> DecodeSkillLevels(absl::string_view json);
 absl::StatusOr<std::string> EncodeAttributes(const core::Attributes& attributes);
 absl::StatusOr<core::Attributes> DecodeAttributes(absl::string_view json);
 
+// A call's original request, as the `request` object of its call_queued event.
+absl::StatusOr<std::string> EncodeEnqueueRequest(const core::EnqueueRequest& request);
+absl::StatusOr<core::EnqueueRequest> DecodeEnqueueRequest(absl::string_view json);
+
 // Inverses of core::EventTypeName, CallStateName and AgentStateName.
 std::optional<core::EventType> ParseEventType(absl::string_view name);
 std::optional<core::CallState> ParseCallState(absl::string_view name);

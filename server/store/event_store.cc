@@ -82,6 +82,24 @@ UPDATE calls SET
 DROP INDEX calls_by_agent;
 CREATE INDEX calls_by_agent ON calls(agent_id, enqueued_at_us) WHERE agent_id IS NOT NULL;
 )sql",
+    // 2 -> 3: what a restart reads back (live_state.h): each call's original
+    // request (NULL for calls written before), the latest snapshot of every
+    // agent (found from the log here), and an index of the live calls.
+    R"sql(
+ALTER TABLE calls ADD COLUMN request TEXT;
+CREATE TABLE agents (
+  agent_id TEXT PRIMARY KEY,
+  state    TEXT NOT NULL,
+  last_seq INTEGER NOT NULL
+);
+INSERT INTO agents (agent_id, state, last_seq)
+  SELECT agent_id, json_extract(payload, '$.agent.state'), max(seq) FROM events
+  WHERE agent_id IS NOT NULL AND json_valid(payload)
+    AND json_extract(payload, '$.agent.agent_id') IS NOT NULL
+  GROUP BY agent_id;
+CREATE INDEX calls_live ON calls(last_seq)
+  WHERE state IN ('queued', 'offered', 'connected', 'wrap_up', 'callback_scheduled');
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "kSchemaVersion must equal the number of migrations");
@@ -96,9 +114,9 @@ constexpr char kUpsertCallSql[] = R"sql(
 INSERT INTO calls (call_id, queue, state, priority, agent_id, enqueued_at_us, offered_at_us,
                    connected_at_us, ended_at_us, completed_at_us, wait_ms, talk_ms, wrap_up_ms,
                    disposition, notes, end_reason, missed_offers, attributes, required_skills,
-                   last_seq, transfers, callback_number, callback_attempts)
+                   last_seq, transfers, callback_number, callback_attempts, request)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-        ?21, ?22, ?23)
+        ?21, ?22, ?23, ?24)
 ON CONFLICT (call_id) DO UPDATE SET
   queue = excluded.queue, state = excluded.state, priority = excluded.priority,
   agent_id = excluded.agent_id, enqueued_at_us = excluded.enqueued_at_us,
@@ -109,8 +127,15 @@ ON CONFLICT (call_id) DO UPDATE SET
   missed_offers = excluded.missed_offers, attributes = excluded.attributes,
   required_skills = excluded.required_skills, last_seq = excluded.last_seq,
   transfers = excluded.transfers, callback_number = excluded.callback_number,
-  callback_attempts = excluded.callback_attempts
+  callback_attempts = excluded.callback_attempts,
+  request = coalesce(excluded.request, calls.request)
 WHERE excluded.last_seq > calls.last_seq
+)sql";
+
+constexpr char kUpsertAgentSql[] = R"sql(
+INSERT INTO agents (agent_id, state, last_seq) VALUES (?1, ?2, ?3)
+ON CONFLICT (agent_id) DO UPDATE SET state = excluded.state, last_seq = excluded.last_seq
+WHERE excluded.last_seq > agents.last_seq
 )sql";
 
 constexpr char kGetCallSql[] =
@@ -219,6 +244,7 @@ absl::Status EventStore::PrepareStatements() {
   ACD_ASSIGN_OR_RETURN(last_seq_, db_.Prepare("SELECT coalesce(max(seq), 0) FROM events"));
   ACD_ASSIGN_OR_RETURN(insert_event_, db_.Prepare(kInsertEventSql));
   ACD_ASSIGN_OR_RETURN(upsert_call_, db_.Prepare(kUpsertCallSql));
+  ACD_ASSIGN_OR_RETURN(upsert_agent_, db_.Prepare(kUpsertAgentSql));
   ACD_ASSIGN_OR_RETURN(read_events_, db_.Prepare("SELECT seq, payload FROM events WHERE seq > ?1 "
                                                  "ORDER BY seq LIMIT ?2"));
   ACD_ASSIGN_OR_RETURN(get_call_, db_.Prepare(kGetCallSql));
@@ -286,6 +312,7 @@ absl::Status EventStore::AppendInTransaction(absl::Span<const core::Event> event
     ACD_RETURN_IF_ERROR(
         insert_event_.Run(absl::StrCat("inserting event seq ", event.seq, " into '", path(), "'")));
     if (event.call.has_value()) ACD_RETURN_IF_ERROR(UpsertCall(event));
+    if (event.agent.has_value()) ACD_RETURN_IF_ERROR(UpsertAgent(event));
     if (event.type == core::EventType::kConfigApplied && config_journal_ != nullptr) {
       auto version = config_journal_->ForEvent(event.seq);
       // Each version once, even if a stray config_applied follows in the batch.
@@ -350,7 +377,22 @@ absl::Status EventStore::UpsertCall(const core::Event& event) {
   upsert_call_.BindInt64(21, call.transfers);
   upsert_call_.BindTextOrNull(22, call.callback_number);
   upsert_call_.BindInt64(23, call.callback_attempts);
+  std::optional<std::string> request;
+  if (event.request.has_value()) {
+    ACD_ASSIGN_OR_RETURN(request, EncodeEnqueueRequest(*event.request));
+  }
+  upsert_call_.BindTextOrNull(24, request.value_or(""));
   return upsert_call_.Run(context);
+}
+
+absl::Status EventStore::UpsertAgent(const core::Event& event) {
+  const core::Agent& agent = *event.agent;
+  sqlite::ScopedReset reset(&upsert_agent_);
+  upsert_agent_.BindText(1, agent.agent_id);
+  upsert_agent_.BindText(2, core::AgentStateName(agent.state));
+  upsert_agent_.BindInt64(3, event.seq);
+  return upsert_agent_.Run(absl::StrCat("updating the record of agent '", agent.agent_id,
+                                        "' (event seq ", event.seq, ") in '", path(), "'"));
 }
 
 void EventStore::Rollback() {

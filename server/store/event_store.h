@@ -6,6 +6,8 @@
 //                    payload that rebuilds the core::Event (event_codec.h).
 //   calls            one row per call (a call detail record), upserted from the
 //                    call snapshot of every event that carries one.
+//   agents           one row per agent: its state and the event carrying its
+//                    latest snapshot (read back at start-up, live_state.h).
 //   config_versions  every applied config text, its hash and when: written
 //                    with its config_applied event (see ConfigJournal).
 // The database runs in WAL mode; each Append is one transaction, and with
@@ -36,12 +38,13 @@
 #include "absl/types/span.h"
 #include "server/core/types.h"
 #include "server/store/config_journal.h"
+#include "server/store/event_log.h"
 #include "server/store/sqlite.h"
 
 namespace acd::store {
 
 // The schema version this code writes; databases at a newer one are refused.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct StoreOptions {
   // PRAGMA synchronous=FULL (a commit survives power loss), else NORMAL (in WAL
@@ -54,6 +57,10 @@ struct StoreOptions {
   // StoreWriter::Stop: how long to keep retrying a failing commit before
   // giving up on the events still pending (reported through the callback).
   absl::Duration stop_timeout = absl::Seconds(10);
+  // StoreWriter: the wait before retrying a failed commit, doubling from min
+  // to max (tests shorten them).
+  absl::Duration retry_backoff_min = absl::Milliseconds(10);
+  absl::Duration retry_backoff_max = absl::Seconds(1);
 };
 
 // One row of `calls`: a call detail record.
@@ -104,7 +111,7 @@ absl::StatusOr<std::vector<core::Event>> DecodeEventRows(sqlite::Statement& rows
                                                          absl::string_view context,
                                                          absl::string_view path);
 
-class EventStore {
+class EventStore final : public EventLog {
  public:
   // Opens or creates the database at `path` and migrates it to kSchemaVersion.
   static absl::StatusOr<std::unique_ptr<EventStore>> Open(const std::string& path,
@@ -112,7 +119,7 @@ class EventStore {
 
   EventStore(const EventStore&) = delete;
   EventStore& operator=(const EventStore&) = delete;
-  ~EventStore();
+  ~EventStore() override;
 
   // Appends `events` (seq strictly increasing, the first above LastSeq()) and
   // upserts the `calls` row of each event that carries a call snapshot, all in
@@ -120,7 +127,7 @@ class EventStore {
   // writes the journal's version for it (if any) to `config_versions` in the
   // same transaction, and the journal forgets it once committed. On error
   // nothing is written. Empty is a no-op.
-  absl::Status Append(absl::Span<const core::Event> events);
+  absl::Status Append(absl::Span<const core::Event> events) override;
 
   // Where Append finds the config versions of config_applied events; null (the
   // default) records none. Set before the store is handed to its writer.
@@ -129,7 +136,7 @@ class EventStore {
   }
 
   // The highest stored seq, 0 for an empty log.
-  absl::StatusOr<int64_t> LastSeq();
+  absl::StatusOr<int64_t> LastSeq() override;
 
   // Up to `limit` events with seq > `after_seq`, in seq order, decoded fully.
   absl::StatusOr<std::vector<core::Event>> ReadEvents(int64_t after_seq, int limit);
@@ -141,7 +148,7 @@ class EventStore {
   // daemon records through the config journal).
   absl::Status RecordConfig(absl::string_view hash, absl::string_view text, absl::Time applied_at);
 
-  const std::string& path() const { return db_.path(); }
+  const std::string& path() const override { return db_.path(); }
   // Write transactions committed through this object (Append and
   // RecordConfig; not schema migrations).
   int64_t transactions_committed() const { return transactions_committed_; }
@@ -155,6 +162,7 @@ class EventStore {
                                    std::vector<int64_t>* config_keys);
   absl::Status InsertConfig(const ConfigVersion& version);
   absl::Status UpsertCall(const core::Event& event);
+  absl::Status UpsertAgent(const core::Event& event);
   // Rolls back the open transaction, if SQLite has not already done so.
   void Rollback();
 
@@ -170,6 +178,7 @@ class EventStore {
   sqlite::Statement last_seq_;
   sqlite::Statement insert_event_;
   sqlite::Statement upsert_call_;
+  sqlite::Statement upsert_agent_;
   sqlite::Statement read_events_;
   sqlite::Statement get_call_;
   sqlite::Statement insert_config_;

@@ -7,14 +7,8 @@
 #include "absl/strings/str_cat.h"
 
 namespace acd::store {
-namespace {
 
-constexpr absl::Duration kMinBackoff = absl::Milliseconds(10);
-constexpr absl::Duration kMaxBackoff = absl::Seconds(1);
-
-}  // namespace
-
-StoreWriter::StoreWriter(std::unique_ptr<EventStore> store, StoreOptions options,
+StoreWriter::StoreWriter(std::unique_ptr<EventLog> store, StoreOptions options,
                          CommitCallback on_commit)
     : store_(std::move(store)), options_(std::move(options)), on_commit_(std::move(on_commit)) {
   // Until the first commit, what is already on disk is what is committed. If
@@ -23,7 +17,7 @@ StoreWriter::StoreWriter(std::unique_ptr<EventStore> store, StoreOptions options
   if (last_seq.ok()) committed_seq_.store(*last_seq, std::memory_order_release);
 }
 
-StoreWriter::~StoreWriter() { Stop(); }
+StoreWriter::~StoreWriter() { Stop().IgnoreError(); }
 
 void StoreWriter::Start() {
   std::lock_guard<std::mutex> stop_lock(stop_mu_);
@@ -46,13 +40,13 @@ absl::Status StoreWriter::Append(std::vector<core::Event> events) {
   return absl::OkStatus();
 }
 
-void StoreWriter::Stop() {
+absl::Status StoreWriter::Stop(std::optional<absl::Time> give_up_at) {
   std::lock_guard<std::mutex> stop_lock(stop_mu_);
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_) {
       stopping_ = true;
-      stop_deadline_ = absl::Now() + options_.stop_timeout;
+      stop_deadline_ = give_up_at.value_or(absl::Now() + options_.stop_timeout);
       if (!started_ && !pending_.empty()) {
         started_ = true;
         thread_ = std::thread([this] { Run(); });
@@ -60,6 +54,7 @@ void StoreWriter::Stop() {
     }
   }
   if (thread_.joinable()) thread_.join();
+  return stop_status_;
 }
 
 void StoreWriter::Run() {
@@ -81,7 +76,7 @@ void StoreWriter::Run() {
 }
 
 bool StoreWriter::CommitWithRetry(const std::vector<core::Event>& batch) {
-  absl::Duration backoff = kMinBackoff;
+  absl::Duration backoff = options_.retry_backoff_min;
   while (true) {
     absl::Status status = store_->Append(batch);
     if (status.ok()) {
@@ -104,10 +99,10 @@ bool StoreWriter::CommitWithRetry(const std::vector<core::Event>& batch) {
         int64_t last = pending_.empty() ? batch.back().seq : pending_.back().seq;
         pending_.clear();
         gave_up = absl::Status(
-            status.code(), absl::StrCat("store writer stopped after retrying for ",
-                                        absl::FormatDuration(options_.stop_timeout), ": ", lost,
+            status.code(), absl::StrCat("store writer stopped with the store still failing: ", lost,
                                         " events (seq ", batch.front().seq, "..", last,
-                                        ") were not committed; last error: ", status.message()));
+                                        ") were not committed to '", store_->path(),
+                                        "'; last error: ", status.message()));
       } else {
         absl::Duration wait = backoff;
         if (stopping_) wait = std::min(wait, stop_deadline_ - absl::Now());
@@ -116,10 +111,11 @@ bool StoreWriter::CommitWithRetry(const std::vector<core::Event>& batch) {
         const bool was_stopping = stopping_;
         auto stop_began = [this, was_stopping]() { return stopping_ != was_stopping; };
         mu_.AwaitWithTimeout(absl::Condition(&stop_began), wait);
-        backoff = std::min(backoff * 2, kMaxBackoff);
+        backoff = std::min(backoff * 2, options_.retry_backoff_max);
       }
     }
     if (!gave_up.ok()) {
+      stop_status_ = gave_up;
       Report(committed, gave_up);
       return false;
     }

@@ -1,18 +1,19 @@
 // StoreWriter: the store thread. It takes event batches from the engine and
-// commits them to an EventStore with group commit: whatever has queued up
-// while the previous transaction was being written (up to
-// StoreOptions::max_batch_events) goes into the next transaction, so one
+// commits them to an EventLog (the SQLite EventStore) with group commit:
+// whatever has queued up while the previous transaction was being written (up
+// to StoreOptions::max_batch_events) goes into the next transaction, so one
 // fsync covers many events and the cost of synchronous=FULL is shared.
 //
 // Durability contract: after each transaction the commit callback gets the
 // highest committed seq; an event is reported committed only once its
 // transaction has committed. A failed commit is reported with its error
-// (committed_seq unchanged) and the same batch is retried with backoff (10ms
-// doubling to 1s) until it succeeds: events are never dropped while the writer
-// runs. Only Stop() gives up, after StoreOptions::stop_timeout of failures, and
-// then reports how many events were not committed.
+// (committed_seq unchanged) and the same batch is retried with backoff
+// (StoreOptions::retry_backoff_min doubling to retry_backoff_max) until it
+// succeeds: events are never dropped, nor committed out of order, while the
+// writer runs. Only Stop() gives up, at its deadline, and then reports (through
+// the callback and its result) how many events were not committed.
 //
-// Ownership: owns the EventStore; from Start() until Stop() returns, only the
+// Ownership: owns the EventLog; from Start() until Stop() returns, only the
 // writer thread touches it.
 //
 // Thread safety: Append, committed_seq and transactions may be called from any
@@ -28,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -36,6 +38,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/core/types.h"
+#include "server/store/event_log.h"
 #include "server/store/event_store.h"
 
 namespace acd::store {
@@ -47,7 +50,7 @@ class StoreWriter {
   using CommitCallback = std::function<void(int64_t committed_seq, const absl::Status& status)>;
 
   // `store` must not be null. committed_seq() starts at the store's LastSeq().
-  StoreWriter(std::unique_ptr<EventStore> store, StoreOptions options, CommitCallback on_commit);
+  StoreWriter(std::unique_ptr<EventLog> store, StoreOptions options, CommitCallback on_commit);
   StoreWriter(const StoreWriter&) = delete;
   StoreWriter& operator=(const StoreWriter&) = delete;
   ~StoreWriter();  // Stop()
@@ -61,8 +64,12 @@ class StoreWriter {
   absl::Status Append(std::vector<core::Event> events);
 
   // Commits everything appended so far, then joins the thread (starting it
-  // first if events are waiting and Start() was never called). Idempotent.
-  void Stop();
+  // first if events are waiting and Start() was never called). A failing
+  // commit is retried until `give_up_at` (default: now +
+  // StoreOptions::stop_timeout), then the events still pending are dropped.
+  // Returns OK when everything appended was committed, else the error naming
+  // the events that were not. Idempotent: later calls return the same.
+  absl::Status Stop(std::optional<absl::Time> give_up_at = std::nullopt);
 
   int64_t committed_seq() const { return committed_seq_.load(std::memory_order_acquire); }
   // Transactions committed by this writer.
@@ -80,7 +87,7 @@ class StoreWriter {
     if (on_commit_) on_commit_(committed_seq, status);
   }
 
-  const std::unique_ptr<EventStore> store_;
+  const std::unique_ptr<EventLog> store_;
   const StoreOptions options_;
   const CommitCallback on_commit_;
 
@@ -94,6 +101,8 @@ class StoreWriter {
   // Serialises Stop() so the thread is joined once.
   std::mutex stop_mu_;
   std::thread thread_;
+  // Writer thread until joined, then Stop()'s result: what was not committed.
+  absl::Status stop_status_;
 
   std::atomic<int64_t> committed_seq_{0};
   std::atomic<int64_t> transactions_{0};

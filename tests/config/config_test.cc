@@ -339,6 +339,49 @@ TEST(ParseConfigTest, StatsWindowAndTimezone) {
       ElementsAre(IsProblem(2, 17, "server.stats_window", "stats_window \"2h\" is out of range")));
 }
 
+TEST(ParseConfigTest, ShutdownGrace) {
+  EXPECT_EQ(Parse("queues:\n  - name: q\n").config->server.shutdown_grace, absl::Seconds(5));
+  ParseOutcome ok = Parse("server:\n  shutdown_grace: 30s\nqueues:\n  - name: q\n");
+  ASSERT_TRUE(ok.ok()) << ok.problems[0].ToString();
+  EXPECT_EQ(ok.config->server.shutdown_grace, absl::Seconds(30));
+  EXPECT_THAT(Parse("server:\n  shutdown_grace: 0s\nqueues:\n  - name: q\n").problems,
+              ElementsAre(IsProblem(2, 19, "server.shutdown_grace",
+                                    "shutdown_grace \"0s\" is out of range")));
+  EXPECT_THAT(Parse("server:\n  shutdown_grace: 1h\nqueues:\n  - name: q\n").problems,
+              ElementsAre(IsProblem(2, 19, "server.shutdown_grace",
+                                    "shutdown_grace \"1h\" is out of range")));
+}
+
+TEST(ParseConfigTest, RequestLimits) {
+  ParseOutcome defaults = Parse("queues:\n  - name: q\n");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults.config->server.max_message_bytes, 1 << 20);
+  EXPECT_EQ(defaults.config->server.max_streams, 10000);
+
+  ParseOutcome ok = Parse(
+      "server:\n"
+      "  max_message_bytes: 4194304\n"
+      "  max_streams: 50\n"
+      "queues:\n"
+      "  - name: q\n");
+  ASSERT_TRUE(ok.ok()) << ok.problems[0].ToString();
+  EXPECT_EQ(ok.config->server.max_message_bytes, 4 << 20);
+  EXPECT_EQ(ok.config->server.max_streams, 50);
+
+  ParseOutcome bad = Parse(
+      "server:\n"
+      "  max_message_bytes: 1000\n"
+      "  max_streams: 0\n"
+      "queues:\n"
+      "  - name: q\n");
+  EXPECT_THAT(bad.problems,
+              ElementsAre(IsProblem(2, 22, "server.max_message_bytes",
+                                    "max_message_bytes \"1000\" is out of range (use an integer "
+                                    "from 65536 (64 KiB) to 67108864 (64 MiB))"),
+                          IsProblem(3, 16, "server.max_streams",
+                                    "max_streams \"0\" is out of range (use an integer from 1")));
+}
+
 TEST(ParseConfigTest, UnknownKeyWithHint) {
   ParseOutcome outcome = Parse(
       "queues:\n"

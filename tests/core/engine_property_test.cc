@@ -24,6 +24,10 @@
 //    timeouts fire no earlier than configured, never on a pending callback;
 //    a callback retry comes back exactly retry_interval after its failed dial;
 //    an offer after a transfer to an agent goes to that agent;
+//  - every 100 steps and at the end: an engine restored from the events'
+//    latest snapshots (as after a crash, Engine::Restore) holds the same live
+//    calls, each connected or wrap-up call with its agent, the waiting calls
+//    in the same order, every agent in its state (an offer out goes back);
 //  - every error has a documented canonical code, and a failing command emits
 //    no event; where the outcome can be predicted from the model (built from
 //    events alone) the code and resulting state are as predicted; a refused
@@ -81,6 +85,7 @@
 #include "server/core/expr.h"
 #include "server/core/schedule.h"
 #include "server/core/types.h"
+#include "tests/core/snapshot_fold.h"
 
 namespace acd::core {
 namespace {
@@ -856,6 +861,15 @@ class Runner {
       }
       Execute(ops[step]);
       if (ok()) CheckState();
+      // A restart is compared at an instant with no deadline due (one a
+      // reload armed in the past fires at the next command; a restore
+      // processes it at once).
+      restore_due_ |= step % 100 == 99 || step + 1 == static_cast<int>(ops.size());
+      std::optional<absl::Time> due = engine_.NextDeadline();
+      if (ok() && restore_due_ && (!due || *due > engine_now_)) {
+        restore_due_ = false;
+        CheckRestore();
+      }
       Log(absl::StrCat("[", step, "] ", Rel(now_), " ", line_));
     }
     g_step.store(-1);
@@ -969,6 +983,7 @@ class Runner {
         continue;
       }
       CheckEvent(e);
+      fold_.Add(e);
       if (fault_ == Fault::kModel && e.type == EventType::kCallConnected) continue;
       ApplyEvent(e);
     }
@@ -1068,6 +1083,7 @@ class Runner {
                         AgentState::kWrapUp, AgentState::kAway};
         break;
       case EventType::kConfigApplied:
+      case EventType::kStateRestored:
         break;
       case EventType::kCallTimedOut:
         wants_call = true;
@@ -1930,10 +1946,11 @@ class Runner {
     std::string what = absl::StrCat("transfer ", call.substr(0, 8), " to queue ", queue,
                                     priority ? absl::StrCat(" p=", *priority) : "");
     Note(what);
-    // Predict: only a connected call; then the priority, the queue and its
-    // admission (a full or closed queue refuses, or overflows).
+    // Predict: a queue name (checked first, like every input); only a
+    // connected call; then the priority, the queue and its admission (a full
+    // or closed queue refuses, or overflows).
     ModelCall m = ModelCallOf(call);
-    absl::StatusCode want = CallCode(call);
+    absl::StatusCode want = queue.empty() ? absl::StatusCode::kInvalidArgument : CallCode(call);
     if (want == absl::StatusCode::kOk && m.state != CallState::kConnected) {
       want = absl::StatusCode::kFailedPrecondition;
     }
@@ -2006,10 +2023,11 @@ class Runner {
     std::string queue = PickQueue(rng);
     std::string what = absl::StrCat("move ", call.substr(0, 8), " to ", queue);
     Note(what);
-    // Predict: a known queue, a waiting call; no admission (the supervisor
-    // decides), and a move to its own queue changes nothing.
+    // Predict: a queue name (checked first), a known queue, a waiting call; no
+    // admission (the supervisor decides), and a move to its own queue changes
+    // nothing.
     ModelCall m = ModelCallOf(call);
-    absl::StatusCode want = CallCode(call);
+    absl::StatusCode want = queue.empty() ? absl::StatusCode::kInvalidArgument : CallCode(call);
     if (want == absl::StatusCode::kOk && QueueNamed(queue) == nullptr) {
       want = absl::StatusCode::kNotFound;
     }
@@ -2068,12 +2086,12 @@ class Runner {
     std::string what =
         absl::StrCat("callback ", call.substr(0, 8), " '", number.substr(0, 12), "'");
     Note(what);
-    // Predict: a valid number; a repeat with the same number is harmless;
-    // only a queued call in a queue that takes callbacks, up to max_pending.
+    // Predict: a valid number (checked first, like every input); a repeat
+    // with the same number is harmless; only a queued call in a queue that
+    // takes callbacks, up to max_pending.
     ModelCall m = ModelCallOf(call);
-    absl::StatusCode want = CallCode(call);
+    absl::StatusCode want = valid ? CallCode(call) : absl::StatusCode::kInvalidArgument;
     bool retry = false;
-    if (want == absl::StatusCode::kOk && !valid) want = absl::StatusCode::kInvalidArgument;
     if (want == absl::StatusCode::kOk) {
       const QueueConfig* q = QueueNamed(m.queue);
       if (!m.callback_number.empty()) {
@@ -2621,6 +2639,93 @@ class Runner {
     }
   }
 
+  // A restart from the events' latest snapshots (what the store keeps) at
+  // this instant takes back the same live state. Offers out are withdrawn
+  // and routed again, so an offered or waiting call may be offered to
+  // someone else, and an offered call past its max_wait (which an offer
+  // defers) meets its limit.
+  void CheckRestore() {
+    if (fault_ != Fault::kNone) return;  // the fault tests look for their own checks
+    Engine after;
+    if (absl::Status s = after.ApplyConfig(config_, engine_now_); !s.ok()) {
+      return Fail("restore", "the config was refused: ", s.ToString());
+    }
+    if (absl::Status s = after.Restore(fold_.State(), engine_now_); !s.ok()) {
+      return Fail("restore", s.ToString());
+    }
+    if (absl::Status s = after.CheckInvariants(); !s.ok()) {
+      return Fail("restore", "after the restore: ", s.ToString());
+    }
+    std::vector<Event> restore_events = after.TakeEvents();
+    auto told = [&](const std::string& call_id) {
+      std::vector<std::string> out;
+      for (const Event& e : restore_events) {
+        if (e.call_id == call_id)
+          out.push_back(absl::StrCat(EventTypeName(e.type), "(", e.reason, ")"));
+      }
+      return absl::StrCat(" [restore events: ", absl::StrJoin(out, " "), "]");
+    };
+    absl::StatusOr<std::vector<Call>> live = engine_.ListCalls("", {}, kNoLimit);
+    absl::StatusOr<std::vector<Call>> back = after.ListCalls("", {}, kNoLimit);
+    if (!live.ok() || !back.ok()) return Fail("restore", "ListCalls failed");
+    absl::flat_hash_map<std::string, const Call*> restored;
+    for (const Call& c : *back) restored[c.call_id] = &c;
+    auto waiting = [](CallState s) { return s == CallState::kQueued || s == CallState::kOffered; };
+    // Per queue, the calls waiting in both, by their place before.
+    absl::btree_map<std::string, std::vector<std::pair<int, int>>> places;
+    for (const Call& c : *live) {
+      auto it = restored.find(c.call_id);
+      if (it == restored.end()) {
+        absl::StatusOr<Call> gone = after.GetCall(c.call_id);
+        bool met_limit = c.state == CallState::kOffered && gone.ok() && IsFinal(gone->state);
+        if (!met_limit) {
+          return Fail("restore", Text(c), " is not live after the restore: ",
+                      gone.ok() ? Text(*gone) : gone.status().ToString(), told(c.call_id));
+        }
+        continue;
+      }
+      const Call& r = *it->second;
+      restored.erase(it);
+      bool same = r.state == c.state && r.queue == c.queue && r.agent_id == c.agent_id;
+      if (c.state == CallState::kQueued) same = waiting(r.state) && r.queue == c.queue;
+      if (c.state == CallState::kOffered) same = waiting(r.state);
+      if (!same) return Fail("restore", Text(c), " came back as ", Text(r), told(c.call_id));
+      if (c.state == CallState::kQueued && r.state == CallState::kQueued) {
+        places[c.queue].push_back({c.position, r.position});
+      }
+    }
+    if (!restored.empty()) {
+      return Fail("restore", Text(*restored.begin()->second), " appeared from nowhere");
+    }
+    for (auto& [queue, pairs] : places) {
+      std::sort(pairs.begin(), pairs.end());
+      for (size_t i = 1; i < pairs.size(); ++i) {
+        if (pairs[i].second < pairs[i - 1].second) {
+          return Fail("restore", "queue ", queue, ": places ", pairs[i - 1].first, " and ",
+                      pairs[i].first, " came back as ", pairs[i - 1].second, " and ",
+                      pairs[i].second);
+        }
+      }
+    }
+    absl::StatusOr<std::vector<Agent>> agents = engine_.ListAgents("");
+    absl::StatusOr<std::vector<Agent>> agents_back = after.ListAgents("");
+    if (!agents.ok() || !agents_back.ok() || agents->size() != agents_back->size()) {
+      return Fail("restore", "ListAgents differs");
+    }
+    auto idle = [](AgentState s) {
+      return s == AgentState::kAvailable || s == AgentState::kReserved;
+    };
+    for (size_t i = 0; i < agents->size(); ++i) {
+      const Agent& a = (*agents)[i];
+      const Agent& b = (*agents_back)[i];
+      bool same = a.agent_id == b.agent_id &&
+                  (a.state == b.state || (idle(a.state) && idle(b.state))) &&
+                  a.away_reason == b.away_reason &&
+                  (a.state == AgentState::kReserved || idle(a.state) || a.call_id == b.call_id);
+      if (!same) return Fail("restore", Text(a), " came back as ", Text(b));
+    }
+  }
+
   // The engine remembers the newest max_finished_calls finished calls.
   void CheckMemory() {
     if (!finished_.empty()) {
@@ -2642,6 +2747,8 @@ class Runner {
   }
 
   Engine engine_;
+  SnapshotFold fold_;  // every event, as the store keeps it (for CheckRestore)
+  bool restore_due_ = false;
   RoutingConfig config_;
   absl::Time now_ = kT0;         // the test's clock
   absl::Time engine_now_ = kT0;  // the latest time the engine was given

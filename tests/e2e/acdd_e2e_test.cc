@@ -9,10 +9,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <mutex>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include "tests/support/test_daemon.h"
 
@@ -150,6 +154,94 @@ TEST(AcddE2eTest, CallLifeOverGrpcThenEventsAndCallRowOnDisk) {
   EXPECT_THAT(row[0],
               ElementsAre("support", "completed", "alice", "resolved", "explained the bill", "es"));
   // The seq column is gap-free from 1.
+  auto seqs = Query(db, "SELECT min(seq), max(seq), count(*) FROM events");
+  EXPECT_EQ(seqs[0][0], "1");
+  EXPECT_EQ(seqs[0][1], seqs[0][2]);
+}
+
+TEST(AcddE2eTest, SigtermWithOpenStreamsAndCallsInFlightExitsZeroWithinTheGrace) {
+  testing::TempDir dir;
+  std::string config_text = std::string(testing::kTestConfig);
+  config_text.replace(config_text.find("server:\n"), 8, "server:\n  shutdown_grace: 2s\n");
+  std::string config = dir.Write("acd.yaml", config_text);
+  std::string db = dir.File("acd.db");
+  AcddProcess acdd(config, db, dir.File("port"));
+  testing::Stubs stubs(acdd.address());
+
+  v1::LoginRequest login;
+  login.set_agent_id("alice");
+  login.set_ready(true);
+  v1::Agent agent;
+  ASSERT_TRUE(stubs.agents->Login(Ctx().get(), login, &agent).ok());
+
+  // An agent desktop and an integrator's event feed, both read to their end.
+  grpc::ClientContext offers_ctx, events_ctx;
+  for (grpc::ClientContext* ctx : {&offers_ctx, &events_ctx}) {
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  }
+  v1::StreamOffersRequest offers_req;
+  offers_req.set_agent_id("alice");
+  auto offers = stubs.agents->StreamOffers(&offers_ctx, offers_req);
+  auto events = stubs.calls->WatchEvents(&events_ctx, v1::WatchEventsRequest());
+  offers->WaitForInitialMetadata();
+  events->WaitForInitialMetadata();
+  std::thread desktop([&] {
+    v1::OfferUpdate update;
+    while (offers->Read(&update)) {
+    }
+  });
+  std::thread feed([&] {
+    v1::Event event;
+    while (events->Read(&event)) {
+    }
+  });
+
+  // Two integrators enqueue calls until the daemon stops answering.
+  std::mutex mu;
+  std::vector<std::string> acknowledged;
+  std::atomic<bool> failed{false};
+  auto integrator = [&](int id) {
+    for (int i = 0; i < 20000 && !failed; ++i) {
+      v1::EnqueueCallRequest req;
+      req.set_call_id("w" + std::to_string(id) + "-" + std::to_string(i));
+      req.set_queue(i % 2 == 0 ? "support" : "sales");
+      v1::EnqueueCallResponse resp;
+      if (!stubs.calls->EnqueueCall(Ctx().get(), req, &resp).ok()) {
+        failed = true;
+        return;
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      acknowledged.push_back(req.call_id());
+    }
+  };
+  std::thread first(integrator, 1), second(integrator, 2);
+  for (int i = 0; i < 500; ++i) {  // bounded: until calls are flowing
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (acknowledged.size() >= 20) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  int status = acdd.Stop(SIGTERM);
+  const auto took = std::chrono::steady_clock::now() - start;
+  first.join();
+  second.join();
+  desktop.join();
+  feed.join();
+
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_LT(took, std::chrono::seconds(3)) << "shutdown_grace is 2s";
+  EXPECT_TRUE(failed);  // the integrators were turned away
+  EXPECT_EQ(offers->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(events->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  // Every acknowledged call is on disk, and the log has no gap.
+  std::set<std::string> stored;
+  for (const auto& row : Query(db, "SELECT call_id FROM calls")) stored.insert(row[0]);
+  ASSERT_GE(acknowledged.size(), 20u);
+  for (const std::string& id : acknowledged) EXPECT_TRUE(stored.contains(id)) << id;
   auto seqs = Query(db, "SELECT min(seq), max(seq), count(*) FROM events");
   EXPECT_EQ(seqs[0][0], "1");
   EXPECT_EQ(seqs[0][1], seqs[0][2]);

@@ -408,6 +408,33 @@ TEST_F(AuthTest, AnAgentSeesAndTransfersOnlyTheCallsItsAgentHolds) {
   EXPECT_EQ(call.queue(), "sales");
 }
 
+// Auth comes before the stream limiter: a token that may not act as alice
+// cannot end alice's StreamOffers by opening a "newer" one for her.
+TEST_F(AuthTest, AStreamOffersRefusedByAuthLeavesTheAgentsStreamOpen) {
+  StartDaemon(AuthConfig());
+  auto alice = As(kAliceToken);
+  ASSERT_TRUE(Login(*alice, "alice").ok());
+  v1::StreamOffersRequest req;
+  req.set_agent_id("alice");
+  auto alice_ctx = Ctx(10);
+  auto alice_stream = alice->agents->StreamOffers(alice_ctx.get(), req);
+  alice_stream->WaitForInitialMetadata();
+
+  auto bob_ctx = Ctx();
+  auto bob_stream = As(kBobToken)->agents->StreamOffers(bob_ctx.get(), req);
+  v1::OfferUpdate update;
+  EXPECT_FALSE(bob_stream->Read(&update));
+  grpc::Status refused = bob_stream->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED) << refused.error_message();
+
+  // Alice's stream still gets her next offer.
+  ASSERT_TRUE(Enqueue(*As(kIntegratorToken), "c-1", "support").ok());
+  ASSERT_TRUE(alice_stream->Read(&update));
+  EXPECT_EQ(update.offer().call().call_id(), "c-1");
+  alice_ctx->TryCancel();
+  EXPECT_EQ(alice_stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
 TEST_F(AuthTest, WithNoTokensConfiguredEveryCallIsAllowed) {
   StartDaemon(testing::kTestConfig);
   EXPECT_TRUE(ListQueues(*As("")).ok());

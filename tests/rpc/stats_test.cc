@@ -193,7 +193,7 @@ TEST_F(StatsTest, WatchStatsEndsCleanlyOnShutdown) {
   v1::StatsSnapshot snap;
   ASSERT_TRUE(reader->Read(&snap));
   EXPECT_EQ(snap.queues_size(), 2);  // all queues by default
-  daemon_->Shutdown();
+  EXPECT_TRUE(daemon_->Shutdown().ok());
   // Buffered snapshots may still arrive; then the stream ends UNAVAILABLE.
   for (int i = 0; i < 100 && reader->Read(&snap); ++i) {
   }

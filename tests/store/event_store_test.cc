@@ -624,7 +624,7 @@ CREATE TABLE config_versions (
 PRAGMA user_version = 1;
 )sql";
 
-TEST_F(EventStoreTest, V1DatabaseMigratesToV2AndKeepsItsRows) {
+TEST_F(EventStoreTest, V1DatabaseMigratesToTheCurrentSchemaAndKeepsItsRows) {
   {
     RawDb raw(path_);
     raw.Exec("PRAGMA journal_mode = WAL");
@@ -654,14 +654,27 @@ TEST_F(EventStoreTest, V1DatabaseMigratesToV2AndKeepsItsRows) {
         "last_seq) VALUES "
         "('moved', 'billing', 'queued', 0, 'bob', 0, NULL, 1), "
         "('plain', 'sales', 'abandoned', 3, NULL, 5, 4200, 2)");
+    // Agent snapshots: the latest of each agent is what a restart reads.
+    for (int seq : {3, 4}) {
+      core::Event e = AgentEvent(seq);
+      e.agent_id = "alice";
+      e.agent = FullAgent();
+      e.agent->state = seq == 3 ? core::AgentState::kAvailable : core::AgentState::kAway;
+      absl::StatusOr<std::string> agent_payload = EncodeEventPayload(e);
+      ASSERT_TRUE(agent_payload.ok()) << agent_payload.status();
+      raw.Exec(absl::StrCat("INSERT INTO events (seq, time_us, type, agent_id, payload) VALUES (",
+                            seq, ", 0, 'agent_state_changed', 'alice', '", *agent_payload, "')"));
+    }
     EXPECT_EQ(raw.Int("PRAGMA user_version"), 1);
   }
 
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Int("PRAGMA user_version"), 2);
-  EXPECT_EQ(raw.Int("SELECT count(*) FROM events"), 2);
+  EXPECT_EQ(raw.Int("PRAGMA user_version"), kSchemaVersion);
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM events"), 4);
+  EXPECT_EQ(raw.Text("SELECT agent_id || ' ' || state || ' ' || last_seq FROM agents"),
+            "alice away 4");
   EXPECT_EQ(raw.Int("SELECT count(*) FROM calls"), 2);
   EXPECT_EQ(raw.Text("SELECT group_concat(name) FROM pragma_index_info('calls_by_agent')"),
             "agent_id,enqueued_at_us");
@@ -687,11 +700,11 @@ TEST_F(EventStoreTest, V1DatabaseMigratesToV2AndKeepsItsRows) {
   next.queue = "sales";
   next.enqueued_at = T0();
   next.transfers = 1;
-  ASSERT_TRUE(store->Append({CallEvent(3, core::EventType::kCallQueued, next, T0())}).ok());
+  ASSERT_TRUE(store->Append({CallEvent(5, core::EventType::kCallQueued, next, T0())}).ok());
   store.reset();
   store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(raw.Int("PRAGMA user_version"), 2);
+  EXPECT_EQ(raw.Int("PRAGMA user_version"), kSchemaVersion);
   EXPECT_EQ(raw.Int("SELECT transfers FROM calls WHERE call_id = 'next'"), 1);
 }
 

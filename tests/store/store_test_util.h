@@ -116,6 +116,15 @@ inline core::Call FullCall() {
   call.position = 3;
   // Beyond 2^53: JSON numbers (doubles) cannot hold it exactly.
   call.arrival_order = std::numeric_limits<uint64_t>::max() - 1;
+  call.transfers = 1;
+  call.callback_number = "+15550100";
+  call.callback_attempts = 1;
+  call.callback_requested_at = T0() + absl::Seconds(2);
+  call.queue_entered_at = T0() + absl::Seconds(1);
+  call.callback_window_end = T0() + absl::Hours(2);
+  call.callback_retry_at = T0() + absl::Minutes(5);
+  call.transfer_fallback = "support";
+  call.callback_pending = true;
   return call;
 }
 
@@ -158,6 +167,15 @@ inline void ExpectCallEq(const core::Call& a, const core::Call& b) {
   EXPECT_EQ(a.missed_offers, b.missed_offers);
   EXPECT_EQ(a.position, b.position);
   EXPECT_EQ(a.arrival_order, b.arrival_order);
+  EXPECT_EQ(a.transfers, b.transfers);
+  EXPECT_EQ(a.callback_number, b.callback_number);
+  EXPECT_EQ(a.callback_attempts, b.callback_attempts);
+  EXPECT_EQ(a.callback_requested_at, b.callback_requested_at);
+  EXPECT_EQ(a.queue_entered_at, b.queue_entered_at);
+  EXPECT_EQ(a.callback_window_end, b.callback_window_end);
+  EXPECT_EQ(a.callback_retry_at, b.callback_retry_at);
+  EXPECT_EQ(a.transfer_fallback, b.transfer_fallback);
+  EXPECT_EQ(a.callback_pending, b.callback_pending);
 }
 
 inline void ExpectAgentEq(const core::Agent& a, const core::Agent& b) {
@@ -190,6 +208,14 @@ inline void ExpectEventEq(const core::Event& a, const core::Event& b) {
   if (a.call.has_value()) ExpectCallEq(*a.call, *b.call);
   ASSERT_EQ(a.agent.has_value(), b.agent.has_value());
   if (a.agent.has_value()) ExpectAgentEq(*a.agent, *b.agent);
+  ASSERT_EQ(a.request.has_value(), b.request.has_value());
+  if (a.request.has_value()) {
+    EXPECT_EQ(a.request->call_id, b.request->call_id);
+    EXPECT_EQ(a.request->queue, b.request->queue);
+    EXPECT_EQ(a.request->priority, b.request->priority);
+    EXPECT_EQ(a.request->required_skills, b.request->required_skills);
+    EXPECT_EQ(a.request->attributes, b.request->attributes);
+  }
 }
 
 }  // namespace acd::store::testing

@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/store/store_test_util.h"
+#include "tests/support/fault_injection_event_log.h"
 
 namespace acd::store {
 namespace {
@@ -90,7 +91,7 @@ TEST_F(StoreWriterTest, EventsQueuedBeforeStartCommitInFullBatches) {
   EXPECT_EQ(writer.committed_seq(), 0);
 
   writer.Start();
-  writer.Stop();
+  EXPECT_TRUE(writer.Stop().ok());
 
   EXPECT_EQ(writer.transactions(), 3);  // ceil(10000 / 4096)
   EXPECT_EQ(writer.committed_seq(), kEvents);
@@ -123,7 +124,7 @@ TEST_F(StoreWriterTest, ConcurrentProducerIsGroupCommitted) {
   ASSERT_TRUE(
       log.WaitFor([](const CommitLog::Entry& e) { return e.seq >= kEvents; }, absl::Seconds(60)));
   producer.join();
-  writer.Stop();
+  EXPECT_TRUE(writer.Stop().ok());
 
   EXPECT_EQ(writer.committed_seq(), kEvents);
   EXPECT_LT(writer.transactions(), kEvents);
@@ -150,7 +151,7 @@ TEST_F(StoreWriterTest, CommittedSeqStartsAtWhatIsOnDisk) {
   EXPECT_EQ(writer.committed_seq(), 3);
   writer.Start();
   ASSERT_TRUE(writer.Append({AgentEvent(4)}).ok());
-  writer.Stop();
+  EXPECT_TRUE(writer.Stop().ok());
   EXPECT_EQ(writer.committed_seq(), 4);
   EXPECT_EQ(ReadAll().size(), 4u);
 }
@@ -182,7 +183,7 @@ TEST_F(StoreWriterTest, FailedCommitIsReportedAndRetriedUntilItSucceeds) {
   raw.Exec("DROP TRIGGER outage");
   ASSERT_TRUE(
       log.WaitFor([](const CommitLog::Entry& e) { return e.status.ok(); }, absl::Seconds(10)));
-  writer.Stop();
+  EXPECT_TRUE(writer.Stop().ok());
 
   EXPECT_EQ(writer.committed_seq(), 10);
   EXPECT_EQ(writer.transactions(), 1);
@@ -195,6 +196,41 @@ TEST_F(StoreWriterTest, FailedCommitIsReportedAndRetriedUntilItSucceeds) {
   EXPECT_TRUE(entries.back().status.ok());
   EXPECT_EQ(entries.back().seq, 10);
   EXPECT_EQ(ReadAll().size(), 10u);
+}
+
+TEST_F(StoreWriterTest, FaultsThroughTheWrapperAreRetriedAndCommittedInOrder) {
+  CommitLog log;
+  StoreOptions options;
+  options.retry_backoff_min = absl::Milliseconds(1);
+  options.retry_backoff_max = absl::Milliseconds(2);
+  auto faults = std::make_shared<acd::testing::StoreFaults>();
+  faults->FailNext(4, absl::DataLossError("checksum mismatch"));
+  StoreWriter writer(
+      std::make_unique<acd::testing::FaultInjectionEventLog>(OpenStore(options), faults), options,
+      log.Callback());
+  writer.Start();
+  for (int first = 1; first <= 10; first += 5) {
+    std::vector<core::Event> batch;
+    for (int seq = first; seq < first + 5; ++seq) batch.push_back(AgentEvent(seq));
+    ASSERT_TRUE(writer.Append(batch).ok());
+  }
+  ASSERT_TRUE(log.WaitFor([](const CommitLog::Entry& e) { return e.status.ok() && e.seq == 10; },
+                          absl::Seconds(5)));
+  EXPECT_TRUE(writer.Stop().ok());
+
+  // Four failures, each reported with nothing committed, then the commits.
+  std::vector<CommitLog::Entry> entries = log.entries();
+  ASSERT_GE(entries.size(), 5u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(entries[i].status.code(), absl::StatusCode::kDataLoss) << entries[i].status;
+    EXPECT_EQ(entries[i].seq, 0);
+  }
+  for (size_t i = 4; i < entries.size(); ++i) EXPECT_TRUE(entries[i].status.ok());
+  EXPECT_EQ(faults->failures(), 4);
+  EXPECT_EQ(writer.committed_seq(), 10);
+  std::vector<core::Event> events = ReadAll();
+  ASSERT_EQ(events.size(), 10u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(events[i].seq, i + 1);
 }
 
 TEST_F(StoreWriterTest, StopGivesUpOnAStoreThatStaysDownAndSaysWhatIsLost) {
@@ -212,8 +248,10 @@ TEST_F(StoreWriterTest, StopGivesUpOnAStoreThatStaysDownAndSaysWhatIsLost) {
       log.WaitFor([](const CommitLog::Entry& e) { return !e.status.ok(); }, absl::Seconds(10)));
 
   const absl::Time start = absl::Now();
-  writer.Stop();
+  absl::Status stopped = writer.Stop();
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_THAT(stopped.message(), HasSubstr("3 events (seq 1..3)"));
+  EXPECT_EQ(writer.Stop().message(), stopped.message());  // idempotent
 
   EXPECT_EQ(writer.committed_seq(), 0);
   std::vector<CommitLog::Entry> entries = log.entries();
@@ -245,8 +283,8 @@ TEST_F(StoreWriterTest, StopIsIdempotentAndAnIdleWriterCommitsNothing) {
   StoreWriter writer(OpenStore(), StoreOptions(), log.Callback());
   writer.Start();
   writer.Start();
-  writer.Stop();
-  writer.Stop();
+  EXPECT_TRUE(writer.Stop().ok());
+  EXPECT_TRUE(writer.Stop().ok());
   EXPECT_EQ(writer.transactions(), 0);
   EXPECT_TRUE(log.entries().empty());
 }

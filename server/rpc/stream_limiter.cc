@@ -1,0 +1,90 @@
+#include "server/rpc/stream_limiter.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace acd::rpc {
+
+StreamLimiter::Lease::~Lease() { limiter_->Release(this); }
+
+void StreamLimiter::Lease::OnReplaced(std::function<void()> end) {
+  {
+    absl::MutexLock lock(&limiter_->mu_);
+    if (!replaced_) {
+      end_ = std::move(end);
+      return;
+    }
+  }
+  end();
+}
+
+absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> StreamLimiter::Acquire(
+    absl::string_view rpc) {
+  absl::MutexLock lock(&mu_);
+  if (live_ >= max_streams_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        rpc, " refused: ", live_, " streams are open, the limit (server.max_streams) is ",
+        max_streams_, "; close one or try again later"));
+  }
+  ++live_;
+  return std::unique_ptr<Lease>(new Lease(this, "", next_id_++));
+}
+
+absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> StreamLimiter::AcquireOffers(
+    absl::string_view agent_id) {
+  // No agent to key on (the stream is refused at subscription anyway).
+  if (agent_id.empty()) return Acquire("StreamOffers");
+  std::function<void()> end_older;
+  std::unique_ptr<Lease> lease;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = offers_.find(agent_id);
+    Lease* older = it == offers_.end() ? nullptr : it->second;
+    // The replaced stream's place goes to the new one, so a full server still
+    // lets a desktop reconnect.
+    if (older == nullptr && live_ >= max_streams_) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "StreamOffers refused: ", live_, " streams are open, the limit (server.max_streams) is ",
+          max_streams_, "; close one or try again later"));
+    }
+    ++live_;
+    lease.reset(new Lease(this, std::string(agent_id), next_id_++));
+    if (older != nullptr) {
+      older->replaced_ = true;
+      end_older = std::move(older->end_);
+      older->end_ = nullptr;
+    }
+    offers_[agent_id] = lease.get();
+  }
+  // Outside the lock: ending a stream takes the stream's own lock.
+  if (end_older) end_older();
+  return lease;
+}
+
+int StreamLimiter::live() const {
+  absl::MutexLock lock(&mu_);
+  return live_;
+}
+
+void StreamLimiter::Release(Lease* lease) {
+  absl::MutexLock lock(&mu_);
+  --live_;
+  if (lease->agent_id_.empty()) return;
+  auto it = offers_.find(lease->agent_id_);
+  if (it != offers_.end() && it->second == lease) offers_.erase(it);
+}
+
+absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> AcquireStream(StreamLimiter* limiter,
+                                                                    absl::string_view rpc) {
+  if (limiter == nullptr) return nullptr;
+  return limiter->Acquire(rpc);
+}
+
+absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> AcquireOfferStream(
+    StreamLimiter* limiter, absl::string_view agent_id) {
+  if (limiter == nullptr) return nullptr;
+  return limiter->AcquireOffers(agent_id);
+}
+
+}  // namespace acd::rpc

@@ -1,0 +1,47 @@
+// Live state from the store: what a restarting acdd reads back to restore its
+// engine (core::Engine::Restore) after a crash or a stop.
+//
+// The `calls` and `agents` tables point at the event holding each call's and
+// each agent's latest snapshot (last_seq); that snapshot, decoded, is the
+// state to restore, and a call's original request comes from its row. The
+// store commits an event before acdd acknowledges it, so what is read here
+// holds everything acknowledged, and nothing a crash took back.
+//
+// Cost: one indexed read of the live calls, one row per agent, and a short
+// indexed read per queue for handle times: independent of the log's length.
+//
+// Thread safety: functions over a connection the caller owns; use it from one
+// thread at a time.
+#ifndef ACD_SERVER_STORE_LIVE_STATE_H_
+#define ACD_SERVER_STORE_LIVE_STATE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "server/core/engine.h"
+#include "server/store/sqlite.h"
+
+namespace acd::store {
+
+// The live calls, every agent's latest snapshot, and the handle times of the
+// latest completed calls (at most `handle_time_samples`) of each of `queues`.
+// DATA_LOSS naming the seq for a snapshot that does not decode.
+absl::StatusOr<core::RestoredState> LoadLiveState(sqlite::Database& db,
+                                                  const std::vector<std::string>& queues,
+                                                  int handle_time_samples = 20);
+
+// Up to `limit` events with from_seq <= seq <= to_seq, in seq order.
+absl::StatusOr<std::vector<core::Event>> ReadEventRange(sqlite::Database& db, int64_t from_seq,
+                                                        int64_t to_seq, int limit);
+
+// The seq of the first event at or after `time` (events are in time order),
+// or the last seq + 1 if there is none. O(log n) lookups.
+absl::StatusOr<int64_t> FirstSeqAtOrAfter(sqlite::Database& db, absl::Time time);
+
+}  // namespace acd::store
+
+#endif  // ACD_SERVER_STORE_LIVE_STATE_H_

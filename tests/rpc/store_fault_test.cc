@@ -1,0 +1,199 @@
+// Store faults and graceful shutdown over real gRPC: an in-process Daemon on
+// 127.0.0.1 port 0 whose SQLite store sits behind a FaultInjectionEventLog.
+// No false success while the store fails, health NOT_SERVING, recovery with
+// no gap in the event log; Shutdown bounded even with a stream nobody reads.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "server/app/daemon.h"
+#include "tests/support/fault_injection_event_log.h"
+#include "tests/support/test_daemon.h"
+
+namespace acd {
+namespace {
+
+using ::acd::testing::Ctx;
+using ::acd::testing::FaultInjectionEventLog;
+using ::acd::testing::Query;
+using ::acd::testing::StoreFaults;
+using ::grpc::health::v1::HealthCheckResponse;
+using ::testing::HasSubstr;
+
+class StoreFaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_path_ = dir_.File("acd.db");
+    app::DaemonOptions options;
+    options.config_path = dir_.Write("acd.yaml", testing::kTestConfig);
+    options.database = db_path_;
+    options.wrap_event_log = FaultInjectionEventLog::Wrapper(faults_);
+    options.store_retry_backoff_max = absl::Milliseconds(10);
+    absl::StatusOr<std::unique_ptr<app::Daemon>> d = app::Daemon::Start(options);
+    ASSERT_TRUE(d.ok()) << d.status();
+    daemon_ = std::move(*d);
+    stubs_ = std::make_unique<testing::Stubs>(daemon_->address());
+    health_ = grpc::health::v1::Health::NewStub(stubs_->channel);
+  }
+
+  grpc::Status Enqueue(const std::string& id, v1::EnqueueCallResponse* out = nullptr) {
+    v1::EnqueueCallRequest req;
+    req.set_call_id(id);
+    req.set_queue("support");
+    v1::EnqueueCallResponse resp;
+    return stubs_->calls->EnqueueCall(Ctx().get(), req, out ? out : &resp);
+  }
+  grpc::Status GetCall(const std::string& id) {
+    v1::GetCallRequest req;
+    req.set_call_id(id);
+    v1::Call resp;
+    return stubs_->calls->GetCall(Ctx().get(), req, &resp);
+  }
+  // The health of `service` ("" for the server as a whole).
+  HealthCheckResponse::ServingStatus Health(const std::string& service) {
+    grpc::health::v1::HealthCheckRequest req;
+    req.set_service(service);
+    HealthCheckResponse resp;
+    grpc::Status s = health_->Check(Ctx().get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << service << ": " << s.error_message();
+    return resp.status();
+  }
+  // Waits (bounded) for the whole server's health to be `want`.
+  bool WaitForHealth(HealthCheckResponse::ServingStatus want) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(2);
+    while (Health("") != want) {
+      if (absl::Now() > deadline) return false;
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+    return true;
+  }
+
+  testing::TempDir dir_;
+  std::string db_path_;
+  std::shared_ptr<StoreFaults> faults_ = std::make_shared<StoreFaults>();
+  std::unique_ptr<app::Daemon> daemon_;
+  std::unique_ptr<testing::Stubs> stubs_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+};
+
+TEST_F(StoreFaultTest, FailingStoreIsUnavailableAndNotServingUntilItRecovers) {
+  ASSERT_TRUE(Enqueue("c-1").ok());
+  EXPECT_EQ(Health(""), HealthCheckResponse::SERVING);
+
+  faults_->FailAll(absl::UnavailableError("disk full"));
+  grpc::Status failed = Enqueue("c-2");
+  EXPECT_EQ(failed.error_code(), grpc::StatusCode::UNAVAILABLE) << failed.error_message();
+  EXPECT_THAT(failed.error_message(), HasSubstr("disk full"));
+  EXPECT_THAT(failed.error_message(), HasSubstr("kept in memory"));
+  // Health turns before the failed reply is sent.
+  EXPECT_EQ(Health(""), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Health("acd.v1.CallService"), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Health("acd.v1.AgentService"), HealthCheckResponse::NOT_SERVING);
+
+  // New changes are refused before they reach the engine; reads are served.
+  grpc::Status refused = Enqueue("c-3");
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(refused.error_message(), HasSubstr("refused"));
+  EXPECT_TRUE(GetCall("c-2").ok());  // kept in memory
+  EXPECT_EQ(GetCall("c-3").error_code(), grpc::StatusCode::NOT_FOUND);
+  v1::ListQueuesResponse queues;
+  EXPECT_TRUE(stubs_->admin->ListQueues(Ctx().get(), v1::ListQueuesRequest(), &queues).ok());
+  EXPECT_EQ(Query(db_path_, "SELECT count(*) FROM calls WHERE call_id = 'c-2'")[0][0], "0");
+
+  faults_->Clear();
+  ASSERT_TRUE(WaitForHealth(HealthCheckResponse::SERVING));
+  EXPECT_EQ(Health("acd.v1.CallService"), HealthCheckResponse::SERVING);
+  // The retry the UNAVAILABLE asked for finds the call kept in memory.
+  v1::EnqueueCallResponse again;
+  ASSERT_TRUE(Enqueue("c-2", &again).ok());
+  EXPECT_FALSE(again.created());
+  v1::EnqueueCallResponse fresh;
+  ASSERT_TRUE(Enqueue("c-3", &fresh).ok());
+  EXPECT_TRUE(fresh.created());
+
+  // Every change is on disk, in order, with no gap.
+  auto events = Query(db_path_, "SELECT seq, call_id FROM events ORDER BY seq");
+  ASSERT_FALSE(events.empty());
+  for (size_t i = 0; i < events.size(); ++i) ASSERT_EQ(events[i][0], std::to_string(i + 1));
+  EXPECT_EQ(Query(db_path_, "SELECT call_id FROM calls ORDER BY call_id"),
+            (std::vector<std::vector<std::string>>{{"c-1"}, {"c-2"}, {"c-3"}}));
+  EXPECT_TRUE(daemon_->Shutdown().ok());
+}
+
+TEST_F(StoreFaultTest, FailedAppendsOnceReportFailureThenCommitWithoutARestart) {
+  // A single failed transaction (DATA_LOSS, say a checksum error) is retried.
+  faults_->FailNext(1, absl::DataLossError("checksum mismatch"));
+  grpc::Status failed = Enqueue("c-1");
+  EXPECT_EQ(failed.error_code(), grpc::StatusCode::UNAVAILABLE) << failed.error_message();
+  EXPECT_THAT(failed.error_message(), HasSubstr("checksum mismatch"));
+  ASSERT_TRUE(WaitForHealth(HealthCheckResponse::SERVING));
+  EXPECT_EQ(Query(db_path_, "SELECT count(*) FROM calls WHERE call_id = 'c-1'")[0][0], "1");
+  EXPECT_EQ(faults_->failures(), 1);
+}
+
+TEST_F(StoreFaultTest, ShutdownWithTheStoreStillFailingSaysWhatWasNotCommitted) {
+  faults_->FailAll(absl::UnavailableError("disk full"));
+  EXPECT_EQ(Enqueue("c-1").error_code(), grpc::StatusCode::UNAVAILABLE);
+  const absl::Time start = absl::Now();
+  absl::Status stopped = daemon_->Shutdown(absl::Milliseconds(300));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
+  EXPECT_FALSE(stopped.ok());
+  EXPECT_THAT(stopped.message(), HasSubstr("not committed"));
+  EXPECT_THAT(stopped.message(), HasSubstr("disk full"));
+  // Later calls say the same.
+  EXPECT_EQ(daemon_->Shutdown().message(), stopped.message());
+}
+
+// A client that opens WatchEvents and never reads: the server's writes stall
+// on HTTP/2 flow control. Shutdown still returns within its grace.
+TEST(ShutdownTest, ReturnsWithinTheGraceWhileAClientHoldsAStreamAndDoesNotRead) {
+  testing::TempDir dir;
+  std::string config = std::string(testing::kTestConfig);
+  config.replace(config.find("server:\n"), 8, "server:\n  synchronous: normal\n");
+  app::DaemonOptions options;
+  options.config_path = dir.Write("acd.yaml", config);
+  options.database = dir.File("acd.db");
+  absl::StatusOr<std::unique_ptr<app::Daemon>> daemon = app::Daemon::Start(options);
+  ASSERT_TRUE(daemon.ok()) << daemon.status();
+  testing::Stubs stubs((*daemon)->address());
+
+  // Its own connection, with a fixed 64 KiB window (no BDP probing to grow it).
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  auto channel =
+      grpc::CreateCustomChannel((*daemon)->address(), grpc::InsecureChannelCredentials(), args);
+  auto stalled = v1::CallService::NewStub(channel);
+  grpc::ClientContext watch_ctx;
+  watch_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto watch = stalled->WatchEvents(&watch_ctx, v1::WatchEventsRequest());
+  watch->WaitForInitialMetadata();
+
+  // Well over the window: ~600 KB of events the client never reads.
+  const std::string padding(500, 'x');
+  for (int i = 0; i < 1000; ++i) {
+    v1::EnqueueCallRequest req;
+    req.set_call_id("c-" + std::to_string(i));
+    req.set_queue("support");
+    (*req.mutable_attributes())["note"] = padding;
+    v1::EnqueueCallResponse resp;
+    ASSERT_TRUE(stubs.calls->EnqueueCall(Ctx().get(), req, &resp).ok()) << i;
+  }
+
+  const absl::Time start = absl::Now();
+  EXPECT_TRUE((*daemon)->Shutdown(absl::Milliseconds(500)).ok());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
+  // The stream was stalled: the client gets what reached it before the
+  // server let go, far from every event, then an error.
+  int received = 0;
+  for (v1::Event event; received < 5000 && watch->Read(&event);) ++received;
+  EXPECT_LT(received, 1000);
+  EXPECT_FALSE(watch->Finish().ok());
+}
+
+}  // namespace
+}  // namespace acd

@@ -1,0 +1,821 @@
+// Hostile input over real gRPC, against an in-process Daemon on 127.0.0.1
+// port 0: for every RPC of CallService, AgentService and AdminService, a bad
+// value of each validated field gets the canonical code and a message naming
+// the field (and the value, cut when long), and changes nothing: the calls,
+// the agents and the event log are the same afterwards. Also: an oversize
+// message, the stream cap, and one StreamOffers per agent.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "server/app/daemon.h"
+#include "server/core/limits.h"
+#include "tests/support/test_daemon.h"
+
+namespace acd {
+namespace {
+
+using ::acd::testing::Ctx;
+using ::acd::testing::Query;
+using ::testing::HasSubstr;
+
+// Long offer and wrap-up times: nothing changes by itself while a case runs.
+constexpr char kConfig[] = R"(server:
+  listen: 127.0.0.1:0
+  max_streams: 4
+skills: [english]
+queues:
+  - name: support
+    offer_timeout: 10m
+    wrap_up_time: 10m
+  - name: sales
+    offer_timeout: 10m
+    wrap_up_time: 10m
+agents:
+  - id: alice
+    skills: {english: 5}
+    queues: [support]
+  - id: bob
+    skills: {english: 4}
+    queues: [support]
+  - id: carol
+    skills: {english: 2}
+    queues: [sales]
+)";
+
+const std::string kLongId(core::kMaxIdLength + 72, 'x');  // 200 bytes
+
+struct Case {
+  std::string name;
+  std::function<grpc::Status()> call;
+  grpc::StatusCode code;
+  // Each must appear in the error message.
+  std::vector<std::string> contains;
+};
+
+// The status a server stream ended with (reading and dropping its messages).
+template <typename Msg>
+grpc::Status StreamStatus(std::unique_ptr<grpc::ClientReader<Msg>> reader) {
+  Msg msg;
+  for (int i = 0; i < 100 && reader->Read(&msg); ++i) {
+  }
+  return reader->Finish();
+}
+
+class ValidationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_path_ = dir_.File("acd.db");
+    app::DaemonOptions options;
+    options.config_path = dir_.Write("acd.yaml", kConfig);
+    options.database = db_path_;
+    absl::StatusOr<std::unique_ptr<app::Daemon>> d = app::Daemon::Start(options);
+    ASSERT_TRUE(d.ok()) << d.status();
+    daemon_ = std::move(*d);
+    stubs_ = std::make_unique<testing::Stubs>(daemon_->address());
+  }
+
+  void Login(const std::string& agent) {
+    v1::LoginRequest req;
+    req.set_agent_id(agent);
+    req.set_ready(true);
+    v1::Agent resp;
+    grpc::Status s = stubs_->agents->Login(Ctx().get(), req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+
+  v1::Call Enqueue(const std::string& id, const std::string& queue) {
+    v1::EnqueueCallRequest req;
+    req.set_call_id(id);
+    req.set_queue(queue);
+    v1::EnqueueCallResponse resp;
+    grpc::Status s = stubs_->calls->EnqueueCall(Ctx().get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.call();
+  }
+
+  void Accept(const std::string& agent, const std::string& call) {
+    v1::AcceptOfferRequest req;
+    req.set_agent_id(agent);
+    req.set_call_id(call);
+    v1::Call resp;
+    grpc::Status s = stubs_->agents->AcceptOffer(Ctx().get(), req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+
+  // One call in each live state: c-wrap (alice, WRAP_UP), c-conn (bob,
+  // CONNECTED), c-offer (carol, OFFERED), c-queued (QUEUED).
+  void MakeCallsInEveryState() {
+    Login("alice");
+    ASSERT_EQ(Enqueue("c-wrap", "support").state(), v1::CALL_STATE_OFFERED);
+    Accept("alice", "c-wrap");
+    v1::EndCallRequest end;
+    end.set_call_id("c-wrap");
+    v1::Call ended;
+    ASSERT_TRUE(stubs_->calls->EndCall(Ctx().get(), end, &ended).ok());
+    Login("bob");
+    ASSERT_EQ(Enqueue("c-conn", "support").agent_id(), "bob");
+    Accept("bob", "c-conn");
+    Login("carol");
+    ASSERT_EQ(Enqueue("c-offer", "sales").agent_id(), "carol");
+    ASSERT_EQ(Enqueue("c-queued", "support").state(), v1::CALL_STATE_QUEUED);
+  }
+
+  // Calls (every state), agents and the number of stored events.
+  std::string Fingerprint() {
+    v1::ListCallsRequest calls_req;
+    for (int s = v1::CALL_STATE_QUEUED; s <= v1::CALL_STATE_CALLBACK_SCHEDULED; ++s) {
+      calls_req.add_states(static_cast<v1::CallState>(s));
+    }
+    v1::ListCallsResponse calls;
+    EXPECT_TRUE(stubs_->admin->ListCalls(Ctx().get(), calls_req, &calls).ok());
+    v1::ListAgentsResponse agents;
+    EXPECT_TRUE(stubs_->admin->ListAgents(Ctx().get(), {}, &agents).ok());
+    std::string out;
+    for (v1::Call& c : *calls.mutable_calls()) {
+      c.clear_estimated_wait();
+      absl::StrAppend(&out, c.ShortDebugString(), "\n");
+    }
+    for (const v1::Agent& a : agents.agents()) absl::StrAppend(&out, a.ShortDebugString(), "\n");
+    absl::StrAppend(&out, "events ", Query(db_path_, "SELECT count(*) FROM events")[0][0]);
+    return out;
+  }
+
+  void RunCases(const std::vector<Case>& cases) {
+    for (const Case& c : cases) {
+      SCOPED_TRACE(c.name);
+      std::string before = Fingerprint();
+      grpc::Status s = c.call();
+      EXPECT_EQ(s.error_code(), c.code) << s.error_message();
+      for (const std::string& part : c.contains) EXPECT_THAT(s.error_message(), HasSubstr(part));
+      EXPECT_EQ(Fingerprint(), before);
+    }
+  }
+
+  testing::TempDir dir_;
+  std::string db_path_;
+  std::unique_ptr<app::Daemon> daemon_;
+  std::unique_ptr<testing::Stubs> stubs_;
+};
+
+constexpr auto kInvalid = grpc::StatusCode::INVALID_ARGUMENT;
+
+TEST_F(ValidationTest, CallService) {
+  ASSERT_NO_FATAL_FAILURE(MakeCallsInEveryState());
+  v1::CallService::Stub& calls = *stubs_->calls;
+  auto enqueue = [&](std::function<void(v1::EnqueueCallRequest&)> edit) {
+    return [&calls, edit] {
+      v1::EnqueueCallRequest req;
+      req.set_call_id("c-new");
+      req.set_queue("support");
+      edit(req);
+      v1::EnqueueCallResponse resp;
+      return calls.EnqueueCall(Ctx().get(), req, &resp);
+    };
+  };
+  auto call_rpc = [](auto method) {
+    return [method](auto req) {
+      return [method, req] {
+        v1::Call resp;
+        return method(Ctx().get(), req, &resp);
+      };
+    };
+  };
+  auto get =
+      call_rpc([&](auto* ctx, auto& req, auto* resp) { return calls.GetCall(ctx, req, resp); });
+  auto abandon =
+      call_rpc([&](auto* ctx, auto& req, auto* resp) { return calls.AbandonCall(ctx, req, resp); });
+  auto end =
+      call_rpc([&](auto* ctx, auto& req, auto* resp) { return calls.EndCall(ctx, req, resp); });
+  auto transfer = call_rpc(
+      [&](auto* ctx, auto& req, auto* resp) { return calls.TransferCall(ctx, req, resp); });
+  auto callback = call_rpc(
+      [&](auto* ctx, auto& req, auto* resp) { return calls.RequestCallback(ctx, req, resp); });
+  auto failed = call_rpc(
+      [&](auto* ctx, auto& req, auto* resp) { return calls.CallbackFailed(ctx, req, resp); });
+  auto watch = [&](std::function<void(v1::WatchEventsRequest&)> edit) {
+    return [&calls, edit] {
+      v1::WatchEventsRequest req;
+      edit(req);
+      auto ctx = Ctx(2);
+      return StreamStatus(calls.WatchEvents(ctx.get(), req));
+    };
+  };
+  auto with = [](auto req, auto edit) {
+    edit(req);
+    return req;
+  };
+
+  const std::string long_attr(core::kMaxAttributeValueLength + 1, 'v');
+  RunCases({
+      {"EnqueueCall empty call_id",
+       enqueue([](auto& r) { r.set_call_id(""); }),
+       kInvalid,
+       {"call_id is required"}},
+      {"EnqueueCall long call_id",
+       enqueue([](auto& r) { r.set_call_id(kLongId); }),
+       kInvalid,
+       {"call_id \"" + std::string(64, 'x') + "...\" (200 bytes)", "limit is 128"}},
+      {"EnqueueCall call_id with a newline",
+       enqueue([](auto& r) { r.set_call_id("c\nnew"); }),
+       kInvalid,
+       {"call_id \"c\\nnew\"", "control character"}},
+      {"EnqueueCall long queue",
+       enqueue([](auto& r) { r.set_queue(kLongId); }),
+       kInvalid,
+       {"queue \"xxx", "(200 bytes)"}},
+      {"EnqueueCall priority",
+       enqueue([](auto& r) { r.set_priority(101); }),
+       kInvalid,
+       {"priority 101"}},
+      {"EnqueueCall too many attributes",
+       enqueue([](auto& r) {
+         for (int i = 0; i < 65; ++i) (*r.mutable_attributes())[absl::StrCat("k", i)] = "v";
+       }),
+       kInvalid,
+       {"attributes has 65 entries", "limit is 64"}},
+      {"EnqueueCall oversize attribute value",
+       enqueue([&](auto& r) { (*r.mutable_attributes())["note"] = long_attr; }),
+       kInvalid,
+       {"attributes[\"note\"]", "(1025 bytes)"}},
+      {"EnqueueCall long attribute key",
+       enqueue([](auto& r) { (*r.mutable_attributes())[std::string(65, 'k')] = "v"; }),
+       kInvalid,
+       {"attributes key"}},
+      {"EnqueueCall empty attribute key",
+       enqueue([](auto& r) { (*r.mutable_attributes())[""] = "v"; }),
+       kInvalid,
+       {"attributes has an empty key"}},
+      {"EnqueueCall too many skills",
+       enqueue([](auto& r) {
+         for (int i = 0; i < 33; ++i) (*r.mutable_required_skills())[absl::StrCat("s", i)] = 1;
+       }),
+       kInvalid,
+       {"required_skills has 33 entries"}},
+      {"EnqueueCall skill level",
+       enqueue([](auto& r) { (*r.mutable_required_skills())["english"] = 11; }),
+       kInvalid,
+       {"required_skills[\"english\"] = 11"}},
+      {"EnqueueCall long skill name",
+       enqueue([](auto& r) { (*r.mutable_required_skills())[kLongId] = 1; }),
+       kInvalid,
+       {"required_skills key"}},
+      {"GetCall empty", get(v1::GetCallRequest()), kInvalid, {"call_id is required"}},
+      {"GetCall long",
+       get(with(v1::GetCallRequest(), [](auto& r) { r.set_call_id(kLongId); })),
+       kInvalid,
+       {"call_id", "(200 bytes)"}},
+      {"AbandonCall long reason",
+       abandon(with(v1::AbandonCallRequest(),
+                    [](auto& r) {
+                      r.set_call_id("c-queued");
+                      r.set_reason(std::string(300, 'r'));
+                    })),
+       kInvalid,
+       {"reason \"rrr", "(300 bytes)", "limit is 256"}},
+      {"AbandonCall reason with an escape",
+       abandon(with(v1::AbandonCallRequest(),
+                    [](auto& r) {
+                      r.set_call_id("c-queued");
+                      r.set_reason("hung\x1b[2Jup");
+                    })),
+       kInvalid,
+       {"reason \"hung\\x1b[2Jup\"", "control character"}},
+      {"AbandonCall long call_id",
+       abandon(with(v1::AbandonCallRequest(), [](auto& r) { r.set_call_id(kLongId); })),
+       kInvalid,
+       {"call_id"}},
+      {"EndCall empty", end(v1::EndCallRequest()), kInvalid, {"call_id is required"}},
+      {"TransferCall no target",
+       transfer(with(v1::TransferCallRequest(), [](auto& r) { r.set_call_id("c-conn"); })),
+       kInvalid,
+       {"target", "queue", "agent_id"}},
+      {"TransferCall long queue",
+       transfer(with(v1::TransferCallRequest(),
+                     [](auto& r) {
+                       r.set_call_id("c-conn");
+                       r.set_queue(kLongId);
+                     })),
+       kInvalid,
+       {"queue \"xxx", "(200 bytes)"}},
+      {"TransferCall empty queue",
+       transfer(with(v1::TransferCallRequest(),
+                     [](auto& r) {
+                       r.set_call_id("c-conn");
+                       r.set_queue("");
+                     })),
+       kInvalid,
+       {"queue is required"}},
+      {"TransferCall long agent_id",
+       transfer(with(v1::TransferCallRequest(),
+                     [](auto& r) {
+                       r.set_call_id("c-conn");
+                       r.set_agent_id(kLongId);
+                     })),
+       kInvalid,
+       {"agent_id", "(200 bytes)"}},
+      {"TransferCall long fallback_queue",
+       transfer(with(v1::TransferCallRequest(),
+                     [](auto& r) {
+                       r.set_call_id("c-conn");
+                       r.set_agent_id("alice");
+                       r.set_fallback_queue(kLongId);
+                     })),
+       kInvalid,
+       {"fallback_queue", "(200 bytes)"}},
+      {"TransferCall priority",
+       transfer(with(v1::TransferCallRequest(),
+                     [](auto& r) {
+                       r.set_call_id("c-conn");
+                       r.set_queue("sales");
+                       r.set_priority(-1);
+                     })),
+       kInvalid,
+       {"priority -1"}},
+      {"RequestCallback bad number",
+       callback(with(v1::RequestCallbackRequest(),
+                     [](auto& r) {
+                       r.set_call_id("c-queued");
+                       r.set_number("555-CALL");
+                     })),
+       kInvalid,
+       {"number \"555-CALL\""}},
+      {"RequestCallback long number",
+       callback(with(v1::RequestCallbackRequest(),
+                     [](auto& r) {
+                       r.set_call_id("c-queued");
+                       r.set_number(std::string(33, '1'));
+                     })),
+       kInvalid,
+       {"number", "1-32 characters"}},
+      {"RequestCallback empty call_id",
+       callback(with(v1::RequestCallbackRequest(), [](auto& r) { r.set_number("+15550100"); })),
+       kInvalid,
+       {"call_id is required"}},
+      {"CallbackFailed long reason",
+       failed(with(v1::CallbackFailedRequest(),
+                   [](auto& r) {
+                     r.set_call_id("c-conn");
+                     r.set_reason(std::string(257, 'r'));
+                   })),
+       kInvalid,
+       {"reason", "(257 bytes)"}},
+      {"CallbackFailed empty call_id",
+       failed(v1::CallbackFailedRequest()),
+       kInvalid,
+       {"call_id is required"}},
+      {"WatchEvents long call_id filter",
+       watch([](auto& r) { r.set_call_id(kLongId); }),
+       kInvalid,
+       {"call_id", "(200 bytes)"}},
+      {"WatchEvents agent_id filter with a newline",
+       watch([](auto& r) { r.set_agent_id("al\nice"); }),
+       kInvalid,
+       {"agent_id \"al\\nice\"", "control character"}},
+      {"WatchEvents long queue filter",
+       watch([](auto& r) { r.set_queue(kLongId); }),
+       kInvalid,
+       {"queue", "(200 bytes)"}},
+      {"WatchEvents negative after_seq",
+       watch([](auto& r) { r.set_after_seq(-5); }),
+       kInvalid,
+       {"after_seq -5"}},
+  });
+}
+
+TEST_F(ValidationTest, AgentService) {
+  ASSERT_NO_FATAL_FAILURE(MakeCallsInEveryState());
+  v1::AgentService::Stub& agents = *stubs_->agents;
+  auto login = [&](const std::string& id) {
+    return [&agents, id] {
+      v1::LoginRequest req;
+      req.set_agent_id(id);
+      v1::Agent resp;
+      return agents.Login(Ctx().get(), req, &resp);
+    };
+  };
+  auto logout = [&](const std::string& id) {
+    return [&agents, id] {
+      v1::LogoutRequest req;
+      req.set_agent_id(id);
+      v1::Agent resp;
+      return agents.Logout(Ctx().get(), req, &resp);
+    };
+  };
+  auto set_state = [&](const std::string& id, v1::AgentState state, const std::string& reason) {
+    return [&agents, id, state, reason] {
+      v1::SetStateRequest req;
+      req.set_agent_id(id);
+      req.set_state(state);
+      req.set_reason(reason);
+      v1::Agent resp;
+      return agents.SetState(Ctx().get(), req, &resp);
+    };
+  };
+  auto offers = [&](const std::string& id) {
+    return [&agents, id] {
+      v1::StreamOffersRequest req;
+      req.set_agent_id(id);
+      auto ctx = Ctx(2);
+      return StreamStatus(agents.StreamOffers(ctx.get(), req));
+    };
+  };
+  auto accept = [&](const std::string& agent, const std::string& call) {
+    return [&agents, agent, call] {
+      v1::AcceptOfferRequest req;
+      req.set_agent_id(agent);
+      req.set_call_id(call);
+      v1::Call resp;
+      return agents.AcceptOffer(Ctx().get(), req, &resp);
+    };
+  };
+  auto reject = [&](const std::string& agent, const std::string& call, const std::string& reason) {
+    return [&agents, agent, call, reason] {
+      v1::RejectOfferRequest req;
+      req.set_agent_id(agent);
+      req.set_call_id(call);
+      req.set_reason(reason);
+      v1::Call resp;
+      return agents.RejectOffer(Ctx().get(), req, &resp);
+    };
+  };
+  auto complete = [&](const std::string& call, const std::string& disposition,
+                      const std::string& notes) {
+    return [&agents, call, disposition, notes] {
+      v1::CompleteCallRequest req;
+      req.set_agent_id("alice");
+      req.set_call_id(call);
+      req.set_disposition(disposition);
+      req.set_notes(notes);
+      v1::Call resp;
+      return agents.CompleteCall(Ctx().get(), req, &resp);
+    };
+  };
+
+  RunCases({
+      {"Login empty", login(""), kInvalid, {"agent_id is required"}},
+      {"Login long", login(kLongId), kInvalid, {"agent_id", "(200 bytes)"}},
+      {"Login control", login("bob\r"), kInvalid, {"agent_id \"bob\\r\"", "control character"}},
+      {"Logout long", logout(kLongId), kInvalid, {"agent_id", "(200 bytes)"}},
+      {"SetState unspecified",
+       set_state("carol", v1::AGENT_STATE_UNSPECIFIED, ""),
+       kInvalid,
+       {"state AGENT_STATE_UNSPECIFIED"}},
+      {"SetState busy",
+       set_state("carol", v1::AGENT_STATE_BUSY, ""),
+       kInvalid,
+       {"state AGENT_STATE_BUSY"}},
+      {"SetState long reason",
+       set_state("bob", v1::AGENT_STATE_AWAY, std::string(300, 'r')),
+       kInvalid,
+       {"reason \"rrr", "(300 bytes)"}},
+      {"SetState reason with a newline",
+       set_state("carol", v1::AGENT_STATE_AWAY, "lunch\nx"),
+       kInvalid,
+       {"reason \"lunch\\nx\"", "control character"}},
+      {"SetState empty agent_id",
+       set_state("", v1::AGENT_STATE_AVAILABLE, ""),
+       kInvalid,
+       {"agent_id is required"}},
+      {"StreamOffers empty", offers(""), kInvalid, {"agent_id is required"}},
+      {"StreamOffers long", offers(kLongId), kInvalid, {"agent_id", "(200 bytes)"}},
+      {"AcceptOffer long call_id", accept("carol", kLongId), kInvalid, {"call_id", "(200 bytes)"}},
+      {"AcceptOffer empty agent_id", accept("", "c-offer"), kInvalid, {"agent_id is required"}},
+      {"RejectOffer long reason",
+       reject("carol", "c-offer", std::string(300, 'r')),
+       kInvalid,
+       {"reason", "(300 bytes)"}},
+      {"RejectOffer empty call_id", reject("carol", "", ""), kInvalid, {"call_id is required"}},
+      {"CompleteCall long disposition",
+       complete("c-wrap", std::string(257, 'd'), ""),
+       kInvalid,
+       {"disposition \"ddd", "(257 bytes)"}},
+      {"CompleteCall disposition with a newline",
+       complete("c-wrap", "sold\nrefund", ""),
+       kInvalid,
+       {"disposition \"sold\\nrefund\"", "control character"}},
+      {"CompleteCall long notes",
+       complete("c-wrap", "sold", std::string(4097, 'n')),
+       kInvalid,
+       {"notes \"nnn", "(4097 bytes)", "limit is 4096"}},
+      {"CompleteCall notes with a NUL",
+       complete("c-wrap", "sold", std::string("a\0b", 3)),
+       kInvalid,
+       {"notes \"a\\x00b\"", "control character"}},
+      {"CompleteCall long call_id", complete(kLongId, "sold", ""), kInvalid, {"call_id"}},
+  });
+
+  // Notes may span lines.
+  v1::Call done;
+  v1::CompleteCallRequest ok;
+  ok.set_agent_id("alice");
+  ok.set_call_id("c-wrap");
+  ok.set_notes("line 1\nline 2");
+  grpc::Status s = agents.CompleteCall(Ctx().get(), ok, &done);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(done.notes(), "line 1\nline 2");
+}
+
+TEST_F(ValidationTest, AdminService) {
+  ASSERT_NO_FATAL_FAILURE(MakeCallsInEveryState());
+  v1::AdminService::Stub& admin = *stubs_->admin;
+  auto queue_stats = [&](const std::string& queue) {
+    return [&admin, queue] {
+      v1::GetQueueStatsRequest req;
+      req.set_queue(queue);
+      v1::QueueStats resp;
+      return admin.GetQueueStats(Ctx().get(), req, &resp);
+    };
+  };
+  auto list_agents = [&](const std::string& queue) {
+    return [&admin, queue] {
+      v1::ListAgentsRequest req;
+      req.set_queue(queue);
+      v1::ListAgentsResponse resp;
+      return admin.ListAgents(Ctx().get(), req, &resp);
+    };
+  };
+  auto list_calls = [&](std::function<void(v1::ListCallsRequest&)> edit) {
+    return [&admin, edit] {
+      v1::ListCallsRequest req;
+      edit(req);
+      v1::ListCallsResponse resp;
+      return admin.ListCalls(Ctx().get(), req, &resp);
+    };
+  };
+  auto move = [&](const std::string& call, const std::string& queue) {
+    return [&admin, call, queue] {
+      v1::MoveCallRequest req;
+      req.set_call_id(call);
+      req.set_queue(queue);
+      v1::Call resp;
+      return admin.MoveCall(Ctx().get(), req, &resp);
+    };
+  };
+  auto staffing = [&](std::function<void(v1::StaffingRequest&)> edit) {
+    return [&admin, edit] {
+      v1::StaffingRequest req;
+      req.set_calls_per_interval(100);
+      req.mutable_aht()->set_seconds(180);
+      req.set_service_level(0.8);
+      edit(req);
+      v1::StaffingResponse resp;
+      return admin.Staffing(Ctx().get(), req, &resp);
+    };
+  };
+  auto report = [&](std::function<void(v1::GetReportRequest&)> edit) {
+    return [&admin, edit] {
+      v1::GetReportRequest req;
+      req.set_queue("support");
+      req.mutable_from()->set_seconds(1767225600);  // 2026-01-01
+      req.mutable_to()->set_seconds(1767225600 + 86400);
+      edit(req);
+      v1::GetReportResponse resp;
+      return admin.GetReport(Ctx().get(), req, &resp);
+    };
+  };
+  auto validate = [&](const std::string& file_name) {
+    return [&admin, file_name] {
+      v1::ValidateConfigRequest req;
+      req.set_config_yaml(kConfig);
+      req.set_file_name(file_name);
+      v1::ValidateConfigResponse resp;
+      return admin.ValidateConfig(Ctx().get(), req, &resp);
+    };
+  };
+  auto watch = [&](std::function<void(v1::WatchStatsRequest&)> edit) {
+    return [&admin, edit] {
+      v1::WatchStatsRequest req;
+      edit(req);
+      auto ctx = Ctx(2);
+      return StreamStatus(admin.WatchStats(ctx.get(), req));
+    };
+  };
+
+  RunCases({
+      {"GetQueueStats empty", queue_stats(""), kInvalid, {"queue is required"}},
+      {"GetQueueStats long", queue_stats(kLongId), kInvalid, {"queue \"xxx", "(200 bytes)"}},
+      {"ListAgents long queue", list_agents(kLongId), kInvalid, {"queue", "(200 bytes)"}},
+      {"ListCalls negative limit",
+       list_calls([](auto& r) { r.set_limit(-1); }),
+       kInvalid,
+       {"limit -1"}},
+      {"ListCalls huge limit",
+       list_calls([](auto& r) { r.set_limit(100001); }),
+       kInvalid,
+       {"limit 100001"}},
+      {"ListCalls unknown state",
+       list_calls([](auto& r) { r.add_states(static_cast<v1::CallState>(99)); }),
+       kInvalid,
+       {"states", "99"}},
+      {"ListCalls long queue",
+       list_calls([](auto& r) { r.set_queue(kLongId); }),
+       kInvalid,
+       {"queue", "(200 bytes)"}},
+      {"MoveCall long queue", move("c-queued", kLongId), kInvalid, {"queue", "(200 bytes)"}},
+      {"MoveCall empty queue", move("c-queued", ""), kInvalid, {"queue is required"}},
+      {"MoveCall empty call_id", move("", "sales"), kInvalid, {"call_id is required"}},
+      {"Staffing negative calls",
+       staffing([](auto& r) { r.set_calls_per_interval(-1); }),
+       kInvalid,
+       {"calls_per_interval", "-1"}},
+      {"Staffing zero aht", staffing([](auto& r) { r.clear_aht(); }), kInvalid, {"aht"}},
+      {"Staffing service level",
+       staffing([](auto& r) { r.set_service_level(1.5); }),
+       kInvalid,
+       {"service_level", "1.5"}},
+      {"Staffing agents", staffing([](auto& r) { r.set_agents(-3); }), kInvalid, {"agents", "-3"}},
+      {"GetReport no subject",
+       report([](auto& r) { r.clear_subject(); }),
+       kInvalid,
+       {"queue or agent_id is required"}},
+      {"GetReport long queue",
+       report([](auto& r) { r.set_queue(kLongId); }),
+       kInvalid,
+       {"queue \"xxx", "(200 bytes)"}},
+      {"GetReport agent with a newline",
+       report([](auto& r) { r.set_agent_id("a\nb"); }),
+       kInvalid,
+       {"agent_id \"a\\nb\"", "control character"}},
+      {"GetReport no from",
+       report([](auto& r) { r.clear_from(); }),
+       kInvalid,
+       {"from is required"}},
+      {"GetReport range over 31 days",
+       report([](auto& r) { r.mutable_to()->set_seconds(1767225600 + 32 * 86400); }),
+       kInvalid,
+       {"at most 31 days"}},
+      {"GetReport interval",
+       report([](auto& r) { r.mutable_interval()->set_seconds(420); }),
+       kInvalid,
+       {"interval 7m"}},
+      {"ValidateConfig file_name with a newline",
+       validate("acd.yaml\nforged: line"),
+       kInvalid,
+       {"file_name \"acd.yaml\\nforged: line\"", "control character"}},
+      {"ValidateConfig long file_name",
+       validate(std::string(300, 'f')),
+       kInvalid,
+       {"file_name", "(300 bytes)"}},
+      {"WatchStats interval",
+       watch([](auto& r) { r.mutable_interval()->set_nanos(100000000); }),
+       kInvalid,
+       {"interval 100ms"}},
+      {"WatchStats too many queues",
+       watch([](auto& r) {
+         for (int i = 0; i < 1001; ++i) r.add_queues("support");
+       }),
+       kInvalid,
+       {"queues has 1001 entries", "limit is 1000"}},
+      {"WatchStats long queue",
+       watch([](auto& r) { r.add_queues(kLongId); }),
+       kInvalid,
+       {"queue", "(200 bytes)"}},
+      {"WatchStats empty queue",
+       watch([](auto& r) { r.add_queues(""); }),
+       kInvalid,
+       {"queue is required"}},
+  });
+}
+
+TEST_F(ValidationTest, OversizeMessageIsResourceExhausted) {
+  ASSERT_NO_FATAL_FAILURE(MakeCallsInEveryState());
+  std::string before = Fingerprint();
+  // Over server.max_message_bytes (1 MiB by default): gRPC refuses it before
+  // any handler runs.
+  v1::EnqueueCallRequest enqueue;
+  enqueue.set_call_id("c-big");
+  enqueue.set_queue("support");
+  (*enqueue.mutable_attributes())["blob"] = std::string((1 << 20) + 1, 'b');
+  v1::EnqueueCallResponse resp;
+  grpc::Status s = stubs_->calls->EnqueueCall(Ctx().get(), enqueue, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+
+  v1::ValidateConfigRequest validate;
+  validate.set_config_yaml(std::string(kConfig) + "#" + std::string(2 << 20, 'x') + "\n");
+  v1::ValidateConfigResponse vresp;
+  s = stubs_->admin->ValidateConfig(Ctx().get(), validate, &vresp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_EQ(Fingerprint(), before);
+
+  // Just under the limit is served (and refused by the engine for what it is).
+  (*enqueue.mutable_attributes())["blob"] = std::string(900 << 10, 'b');
+  s = stubs_->calls->EnqueueCall(Ctx().get(), enqueue, &resp);
+  EXPECT_EQ(s.error_code(), kInvalid) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("attributes[\"blob\"]"));
+  EXPECT_THAT(s.error_message(), HasSubstr(absl::StrCat("(", 900 << 10, " bytes)")));
+  EXPECT_LT(s.error_message().size(), 300u);  // the value is not echoed
+}
+
+// Waits (bounded) until `done` holds.
+bool WaitFor(const std::function<bool()>& done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+TEST_F(ValidationTest, StreamsOverTheCapAreResourceExhausted) {
+  // server.max_streams is 4 in this config: two WatchEvents, a WatchStats and
+  // a StreamOffers fill it.
+  struct Open {
+    std::unique_ptr<grpc::ClientContext> ctx = Ctx(10);
+    std::unique_ptr<grpc::ClientReaderInterface<v1::Event>> events;
+    std::unique_ptr<grpc::ClientReaderInterface<v1::StatsSnapshot>> stats;
+    std::unique_ptr<grpc::ClientReaderInterface<v1::OfferUpdate>> offers;
+  };
+  std::vector<Open> open(4);
+  open[0].events = stubs_->calls->WatchEvents(open[0].ctx.get(), {});
+  open[1].events = stubs_->calls->WatchEvents(open[1].ctx.get(), {});
+  open[2].stats = stubs_->admin->WatchStats(open[2].ctx.get(), {});
+  v1::StreamOffersRequest alice;
+  alice.set_agent_id("alice");
+  open[3].offers = stubs_->agents->StreamOffers(open[3].ctx.get(), alice);
+  // Initial metadata is sent once a stream is live (it holds its place).
+  open[0].events->WaitForInitialMetadata();
+  open[1].events->WaitForInitialMetadata();
+  open[2].stats->WaitForInitialMetadata();
+  open[3].offers->WaitForInitialMetadata();
+
+  auto over = [&](auto status, const std::string& rpc) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr(rpc + " refused"));
+    EXPECT_THAT(status.error_message(), HasSubstr("server.max_streams) is 4"));
+  };
+  {
+    auto ctx = Ctx(2);
+    over(StreamStatus(stubs_->calls->WatchEvents(ctx.get(), {})), "WatchEvents");
+  }
+  {
+    auto ctx = Ctx(2);
+    over(StreamStatus(stubs_->admin->WatchStats(ctx.get(), {})), "WatchStats");
+  }
+  {
+    v1::StreamOffersRequest bob;
+    bob.set_agent_id("bob");
+    auto ctx = Ctx(2);
+    over(StreamStatus(stubs_->agents->StreamOffers(ctx.get(), bob)), "StreamOffers");
+  }
+  // Unary calls are not streams: still served.
+  v1::ListAgentsResponse agents;
+  EXPECT_TRUE(stubs_->admin->ListAgents(Ctx().get(), {}, &agents).ok());
+
+  // A closed stream frees its place.
+  open[0].ctx->TryCancel();
+  EXPECT_EQ(open[0].events->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  // The server frees it once the stream is done, just after: a new stream is
+  // refused at once until then, and is live (runs into its short deadline)
+  // after.
+  grpc::Status last;
+  bool reopened = WaitFor([&] {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
+    last = StreamStatus(stubs_->calls->WatchEvents(ctx.get(), {}));
+    return last.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+  });
+  EXPECT_TRUE(reopened) << last.error_message();
+  open[1].ctx->TryCancel();
+  open[2].ctx->TryCancel();
+  open[3].ctx->TryCancel();
+  open[1].events->Finish();
+  open[2].stats->Finish();
+  open[3].offers->Finish();
+}
+
+TEST_F(ValidationTest, ANewerStreamOffersReplacesTheOlder) {
+  Login("alice");
+  v1::StreamOffersRequest req;
+  req.set_agent_id("alice");
+  auto old_ctx = Ctx(10);
+  auto old_stream = stubs_->agents->StreamOffers(old_ctx.get(), req);
+  old_stream->WaitForInitialMetadata();
+  auto new_ctx = Ctx(10);
+  auto new_stream = stubs_->agents->StreamOffers(new_ctx.get(), req);
+  new_stream->WaitForInitialMetadata();
+
+  v1::OfferUpdate update;
+  EXPECT_FALSE(old_stream->Read(&update));
+  grpc::Status ended = old_stream->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::ABORTED) << ended.error_message();
+  EXPECT_THAT(ended.error_message(), HasSubstr("replaced by a newer stream"));
+
+  // The newer one gets the next offer.
+  Enqueue("c-1", "support");
+  ASSERT_TRUE(new_stream->Read(&update));
+  EXPECT_EQ(update.offer().call().call_id(), "c-1");
+  new_ctx->TryCancel();
+  EXPECT_EQ(new_stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+}  // namespace
+}  // namespace acd
