@@ -8,6 +8,7 @@ packages=(
   protobuf-compiler libprotobuf-dev
   libgrpc++-dev protobuf-compiler-grpc grpc-proto
   libsqlite3-dev sqlite3
+  libssl-dev openssl
   libspdlog-dev libfmt-dev
   libyaml-cpp-dev libcli11-dev libabsl-dev libasio-dev tzdata
   prometheus-cpp-dev

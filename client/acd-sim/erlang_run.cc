@@ -154,11 +154,11 @@ void Simulation::Settle(int index, Outcome outcome) {
 }
 
 absl::Status Simulation::OpenDesktops() {
-  caller_ = v1::CallService::NewStub(NewChannel(o_.target));
+  caller_ = v1::CallService::NewStub(NewOwnChannel(o_.target, o_.credentials));
   for (const std::string& agent_id : o_.agents) {
     auto desktop = std::make_unique<Desktop>();
     desktop->agent_id = agent_id;
-    desktop->channel = NewChannel(o_.target);
+    desktop->channel = NewOwnChannel(o_.target, o_.credentials);
     desktop->agents = v1::AgentService::NewStub(desktop->channel);
     desktop->calls = v1::CallService::NewStub(desktop->channel);
     if (absl::Status s = LoginReady(*desktop->agents, agent_id); !s.ok()) return s;

@@ -40,11 +40,13 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "client/acd-sim/progress.h"
+#include "client/acdctl/rpc.h"
 
 namespace acd::sim {
 
 struct ErlangRunOptions {
   std::string target;               // host:port of acdd
+  ctl::Credentials credentials;     // token and TLS for `target`
   std::string queue;                // where the calls go
   std::vector<std::string> agents;  // desktops to simulate, serving `queue`
   double erlangs = 10;

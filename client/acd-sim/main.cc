@@ -93,6 +93,7 @@ struct Options {
   std::string acdd;
   std::string target;
   std::string noop_server;
+  ctl::Credentials credentials;  // for --target
   // Erlang.
   double erlangs = 10;
   std::string aht = "180s";
@@ -298,6 +299,7 @@ int RunErlangMode(const Options& o) {
       run.target = daemon->address();
     } else {
       run.target = o.target;
+      run.credentials = o.credentials;
     }
     row.measured = RunErlang(run);
     if (daemon) {
@@ -387,6 +389,7 @@ int RunMaxRateMode(const Options& o) {
     }
     MaxRateOptions options = run;
     options.target = child ? child->address() : o.target;
+    if (!child) options.credentials = o.credentials;
     options.progress_label = name;
     absl::StatusOr<MaxRateResult> result = RunMaxRate(options);
     if (child) {
@@ -443,6 +446,9 @@ int Main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   server->add_option("--target", o.target, "Use the acdd already running at HOST:PORT");
   server->require_option(1);
+  // With --target: a daemon with auth needs a token allowed to enqueue calls
+  // and act as the agents (an admin token).
+  ctl::AddCredentialFlags(app, o.credentials);
   auto* where = app.add_option_group("Daemon and agents");
   where->add_option("--ack", o.durability.ack, "With --acdd: server.ack")
       ->check(CLI::IsMember({"committed", "applied"}))

@@ -60,7 +60,7 @@ class LoadRun {
 };
 
 absl::Status LoadRun::Open(Worker& worker) {
-  worker.channel = NewChannel(o_.target);
+  worker.channel = NewOwnChannel(o_.target, o_.credentials);
   worker.calls = v1::CallService::NewStub(worker.channel);
   worker.agents = v1::AgentService::NewStub(worker.channel);
   if (absl::Status s = LoginReady(*worker.agents, worker.agent_id); !s.ok()) return s;

@@ -18,11 +18,13 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "client/acd-sim/progress.h"
+#include "client/acdctl/rpc.h"
 
 namespace acd::sim {
 
 struct MaxRateOptions {
   std::string target;               // host:port
+  ctl::Credentials credentials;     // token and TLS for `target`
   std::vector<std::string> agents;  // one worker per agent; queue = agent id
   absl::Duration duration = absl::Seconds(10);
   int64_t lifecycles = 0;  // stop after this many; 0 = only the duration bounds the run

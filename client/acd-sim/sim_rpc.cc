@@ -7,12 +7,11 @@
 
 namespace acd::sim {
 
-std::shared_ptr<grpc::Channel> NewChannel(const std::string& target) {
+std::shared_ptr<grpc::Channel> NewOwnChannel(const std::string& target,
+                                             const ctl::Credentials& credentials) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  ctl::GlobalOptions global;
-  global.server = target;
-  return grpc::CreateCustomChannel(target, ctl::MakeChannelCredentials(global), args);
+  return ctl::NewChannel(target, credentials, args);
 }
 
 void SetDeadline(grpc::ClientContext& context, absl::Duration timeout) {

@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "acd/v1/agent_service.grpc.pb.h"
+#include "client/acdctl/rpc.h"
 
 namespace acd::sim {
 
@@ -23,7 +24,8 @@ inline constexpr absl::Duration kRpcTimeout = absl::Seconds(10);
 
 // A channel with a TCP connection of its own (a local subchannel pool), as each
 // real desktop or integrator has; `target` is host:port.
-std::shared_ptr<grpc::Channel> NewChannel(const std::string& target);
+std::shared_ptr<grpc::Channel> NewOwnChannel(const std::string& target,
+                                             const ctl::Credentials& credentials);
 
 void SetDeadline(grpc::ClientContext& context, absl::Duration timeout = kRpcTimeout);
 

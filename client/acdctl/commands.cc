@@ -110,6 +110,7 @@ void AddGlobalFlags(CLI::App& app, GlobalOptions& global) {
       ->type_name("SECONDS")
       ->check(PositiveValidator())
       ->capture_default_str();
+  AddCredentialFlags(app, global.credentials);
 }
 
 void AddCallVerbs(Registrar& r, CLI::App& app) {
@@ -395,7 +396,8 @@ void RegisterCommands(CLI::App& app, GlobalOptions& global, std::function<int()>
       absl::StrCat("Examples:\n"
                    "  acdctl queues\n"
                    "  acdctl -o json call get c-1001\n"
-                   "  ACD_SERVER=acd.example:7070 acdctl events --follow\n\n"
+                   "  ACD_SERVER=acd.example:7070 acdctl events --follow\n"
+                   "  ACD_TOKEN=$(cat ~/.acd/token) acdctl --tls-ca ca.pem queues\n\n"
                    "Run 'acdctl VERB --help' for a verb. Exit status: ",
                    kExitOk, " ok, ", kExitFailure, " RPC error or negative answer, ", kExitUsage,
                    " usage error."));

@@ -1,20 +1,119 @@
 #include "client/acdctl/rpc.h"
 
+#include <grpcpp/support/client_interceptor.h>
+
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <utility>
+#include <vector>
 
+#include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
 namespace acd::ctl {
+namespace {
 
-std::shared_ptr<grpc::ChannelCredentials> MakeChannelCredentials(const GlobalOptions& global) {
-  return grpc::InsecureChannelCredentials();
+// Adds the bearer token to every call on the channel. Call credentials
+// (grpc::AccessTokenCredentials) would be sent only over TLS; a token also
+// has to reach a daemon on loopback without TLS.
+class BearerInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit BearerInterceptor(const std::string* header) : header_(header) {}
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->insert({"authorization", *header_});
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string* header_;
+};
+
+class BearerInterceptorFactory final
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit BearerInterceptorFactory(const std::string& token) : header_("Bearer " + token) {}
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo*) override {
+    return new BearerInterceptor(&header_);
+  }
+
+ private:
+  std::string header_;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+void AddCredentialFlags(CLI::App& app, Credentials& credentials) {
+  // ExistingFile without its ":FILE" suffix on the type name.
+  CLI::Validator existing = CLI::ExistingFile;
+  existing.description("");
+  CLI::Option_group* group = app.add_option_group(
+      "Security", "How to authenticate to acdd (see README.md#authentication)");
+  group->add_option("--token", credentials.token, "Bearer token sent with every call")
+      ->type_name("TOKEN")
+      ->envname(kTokenEnv);
+  group->add_flag("--tls", credentials.tls,
+                  "Connect with TLS, checking the server's cert against the system's CAs");
+  group
+      ->add_option("--tls-ca", credentials.tls_ca,
+                   "Connect with TLS, checking the server's cert against this CA (PEM)")
+      ->type_name("FILE")
+      ->check(existing);
+  CLI::Option* cert =
+      group->add_option("--tls-cert", credentials.tls_cert, "Client cert for mTLS (PEM)")
+          ->type_name("FILE")
+          ->check(existing);
+  CLI::Option* key =
+      group->add_option("--tls-key", credentials.tls_key, "Private key of --tls-cert (PEM)")
+          ->type_name("FILE")
+          ->check(existing);
+  cert->needs(key);
+  key->needs(cert);
+  group
+      ->add_option("--tls-server-name", credentials.server_name,
+                   "Name the server's cert must carry, when not the host in the address")
+      ->type_name("NAME");
+}
+
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& target, const Credentials& credentials,
+                                          const grpc::ChannelArguments& args) {
+  std::shared_ptr<grpc::ChannelCredentials> channel_credentials =
+      grpc::InsecureChannelCredentials();
+  grpc::ChannelArguments arguments = args;
+  if (credentials.UsesTls()) {
+    grpc::SslCredentialsOptions options;
+    if (!credentials.tls_ca.empty()) options.pem_root_certs = ReadFile(credentials.tls_ca);
+    if (!credentials.tls_cert.empty()) {
+      options.pem_cert_chain = ReadFile(credentials.tls_cert);
+      options.pem_private_key = ReadFile(credentials.tls_key);
+    }
+    channel_credentials = grpc::SslCredentials(options);
+    if (!credentials.server_name.empty()) {
+      arguments.SetSslTargetNameOverride(credentials.server_name);
+    }
+  }
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
+  if (!credentials.token.empty()) {
+    interceptors.push_back(std::make_unique<BearerInterceptorFactory>(credentials.token));
+  }
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      target, channel_credentials, arguments, std::move(interceptors));
 }
 
 std::shared_ptr<grpc::Channel> Connect(const GlobalOptions& global) {
-  return grpc::CreateChannel(global.server, MakeChannelCredentials(global));
+  return NewChannel(global.server, global.credentials);
 }
 
 void SetDeadline(grpc::ClientContext& context, const GlobalOptions& global) {

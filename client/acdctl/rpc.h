@@ -10,10 +10,40 @@
 
 #include "absl/strings/string_view.h"
 
+namespace CLI {
+class App;
+}  // namespace CLI
+
 namespace acd::ctl {
 
 inline constexpr char kDefaultServer[] = "127.0.0.1:7070";
 inline constexpr char kServerEnv[] = "ACD_SERVER";
+inline constexpr char kTokenEnv[] = "ACD_TOKEN";
+
+// How a client proves who it is to acdd: a bearer token (sent on every call
+// as "authorization: Bearer <token>") and TLS settings. Shared by acdctl and
+// acd-sim.
+struct Credentials {
+  std::string token{};
+  bool tls = false;        // TLS with the system's root CAs (implied by the others)
+  std::string tls_ca{};    // PEM file of the CA that signed the server's cert
+  std::string tls_cert{};  // client cert (mTLS), with tls_key
+  std::string tls_key{};
+  std::string server_name{};  // name to check the server's cert against, if not the host
+
+  bool UsesTls() const {
+    return tls || !tls_ca.empty() || !tls_cert.empty() || !server_name.empty();
+  }
+};
+
+// Adds --token (env ACD_TOKEN), --tls, --tls-ca, --tls-cert, --tls-key and
+// --tls-server-name to `app`, in an option group "Security".
+void AddCredentialFlags(CLI::App& app, Credentials& credentials);
+
+// A channel to `target` (host:port) with `credentials`. A PEM file that cannot
+// be read leaves that part empty, and the TLS handshake then fails.
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& target, const Credentials& credentials,
+                                          const grpc::ChannelArguments& args = {});
 
 // Exit codes.
 inline constexpr int kExitOk = 0;
@@ -26,6 +56,7 @@ enum class OutputFormat { kTable, kJson, kCsv };
 
 struct GlobalOptions {
   std::string server = kDefaultServer;
+  Credentials credentials;
   std::string output = "table";
   double timeout_seconds = 10;
 
@@ -46,10 +77,6 @@ struct Invocation {
   // Only verbs registered as printing CSV see this (see commands.cc).
   bool csv() const { return global->format() == OutputFormat::kCsv; }
 };
-
-// The one place that decides how acdctl authenticates to acdd. Insecure for
-// now; TLS and tokens will hang off the global flags here.
-std::shared_ptr<grpc::ChannelCredentials> MakeChannelCredentials(const GlobalOptions& global);
 
 std::shared_ptr<grpc::Channel> Connect(const GlobalOptions& global);
 

@@ -4,11 +4,14 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include <algorithm>
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "server/app/exposure.h"
 #include "server/store/live_state.h"
 #include "spdlog/spdlog.h"
 
@@ -23,6 +26,34 @@ constexpr int kMaxStreamsPerConnection = 100;
 std::string HostOf(const std::string& listen) {
   size_t colon = listen.rfind(':');
   return colon == std::string::npos ? listen : listen.substr(0, colon);
+}
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view key) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in.is_open()) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot read ", key, " file ", path));
+  }
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// TLS (mTLS with a client CA) when server.tls is set, else plaintext.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
+    const config::TlsConfig& tls) {
+  if (!tls.enabled()) return grpc::InsecureServerCredentials();
+  absl::StatusOr<std::string> cert = ReadPem(tls.cert, "server.tls.cert");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPem(tls.key, "server.tls.key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options(
+      tls.client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  if (!tls.client_ca.empty()) {
+    absl::StatusOr<std::string> ca = ReadPem(tls.client_ca, "server.tls.client_ca");
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *std::move(ca);
+  }
+  options.pem_key_cert_pairs.push_back({*std::move(key), *std::move(cert)});
+  return grpc::SslServerCredentials(options);
 }
 
 // Feeds the live KPIs the stored events (up to `last_seq`) that they still
@@ -59,6 +90,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   config::Config as_written = config;
   if (!options.listen.empty()) config.server.listen = options.listen;
   if (!options.database.empty()) config.server.database = options.database;
+  if (absl::Status s = CheckExposure(config, options.insecure); !s.ok()) return s;
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeCredentials(config.server.tls);
+  if (!credentials.ok()) return credentials.status();
 
   std::unique_ptr<Daemon> daemon(new Daemon());
   daemon->startup_config_ = config;
@@ -158,20 +193,26 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
                  *stored_seq);
   }
 
+  daemon->auth_ = std::make_unique<rpc::Authorizer>(config.auth.tokens);
+  // Reloads swap in the tokens of the new config (and its tokens_file).
+  daemon->config_->SetOnApplied([auth = daemon->auth_.get()](const config::Config& applied) {
+    auth->SetTokens(applied.auth.tokens);
+  });
+  rpc::Authorizer* auth = daemon->auth_.get();
   daemon->streams_ =
       std::make_unique<rpc::StreamLimiter>(static_cast<int>(config.server.max_streams));
-  daemon->call_service_ = std::make_unique<rpc::CallServiceImpl>(
-      daemon->runtime_.get(), daemon->events_.get(), daemon->streams_.get());
+  rpc::StreamLimiter* streams = daemon->streams_.get();
+  daemon->call_service_ = std::make_unique<rpc::CallServiceImpl>(daemon->runtime_.get(), auth,
+                                                                 daemon->events_.get(), streams);
   daemon->agent_service_ =
-      std::make_unique<rpc::AgentServiceImpl>(daemon->runtime_.get(), daemon->streams_.get());
-  daemon->admin_service_ =
-      std::make_unique<rpc::AdminServiceImpl>(daemon->runtime_.get(), daemon->config_.get(),
-                                              daemon->reports_.get(), daemon->streams_.get());
+      std::make_unique<rpc::AgentServiceImpl>(daemon->runtime_.get(), auth, streams);
+  daemon->admin_service_ = std::make_unique<rpc::AdminServiceImpl>(
+      daemon->runtime_.get(), auth, daemon->config_.get(), daemon->reports_.get(), streams);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.server.listen, grpc::InsecureServerCredentials(), &daemon->port_);
+  builder.AddListeningPort(config.server.listen, *credentials, &daemon->port_);
   // Larger requests get RESOURCE_EXHAUSTED from gRPC before any handler runs.
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.server.max_message_bytes));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxStreamsPerConnection);
@@ -180,8 +221,15 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   builder.RegisterService(daemon->admin_service_.get());
   daemon->server_ = builder.BuildAndStart();
   if (daemon->server_ == nullptr || daemon->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.server.listen,
-                                               " (address in use, or not a valid host:port?)"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", config.server.listen,
+                     config.server.tls.enabled()
+                         ? " (address in use, or server.tls cert and key not a valid PEM pair?)"
+                         : " (address in use, or not a valid host:port?)"));
+  }
+  if (config.auth.enabled() && !config.server.tls.enabled() && !IsLoopback(config.server.listen)) {
+    spdlog::warn("auth tokens cross the network in clear text on {}: configure server.tls",
+                 config.server.listen);
   }
   daemon->host_ = HostOf(config.server.listen);
   {
@@ -189,8 +237,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
     daemon->health_ = daemon->server_->GetHealthCheckService();
     daemon->UpdateHealthLocked();
   }
-  spdlog::info("acdd serving on {} (database {}, config {}, sha256 {})", daemon->address(),
-               config.server.database, config.file, config.hash);
+  spdlog::info("acdd serving on {} (database {}, config {}, sha256 {}; {}, {})", daemon->address(),
+               config.server.database, config.file, config.hash,
+               config.server.tls.enabled() ? (config.server.tls.client_ca.empty() ? "TLS" : "mTLS")
+                                           : "plaintext",
+               config.auth.enabled() ? absl::StrCat(config.auth.tokens.size(), " auth token(s)")
+                                     : std::string("auth off"));
   return daemon;
 }
 

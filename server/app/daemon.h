@@ -32,10 +32,12 @@
 namespace acd::app {
 
 struct DaemonOptions {
-  std::string config_path;
+  std::string config_path{};
   // Override server.listen / server.database from the file when not empty.
-  std::string listen;
-  std::string database;
+  std::string listen{};
+  std::string database{};
+  // Listen on a non-loopback address with no auth configured (exposure.h).
+  bool insecure = false;
 
   // Test hooks. `wrap_event_log` wraps the opened store before the runtime
   // takes it (fault injection); `store_retry_backoff_max` caps the wait
@@ -47,8 +49,10 @@ struct DaemonOptions {
 
 class Daemon {
  public:
-  // Loads the config (INVALID_ARGUMENT listing every problem), opens the store,
-  // applies the config and starts serving.
+  // Loads the config (INVALID_ARGUMENT listing every problem), checks that
+  // it may listen where it asks (FAILED_PRECONDITION, see exposure.h), opens
+  // the store, applies the config and starts serving (with TLS when
+  // server.tls is set).
   static absl::StatusOr<std::unique_ptr<Daemon>> Start(const DaemonOptions& options);
   ~Daemon();
 
@@ -84,6 +88,7 @@ class Daemon {
   // Outlive the services and server_ (declared before them).
   std::unique_ptr<store::ReportReader> reports_;
   std::unique_ptr<store::EventReader> events_;
+  std::unique_ptr<rpc::Authorizer> auth_;
   std::unique_ptr<rpc::StreamLimiter> streams_;
   std::unique_ptr<rpc::CallServiceImpl> call_service_;
   std::unique_ptr<rpc::AgentServiceImpl> agent_service_;

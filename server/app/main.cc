@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
   app.add_option("--db", options.database, "SQLite database file; overrides server.database");
   app.add_option("--port-file", port_file,
                  "Write the bound port to this file once serving (for scripts and tests)");
+  app.add_flag("--insecure", options.insecure,
+               "Allow listening on a non-loopback address with no auth configured (anyone who "
+               "can reach the port may do anything); without it acdd refuses to start so");
   app.add_option("--log-level", log_level,
                  "trace|debug|info|warn|error; overrides server.log_level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -47,14 +49,22 @@ using internal::Quote;
 using internal::Value;
 using internal::YamlChecker;
 
-constexpr absl::string_view kTopKeys[] = {"server", "skills", "schedules",
+constexpr absl::string_view kTopKeys[] = {"server", "auth",   "skills", "schedules",
                                           "queues", "agents", "routing"};
-// Sections DESIGN.md promises for later releases: named as such, not as typos.
-constexpr absl::string_view kTopPlanned[] = {"auth"};
-constexpr absl::string_view kServerKeys[] = {
-    "listen",     "database",     "ack",      "synchronous",       "log_level",
-    "log_format", "stats_window", "timezone", "max_message_bytes", "max_streams",
-    "shutdown_grace"};
+constexpr absl::string_view kServerKeys[] = {"listen",       "database",       "ack",
+                                             "synchronous",  "log_level",      "log_format",
+                                             "stats_window", "timezone",       "max_message_bytes",
+                                             "max_streams",  "shutdown_grace", "tls"};
+constexpr absl::string_view kTlsKeys[] = {"cert", "key", "client_ca"};
+constexpr absl::string_view kAuthKeys[] = {"tokens", "tokens_file"};
+constexpr absl::string_view kTokensFileKeys[] = {"tokens"};
+constexpr absl::string_view kTokenKeys[] = {"name", "role", "agent_id", "sha256", "token"};
+// In Role order.
+constexpr absl::string_view kRoles[] = {"integrator", "agent", "supervisor", "admin"};
+// A token must be hard to guess and fit an HTTP header: 16 to 1024 visible
+// ASCII characters (a random 32-byte token in hex or base64 fits).
+constexpr size_t kMinTokenLength = 16;
+constexpr size_t kMaxTokenLength = 1024;
 constexpr absl::string_view kServerPlanned[] = {"metrics"};
 constexpr absl::string_view kScheduleKeys[] = {"name", "timezone", "hours", "holidays"};
 // clang-format off
@@ -266,13 +276,75 @@ std::string ListenError(absl::string_view listen) {
   return "";
 }
 
+// The whole of the file at `path`, or the system's reason it cannot be read.
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  auto failed = [](int error) {
+    return absl::NotFoundError(std::generic_category().message(error));
+  };
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return failed(errno);
+  std::string text;
+  char buffer[64 * 1024];
+  while (true) {
+    ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int error = errno;
+      close(fd);
+      return failed(error);  // e.g. EISDIR: open(2) accepts a directory
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  close(fd);
+  return text;
+}
+
+Place MarkPlace(const YAML::Mark& mark) {
+  if (mark.line < 0 || mark.column < 0) return {};
+  return {mark.line + 1, mark.column + 1};
+}
+
+// Runs `parse` on the first document of `checker`'s text, turning yaml-cpp's
+// exceptions into problems.
+void ParseDocument(YamlChecker& checker, const std::function<void(const YAML::Node&)>& parse) {
+  try {
+    parse(checker.LoadFirstDocument());
+  } catch (const YAML::ParserException& e) {
+    checker.Report(MarkPlace(e.mark), "", absl::StrCat("YAML syntax error: ", e.msg));
+  } catch (const YAML::Exception& e) {
+    checker.Report(MarkPlace(e.mark), "", absl::StrCat("cannot read YAML: ", e.msg));
+  } catch (const std::exception& e) {
+    checker.Report({}, "", absl::StrCat("internal error while reading the config: ", e.what()));
+  }
+}
+
+bool IsHexDigest(absl::string_view text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), absl::ascii_isxdigit);
+}
+
+// The tokens of `auth`, gathered across the config file and its tokens_file:
+// names and secrets must be unique over both.
+struct TokenSet {
+  std::vector<absl::string_view> agent_ids;               // configured agents, for checks and hints
+  absl::flat_hash_map<std::string, std::string> names;    // name -> "file:line" first defined
+  absl::flat_hash_map<std::string, std::string> secrets;  // sha256 -> token name
+  std::vector<Token> tokens;
+  int listed = 0;  // entries written, valid or not
+};
+
 // Walks the document and fills a Config, reporting every problem on the way.
 class ConfigParser {
  public:
-  explicit ConfigParser(YamlChecker* checker) : checker_(*checker) {}
+  ConfigParser(YamlChecker* checker, absl::string_view file, const ParseOptions& options)
+      : checker_(*checker), file_(file), options_(options) {}
 
   void Parse(const YAML::Node& root);
+  // The root of a tokens_file: {tokens: [...]}.
+  void ParseTokensFile(const YAML::Node& root, TokenSet& set);
   Config& config() { return config_; }
+  // Problems found in other files (the tokens_file), after the config's own.
+  std::vector<Problem> TakeOtherProblems() { return std::move(other_problems_); }
 
  private:
   // A queue named in a queue's settings (an overflow, add_queues), checked
@@ -297,6 +369,14 @@ class ConfigParser {
   };
 
   void ParseServer(const Value& value);
+  void ParseTls(const Value& value);
+  void ParseAuth(const Value& value);
+  void ParseTokens(const Value& value, const std::string& path, TokenSet& set);
+  void ParseToken(const Value& value, const std::string& path, TokenSet& set);
+  // False when the file is unreadable or has problems (already reported).
+  bool ReadTokensFile(const std::string& path, Place place, TokenSet& set);
+  // `path` as written, made relative to the config file's directory.
+  std::string Resolve(const std::string& path) const;
   void ParseSkills(const Value& value);
   void ParseSchedules(const Value& value);
   void ParseSchedule(const Value& value, const std::string& path);
@@ -357,7 +437,10 @@ class ConfigParser {
   std::string QueueHint(const std::string& name) const;
 
   YamlChecker& checker_;
+  std::string file_;
+  const ParseOptions& options_;
   Config config_;
+  std::vector<Problem> other_problems_;
   // Declared skills; checked against agent skills only if `skills:` is present.
   bool skills_declared_ = false;
   absl::flat_hash_map<std::string, Place> skills_seen_;
@@ -385,7 +468,7 @@ void ConfigParser::Parse(const YAML::Node& root) {
     return;
   }
   std::optional<Fields> top = checker_.Mapping(Value{.node = root, .place = kDocumentStart}, "",
-                                               "a mapping of sections", kTopKeys, kTopPlanned);
+                                               "a mapping of sections", kTopKeys);
   if (!top) return;
   // An empty section ("server:" with nothing under it) means "all defaults".
   auto present = [&](absl::string_view key) -> const Field* {
@@ -407,6 +490,8 @@ void ConfigParser::Parse(const YAML::Node& root) {
   }
   if (const Field* agents = present("agents")) ParseAgents(agents->value);
   if (const Field* routing = present("routing")) ParseRouting(routing->value);
+  // After agents: an agent token names one.
+  if (const Field* auth = present("auth")) ParseAuth(auth->value);
 }
 
 void ConfigParser::ParseServer(const Value& value) {
@@ -490,6 +575,241 @@ void ConfigParser::ParseServer(const Value& value) {
       server.max_streams = *n;
     }
   }
+  if (const Field* f = fields->Get("tls"); f != nullptr && !f->value.node.IsNull()) {
+    ParseTls(f->value);
+  }
+}
+
+std::string ConfigParser::Resolve(const std::string& path) const {
+  if (options_.base_dir.empty() || absl::StartsWith(path, "/")) return path;
+  return absl::StrCat(options_.base_dir, "/", path);
+}
+
+void ConfigParser::ParseTls(const Value& value) {
+  std::optional<Fields> fields = checker_.Mapping(
+      value, "server.tls", "a mapping with cert and key (and client_ca)", kTlsKeys);
+  if (!fields) return;
+  TlsConfig& tls = config_.server.tls;
+  for (auto [key, out] : {std::pair{"cert", &tls.cert}, std::pair{"key", &tls.key},
+                          std::pair{"client_ca", &tls.client_ca}}) {
+    const Field* f = fields->Get(key);
+    if (f == nullptr) continue;
+    std::string path = Child("server.tls", key);
+    std::optional<std::string> file = checker_.Scalar(f->value, path, "a PEM file path");
+    if (!file) continue;
+    if (file->empty()) {
+      checker_.Report(f->value.place, path, "invalid file path \"\" (must not be empty)");
+      continue;
+    }
+    std::string resolved = Resolve(*file);
+    if (options_.read_files) {
+      if (absl::StatusOr<std::string> pem = ReadWholeFile(resolved); !pem.ok()) {
+        checker_.Report(
+            f->value.place, path,
+            absl::StrCat("cannot read ", Quote(resolved), ": ", pem.status().message()));
+        continue;
+      }
+    }
+    *out = std::move(resolved);
+  }
+  if (fields->Get("cert") == nullptr || fields->Get("key") == nullptr) {
+    checker_.Report(value.place, "server.tls",
+                    "TLS needs both cert and key (client_ca is optional: it turns on mTLS)");
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Auth
+
+void ConfigParser::ParseAuth(const Value& value) {
+  std::optional<Fields> fields =
+      checker_.Mapping(value, "auth", "a mapping with tokens and/or tokens_file", kAuthKeys);
+  if (!fields) return;
+  TokenSet set;
+  for (const core::AgentConfig& agent : config_.routing.agents) {
+    set.agent_ids.push_back(agent.agent_id);
+  }
+  if (const Field* f = fields->Get("tokens"); f != nullptr && !f->value.node.IsNull()) {
+    ParseTokens(f->value, "auth.tokens", set);
+  }
+  const Field* file = fields->Get("tokens_file");
+  bool file_ok = true;
+  if (file != nullptr) {
+    if (auto path = checker_.Scalar(file->value, "auth.tokens_file", "a file path")) {
+      if (path->empty()) {
+        checker_.Report(file->value.place, "auth.tokens_file",
+                        "invalid file path \"\" (must not be empty)");
+      } else {
+        config_.auth.tokens_file = Resolve(*path);
+        if (options_.read_files) {
+          file_ok = ReadTokensFile(config_.auth.tokens_file, file->value.place, set);
+        }
+      }
+    }
+  }
+  // An `auth` section that lists no token would silently leave the doors open.
+  if (set.listed == 0 && file_ok && (file == nullptr || options_.read_files)) {
+    checker_.Report(value.place, "auth",
+                    "auth lists no tokens (list some under tokens or in tokens_file; remove the "
+                    "auth section to run without auth)");
+  }
+  config_.auth.tokens = std::move(set.tokens);
+}
+
+bool ConfigParser::ReadTokensFile(const std::string& path, Place place, TokenSet& set) {
+  absl::StatusOr<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) {
+    checker_.Report(
+        place, "auth.tokens_file",
+        absl::StrCat("cannot read tokens file ", Quote(path), ": ", text.status().message()));
+    return false;
+  }
+  YamlChecker checker(*text, path);
+  ConfigParser parser(&checker, path, options_);
+  ParseDocument(checker, [&](const YAML::Node& root) { parser.ParseTokensFile(root, set); });
+  std::vector<Problem> problems = checker.TakeProblems();
+  const bool ok = problems.empty();
+  for (Problem& p : problems) other_problems_.push_back(std::move(p));
+  return ok;
+}
+
+void ConfigParser::ParseTokensFile(const YAML::Node& root, TokenSet& set) {
+  std::optional<Fields> top = checker_.Mapping(Value{.node = root, .place = kDocumentStart}, "",
+                                               "a mapping with a tokens list", kTokensFileKeys);
+  if (!top) return;
+  const Field* tokens = top->Get("tokens");
+  if (tokens == nullptr) {
+    checker_.Report(kDocumentStart, "", "missing required key \"tokens\"");
+    return;
+  }
+  ParseTokens(tokens->value, "tokens", set);
+}
+
+void ConfigParser::ParseTokens(const Value& value, const std::string& path, TokenSet& set) {
+  std::optional<std::vector<Value>> items = checker_.Sequence(value, path, "a list of tokens");
+  if (!items) return;
+  for (size_t i = 0; i < items->size(); ++i) ParseToken((*items)[i], Index(path, i), set);
+}
+
+void ConfigParser::ParseToken(const Value& value, const std::string& path, TokenSet& set) {
+  ++set.listed;
+  std::optional<Fields> fields = checker_.Mapping(
+      value, path, "a token (a mapping with name, role, and sha256 or token)", kTokenKeys);
+  if (!fields) return;
+  Token token;
+  bool ok = true;
+  auto require = [&](absl::string_view key) -> const Field* {
+    const Field* f = fields->Get(key);
+    if (f == nullptr) {
+      checker_.Report(value.place, path, absl::StrCat("missing required key \"", key, "\""));
+      ok = false;
+    }
+    return f;
+  };
+  if (const Field* f = require("name")) {
+    std::string name_path = Child(path, "name");
+    if (auto name = ReadName(f->value, name_path, "token name")) {
+      auto [first, inserted] =
+          set.names.try_emplace(*name, absl::StrCat(file_, ":", f->value.place.line));
+      if (!inserted) {
+        checker_.Report(f->value.place, name_path,
+                        absl::StrCat("duplicate token name ", Quote(*name), " (first defined at ",
+                                     first->second, ")"));
+        ok = false;
+      }
+      token.name = *name;
+    } else {
+      ok = false;
+    }
+  }
+  std::optional<absl::string_view> role;
+  if (const Field* f = require("role")) {
+    role = ReadEnum(f->value, Child(path, "role"), "role", kRoles);
+    if (role) {
+      token.role = static_cast<Role>(std::find(std::begin(kRoles), std::end(kRoles), *role) -
+                                     std::begin(kRoles));
+    } else {
+      ok = false;
+    }
+  }
+  const Field* agent = fields->Get("agent_id");
+  if (role && token.role == Role::kAgent) {
+    if (agent == nullptr) {
+      checker_.Report(value.place, path,
+                      "missing required key \"agent_id\" (an agent token acts as one agent)");
+      ok = false;
+    } else if (auto id = ReadName(agent->value, Child(path, "agent_id"), "agent id")) {
+      if (std::find(set.agent_ids.begin(), set.agent_ids.end(), *id) == set.agent_ids.end()) {
+        checker_.Report(agent->value.place, Child(path, "agent_id"),
+                        absl::StrCat("unknown agent ", Quote(*id), " (not in agents)",
+                                     DidYouMean(*id, set.agent_ids)));
+        ok = false;
+      }
+      token.agent_id = *id;
+    } else {
+      ok = false;
+    }
+  } else if (role && agent != nullptr) {
+    checker_.Report(
+        agent->key_place, Child(path, "agent_id"),
+        absl::StrCat("agent_id is only for role agent (this token's role is ", *role, ")"));
+    ok = false;
+  }
+  const Field* plain = fields->Get("token");
+  const Field* digest = fields->Get("sha256");
+  if (plain != nullptr && digest != nullptr) {
+    checker_.Report(plain->key_place, Child(path, "token"), "set sha256 or token, not both");
+    ok = false;
+  } else if (plain == nullptr && digest == nullptr) {
+    checker_.Report(value.place, path,
+                    "missing the secret: set sha256 (the token's SHA-256 in hex, e.g. from "
+                    "`printf %s TOKEN | sha256sum`) or token");
+    ok = false;
+  } else if (digest != nullptr) {
+    std::string digest_path = Child(path, "sha256");
+    if (auto hex = checker_.Scalar(digest->value, digest_path, "64 hex digits")) {
+      if (IsHexDigest(*hex)) {
+        token.sha256 = absl::AsciiStrToLower(*hex);
+      } else {
+        checker_.Report(digest->value.place, digest_path,
+                        absl::StrCat("invalid sha256 ", Quote(*hex),
+                                     " (use the 64 hex digits of the token's SHA-256)"));
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+  } else {
+    // Never quote the secret in a message: problems end up in logs.
+    std::string token_path = Child(path, "token");
+    if (auto secret = checker_.Scalar(plain->value, token_path, "a token")) {
+      bool printable =
+          std::all_of(secret->begin(), secret->end(), [](char c) { return c > ' ' && c < 0x7f; });
+      if (secret->size() < kMinTokenLength || secret->size() > kMaxTokenLength || !printable) {
+        checker_.Report(plain->value.place, token_path,
+                        absl::StrCat("invalid token (", secret->size(), " characters): use ",
+                                     kMinTokenLength, " to ", kMaxTokenLength,
+                                     " visible ASCII characters without spaces, e.g. from "
+                                     "`openssl rand -hex 32`"));
+        ok = false;
+      } else {
+        token.sha256 = Sha256Hex(*secret);
+      }
+    } else {
+      ok = false;
+    }
+  }
+  if (!token.sha256.empty()) {
+    Place place = (digest != nullptr ? digest : plain)->value.place;
+    auto [first, inserted] = set.secrets.try_emplace(token.sha256, token.name);
+    if (!inserted) {
+      checker_.Report(place, path,
+                      absl::StrCat("same secret as token ", Quote(first->second),
+                                   " (every token must be different)"));
+      ok = false;
+    }
+  }
+  if (ok) set.tokens.push_back(std::move(token));
 }
 
 void ConfigParser::ReadTimeZone(const Value& value, const std::string& path, absl::TimeZone* out) {
@@ -1384,11 +1704,6 @@ std::optional<absl::string_view> ConfigParser::ReadEnum(
   return std::nullopt;
 }
 
-Place MarkPlace(const YAML::Mark& mark) {
-  if (mark.line < 0 || mark.column < 0) return {};
-  return {mark.line + 1, mark.column + 1};
-}
-
 }  // namespace
 
 std::string_view AckModeName(AckMode mode) {
@@ -1411,6 +1726,11 @@ std::string_view SyncModeName(SyncMode mode) {
   return "unknown";
 }
 
+std::string_view RoleName(Role role) {
+  absl::string_view name = kRoles[static_cast<int>(role)];
+  return std::string_view(name.data(), name.size());
+}
+
 std::string Problem::ToString() const {
   std::string out = file;
   if (line > 0) absl::StrAppend(&out, ":", line, ":", column);
@@ -1420,23 +1740,17 @@ std::string Problem::ToString() const {
   return out;
 }
 
-ParseOutcome ParseConfig(std::string_view yaml_text_std, std::string_view file_name_std) {
+ParseOutcome ParseConfig(std::string_view yaml_text_std, std::string_view file_name_std,
+                         const ParseOptions& options) {
   // This absl predates absl::string_view == std::string_view; bridge once here.
   absl::string_view yaml_text(yaml_text_std.data(), yaml_text_std.size());
   absl::string_view file_name(file_name_std.data(), file_name_std.size());
   YamlChecker checker(yaml_text, file_name);
-  ConfigParser parser(&checker);
-  try {
-    parser.Parse(checker.LoadFirstDocument());
-  } catch (const YAML::ParserException& e) {
-    checker.Report(MarkPlace(e.mark), "", absl::StrCat("YAML syntax error: ", e.msg));
-  } catch (const YAML::Exception& e) {
-    checker.Report(MarkPlace(e.mark), "", absl::StrCat("cannot read YAML: ", e.msg));
-  } catch (const std::exception& e) {
-    checker.Report({}, "", absl::StrCat("internal error while reading the config: ", e.what()));
-  }
+  ConfigParser parser(&checker, file_name, options);
+  ParseDocument(checker, [&parser](const YAML::Node& root) { parser.Parse(root); });
   ParseOutcome outcome;
   outcome.problems = checker.TakeProblems();
+  for (Problem& p : parser.TakeOtherProblems()) outcome.problems.push_back(std::move(p));
   if (outcome.problems.empty()) {
     Config& config = parser.config();
     config.file = std::string(file_name);
@@ -1448,32 +1762,23 @@ ParseOutcome ParseConfig(std::string_view yaml_text_std, std::string_view file_n
 }
 
 ParseOutcome LoadConfigFile(const std::string& path) {
-  auto unreadable = [&path](int error) {
+  auto unreadable = [&path](absl::string_view reason) {
     Problem problem;
     problem.file = path;
-    problem.message = absl::StrCat("cannot read config file ", Quote(path), ": ",
-                                   std::generic_category().message(error));
+    problem.message = absl::StrCat("cannot read config file ", Quote(path), ": ", reason);
     ParseOutcome outcome;
     outcome.problems.push_back(std::move(problem));
     return outcome;
   };
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return unreadable(errno);
-  std::string text;
-  char buffer[64 * 1024];
-  while (true) {
-    ssize_t n = read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int error = errno;
-      close(fd);
-      return unreadable(error);  // e.g. EISDIR: open(2) accepts a directory
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<size_t>(n));
-  }
-  close(fd);
-  return ParseConfig(text, path);
+  absl::StatusOr<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) return unreadable(text.status().message());
+  return ParseConfig(*text, path, {.base_dir = DirectoryOf(path), .read_files = true});
+}
+
+std::string DirectoryOf(std::string_view path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string_view::npos) return "";
+  return std::string(path.substr(0, slash == 0 ? 1 : slash));
 }
 
 absl::Status ProblemsToStatus(const std::vector<Problem>& problems) {

@@ -34,6 +34,15 @@ enum class SyncMode { kFull, kNormal };  // "full" | "normal"
 std::string_view AckModeName(AckMode mode);
 std::string_view SyncModeName(SyncMode mode);
 
+// TLS for the gRPC port (server.tls). PEM file paths, resolved against the
+// config file's directory when relative. Off when `cert` is empty.
+struct TlsConfig {
+  std::string cert{};       // server certificate chain
+  std::string key{};        // its private key
+  std::string client_ca{};  // when set: clients must present a cert it signed (mTLS)
+  bool enabled() const { return !cert.empty(); }
+};
+
 inline constexpr int64_t kDefaultMaxMessageBytes = 1 << 20;  // 1 MiB
 inline constexpr int64_t kMinMaxMessageBytes = 64 << 10;     // 64 KiB
 inline constexpr int64_t kMaxMaxMessageBytes = 64 << 20;     // 64 MiB
@@ -59,13 +68,35 @@ struct ServerConfig {
   // (StreamOffers, WatchEvents, WatchStats) over all clients.
   int64_t max_message_bytes = kDefaultMaxMessageBytes;
   int64_t max_streams = kDefaultMaxStreams;
+  TlsConfig tls;
 };
 
 // The longest server.shutdown_grace accepted.
 inline constexpr absl::Duration kMaxShutdownGrace = absl::Minutes(5);
 
+// What a bearer token may do (server/rpc/auth.h has the table per RPC).
+enum class Role { kIntegrator, kAgent, kSupervisor, kAdmin };
+// "integrator", "agent", "supervisor", "admin".
+std::string_view RoleName(Role role);
+
+// One API token of `auth`. The secret itself is never kept: only its SHA-256.
+struct Token {
+  std::string name;  // for logs and messages, unique
+  Role role = Role::kIntegrator;
+  std::string agent_id{};  // kAgent only: the one agent it acts as
+  std::string sha256;      // SHA-256 of the token, 64 lowercase hex digits
+};
+
+struct AuthConfig {
+  // The inline tokens, then those of tokens_file. Empty: auth is off.
+  std::vector<Token> tokens;
+  std::string tokens_file;  // resolved path, "" when none
+  bool enabled() const { return !tokens.empty(); }
+};
+
 struct Config {
   ServerConfig server;
+  AuthConfig auth;
   core::RoutingConfig routing;
   // Declared skill names, in file order; empty when the file has no `skills:`.
   std::vector<std::string> skills;
@@ -96,13 +127,27 @@ struct ParseOutcome {
   bool ok() const { return problems.empty(); }
 };
 
+struct ParseOptions {
+  // Relative paths in the file (auth.tokens_file, server.tls.*) are resolved
+  // against this directory; "" leaves them relative to the working directory.
+  std::string base_dir;
+  // Read auth.tokens_file and check that the server.tls files can be read.
+  // Off, the file is checked on its own (a fuzzer reads no other file).
+  bool read_files = false;
+};
+
 // Parses and validates `yaml_text`; `file_name` is only used in problems and
 // Config::file.
-ParseOutcome ParseConfig(std::string_view yaml_text, std::string_view file_name);
+ParseOutcome ParseConfig(std::string_view yaml_text, std::string_view file_name,
+                         const ParseOptions& options = {});
 
-// Reads `path` and parses it. An unreadable file gives one problem (line 0)
-// naming the path and the system's reason.
+// Reads `path` and parses it with read_files on and base_dir its directory.
+// An unreadable file gives one problem (line 0) naming the path and the
+// system's reason.
 ParseOutcome LoadConfigFile(const std::string& path);
+
+// The directory part of `path` ("" for a bare file name), for ParseOptions.
+std::string DirectoryOf(std::string_view path);
 
 // OkStatus when `problems` is empty; otherwise INVALID_ARGUMENT with the message
 // "config has N problem(s):\n" followed by one Problem::ToString() per line.

@@ -160,6 +160,8 @@ absl::StatusOr<store::ReportQuery> ReportQueryFromProto(const v1::GetReportReque
 grpc::ServerUnaryReactor* AdminServiceImpl::GetReport(grpc::CallbackServerContext* ctx,
                                                       const v1::GetReportRequest* req,
                                                       v1::GetReportResponse* resp) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.AdminService/GetReport");
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   if (reports_ == nullptr) {
     return Refuse(ctx, absl::UnavailableError(
                            "reports need the daemon's database in a file; this daemon runs "
@@ -197,6 +199,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetReport(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* AdminServiceImpl::Staffing(grpc::CallbackServerContext* ctx,
                                                      const v1::StaffingRequest* req,
                                                      v1::StaffingResponse* resp) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.AdminService/Staffing");
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   // Pure arithmetic on the request (bounded: at most a few ms for Erlang A),
   // so it runs here rather than on the engine thread.
   core::StaffingInput in;
@@ -226,6 +230,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::Staffing(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* AdminServiceImpl::ListQueues(grpc::CallbackServerContext* ctx,
                                                        const v1::ListQueuesRequest* req,
                                                        v1::ListQueuesResponse* resp) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.AdminService/ListQueues");
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   using Rows = std::vector<std::pair<core::QueueConfig, QueueView>>;
   return RunRead<Rows>(
       ctx, runtime_,
@@ -250,6 +256,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListQueues(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* AdminServiceImpl::GetQueueStats(grpc::CallbackServerContext* ctx,
                                                           const v1::GetQueueStatsRequest* req,
                                                           v1::QueueStats* resp) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.AdminService/GetQueueStats");
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   return RunRead<QueueView>(
       ctx, runtime_,
       [runtime = runtime_, queue = req->queue()](const Engine& engine, absl::Time now) {
@@ -260,6 +268,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetQueueStats(grpc::CallbackServerCo
 
 grpc::ServerWriteReactor<v1::StatsSnapshot>* AdminServiceImpl::WatchStats(
     grpc::CallbackServerContext* ctx, const v1::WatchStatsRequest* req) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.AdminService/WatchStats");
+  if (!caller.ok()) return new RefusedStream<v1::StatsSnapshot>(caller.status());
   if (absl::Status s = Validate(*req); !s.ok()) return new RefusedStream<v1::StatsSnapshot>(s);
   absl::Duration interval =
       req->has_interval() ? FromProto(req->interval()) : kDefaultStatsInterval;
@@ -297,6 +307,8 @@ grpc::ServerWriteReactor<v1::StatsSnapshot>* AdminServiceImpl::WatchStats(
 grpc::ServerUnaryReactor* AdminServiceImpl::ListAgents(grpc::CallbackServerContext* ctx,
                                                        const v1::ListAgentsRequest* req,
                                                        v1::ListAgentsResponse* resp) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.AdminService/ListAgents");
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   return RunRead<std::vector<core::Agent>>(
       ctx, runtime_,
       [queue = req->queue()](const Engine& engine, absl::Time) { return engine.ListAgents(queue); },
@@ -308,6 +320,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListAgents(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* AdminServiceImpl::ListCalls(grpc::CallbackServerContext* ctx,
                                                       const v1::ListCallsRequest* req,
                                                       v1::ListCallsResponse* resp) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.AdminService/ListCalls");
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   if (req->limit() < 0 || req->limit() > kMaxListLimit) {
     return Refuse(ctx, absl::InvalidArgumentError(absl::StrCat(
                            "limit ", req->limit(), " is out of range [0, ", kMaxListLimit, "]")));
@@ -336,6 +350,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListCalls(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* AdminServiceImpl::MoveCall(grpc::CallbackServerContext* ctx,
                                                      const v1::MoveCallRequest* req,
                                                      v1::Call* resp) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.AdminService/MoveCall");
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   return Run<core::Call>(
       ctx, runtime_,
       [id = req->call_id(), queue = req->queue()](Engine& engine, absl::Time now) {
@@ -347,6 +363,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::MoveCall(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* AdminServiceImpl::ValidateConfig(grpc::CallbackServerContext* ctx,
                                                            const v1::ValidateConfigRequest* req,
                                                            v1::ValidateConfigResponse* resp) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.AdminService/ValidateConfig");
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   if (absl::Status s = Validate(*req); !s.ok()) return Refuse(ctx, s);
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   config_->DryRunConfig(
@@ -372,6 +390,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ValidateConfig(grpc::CallbackServerC
 grpc::ServerUnaryReactor* AdminServiceImpl::ReloadConfig(grpc::CallbackServerContext* ctx,
                                                          const v1::ReloadConfigRequest* req,
                                                          v1::ReloadConfigResponse* resp) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.AdminService/ReloadConfig");
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   config_->Reload([reactor, resp](absl::StatusOr<config::Config> applied) {
     if (!applied.ok()) {

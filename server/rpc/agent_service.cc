@@ -23,6 +23,9 @@ v1::OfferUpdate MakeOffer(const Call& call) {
 
 grpc::ServerUnaryReactor* AgentServiceImpl::Login(grpc::CallbackServerContext* ctx,
                                                   const v1::LoginRequest* req, v1::Agent* resp) {
+  absl::StatusOr<Caller> caller =
+      auth_->Authorize(ctx, "/acd.v1.AgentService/Login", req->agent_id());
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   return Run<Agent>(
       ctx, runtime_,
       [id = req->agent_id(), ready = req->ready()](Engine& engine, absl::Time now) {
@@ -33,6 +36,9 @@ grpc::ServerUnaryReactor* AgentServiceImpl::Login(grpc::CallbackServerContext* c
 
 grpc::ServerUnaryReactor* AgentServiceImpl::Logout(grpc::CallbackServerContext* ctx,
                                                    const v1::LogoutRequest* req, v1::Agent* resp) {
+  absl::StatusOr<Caller> caller =
+      auth_->Authorize(ctx, "/acd.v1.AgentService/Logout", req->agent_id());
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   return Run<Agent>(
       ctx, runtime_,
       [id = req->agent_id()](Engine& engine, absl::Time now) { return engine.Logout(id, now); },
@@ -42,6 +48,9 @@ grpc::ServerUnaryReactor* AgentServiceImpl::Logout(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* AgentServiceImpl::SetState(grpc::CallbackServerContext* ctx,
                                                      const v1::SetStateRequest* req,
                                                      v1::Agent* resp) {
+  absl::StatusOr<Caller> caller =
+      auth_->Authorize(ctx, "/acd.v1.AgentService/SetState", req->agent_id());
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   switch (req->state()) {
     case v1::AGENT_STATE_AVAILABLE:
       return Run<Agent>(
@@ -67,6 +76,9 @@ grpc::ServerUnaryReactor* AgentServiceImpl::SetState(grpc::CallbackServerContext
 
 grpc::ServerWriteReactor<v1::OfferUpdate>* AgentServiceImpl::StreamOffers(
     grpc::CallbackServerContext* ctx, const v1::StreamOffersRequest* req) {
+  absl::StatusOr<Caller> caller =
+      auth_->Authorize(ctx, "/acd.v1.AgentService/StreamOffers", req->agent_id());
+  if (!caller.ok()) return new RefusedStream<v1::OfferUpdate>(caller.status());
   const std::string agent_id = req->agent_id();
   // The offer last sent, so one sent at subscription is not sent again when
   // its event is committed. Engine thread only.
@@ -110,6 +122,9 @@ grpc::ServerWriteReactor<v1::OfferUpdate>* AgentServiceImpl::StreamOffers(
 grpc::ServerUnaryReactor* AgentServiceImpl::AcceptOffer(grpc::CallbackServerContext* ctx,
                                                         const v1::AcceptOfferRequest* req,
                                                         v1::Call* resp) {
+  absl::StatusOr<Caller> caller =
+      auth_->Authorize(ctx, "/acd.v1.AgentService/AcceptOffer", req->agent_id());
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   return Run<Call>(
       ctx, runtime_,
       [agent = req->agent_id(), call = req->call_id()](Engine& engine, absl::Time now) {
@@ -121,6 +136,9 @@ grpc::ServerUnaryReactor* AgentServiceImpl::AcceptOffer(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* AgentServiceImpl::RejectOffer(grpc::CallbackServerContext* ctx,
                                                         const v1::RejectOfferRequest* req,
                                                         v1::Call* resp) {
+  absl::StatusOr<Caller> caller =
+      auth_->Authorize(ctx, "/acd.v1.AgentService/RejectOffer", req->agent_id());
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   return Run<Call>(
       ctx, runtime_,
       [agent = req->agent_id(), call = req->call_id(), reason = req->reason()](
@@ -131,6 +149,9 @@ grpc::ServerUnaryReactor* AgentServiceImpl::RejectOffer(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* AgentServiceImpl::CompleteCall(grpc::CallbackServerContext* ctx,
                                                          const v1::CompleteCallRequest* req,
                                                          v1::Call* resp) {
+  absl::StatusOr<Caller> caller =
+      auth_->Authorize(ctx, "/acd.v1.AgentService/CompleteCall", req->agent_id());
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   return Run<Call>(
       ctx, runtime_,
       [agent = req->agent_id(), call = req->call_id(), disposition = req->disposition(),

@@ -16,6 +16,8 @@ using core::Engine;
 grpc::ServerUnaryReactor* CallServiceImpl::EnqueueCall(grpc::CallbackServerContext* ctx,
                                                        const v1::EnqueueCallRequest* req,
                                                        v1::EnqueueCallResponse* resp) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.CallService/EnqueueCall");
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   core::EnqueueRequest request;
   request.call_id = req->call_id();
   request.queue = req->queue();
@@ -36,15 +38,25 @@ grpc::ServerUnaryReactor* CallServiceImpl::EnqueueCall(grpc::CallbackServerConte
 
 grpc::ServerUnaryReactor* CallServiceImpl::GetCall(grpc::CallbackServerContext* ctx,
                                                    const v1::GetCallRequest* req, v1::Call* resp) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.CallService/GetCall");
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   return RunRead<Call>(
       ctx, runtime_,
-      [id = req->call_id()](const Engine& engine, absl::Time) { return engine.GetCall(id); },
+      [id = req->call_id(), caller = *std::move(caller)](const Engine& engine,
+                                                         absl::Time) -> absl::StatusOr<Call> {
+        absl::StatusOr<Call> call = engine.GetCall(id);
+        if (!call.ok()) return call;
+        if (absl::Status s = CheckHeldCall(caller, id, call->agent_id); !s.ok()) return s;
+        return call;
+      },
       [resp](const Call& call) { ToProto(call, resp); });
 }
 
 grpc::ServerUnaryReactor* CallServiceImpl::AbandonCall(grpc::CallbackServerContext* ctx,
                                                        const v1::AbandonCallRequest* req,
                                                        v1::Call* resp) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.CallService/AbandonCall");
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   return Run<Call>(
       ctx, runtime_,
       [id = req->call_id(), reason = req->reason()](Engine& engine, absl::Time now) {
@@ -55,6 +67,8 @@ grpc::ServerUnaryReactor* CallServiceImpl::AbandonCall(grpc::CallbackServerConte
 
 grpc::ServerUnaryReactor* CallServiceImpl::EndCall(grpc::CallbackServerContext* ctx,
                                                    const v1::EndCallRequest* req, v1::Call* resp) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.CallService/EndCall");
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   return Run<Call>(
       ctx, runtime_,
       [id = req->call_id()](Engine& engine, absl::Time now) { return engine.EndCall(id, now); },
@@ -64,14 +78,25 @@ grpc::ServerUnaryReactor* CallServiceImpl::EndCall(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* CallServiceImpl::TransferCall(grpc::CallbackServerContext* ctx,
                                                         const v1::TransferCallRequest* req,
                                                         v1::Call* resp) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.CallService/TransferCall");
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   auto fill = [resp](const Call& call) { ToProto(call, resp); };
+  // An agent token may transfer only a call its agent holds.
+  auto held = [caller = *std::move(caller)](Engine& engine, const std::string& id) {
+    if (caller.held_by.empty()) return absl::OkStatus();
+    absl::StatusOr<Call> call = engine.GetCall(id);
+    if (!call.ok()) return call.status();
+    return CheckHeldCall(caller, id, call->agent_id);
+  };
   switch (req->target_case()) {
     case v1::TransferCallRequest::kQueue: {
       std::optional<int> priority;
       if (req->has_priority()) priority = req->priority();
       return Run<Call>(
           ctx, runtime_,
-          [id = req->call_id(), queue = req->queue(), priority](Engine& engine, absl::Time now) {
+          [held, id = req->call_id(), queue = req->queue(), priority](
+              Engine& engine, absl::Time now) -> absl::StatusOr<Call> {
+            if (absl::Status s = held(engine, id); !s.ok()) return s;
             return engine.TransferToQueue(id, queue, priority, now);
           },
           fill);
@@ -79,8 +104,9 @@ grpc::ServerUnaryReactor* CallServiceImpl::TransferCall(grpc::CallbackServerCont
     case v1::TransferCallRequest::kAgentId:
       return Run<Call>(
           ctx, runtime_,
-          [id = req->call_id(), agent = req->agent_id(), fallback = req->fallback_queue()](
-              Engine& engine, absl::Time now) {
+          [held, id = req->call_id(), agent = req->agent_id(), fallback = req->fallback_queue()](
+              Engine& engine, absl::Time now) -> absl::StatusOr<Call> {
+            if (absl::Status s = held(engine, id); !s.ok()) return s;
             return engine.TransferToAgent(id, agent, fallback, now);
           },
           fill);
@@ -93,6 +119,8 @@ grpc::ServerUnaryReactor* CallServiceImpl::TransferCall(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* CallServiceImpl::RequestCallback(grpc::CallbackServerContext* ctx,
                                                            const v1::RequestCallbackRequest* req,
                                                            v1::Call* resp) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.CallService/RequestCallback");
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   return Run<Call>(
       ctx, runtime_,
       [id = req->call_id(), number = req->number()](Engine& engine, absl::Time now) {
@@ -104,6 +132,8 @@ grpc::ServerUnaryReactor* CallServiceImpl::RequestCallback(grpc::CallbackServerC
 grpc::ServerUnaryReactor* CallServiceImpl::CallbackFailed(grpc::CallbackServerContext* ctx,
                                                           const v1::CallbackFailedRequest* req,
                                                           v1::Call* resp) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.CallService/CallbackFailed");
+  if (!caller.ok()) return Refuse(ctx, caller.status());
   return Run<Call>(
       ctx, runtime_,
       [id = req->call_id(), reason = req->reason()](Engine& engine, absl::Time now) {
@@ -156,6 +186,8 @@ class EventBacklog final : public Backlog<v1::Event> {
 
 grpc::ServerWriteReactor<v1::Event>* CallServiceImpl::WatchEvents(
     grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) {
+  absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.CallService/WatchEvents");
+  if (!caller.ok()) return new RefusedStream<v1::Event>(caller.status());
   if (absl::Status s = Validate(*req); !s.ok()) return new RefusedStream<v1::Event>(s);
   auto filter = *req;
   auto transform = [filter](const core::Event& e) -> std::optional<v1::Event> {

@@ -2,6 +2,9 @@
 // its request, posts a command to the runtime and finishes its reactor from
 // the command's completion; it never blocks and never touches engine state.
 //
+// Every handler first asks the Authorizer whether the caller's token may make
+// the call (auth.h), and refuses it before doing anything else if not.
+//
 // Limits: the engine checks the values it keeps (core/limits.h), validate.h
 // the wire-only shapes; streams take a place from the StreamLimiter (null:
 // unlimited), which must outlive the services.
@@ -14,6 +17,7 @@
 #include "acd/v1/admin_service.grpc.pb.h"
 #include "acd/v1/agent_service.grpc.pb.h"
 #include "acd/v1/call_service.grpc.pb.h"
+#include "server/rpc/auth.h"
 #include "server/rpc/stream_limiter.h"
 #include "server/runtime/config_manager.h"
 #include "server/runtime/runtime.h"
@@ -26,9 +30,9 @@ class CallServiceImpl final : public v1::CallService::CallbackService {
  public:
   // `events` reads the backlog of a resumed WatchEvents (after_seq); it may be
   // null (an in-memory database), and resuming is then UNAVAILABLE.
-  explicit CallServiceImpl(runtime::Runtime* runtime, store::EventReader* events = nullptr,
-                           StreamLimiter* streams = nullptr)
-      : runtime_(runtime), events_(events), streams_(streams) {}
+  CallServiceImpl(runtime::Runtime* runtime, const Authorizer* auth,
+                  store::EventReader* events = nullptr, StreamLimiter* streams = nullptr)
+      : runtime_(runtime), auth_(auth), events_(events), streams_(streams) {}
 
   grpc::ServerUnaryReactor* EnqueueCall(grpc::CallbackServerContext* ctx,
                                         const v1::EnqueueCallRequest* req,
@@ -53,14 +57,16 @@ class CallServiceImpl final : public v1::CallService::CallbackService {
 
  private:
   runtime::Runtime* runtime_;
+  const Authorizer* auth_;
   store::EventReader* events_;
   StreamLimiter* streams_;
 };
 
 class AgentServiceImpl final : public v1::AgentService::CallbackService {
  public:
-  explicit AgentServiceImpl(runtime::Runtime* runtime, StreamLimiter* streams = nullptr)
-      : runtime_(runtime), streams_(streams) {}
+  AgentServiceImpl(runtime::Runtime* runtime, const Authorizer* auth,
+                   StreamLimiter* streams = nullptr)
+      : runtime_(runtime), auth_(auth), streams_(streams) {}
 
   grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* ctx, const v1::LoginRequest* req,
                                   v1::Agent* resp) override;
@@ -80,6 +86,7 @@ class AgentServiceImpl final : public v1::AgentService::CallbackService {
 
  private:
   runtime::Runtime* runtime_;
+  const Authorizer* auth_;
   StreamLimiter* streams_;
 };
 
@@ -87,9 +94,10 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
   // `reports` may be null (a database SQLite cannot share, e.g. ":memory:"):
   // GetReport is then UNAVAILABLE.
-  AdminServiceImpl(runtime::Runtime* runtime, runtime::ConfigManager* config,
-                   store::ReportReader* reports, StreamLimiter* streams = nullptr)
-      : runtime_(runtime), config_(config), reports_(reports), streams_(streams) {}
+  AdminServiceImpl(runtime::Runtime* runtime, const Authorizer* auth,
+                   runtime::ConfigManager* config, store::ReportReader* reports,
+                   StreamLimiter* streams = nullptr)
+      : runtime_(runtime), auth_(auth), config_(config), reports_(reports), streams_(streams) {}
 
   grpc::ServerUnaryReactor* ListQueues(grpc::CallbackServerContext* ctx,
                                        const v1::ListQueuesRequest* req,
@@ -122,6 +130,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
 
  private:
   runtime::Runtime* runtime_;
+  const Authorizer* auth_;
   runtime::ConfigManager* config_;
   store::ReportReader* reports_;
   StreamLimiter* streams_;

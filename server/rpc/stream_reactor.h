@@ -64,7 +64,8 @@ class Backlog {
   virtual bool Sent(const Msg& live) const = 0;
 };
 
-// A stream refused before it starts: finishes at once with `status`.
+// A stream refused before it starts (by auth, validation or a limit):
+// finishes at once with `status`, sending nothing. Deletes itself in OnDone().
 template <typename Msg>
 class RefusedStream final : public grpc::ServerWriteReactor<Msg> {
  public:

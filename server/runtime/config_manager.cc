@@ -79,9 +79,15 @@ config::Config ConfigManager::current() const {
   return current_;
 }
 
+void ConfigManager::SetOnApplied(std::function<void(const config::Config&)> listener) {
+  on_applied_ = std::move(listener);
+}
+
 config::ParseOutcome ConfigManager::Validate(const std::string& text,
                                              const std::string& file_name) const {
   if (text.empty()) return config::LoadConfigFile(path());
+  // Request text reads no other file (auth.tokens_file, server.tls.*): a
+  // caller must not learn what files on the daemon's host hold.
   return config::ParseConfig(text, file_name.empty() ? "<request>" : file_name);
 }
 
@@ -133,12 +139,19 @@ void ConfigManager::Reload(std::function<void(absl::StatusOr<config::Config>)> d
               applied->server.database != current_.server.database) {
             spdlog::warn("config reload: server.listen and server.database take effect on restart");
           }
+          if (applied->server.tls.cert != current_.server.tls.cert ||
+              applied->server.tls.key != current_.server.tls.key ||
+              applied->server.tls.client_ca != current_.server.tls.client_ca) {
+            spdlog::warn("config reload: server.tls takes effect on restart");
+          }
           current_ = *applied;
-          spdlog::info("config reloaded from {} (sha256 {})", current_.file, current_.hash);
+          spdlog::info("config reloaded from {} (sha256 {}, {} auth token(s))", current_.file,
+                       current_.hash, current_.auth.tokens.size());
         } else {
           spdlog::warn("config reload refused; the running config stays: {}",
                        std::string(applied.status().message()));
         }
+        if (applied.ok() && on_applied_) on_applied_(*applied);
         done(std::move(applied));
       });
 }

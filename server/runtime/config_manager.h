@@ -73,8 +73,14 @@ class ConfigManager {
   // engine's refusal (e.g. FAILED_PRECONDITION for a queue with live calls).
   void Reload(std::function<void(absl::StatusOr<config::Config>)> done);
 
+  // Runs `listener` with each config a reload applies, before the reload's
+  // `done` (so a client told that a reload applied already sees its
+  // effects, e.g. new auth tokens). Set it before the first reload.
+  void SetOnApplied(std::function<void(const config::Config&)> listener);
+
  private:
   Runtime* runtime_;
+  std::function<void(const config::Config&)> on_applied_;
   std::shared_ptr<store::ConfigJournal> journal_;
   mutable absl::Mutex mu_;
   config::Config current_ ABSL_GUARDED_BY(mu_);

@@ -416,12 +416,9 @@ TEST(ParseConfigTest, UnknownKeyHintsAtEveryLevel) {
 TEST(ParseConfigTest, PlannedSectionsAreNamedAsLaterReleases) {
   ParseOutcome outcome = Parse(
       "queues: [{name: q}]\n"
-      "auth:\n"
-      "  tokens: []\n"
       "server: {metrics: \"127.0.0.1:9090\"}\n");
   EXPECT_THAT(outcome.problems,
-              ElementsAre(IsProblem(2, 1, "auth", "not supported in this release"),
-                          IsProblem(4, 10, "server.metrics", "not supported in this release")));
+              ElementsAre(IsProblem(2, 10, "server.metrics", "not supported in this release")));
 }
 
 TEST(ParseConfigTest, DuplicateKeyNamesFirstLine) {

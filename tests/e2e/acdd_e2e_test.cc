@@ -1,5 +1,6 @@
 // End to end: the real acdd binary on 127.0.0.1 port 0, driven over real gRPC,
 // stopped with SIGTERM, then its SQLite file read back.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -256,6 +258,41 @@ TEST(AcddE2eTest, BadConfigFailsToStartNamingTheLine) {
   std::ifstream in(out);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_THAT(text, ::testing::HasSubstr("bad.yaml:3:19"));
+}
+
+// acdd on every interface with no auth: it refuses to start, saying why and
+// how to override it.
+TEST(AcddE2eTest, RefusesANonLoopbackAddressWithoutAuthUnlessInsecure) {
+  testing::TempDir dir;
+  std::string config = dir.Write("acd.yaml", testing::kTestConfig);
+  std::string log = dir.File("stderr");
+  std::vector<std::string> args = {ACDD_PATH,          "--config", config,     "--db",
+                                   dir.File("acd.db"), "--listen", "0.0.0.0:0"};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, ACDD_PATH, &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  int status = -1;
+  for (int i = 0; i < 1000; ++i) {
+    if (waitpid(pid, &status, WNOHANG) == pid) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!WIFEXITED(status)) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    FAIL() << "acdd did not exit within 10 s";
+  }
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, ::testing::HasSubstr("refusing to listen on 0.0.0.0:0 without auth"));
+  EXPECT_THAT(text, ::testing::HasSubstr("--insecure"));
 }
 
 }  // namespace

@@ -1,0 +1,501 @@
+// Auth over real gRPC against an in-process Daemon on 127.0.0.1 port 0:
+// every RPC x every kind of caller -> refused (UNAUTHENTICATED,
+// PERMISSION_DENIED) or let through (any other code); agent tokens on held
+// calls; token reloads; the access table covering every RPC.
+#include "server/rpc/auth.h"
+
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "client/acdctl/rpc.h"
+#include "google/protobuf/descriptor.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "server/app/daemon.h"
+#include "server/config/config.h"
+#include "tests/support/test_daemon.h"
+
+namespace acd {
+namespace {
+
+using ::acd::testing::Ctx;
+using ::testing::HasSubstr;
+
+constexpr char kIntegratorToken[] = "integrator-token-0001";
+constexpr char kAliceToken[] = "alice-token-00000001";
+constexpr char kBobToken[] = "bob-token-0000000001";
+constexpr char kSupervisorToken[] = "supervisor-token-0001";
+constexpr char kAdminToken[] = "admin-token-000000001";
+
+// kTestConfig with an auth section; the admin token is given by its hash.
+std::string AuthConfig(const std::string& extra_tokens = "") {
+  return absl::StrCat(testing::kTestConfig,
+                      "auth:\n"
+                      "  tokens:\n"
+                      "    - {name: pbx, role: integrator, token: ",
+                      kIntegratorToken,
+                      "}\n"
+                      "    - {name: desk-alice, role: agent, agent_id: alice, token: ",
+                      kAliceToken,
+                      "}\n"
+                      "    - {name: desk-bob, role: agent, agent_id: bob, token: ",
+                      kBobToken,
+                      "}\n"
+                      "    - {name: boss, role: supervisor, token: ",
+                      kSupervisorToken,
+                      "}\n"
+                      "    - {name: root, role: admin, sha256: ",
+                      config::Sha256Hex(kAdminToken), "}\n", extra_tokens);
+}
+
+// Stubs whose channel sends `token` (none when empty), the way acdctl does.
+std::unique_ptr<testing::Stubs> StubsWith(const std::string& address, const std::string& token) {
+  auto stubs = std::make_unique<testing::Stubs>(address);
+  stubs->channel = ctl::NewChannel(address, {.token = token});
+  stubs->calls = v1::CallService::NewStub(stubs->channel);
+  stubs->agents = v1::AgentService::NewStub(stubs->channel);
+  stubs->admin = v1::AdminService::NewStub(stubs->channel);
+  return stubs;
+}
+
+class AuthDaemon : public ::testing::Test {
+ protected:
+  void StartDaemon(const std::string& config) {
+    config_path_ = dir_.Write("acd.yaml", config);
+    absl::StatusOr<std::unique_ptr<app::Daemon>> d =
+        app::Daemon::Start({.config_path = config_path_, .database = dir_.File("acd.db")});
+    ASSERT_TRUE(d.ok()) << d.status();
+    daemon_ = std::move(*d);
+  }
+  std::unique_ptr<testing::Stubs> As(const std::string& token) {
+    return StubsWith(daemon_->address(), token);
+  }
+
+  grpc::Status Login(testing::Stubs& s, const std::string& agent) {
+    v1::LoginRequest req;
+    req.set_agent_id(agent);
+    req.set_ready(true);
+    v1::Agent resp;
+    return s.agents->Login(Ctx().get(), req, &resp);
+  }
+  grpc::Status Enqueue(testing::Stubs& s, const std::string& call, const std::string& queue) {
+    v1::EnqueueCallRequest req;
+    req.set_call_id(call);
+    req.set_queue(queue);
+    v1::EnqueueCallResponse resp;
+    return s.calls->EnqueueCall(Ctx().get(), req, &resp);
+  }
+  grpc::Status GetCall(testing::Stubs& s, const std::string& call, v1::Call* out = nullptr) {
+    v1::GetCallRequest req;
+    req.set_call_id(call);
+    v1::Call resp;
+    return s.calls->GetCall(Ctx().get(), req, out ? out : &resp);
+  }
+  grpc::Status ListQueues(testing::Stubs& s) {
+    v1::ListQueuesResponse resp;
+    return s.admin->ListQueues(Ctx().get(), v1::ListQueuesRequest(), &resp);
+  }
+
+  testing::TempDir dir_;
+  std::string config_path_;
+  std::unique_ptr<app::Daemon> daemon_;
+};
+
+// ---------------------------------------------------------------------------
+// The matrix
+
+// The callers of every row, in column order. agent(self) is alice's token
+// acting as alice; agent(other) is alice's token acting as bob.
+enum Column { kNone, kBad, kIntegrator, kAgentSelf, kAgentOther, kSupervisor, kAdmin, kColumns };
+constexpr const char* kColumnNames[] = {"no token",     "bad token",  "integrator", "agent(self)",
+                                        "agent(other)", "supervisor", "admin"};
+
+// U: UNAUTHENTICATED, D: PERMISSION_DENIED, P: passed the auth check.
+using Expect = std::string;  // one letter per column
+
+// Calls one RPC acting as `agent_id` (for AgentService requests).
+using Rpc = std::function<grpc::Status(testing::Stubs&, const std::string& agent_id)>;
+
+// Streams: a message means the stream started (passed); else its status.
+template <typename Msg>
+grpc::Status StreamStatus(grpc::ClientContext* ctx, std::unique_ptr<grpc::ClientReader<Msg>> r) {
+  Msg msg;
+  if (r->Read(&msg)) {
+    ctx->TryCancel();
+    r->Finish();
+    return grpc::Status::OK;
+  }
+  return r->Finish();
+}
+
+struct Row {
+  std::string name;  // "CallService_EnqueueCall"
+  Expect expect;     // e.g. "UUPDDDP"
+  Rpc rpc;
+  // Run once before the row with an admin and an integrator (e.g. an offer
+  // out to alice, so a passed StreamOffers sends it at once).
+  std::function<void(testing::Stubs& admin, testing::Stubs& integrator)> prepare{};
+};
+
+// gtest names a row by its RPC, not by its bytes.
+void PrintTo(const Row& row, std::ostream* os) { *os << row.name << " " << row.expect; }
+
+template <typename Req, typename Resp, typename Stub>
+Rpc Unary(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+          std::unique_ptr<Stub> testing::Stubs::*stub, std::function<void(Req&)> fill,
+          bool agent = false) {
+  return [=](testing::Stubs& s, const std::string& agent_id) {
+    Req req;
+    if (fill) fill(req);
+    if constexpr (requires { req.set_agent_id(agent_id); }) {
+      if (agent) req.set_agent_id(agent_id);
+    }
+    Resp resp;
+    return ((*(s.*stub)).*method)(Ctx().get(), req, &resp);
+  };
+}
+
+std::vector<Row> Rows() {
+  using testing::Stubs;
+  auto call_id = [](auto& r) { r.set_call_id("c-none"); };
+  constexpr bool kAgent = true;
+  // The columns:      none bad integrator agent(self) agent(other) supervisor admin
+  return {
+      {"CallService_EnqueueCall", "UUPDDDP",
+       Unary<v1::EnqueueCallRequest, v1::EnqueueCallResponse>(&v1::CallService::Stub::EnqueueCall,
+                                                              &Stubs::calls,
+                                                              [](auto& r) {
+                                                                r.set_call_id("c-matrix");
+                                                                r.set_queue("support");
+                                                              })},
+      {"CallService_GetCall", "UUPPPPP",
+       Unary<v1::GetCallRequest, v1::Call>(&v1::CallService::Stub::GetCall, &Stubs::calls,
+                                           call_id)},
+      {"CallService_AbandonCall", "UUPDDDP",
+       Unary<v1::AbandonCallRequest, v1::Call>(&v1::CallService::Stub::AbandonCall, &Stubs::calls,
+                                               call_id)},
+      {"CallService_EndCall", "UUPDDDP",
+       Unary<v1::EndCallRequest, v1::Call>(&v1::CallService::Stub::EndCall, &Stubs::calls,
+                                           call_id)},
+      {"CallService_TransferCall", "UUPPPPP",
+       Unary<v1::TransferCallRequest, v1::Call>(&v1::CallService::Stub::TransferCall, &Stubs::calls,
+                                                [](auto& r) {
+                                                  r.set_call_id("c-none");
+                                                  r.set_queue("sales");
+                                                })},
+      {"CallService_RequestCallback", "UUPDDDP",
+       Unary<v1::RequestCallbackRequest, v1::Call>(&v1::CallService::Stub::RequestCallback,
+                                                   &Stubs::calls, call_id)},
+      {"CallService_CallbackFailed", "UUPDDDP",
+       Unary<v1::CallbackFailedRequest, v1::Call>(&v1::CallService::Stub::CallbackFailed,
+                                                  &Stubs::calls, call_id)},
+      // A passed WatchEvents past the last event ends at once: OUT_OF_RANGE.
+      {"CallService_WatchEvents", "UUPDDPP",
+       [](Stubs& s, const std::string&) {
+         v1::WatchEventsRequest req;
+         req.set_after_seq(1'000'000'000);
+         auto ctx = Ctx();
+         return StreamStatus(ctx.get(), s.calls->WatchEvents(ctx.get(), req));
+       }},
+      {"AgentService_Login", "UUDPDDP",
+       Unary<v1::LoginRequest, v1::Agent>(&v1::AgentService::Stub::Login, &Stubs::agents, {},
+                                          kAgent)},
+      {"AgentService_Logout", "UUDPDPP",
+       Unary<v1::LogoutRequest, v1::Agent>(&v1::AgentService::Stub::Logout, &Stubs::agents, {},
+                                           kAgent)},
+      {"AgentService_SetState", "UUDPDPP",
+       Unary<v1::SetStateRequest, v1::Agent>(
+           &v1::AgentService::Stub::SetState, &Stubs::agents,
+           [](auto& r) { r.set_state(v1::AGENT_STATE_AWAY); }, kAgent)},
+      {"AgentService_StreamOffers", "UUDPDDP",
+       [](Stubs& s, const std::string& agent_id) {
+         v1::StreamOffersRequest req;
+         req.set_agent_id(agent_id);
+         auto ctx = Ctx();
+         return StreamStatus(ctx.get(), s.agents->StreamOffers(ctx.get(), req));
+       },
+       [](Stubs& admin, Stubs& integrator) {
+         v1::LoginRequest login;
+         login.set_agent_id("alice");
+         login.set_ready(true);
+         v1::Agent agent;
+         ASSERT_TRUE(admin.agents->Login(Ctx().get(), login, &agent).ok());
+         v1::EnqueueCallRequest enqueue;
+         enqueue.set_call_id("c-offer");
+         enqueue.set_queue("support");
+         v1::EnqueueCallResponse resp;
+         ASSERT_TRUE(integrator.calls->EnqueueCall(Ctx().get(), enqueue, &resp).ok());
+         ASSERT_EQ(resp.call().agent_id(), "alice");  // offered to her
+       }},
+      {"AgentService_AcceptOffer", "UUDPDDP",
+       Unary<v1::AcceptOfferRequest, v1::Call>(&v1::AgentService::Stub::AcceptOffer, &Stubs::agents,
+                                               call_id, kAgent)},
+      {"AgentService_RejectOffer", "UUDPDDP",
+       Unary<v1::RejectOfferRequest, v1::Call>(&v1::AgentService::Stub::RejectOffer, &Stubs::agents,
+                                               call_id, kAgent)},
+      {"AgentService_CompleteCall", "UUDPDDP",
+       Unary<v1::CompleteCallRequest, v1::Call>(&v1::AgentService::Stub::CompleteCall,
+                                                &Stubs::agents, call_id, kAgent)},
+      {"AdminService_ListQueues", "UUDDDPP",
+       Unary<v1::ListQueuesRequest, v1::ListQueuesResponse>(&v1::AdminService::Stub::ListQueues,
+                                                            &Stubs::admin, {})},
+      {"AdminService_GetQueueStats", "UUDDDPP",
+       Unary<v1::GetQueueStatsRequest, v1::QueueStats>(&v1::AdminService::Stub::GetQueueStats,
+                                                       &Stubs::admin,
+                                                       [](auto& r) { r.set_queue("support"); })},
+      // A passed WatchStats sends its first snapshot at once.
+      {"AdminService_WatchStats", "UUDDDPP",
+       [](Stubs& s, const std::string&) {
+         auto ctx = Ctx();
+         return StreamStatus(ctx.get(), s.admin->WatchStats(ctx.get(), v1::WatchStatsRequest()));
+       }},
+      {"AdminService_ListAgents", "UUDDDPP",
+       Unary<v1::ListAgentsRequest, v1::ListAgentsResponse>(&v1::AdminService::Stub::ListAgents,
+                                                            &Stubs::admin, {})},
+      {"AdminService_ListCalls", "UUDDDPP",
+       Unary<v1::ListCallsRequest, v1::ListCallsResponse>(&v1::AdminService::Stub::ListCalls,
+                                                          &Stubs::admin, {})},
+      {"AdminService_MoveCall", "UUDDDPP",
+       Unary<v1::MoveCallRequest, v1::Call>(&v1::AdminService::Stub::MoveCall, &Stubs::admin,
+                                            [](auto& r) {
+                                              r.set_call_id("c-none");
+                                              r.set_queue("sales");
+                                            })},
+      {"AdminService_Staffing", "UUDDDPP",
+       Unary<v1::StaffingRequest, v1::StaffingResponse>(&v1::AdminService::Stub::Staffing,
+                                                        &Stubs::admin, {})},
+      {"AdminService_GetReport", "UUDDDPP",
+       Unary<v1::GetReportRequest, v1::GetReportResponse>(&v1::AdminService::Stub::GetReport,
+                                                          &Stubs::admin, {})},
+      {"AdminService_ValidateConfig", "UUDDDPP",
+       Unary<v1::ValidateConfigRequest, v1::ValidateConfigResponse>(
+           &v1::AdminService::Stub::ValidateConfig, &Stubs::admin, {})},
+      {"AdminService_ReloadConfig", "UUDDDDP",
+       Unary<v1::ReloadConfigRequest, v1::ReloadConfigResponse>(
+           &v1::AdminService::Stub::ReloadConfig, &Stubs::admin, {})},
+  };
+}
+
+class AuthMatrixTest : public AuthDaemon, public ::testing::WithParamInterface<Row> {};
+
+TEST_P(AuthMatrixTest, EveryCallerGetsTheExpectedCode) {
+  const Row& row = GetParam();
+  ASSERT_EQ(row.expect.size(), static_cast<size_t>(kColumns));
+  StartDaemon(AuthConfig());
+  if (row.prepare) {
+    auto admin = As(kAdminToken);
+    auto integrator = As(kIntegratorToken);
+    row.prepare(*admin, *integrator);
+  }
+  const std::string tokens[] = {
+      "",          "not-a-configured-token", kIntegratorToken, kAliceToken,
+      kAliceToken, kSupervisorToken,         kAdminToken};
+  for (int column = 0; column < kColumns; ++column) {
+    auto stubs = As(tokens[column]);
+    grpc::Status status = row.rpc(*stubs, column == kAgentOther ? "bob" : "alice");
+    const char got = status.error_code() == grpc::StatusCode::UNAUTHENTICATED     ? 'U'
+                     : status.error_code() == grpc::StatusCode::PERMISSION_DENIED ? 'D'
+                                                                                  : 'P';
+    EXPECT_EQ(got, row.expect[column])
+        << row.name << " as " << kColumnNames[column] << ": " << ctl::CodeName(status.error_code())
+        << ": " << status.error_message();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryRpc, AuthMatrixTest, ::testing::ValuesIn(Rows()),
+                         [](const ::testing::TestParamInfo<Row>& info) { return info.param.name; });
+
+TEST(AuthTableTest, TheMatrixAndTheAccessTableCoverEveryRpc) {
+  std::set<std::string> methods;
+  for (const char* service : {"acd.v1.CallService", "acd.v1.AgentService", "acd.v1.AdminService"}) {
+    const google::protobuf::ServiceDescriptor* d =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
+    ASSERT_NE(d, nullptr) << service;
+    for (int i = 0; i < d->method_count(); ++i) {
+      methods.insert(absl::StrCat("/", service, "/", d->method(i)->name()));
+    }
+  }
+  std::set<std::string> table;
+  for (const rpc::AccessRule& rule : rpc::AccessTable()) table.insert(std::string(rule.method));
+  EXPECT_EQ(table, methods);
+  std::set<std::string> matrix;
+  for (const Row& row : Rows()) {
+    std::string name = row.name;
+    name[name.find('_')] = '/';
+    matrix.insert(absl::StrCat("/acd.v1.", name));
+  }
+  EXPECT_EQ(matrix, methods);
+}
+
+// ---------------------------------------------------------------------------
+// Messages, held calls, auth off
+
+class AuthTest : public AuthDaemon {};
+
+TEST_F(AuthTest, RefusalsSayWhoWasRefusedAndWhy) {
+  StartDaemon(AuthConfig());
+  grpc::Status status = ListQueues(*As(""));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(status.error_message(), HasSubstr("authorization: Bearer <token>"));
+
+  status = ListQueues(*As("wrong-token-0000000"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(status.error_message(), "unknown token");
+
+  status = ListQueues(*As(kIntegratorToken));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(status.error_message(),
+            "role integrator (token \"pbx\") may not call acd.v1.AdminService/ListQueues; roles "
+            "that may: supervisor, admin");
+
+  status = Login(*As(kAliceToken), "bob");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(status.error_message(),
+            "token \"desk-alice\" acts as agent \"alice\" only, not as agent \"bob\"");
+  // The refused Login changed nothing.
+  v1::ListAgentsResponse agents;
+  ASSERT_TRUE(As(kSupervisorToken)->admin->ListAgents(Ctx().get(), {}, &agents).ok());
+  for (const v1::Agent& a : agents.agents()) {
+    EXPECT_EQ(a.state(), v1::AGENT_STATE_LOGGED_OUT) << a.agent_id();
+  }
+}
+
+TEST_F(AuthTest, AnAgentSeesAndTransfersOnlyTheCallsItsAgentHolds) {
+  StartDaemon(AuthConfig());
+  auto alice = As(kAliceToken);
+  auto bob = As(kBobToken);
+  auto pbx = As(kIntegratorToken);
+  ASSERT_TRUE(Login(*alice, "alice").ok());
+  ASSERT_TRUE(Enqueue(*pbx, "c-alice", "support").ok());
+  ASSERT_TRUE(Login(*bob, "bob").ok());
+  ASSERT_TRUE(Enqueue(*pbx, "c-bob", "support").ok());
+  v1::Call call;
+  ASSERT_TRUE(GetCall(*pbx, "c-alice", &call).ok());
+  ASSERT_EQ(call.agent_id(), "alice");
+  ASSERT_TRUE(GetCall(*pbx, "c-bob", &call).ok());
+  ASSERT_EQ(call.agent_id(), "bob");
+
+  EXPECT_TRUE(GetCall(*alice, "c-alice").ok());
+  grpc::Status status = GetCall(*alice, "c-bob");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(status.error_message(),
+            "token \"desk-alice\" acts as agent \"alice\", which does not hold call \"c-bob\"");
+
+  v1::AcceptOfferRequest accept;
+  accept.set_agent_id("alice");
+  accept.set_call_id("c-alice");
+  ASSERT_TRUE(alice->agents->AcceptOffer(Ctx().get(), accept, &call).ok());
+
+  v1::TransferCallRequest transfer;
+  transfer.set_call_id("c-bob");
+  transfer.set_queue("sales");
+  status = alice->calls->TransferCall(Ctx().get(), transfer, &call);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(GetCall(*pbx, "c-bob", &call).ok());
+  EXPECT_EQ(call.queue(), "support");  // unchanged
+  EXPECT_EQ(call.agent_id(), "bob");
+
+  transfer.set_call_id("c-alice");
+  status = alice->calls->TransferCall(Ctx().get(), transfer, &call);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(call.queue(), "sales");
+}
+
+// Auth comes before the stream limiter: a token that may not act as alice
+// cannot end alice's StreamOffers by opening a "newer" one for her.
+TEST_F(AuthTest, AStreamOffersRefusedByAuthLeavesTheAgentsStreamOpen) {
+  StartDaemon(AuthConfig());
+  auto alice = As(kAliceToken);
+  ASSERT_TRUE(Login(*alice, "alice").ok());
+  v1::StreamOffersRequest req;
+  req.set_agent_id("alice");
+  auto alice_ctx = Ctx(10);
+  auto alice_stream = alice->agents->StreamOffers(alice_ctx.get(), req);
+  alice_stream->WaitForInitialMetadata();
+
+  auto bob_ctx = Ctx();
+  auto bob_stream = As(kBobToken)->agents->StreamOffers(bob_ctx.get(), req);
+  v1::OfferUpdate update;
+  EXPECT_FALSE(bob_stream->Read(&update));
+  grpc::Status refused = bob_stream->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED) << refused.error_message();
+
+  // Alice's stream still gets her next offer.
+  ASSERT_TRUE(Enqueue(*As(kIntegratorToken), "c-1", "support").ok());
+  ASSERT_TRUE(alice_stream->Read(&update));
+  EXPECT_EQ(update.offer().call().call_id(), "c-1");
+  alice_ctx->TryCancel();
+  EXPECT_EQ(alice_stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(AuthTest, WithNoTokensConfiguredEveryCallIsAllowed) {
+  StartDaemon(testing::kTestConfig);
+  EXPECT_TRUE(ListQueues(*As("")).ok());
+  EXPECT_TRUE(ListQueues(*As("any-token-at-all-123")).ok());
+  EXPECT_TRUE(Login(*As(""), "bob").ok());
+}
+
+TEST_F(AuthTest, HealthStaysOpen) {
+  StartDaemon(AuthConfig());
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(daemon_->address(), grpc::InsecureChannelCredentials()));
+  grpc::health::v1::HealthCheckResponse resp;
+  grpc::Status status = health->Check(Ctx().get(), {}, &resp);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+// ---------------------------------------------------------------------------
+// Reload
+
+TEST_F(AuthTest, ReloadSwapsTokensAndABadTokensFileKeepsTheRunningOnes) {
+  dir_.Write("tokens.yaml",
+             "tokens:\n  - {name: old-boss, role: supervisor, token: old-boss-token-00001}\n");
+  StartDaemon(absl::StrCat(AuthConfig(), "  tokens_file: tokens.yaml\n"));
+  auto admin = As(kAdminToken);
+  EXPECT_TRUE(ListQueues(*As("old-boss-token-00001")).ok());
+
+  // The file now names a new token and no longer the old one.
+  dir_.Write("tokens.yaml",
+             "tokens:\n  - {name: new-boss, role: supervisor, token: new-boss-token-00001}\n");
+  v1::ReloadConfigResponse reloaded;
+  grpc::Status status = admin->admin->ReloadConfig(Ctx().get(), {}, &reloaded);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(ListQueues(*As("new-boss-token-00001")).ok());
+  EXPECT_EQ(ListQueues(*As("old-boss-token-00001")).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  // A broken tokens file: the reload is refused and the running tokens stay.
+  dir_.Write("tokens.yaml", "tokens:\n  - {name: x, role: emperor, token: x-token-000000000001}\n");
+  status = admin->admin->ReloadConfig(Ctx().get(), {}, &reloaded);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("tokens.yaml:2:21: tokens[0].role: invalid role"));
+  EXPECT_TRUE(ListQueues(*As("new-boss-token-00001")).ok());
+  EXPECT_EQ(ListQueues(*As("x-token-000000000001")).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  // SIGHUP (Daemon::Reload) takes the same path; it answers no one, so wait
+  // (bounded) for the new token to work.
+  dir_.Write("tokens.yaml",
+             "tokens:\n  - {name: hup-boss, role: supervisor, token: hup-boss-token-00001}\n");
+  daemon_->Reload();
+  auto hup = As("hup-boss-token-00001");
+  bool accepted = false;
+  for (int i = 0; i < 1000 && !accepted; ++i) {
+    accepted = ListQueues(*hup).ok();
+    if (!accepted) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_TRUE(accepted);
+  EXPECT_EQ(ListQueues(*As("new-boss-token-00001")).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+}  // namespace
+}  // namespace acd
