@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/acdd_process.h"
 #include "tests/support/test_daemon.h"
 
 extern char** environ;
@@ -25,60 +26,16 @@ extern char** environ;
 namespace acd {
 namespace {
 
+using ::acd::testing::AcddProcess;
 using ::acd::testing::Ctx;
 using ::acd::testing::Query;
 using ::testing::ElementsAre;
-
-// Runs acdd as a child process; kills it if the test forgets to stop it.
-class AcddProcess {
- public:
-  AcddProcess(const std::string& config, const std::string& db, const std::string& port_file) {
-    std::vector<std::string> args = {ACDD_PATH, "--config",    config,        "--db",
-                                     db,        "--listen",    "127.0.0.1:0", "--port-file",
-                                     port_file, "--log-level", "warn"};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    EXPECT_EQ(posix_spawn(&pid_, ACDD_PATH, nullptr, nullptr, argv.data(), environ), 0);
-    // Wait (bounded) for the port file that acdd writes once it serves.
-    for (int i = 0; i < 500 && port_ == 0; ++i) {
-      std::ifstream in(port_file);
-      if (!(in >> port_)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    EXPECT_NE(port_, 0) << "acdd did not start within 10 s";
-  }
-  ~AcddProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  // Sends `sig` and returns the exit status (bounded wait).
-  int Stop(int sig) {
-    kill(pid_, sig);
-    for (int i = 0; i < 1000; ++i) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = 0;
-        return status;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ADD_FAILURE() << "acdd did not stop within 10 s";
-    return -1;
-  }
-
- private:
-  pid_t pid_ = 0;
-  int port_ = 0;
-};
 
 TEST(AcddE2eTest, CallLifeOverGrpcThenEventsAndCallRowOnDisk) {
   testing::TempDir dir;
   std::string config = dir.Write("acd.yaml", testing::kTestConfig);
   std::string db = dir.File("acd.db");
-  AcddProcess acdd(config, db, dir.File("port"));
+  AcddProcess acdd(ACDD_PATH, config, db, dir.File("port"));
   testing::Stubs stubs(acdd.address());
 
   v1::LoginRequest login;
@@ -165,7 +122,7 @@ TEST(AcddE2eTest, SigtermWithOpenStreamsAndCallsInFlightExitsZeroWithinTheGrace)
   config_text.replace(config_text.find("server:\n"), 8, "server:\n  shutdown_grace: 2s\n");
   std::string config = dir.Write("acd.yaml", config_text);
   std::string db = dir.File("acd.db");
-  AcddProcess acdd(config, db, dir.File("port"));
+  AcddProcess acdd(ACDD_PATH, config, db, dir.File("port"));
   testing::Stubs stubs(acdd.address());
 
   v1::LoginRequest login;
