@@ -433,8 +433,11 @@ absl::Status Engine::Restore(const RestoredState& state, absl::Time now) {
   // Agents first, so calls find their agents in place. Fixed order, as in
   // ApplyConfig: available agents are indexed in idle order.
   std::vector<const Agent*> snapshots;
+  absl::flat_hash_map<absl::string_view, const Agent*> by_id;
   for (const Agent& a : state.agents) {
-    if (agents_.contains(a.agent_id)) snapshots.push_back(&a);
+    if (!agents_.contains(a.agent_id)) continue;
+    snapshots.push_back(&a);
+    by_id[a.agent_id] = &a;
   }
   std::sort(snapshots.begin(), snapshots.end(), [](const Agent* a, const Agent* b) {
     if (a->idle_since != b->idle_since) return a->idle_since < b->idle_since;
@@ -548,10 +551,9 @@ absl::Status Engine::Restore(const RestoredState& state, absl::Time now) {
       case CallState::kWrapUp: {
         agent->agent.call_id = c.call_id;
         absl::Time until = c.ended_at.value_or(now) + queue.config.wrap_up_time;
-        for (const Agent& a : state.agents) {
-          if (a.agent_id == c.agent_id && a.call_id == c.call_id && a.wrap_up_until) {
-            until = *a.wrap_up_until;
-          }
+        if (auto it = by_id.find(c.agent_id);
+            it != by_id.end() && it->second->call_id == c.call_id && it->second->wrap_up_until) {
+          until = *it->second->wrap_up_until;
         }
         agent->agent.wrap_up_until = until;
         agent->wrap_up_generation = NextGeneration();
