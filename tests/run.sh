@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds every target with AddressSanitizer +
-# UndefinedBehaviorSanitizer and runs every test. (tests/tsan.sh runs the
-# end-to-end tests under ThreadSanitizer; see there why it is not part of
-# this run yet.)
+# UndefinedBehaviorSanitizer and runs every test, then builds the threaded
+# tests with ThreadSanitizer and runs them (tests/tsan.sh).
 #
-#   tests/run.sh                  in ./build
-#   BUILD_DIR=out tests/run.sh    in out
+#   tests/run.sh                  in ./build (and ./build-tsan)
+#   BUILD_DIR=out tests/run.sh    in out (TSan: TSAN_BUILD_DIR, default
+#                                 out-tsan)
+#   ACD_SKIP_TSAN=1 tests/run.sh  without the TSan run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-deploy/install-deps.sh
+# clang for the ThreadSanitizer build (tests/tsan.sh).
+deploy/install-deps.sh clang libclang-rt-14-dev
 
 build_dir=${BUILD_DIR:-build}
 jobs=${JOBS:-$(nproc)}
@@ -28,3 +30,7 @@ echo "== ASan + UBSan: build (-j$jobs)"
 cmake --build "$build_dir" -j "$jobs"
 echo "== ASan + UBSan: every test"
 (cd "$build_dir" && ctest --output-on-failure -j "$jobs" --timeout 300)
+
+if [[ ${ACD_SKIP_TSAN:-0} != 1 ]]; then
+  BUILD_DIR=${TSAN_BUILD_DIR:-$build_dir-tsan} JOBS=$jobs tests/tsan.sh
+fi

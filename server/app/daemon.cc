@@ -233,7 +233,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   }
   daemon->host_ = HostOf(config.server.listen);
   {
-    absl::MutexLock lock(&daemon->health_mu_);
+    MutexLock lock(&daemon->health_mu_);
     daemon->health_ = daemon->server_->GetHealthCheckService();
     daemon->UpdateHealthLocked();
   }
@@ -255,7 +255,7 @@ void Daemon::Reload() {
 }
 
 void Daemon::OnStoreHealth(bool healthy) {
-  absl::MutexLock lock(&health_mu_);
+  MutexLock lock(&health_mu_);
   store_healthy_ = healthy;
   UpdateHealthLocked();
 }
@@ -282,7 +282,7 @@ absl::Status Daemon::Shutdown(std::optional<absl::Duration> grace) {
   if (server_ != nullptr)
     spdlog::info("acdd shutting down (grace {})", absl::FormatDuration(*grace));
   {
-    absl::MutexLock lock(&health_mu_);
+    MutexLock lock(&health_mu_);
     stopping_ = true;
     UpdateHealthLocked();
   }

@@ -19,8 +19,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/base/mutex.h"
 #include "server/config/config.h"
 #include "server/rpc/services.h"
 #include "server/runtime/config_manager.h"
@@ -97,7 +97,7 @@ class Daemon {
   bool shut_down_ = false;
   absl::Status shutdown_status_;
 
-  absl::Mutex health_mu_;
+  Mutex health_mu_;
   grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) = nullptr;
   bool store_healthy_ ABSL_GUARDED_BY(health_mu_) = true;
   bool stopping_ ABSL_GUARDED_BY(health_mu_) = false;

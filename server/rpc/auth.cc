@@ -105,12 +105,12 @@ Authorizer::Authorizer(const std::vector<config::Token>& tokens) { SetTokens(tok
 void Authorizer::SetTokens(const std::vector<config::Token>& tokens) {
   auto table = std::make_shared<Table>();
   for (const config::Token& token : tokens) (*table)[token.sha256] = token;
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   table_ = std::move(table);
 }
 
 std::shared_ptr<const Authorizer::Table> Authorizer::table() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return table_;
 }
 

@@ -26,7 +26,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "server/base/mutex.h"
 #include "server/config/config.h"
 
 namespace acd::rpc {
@@ -89,7 +89,7 @@ class Authorizer {
 
   std::shared_ptr<const Table> table() const;
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::shared_ptr<const Table> table_ ABSL_GUARDED_BY(mu_);
 };
 

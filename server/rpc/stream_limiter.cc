@@ -1,5 +1,6 @@
 #include "server/rpc/stream_limiter.h"
 
+#include <cassert>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -8,9 +9,14 @@ namespace acd::rpc {
 
 StreamLimiter::Lease::~Lease() { limiter_->Release(this); }
 
+StreamLimiter::~StreamLimiter() {
+  MutexLock lock(&mu_);
+  assert(live_ == 0 && "a StreamLimiter::Lease outlived its limiter");
+}
+
 void StreamLimiter::Lease::OnReplaced(std::function<void()> end) {
   {
-    absl::MutexLock lock(&limiter_->mu_);
+    MutexLock lock(&limiter_->mu_);
     if (!replaced_) {
       end_ = std::move(end);
       return;
@@ -21,7 +27,7 @@ void StreamLimiter::Lease::OnReplaced(std::function<void()> end) {
 
 absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> StreamLimiter::Acquire(
     absl::string_view rpc) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (live_ >= max_streams_) {
     return absl::ResourceExhaustedError(absl::StrCat(
         rpc, " refused: ", live_, " streams are open, the limit (server.max_streams) is ",
@@ -38,7 +44,7 @@ absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> StreamLimiter::AcquireOffe
   std::function<void()> end_older;
   std::unique_ptr<Lease> lease;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = offers_.find(agent_id);
     Lease* older = it == offers_.end() ? nullptr : it->second;
     // The replaced stream's place goes to the new one, so a full server still
@@ -63,12 +69,12 @@ absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> StreamLimiter::AcquireOffe
 }
 
 int StreamLimiter::live() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return live_;
 }
 
 void StreamLimiter::Release(Lease* lease) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   --live_;
   if (lease->agent_id_.empty()) return;
   auto it = offers_.find(lease->agent_id_);

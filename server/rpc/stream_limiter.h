@@ -24,7 +24,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "server/base/mutex.h"
 
 namespace acd::rpc {
 
@@ -53,6 +53,10 @@ class StreamLimiter {
   };
 
   explicit StreamLimiter(int max_streams) : max_streams_(max_streams) {}
+  // Takes the lock once more: whatever ordered the last Lease's release
+  // before this (gRPC's Server::Shutdown waits for every stream's OnDone) is
+  // then visible to ThreadSanitizer too. Asserts that no Lease is left.
+  ~StreamLimiter();
 
   // A place for a new stream of `rpc` (named in the refusal), or
   // RESOURCE_EXHAUSTED when max_streams are live.
@@ -68,7 +72,7 @@ class StreamLimiter {
   void Release(Lease* lease);
 
   const int max_streams_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   int live_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   // The live StreamOffers of each agent.

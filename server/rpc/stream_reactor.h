@@ -43,7 +43,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "server/base/happens_before.h"
+#include "server/base/mutex.h"
 #include "server/rpc/convert.h"
 #include "server/rpc/stream_limiter.h"
 #include "server/runtime/runtime.h"
@@ -69,8 +70,14 @@ class Backlog {
 template <typename Msg>
 class RefusedStream final : public grpc::ServerWriteReactor<Msg> {
  public:
-  explicit RefusedStream(const absl::Status& status) { this->Finish(ToGrpcStatus(status)); }
-  void OnDone() override { delete this; }
+  explicit RefusedStream(const absl::Status& status) {
+    this->Finish(ToGrpcStatus(status));
+    HappensBefore(this);  // OnDone runs on another gRPC thread, after this
+  }
+  void OnDone() override {
+    HappensAfter(this);
+    delete this;
+  }
 };
 
 template <typename Msg>
@@ -110,9 +117,12 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
                   max_buffered, {}, absl::ZeroDuration());
   }
 
+  // gRPC's reactions below run after Launch has returned the reactor (see
+  // HappensBefore there).
   void OnSendInitialMetadataDone(bool ok) override {
+    HappensAfter(this);
     if (!ok) {
-      absl::MutexLock lock(&shared_->mu);
+      MutexLock lock(&shared_->mu);
       FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "stream broken"));
       return;
     }
@@ -120,7 +130,8 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   }
 
   void OnWriteDone(bool ok) override {
-    absl::ReleasableMutexLock lock(&shared_->mu);
+    HappensAfter(this);
+    ReleasableMutexLock lock(&shared_->mu);
     queue_.pop_front();
     writing_ = false;
     if (!ok) {
@@ -138,14 +149,16 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   }
 
   void OnCancel() override {
-    absl::MutexLock lock(&shared_->mu);
+    HappensAfter(this);
+    MutexLock lock(&shared_->mu);
     DropPending();
     FinishLocked(grpc::Status::CANCELLED);
   }
 
   void OnDone() override {
+    HappensAfter(this);
     {
-      absl::MutexLock lock(&shared_->mu);
+      MutexLock lock(&shared_->mu);
       shared_->reactor = nullptr;
     }
     runtime_->Unsubscribe(subscription_);
@@ -154,7 +167,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
 
  private:
   struct Shared {
-    absl::Mutex mu;
+    Mutex mu;
     StreamReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
   };
 
@@ -165,7 +178,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
 
     void Begin(absl::StatusOr<std::vector<Msg>> first,
                absl::StatusOr<std::unique_ptr<Backlog<Msg>>> backlog) {
-      absl::MutexLock lock(&shared_->mu);
+      MutexLock lock(&shared_->mu);
       // Gone, or cancelled before subscribing: nothing may start after Finish.
       if (shared_->reactor == nullptr || shared_->reactor->finishing_) return;
       if (!first.ok() || !backlog.ok()) {
@@ -184,7 +197,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
     }
     bool OnEvent(const core::Event& event) override {
       std::optional<Msg> msg = transform_(event);
-      absl::MutexLock lock(&shared_->mu);
+      MutexLock lock(&shared_->mu);
       if (shared_->reactor == nullptr) return false;
       if (!msg) return true;
       return shared_->reactor->EnqueueLocked(std::move(*msg));
@@ -192,13 +205,13 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
     bool OnTick(core::Engine& engine, absl::Time now) override {
       if (!tick_) return true;
       std::optional<Msg> msg = tick_(engine, now);
-      absl::MutexLock lock(&shared_->mu);
+      MutexLock lock(&shared_->mu);
       if (shared_->reactor == nullptr) return false;
       if (!msg) return true;
       return shared_->reactor->EnqueueLocked(std::move(*msg));
     }
     void OnClose(const absl::Status& status) override {
-      absl::MutexLock lock(&shared_->mu);
+      MutexLock lock(&shared_->mu);
       if (shared_->reactor != nullptr) shared_->reactor->CloseLocked(ToGrpcStatus(status));
     }
 
@@ -215,7 +228,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
     auto* reactor = new StreamReactor(runtime, max_buffered);
     if (lease != nullptr) {
       lease->OnReplaced([shared = reactor->shared_] {
-        absl::MutexLock lock(&shared->mu);
+        MutexLock lock(&shared->mu);
         if (shared->reactor == nullptr) return;
         shared->reactor->DropPending();
         shared->reactor->FinishLocked(grpc::Status(
@@ -235,12 +248,15 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
           sink->Begin(std::move(first), std::move(backlog));
         },
         interval);
+    // gRPC runs the reactions only after the handler returns the reactor:
+    // what was set up here is theirs without a lock.
+    HappensBefore(reactor);
     return reactor;
   }
 
   StreamReactor(runtime::Runtime* runtime, size_t max_buffered)
       : runtime_(runtime), max_buffered_(max_buffered), shared_(std::make_shared<Shared>()) {
-    absl::MutexLock lock(&shared_->mu);
+    MutexLock lock(&shared_->mu);
     shared_->reactor = this;
   }
 
@@ -290,13 +306,13 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   void FetchBacklog() ABSL_LOCKS_EXCLUDED(shared_->mu) {
     Backlog<Msg>* backlog;
     {
-      absl::MutexLock lock(&shared_->mu);
+      MutexLock lock(&shared_->mu);
       if (!ShouldFetchLocked()) return;
       fetching_ = true;
       backlog = backlog_.get();
     }
     absl::StatusOr<std::vector<Msg>> page = backlog->NextPage();
-    absl::MutexLock lock(&shared_->mu);
+    MutexLock lock(&shared_->mu);
     fetching_ = false;
     if (finishing_ || finished_) return;
     if (!page.ok()) {

@@ -70,12 +70,12 @@ ConfigManager::ConfigManager(Runtime* runtime, config::Config initial,
 }
 
 std::string ConfigManager::path() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return current_.file;
 }
 
 config::Config ConfigManager::current() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return current_;
 }
 
@@ -134,7 +134,7 @@ void ConfigManager::Reload(std::function<void(absl::StatusOr<config::Config>)> d
       },
       [this, done = std::move(done)](absl::StatusOr<config::Config> applied) {
         if (applied.ok()) {
-          absl::MutexLock lock(&mu_);
+          MutexLock lock(&mu_);
           if (applied->server.listen != current_.server.listen ||
               applied->server.database != current_.server.database) {
             spdlog::warn("config reload: server.listen and server.database take effect on restart");

@@ -17,7 +17,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "server/base/mutex.h"
 #include "server/config/config.h"
 #include "server/config/config_diff.h"
 #include "server/runtime/runtime.h"
@@ -82,7 +82,7 @@ class ConfigManager {
   Runtime* runtime_;
   std::function<void(const config::Config&)> on_applied_;
   std::shared_ptr<store::ConfigJournal> journal_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   config::Config current_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -76,24 +76,24 @@ absl::Status Runtime::Stop(std::optional<absl::Time> give_up_at) {
 void Runtime::Post(std::function<void()> fn) { asio::post(io_, std::move(fn)); }
 
 bool Runtime::Admit() {
-  absl::MutexLock lock(&admission_mu_);
+  MutexLock lock(&admission_mu_);
   if (draining_) return false;
   ++in_flight_;
   return true;
 }
 
 void Runtime::Release() {
-  absl::MutexLock lock(&admission_mu_);
+  MutexLock lock(&admission_mu_);
   --in_flight_;
 }
 
 void Runtime::Drain() {
-  absl::MutexLock lock(&admission_mu_);
+  MutexLock lock(&admission_mu_);
   draining_ = true;
 }
 
 bool Runtime::WaitIdle(absl::Duration timeout) {
-  absl::MutexLock lock(&admission_mu_);
+  MutexLock lock(&admission_mu_);
   auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(admission_mu_) { return in_flight_ == 0; };
   return admission_mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
 }

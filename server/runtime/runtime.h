@@ -46,9 +46,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "server/base/mutex.h"
 #include "server/core/engine.h"
 #include "server/core/live_stats.h"
 #include "server/store/event_store.h"
@@ -266,7 +266,7 @@ class Runtime {
   core::LiveStats stats_;
   int64_t last_seq_ = 0;  // last event handed to the store
 
-  absl::Mutex admission_mu_;
+  Mutex admission_mu_;
   bool draining_ ABSL_GUARDED_BY(admission_mu_) = false;
   int in_flight_ ABSL_GUARDED_BY(admission_mu_) = 0;
 

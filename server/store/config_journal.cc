@@ -5,12 +5,12 @@
 namespace acd::store {
 
 void ConfigJournal::Add(int64_t from_seq, ConfigVersion version) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   pending_[from_seq] = std::move(version);
 }
 
 std::optional<std::pair<int64_t, ConfigVersion>> ConfigJournal::ForEvent(int64_t seq) const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = pending_.upper_bound(seq);
   if (it == pending_.begin()) return std::nullopt;
   --it;
@@ -18,12 +18,12 @@ std::optional<std::pair<int64_t, ConfigVersion>> ConfigJournal::ForEvent(int64_t
 }
 
 void ConfigJournal::Committed(const std::vector<int64_t>& keys) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (int64_t key : keys) pending_.erase(key);
 }
 
 size_t ConfigJournal::pending() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return pending_.size();
 }
 

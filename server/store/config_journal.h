@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/base/mutex.h"
 
 namespace acd::store {
 
@@ -51,7 +51,7 @@ class ConfigJournal {
   size_t pending() const;
 
  private:
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::map<int64_t, ConfigVersion> pending_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -24,7 +24,7 @@ absl::StatusOr<std::unique_ptr<EventReader>> EventReader::Open(const std::string
   ACD_ASSIGN_OR_RETURN(sqlite::Database db,
                        OpenReadConnection(path, busy_timeout, "resuming event streams"));
   std::unique_ptr<EventReader> reader(new EventReader(std::move(db)));
-  absl::MutexLock lock(&reader->mu_);
+  MutexLock lock(&reader->mu_);
   ACD_ASSIGN_OR_RETURN(reader->read_, reader->db_.Prepare(kReadSql));
   return reader;
 }
@@ -40,7 +40,7 @@ absl::StatusOr<std::vector<core::Event>> EventReader::Read(const EventQuery& que
   }
   const std::string context = absl::StrCat("reading events after seq ", query.after_seq, " up to ",
                                            query.up_to_seq, " from '", path_, "'");
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   sqlite::ScopedReset reset(&read_);
   read_.BindInt64(1, query.after_seq);
   read_.BindInt64(2, query.up_to_seq);

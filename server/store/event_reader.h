@@ -16,8 +16,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/base/mutex.h"
 #include "server/core/types.h"
 #include "server/store/sqlite.h"
 
@@ -52,7 +52,7 @@ class EventReader {
   explicit EventReader(sqlite::Database db);
 
   const std::string path_;
-  absl::Mutex mu_;
+  Mutex mu_;
   sqlite::Database db_ ABSL_GUARDED_BY(mu_);
   sqlite::Statement read_ ABSL_GUARDED_BY(mu_);
 };

@@ -79,7 +79,7 @@ absl::StatusOr<std::unique_ptr<ReportReader>> ReportReader::Open(const std::stri
                                                                  absl::Duration busy_timeout) {
   ACD_ASSIGN_OR_RETURN(sqlite::Database db, OpenReadConnection(path, busy_timeout, "reports"));
   std::unique_ptr<ReportReader> reader(new ReportReader(std::move(db)));
-  absl::MutexLock lock(&reader->mu_);
+  MutexLock lock(&reader->mu_);
   ACD_ASSIGN_OR_RETURN(reader->queue_rows_, reader->db_.Prepare(kQueueRowsSql));
   ACD_ASSIGN_OR_RETURN(reader->agent_rows_, reader->db_.Prepare(kAgentRowsSql));
   ACD_ASSIGN_OR_RETURN(reader->queue_exists_,
@@ -106,7 +106,7 @@ absl::StatusOr<Report> ReportReader::Read(const ReportQuery& query) {
   const bool by_queue = query.subject == ReportSubject::kQueue;
   const std::string context = absl::StrCat("reading the report of ", by_queue ? "queue" : "agent",
                                            " '", query.name, "' from '", path_, "'");
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   sqlite::Statement& rows = by_queue ? queue_rows_ : agent_rows_;
   sqlite::ScopedReset reset(&rows);
   rows.BindText(1, query.name);
@@ -129,7 +129,7 @@ absl::StatusOr<Report> ReportReader::Read(const ReportQuery& query) {
 }
 
 absl::StatusOr<bool> ReportReader::HasCalls(ReportSubject subject, absl::string_view name) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   sqlite::Statement& exists = subject == ReportSubject::kQueue ? queue_exists_ : agent_exists_;
   sqlite::ScopedReset reset(&exists);
   exists.BindText(1, name);

@@ -41,8 +41,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/base/mutex.h"
 #include "server/core/kpi.h"
 #include "server/store/sqlite.h"
 
@@ -111,7 +111,7 @@ class ReportReader {
   explicit ReportReader(sqlite::Database db);
 
   const std::string path_;
-  absl::Mutex mu_;
+  Mutex mu_;
   sqlite::Database db_ ABSL_GUARDED_BY(mu_);
   sqlite::Statement queue_rows_ ABSL_GUARDED_BY(mu_);
   sqlite::Statement agent_rows_ ABSL_GUARDED_BY(mu_);

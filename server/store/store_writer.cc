@@ -21,7 +21,7 @@ StoreWriter::~StoreWriter() { Stop().IgnoreError(); }
 
 void StoreWriter::Start() {
   std::lock_guard<std::mutex> stop_lock(stop_mu_);
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (started_ || stopping_) return;
   started_ = true;
   thread_ = std::thread([this] { Run(); });
@@ -29,7 +29,7 @@ void StoreWriter::Start() {
 
 absl::Status StoreWriter::Append(std::vector<core::Event> events) {
   if (events.empty()) return absl::OkStatus();
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (stopping_) {
     return absl::FailedPreconditionError(absl::StrCat(
         "store writer for '", store_->path(), "' is stopped: ", events.size(), " events (seq ",
@@ -43,7 +43,7 @@ absl::Status StoreWriter::Append(std::vector<core::Event> events) {
 absl::Status StoreWriter::Stop(std::optional<absl::Time> give_up_at) {
   std::lock_guard<std::mutex> stop_lock(stop_mu_);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (!stopping_) {
       stopping_ = true;
       stop_deadline_ = give_up_at.value_or(absl::Now() + options_.stop_timeout);
@@ -62,7 +62,7 @@ void StoreWriter::Run() {
   std::vector<core::Event> batch;
   while (true) {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       mu_.Await(absl::Condition(this, &StoreWriter::HasWorkOrStopping));
       if (pending_.empty()) return;  // stopping, and everything is committed
       size_t n = std::min(pending_.size(), max_batch);
@@ -90,7 +90,7 @@ bool StoreWriter::CommitWithRetry(const std::vector<core::Event>& batch) {
 
     absl::Status gave_up;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (stopping_ && absl::Now() >= stop_deadline_) {
         // Shutting down and the store is still failing: waiting longer would
         // hang the shutdown. Say exactly what is lost; report nothing as

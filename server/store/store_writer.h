@@ -35,8 +35,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/base/mutex.h"
 #include "server/core/types.h"
 #include "server/store/event_log.h"
 #include "server/store/event_store.h"
@@ -91,7 +91,7 @@ class StoreWriter {
   const StoreOptions options_;
   const CommitCallback on_commit_;
 
-  absl::Mutex mu_;
+  Mutex mu_;
   std::deque<core::Event> pending_ ABSL_GUARDED_BY(mu_);
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "server/base/mutex.h"
 #include "server/config/config.h"
 #include "server/runtime/config_manager.h"
 #include "server/runtime/runtime.h"
@@ -37,29 +37,29 @@ class FixedClock : public Clock {
 class HealthLog {
  public:
   void Add(bool healthy) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     changes_.push_back(healthy);
   }
   std::vector<bool> changes() const {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return changes_;
   }
   // Waits until the last change (if any) was to healthy.
   bool WaitUntilHealthy(absl::Duration timeout) const {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto healthy = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return changes_.empty() || changes_.back();
     };
     return mu_.AwaitWithTimeout(absl::Condition(&healthy), timeout);
   }
   bool WaitForChanges(size_t n, absl::Duration timeout) const {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto reached = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return changes_.size() >= n; };
     return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
   }
 
  private:
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::vector<bool> changes_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -203,7 +203,7 @@ TEST_F(RuntimeFaultTest, NoSuccessIsReportedForAnUncommittedEvent) {
   constexpr int kWaves = 9;
   constexpr int kPerWave = 30;
   const std::vector<std::string> agents = {"alice", "bob", "carol"};
-  absl::Mutex mu;
+  Mutex mu;
   int replies = 0, ok = 0, unavailable = 0, uncommitted_ok = 0;
   for (int wave = 0; wave < kWaves; ++wave) {
     if (wave % 3 == 0) {
@@ -223,7 +223,7 @@ TEST_F(RuntimeFaultTest, NoSuccessIsReportedForAnUncommittedEvent) {
           },
           [&, produced](absl::StatusOr<core::Agent> r) {
             const bool committed = runtime_->committed_seq() >= *produced;
-            absl::MutexLock lock(&mu);
+            MutexLock lock(&mu);
             ++replies;
             if (r.ok()) {
               ++ok;
@@ -234,7 +234,7 @@ TEST_F(RuntimeFaultTest, NoSuccessIsReportedForAnUncommittedEvent) {
           });
     }
     {
-      absl::MutexLock lock(&mu);
+      MutexLock lock(&mu);
       auto wave_done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
         return replies == (wave + 1) * kPerWave;
       };
@@ -244,7 +244,7 @@ TEST_F(RuntimeFaultTest, NoSuccessIsReportedForAnUncommittedEvent) {
     ASSERT_TRUE(health_.WaitUntilHealthy(kWait));
   }
   {
-    absl::MutexLock lock(&mu);
+    MutexLock lock(&mu);
     EXPECT_EQ(uncommitted_ok, 0);
     EXPECT_GT(unavailable, 0);
     EXPECT_GT(ok, 0);

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/base/mutex.h"
 #include "tests/store/store_test_util.h"
 #include "tests/support/fault_injection_event_log.h"
 
@@ -25,7 +25,7 @@ class CommitLog {
  public:
   StoreWriter::CommitCallback Callback() {
     return [this](int64_t seq, const absl::Status& status) {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       entries_.push_back({seq, status});
     };
   }
@@ -34,7 +34,7 @@ class CommitLog {
     absl::Status status;
   };
   std::vector<Entry> entries() const {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return entries_;
   }
   // Waits until the log holds an entry matching `pred`, or `timeout` passes.
@@ -46,12 +46,12 @@ class CommitLog {
       }
       return false;
     };
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return mu_.AwaitWithTimeout(absl::Condition(&found), timeout);
   }
 
  private:
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::vector<Entry> entries_;
 };
 

@@ -19,8 +19,8 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/base/mutex.h"
 #include "server/store/event_log.h"
 #include "server/store/event_store.h"
 
@@ -30,42 +30,42 @@ class StoreFaults {
  public:
   // The next `n` appends fail with `status`, then appends succeed again.
   void FailNext(int n, absl::Status status) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     fail_next_ = n;
     fail_all_ = false;
     status_ = std::move(status);
   }
   // Every append fails with `status` until Clear().
   void FailAll(absl::Status status) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     fail_all_ = true;
     status_ = std::move(status);
   }
   void Clear() {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     fail_all_ = false;
     fail_next_ = 0;
   }
 
   // Appends tried so far, and those of them that failed.
   int appends() const {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return appends_;
   }
   int failures() const {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return failures_;
   }
   // Waits until at least `n` appends failed, or `timeout` passes.
   bool WaitForFailures(int n, absl::Duration timeout) const {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto reached = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return failures_ >= n; };
     return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
   }
 
   // The fault for the next append (OK for none); counts it.
   absl::Status Next() {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     ++appends_;
     if (fail_all_ || fail_next_ > 0) {
       if (fail_next_ > 0) --fail_next_;
@@ -76,7 +76,7 @@ class StoreFaults {
   }
 
  private:
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   bool fail_all_ ABSL_GUARDED_BY(mu_) = false;
   int fail_next_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status status_ ABSL_GUARDED_BY(mu_);
