@@ -7,7 +7,8 @@
 // HappensAfter(tag) on another tell TSan that everything before the first is
 // visible after the second; both compile to nothing outside TSan builds.
 // Use them only where a library documents the ordering.
-#pragma once
+#ifndef ACD_SERVER_BASE_HAPPENS_BEFORE_H_
+#define ACD_SERVER_BASE_HAPPENS_BEFORE_H_
 
 #include "absl/base/config.h"
 
@@ -30,3 +31,5 @@ inline void HappensAfter([[maybe_unused]] const void* tag) {
 }
 
 }  // namespace acd
+
+#endif  // ACD_SERVER_BASE_HAPPENS_BEFORE_H_

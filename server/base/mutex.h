@@ -14,7 +14,8 @@
 // reentrant. A Condition is evaluated with the lock held, by the waiting
 // thread (abseil may evaluate it on the thread that unlocks: keep conditions
 // free of side effects).
-#pragma once
+#ifndef ACD_SERVER_BASE_MUTEX_H_
+#define ACD_SERVER_BASE_MUTEX_H_
 
 #include <algorithm>
 #include <chrono>
@@ -123,3 +124,5 @@ using ReleasableMutexLock = absl::ReleasableMutexLock;
 #endif
 
 }  // namespace acd
+
+#endif  // ACD_SERVER_BASE_MUTEX_H_

@@ -19,16 +19,14 @@
 //   links are written into the agent groups only when an agent of the queue
 //   next looks for a call: a call offered as it arrives (the usual case)
 //   never touches the agent groups.
-// - All waiting calls of the queue are also in one order-statistic tree, so a
-//   caller's position is O(log n).
+// - All waiting calls of the queue are also in one RankedSet (sorted blocks),
+//   for a caller's position.
 //
 // Thread safety: none; owned by the engine thread like the engine.
 #ifndef ACD_SERVER_CORE_ROUTING_INDEX_H_
 #define ACD_SERVER_CORE_ROUTING_INDEX_H_
 
 #include <cstdint>
-#include <ext/pb_ds/assoc_container.hpp>
-#include <ext/pb_ds/tree_policy.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -40,6 +38,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
+#include "server/core/ranked_set.h"
 #include "server/core/types.h"
 
 namespace acd::core {
@@ -195,9 +194,7 @@ class QueueIndex {
   std::vector<CallGroup*> unlinked_;
   std::vector<Link<AgentGroup>> scratch_;  // BestAgent(signature), kept to reuse its buffer
   // Every waiting call, for positions.
-  __gnu_pbds::tree<CallKey, __gnu_pbds::null_type, std::less<CallKey>, __gnu_pbds::rb_tree_tag,
-                   __gnu_pbds::tree_order_statistics_node_update>
-      ranks_;
+  RankedSet<CallKey> ranks_;
   // Arrivals of the waiting calls, oldest first: for stats, not routing.
   absl::btree_set<std::pair<absl::Time, uint64_t>> arrivals_;
   size_t waiting_ = 0;

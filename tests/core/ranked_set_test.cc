@@ -1,0 +1,60 @@
+#include "server/core/ranked_set.h"
+
+#include <cstdint>
+#include <iterator>
+#include <random>
+#include <set>
+
+#include "gtest/gtest.h"
+
+namespace acd::core {
+namespace {
+
+TEST(RankedSetTest, RanksCountTheKeysBeforeIncludingForAbsentKeys) {
+  RankedSet<int> set;
+  EXPECT_EQ(set.order_of_key(5), 0u);
+  for (int k : {50, 10, 30, 20, 40}) EXPECT_TRUE(set.insert(k));
+  EXPECT_FALSE(set.insert(30));
+  EXPECT_EQ(set.size(), 5u);
+  EXPECT_EQ(set.order_of_key(10), 0u);
+  EXPECT_EQ(set.order_of_key(30), 2u);
+  EXPECT_EQ(set.order_of_key(35), 3u);  // absent
+  EXPECT_EQ(set.order_of_key(99), 5u);
+  EXPECT_TRUE(set.erase(10));
+  EXPECT_FALSE(set.erase(10));
+  EXPECT_EQ(set.order_of_key(30), 1u);
+}
+
+TEST(RankedSetTest, OrdersByTheGivenComparison) {
+  RankedSet<int, std::greater<int>> set;  // higher first, as call scores
+  for (int k = 0; k < 200; ++k) set.insert(k);
+  EXPECT_EQ(set.order_of_key(199), 0u);
+  EXPECT_EQ(set.order_of_key(0), 199u);
+}
+
+// Thousands of random inserts and erases across many block splits and
+// merges, checked against std::set after every step.
+TEST(RankedSetTest, AgreesWithStdSetThroughRandomChanges) {
+  std::mt19937_64 rng(20261124);
+  RankedSet<uint32_t> set;
+  std::set<uint32_t> reference;
+  for (int step = 0; step < 40'000; ++step) {
+    // Grow to ~2,000 keys, then shrink to empty, then grow again.
+    const bool growing = (step / 10'000) % 2 == 0;
+    const uint32_t key = static_cast<uint32_t>(rng() % 4'000);
+    const bool insert = (rng() % 100) < (growing ? 70u : 30u);
+    if (insert) {
+      ASSERT_EQ(set.insert(key), reference.insert(key).second) << "step " << step;
+    } else {
+      ASSERT_EQ(set.erase(key), reference.erase(key) == 1) << "step " << step;
+    }
+    ASSERT_EQ(set.size(), reference.size());
+    const uint32_t probe = static_cast<uint32_t>(rng() % 4'001);
+    ASSERT_EQ(set.order_of_key(probe),
+              static_cast<size_t>(std::distance(reference.begin(), reference.lower_bound(probe))))
+        << "step " << step << " probe " << probe;
+  }
+}
+
+}  // namespace
+}  // namespace acd::core
