@@ -642,7 +642,10 @@ void ConfigParser::ParseAuth(const Value& value) {
       } else {
         config_.auth.tokens_file = Resolve(*path);
         if (options_.read_files) {
+          const size_t inline_tokens = set.tokens.size();
           file_ok = ReadTokensFile(config_.auth.tokens_file, file->value.place, set);
+          for (size_t i = inline_tokens; i < set.tokens.size(); ++i) set.tokens[i].from_file = true;
+          config_.auth.tokens_file_read = file_ok;
         }
       }
     }

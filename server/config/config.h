@@ -85,12 +85,16 @@ struct Token {
   Role role = Role::kIntegrator;
   std::string agent_id{};  // kAgent only: the one agent it acts as
   std::string sha256;      // SHA-256 of the token, 64 lowercase hex digits
+  bool from_file = false;  // listed in auth.tokens_file, not inline
 };
 
 struct AuthConfig {
   // The inline tokens, then those of tokens_file. Empty: auth is off.
   std::vector<Token> tokens;
   std::string tokens_file;  // resolved path, "" when none
+  // Whether tokens_file was read (ParseOptions::read_files): when not, tokens
+  // holds the inline tokens only.
+  bool tokens_file_read = false;
   bool enabled() const { return !tokens.empty(); }
 };
 

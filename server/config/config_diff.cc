@@ -126,7 +126,7 @@ Fields ScheduleFields(const core::Schedule& s) {
 }
 
 Fields ServerFields(const ServerConfig& s) {
-  return {{"listen", s.listen + " (on restart)"},
+  Fields f = {{"listen", s.listen + " (on restart)"},
           {"database", s.database + " (on restart)"},
           {"ack", std::string(AckModeName(s.ack))},
           {"synchronous", std::string(SyncModeName(s.synchronous))},
@@ -137,6 +137,22 @@ Fields ServerFields(const ServerConfig& s) {
           {"shutdown_grace", Dur(s.shutdown_grace)},
           {"max_message_bytes", absl::StrCat(s.max_message_bytes, " (on restart)")},
           {"max_streams", absl::StrCat(s.max_streams, " (on restart)")}};
+  if (s.tls.enabled()) {
+    f.push_back({"tls", "on (on restart)"});
+    f.push_back({"tls.cert", s.tls.cert + " (on restart)"});
+    f.push_back({"tls.key", s.tls.key + " (on restart)"});
+    f.push_back({"tls.client_ca",
+                 (s.tls.client_ca.empty() ? "none" : s.tls.client_ca) + " (on restart)"});
+  }
+  return f;
+}
+
+// A token's secret is compared by its hash and reported only as changed.
+Fields TokenFields(const Token& t) {
+  Fields f = {{"role", std::string(RoleName(t.role))}};
+  if (t.role == Role::kAgent) f.push_back({"agent_id", t.agent_id});
+  f.push_back({"secret", t.sha256, /*terse=*/true});
+  return f;
 }
 
 // "key old -> new" for keys on both sides that differ, "key added" /
@@ -224,6 +240,8 @@ absl::string_view ChangeSectionName(ChangeSection section) {
       return "rule";
     case ChangeSection::kSchedule:
       return "schedule";
+    case ChangeSection::kToken:
+      return "token";
   }
   return "?";
 }
@@ -258,6 +276,21 @@ std::vector<ConfigChange> DiffConfigs(const Config& running, const Config& candi
   DiffLists(
       ChangeSection::kRule, a.rules, b.rules, [](const core::RoutingRule& r) { return r.name; },
       [](const core::RoutingRule& r, size_t i) { return RuleFields(r, i); }, &out);
+  // A dry run of request text does not read its tokens_file: then only the
+  // inline tokens of both sides compare.
+  const bool file_tokens =
+      candidate.auth.tokens_file.empty() || candidate.auth.tokens_file_read;
+  auto comparable = [file_tokens](const AuthConfig& auth) {
+    std::vector<Token> tokens;
+    for (const Token& t : auth.tokens) {
+      if (file_tokens || !t.from_file) tokens.push_back(t);
+    }
+    return tokens;
+  };
+  DiffLists(
+      ChangeSection::kToken, comparable(running.auth), comparable(candidate.auth),
+      [](const Token& t) { return t.name; }, [](const Token& t, size_t) { return TokenFields(t); },
+      &out);
   return out;
 }
 

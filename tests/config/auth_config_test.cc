@@ -192,6 +192,10 @@ TEST(AuthConfigTest, TokensFileIsReadRelativeToTheConfigFile) {
   EXPECT_EQ(outcome.config->auth.tokens[0].name, "pbx");
   EXPECT_EQ(outcome.config->auth.tokens[1].name, "desk-bob");
   EXPECT_EQ(outcome.config->auth.tokens[1].agent_id, "bob");
+  // Where each came from, for ValidateConfig's list of changes.
+  EXPECT_TRUE(outcome.config->auth.tokens_file_read);
+  EXPECT_FALSE(outcome.config->auth.tokens[0].from_file);
+  EXPECT_TRUE(outcome.config->auth.tokens[1].from_file);
 
   // Parsing the text alone (a fuzzer, a ValidateConfig of request text)
   // reads no other file.
@@ -199,6 +203,7 @@ TEST(AuthConfigTest, TokensFileIsReadRelativeToTheConfigFile) {
       ParseConfig(absl::StrCat(kHead, "auth: {tokens_file: nowhere.yaml}\n"), "acd.yaml");
   ASSERT_TRUE(alone.ok());
   EXPECT_FALSE(alone.config->auth.enabled());
+  EXPECT_FALSE(alone.config->auth.tokens_file_read);
 }
 
 TEST(AuthConfigTest, TokensFileProblemsNameTheTokensFile) {

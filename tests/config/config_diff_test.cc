@@ -102,5 +102,55 @@ TEST(ConfigDiffTest, ServerAndScheduleChanges) {
                           "schedule office: hours.mon [09:00-17:00] -> [08:00-17:00]"));
 }
 
+TEST(ConfigDiffTest, TokensByNameNeverShowTheirSecretsAndTlsIsOnRestart) {
+  const std::string hash_a(64, 'a'), hash_b(64, 'b'), hash_c(64, 'c');
+  std::string a = std::string(kBase) + "auth:\n  tokens:\n" +
+                  "    - {name: pbx, role: integrator, sha256: " + hash_a + "}\n" +
+                  "    - {name: desk, role: agent, agent_id: alice, sha256: " + hash_b + "}\n";
+  std::string b = std::string("server:\n  tls: {cert: acd.pem, key: acd.key}\n") + kBase +
+                  "auth:\n  tokens:\n" +
+                  "    - {name: pbx, role: integrator, sha256: " + hash_c + "}\n" +
+                  "    - {name: desk, role: supervisor, sha256: " + hash_b + "}\n" +
+                  "    - {name: ops, role: admin, sha256: " + hash_a + "}\n";
+  const std::vector<std::string> lines = Lines(a, b);
+  EXPECT_THAT(lines, ElementsAre("server: tls added", "token pbx: secret changed",
+                                 "token desk: role agent -> supervisor, agent_id removed",
+                                 "token ops added"));
+  for (const std::string& line : lines) {
+    EXPECT_THAT(line, ::testing::Not(::testing::HasSubstr("aaaa"))) << line;
+    EXPECT_THAT(line, ::testing::Not(::testing::HasSubstr("cccc"))) << line;
+  }
+  // A changed certificate path says when it applies; auth going away lists
+  // every token it had.
+  std::string c = b;
+  c.replace(c.find("cert: acd.pem"), 13, "cert: new.pem");
+  EXPECT_THAT(Lines(b, c),
+              ElementsAre("server: tls.cert acd.pem (on restart) -> new.pem (on restart)"));
+  EXPECT_THAT(Lines(a, kBase), ElementsAre("token pbx removed", "token desk removed"));
+}
+
+// ValidateConfig with request text reads no tokens_file: the running config's
+// file tokens are not reported as removed, nor compared.
+TEST(ConfigDiffTest, TokensOfAnUnreadTokensFileAreNotReportedRemoved) {
+  const std::string hash_a(64, 'a'), hash_b(64, 'b');
+  Config running = Parse(std::string(kBase) + "auth:\n  tokens:\n" +
+                         "    - {name: pbx, role: integrator, sha256: " + hash_a + "}\n" +
+                         "    - {name: ops, role: admin, sha256: " + hash_b + "}\n");
+  running.auth.tokens_file = "/etc/acd/tokens.yaml";
+  running.auth.tokens_file_read = true;
+  running.auth.tokens[1].from_file = true;  // ops came from the file
+  Config candidate = Parse(std::string(kBase) + "auth:\n  tokens:\n" +
+                           "    - {name: pbx, role: supervisor, sha256: " + hash_a + "}\n");
+  candidate.auth.tokens_file = "/etc/acd/tokens.yaml";  // named, not read
+  std::vector<std::string> lines;
+  for (const ConfigChange& c : DiffConfigs(running, candidate)) lines.push_back(c.ToString());
+  EXPECT_THAT(lines, ElementsAre("token pbx: role integrator -> supervisor"));
+  // Read, the file's tokens count: ops is gone from it.
+  candidate.auth.tokens_file_read = true;
+  lines.clear();
+  for (const ConfigChange& c : DiffConfigs(running, candidate)) lines.push_back(c.ToString());
+  EXPECT_THAT(lines, ElementsAre("token pbx: role integrator -> supervisor", "token ops removed"));
+}
+
 }  // namespace
 }  // namespace acd::config
