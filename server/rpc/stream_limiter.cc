@@ -34,7 +34,7 @@ absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> StreamLimiter::Acquire(
         max_streams_, "; close one or try again later"));
   }
   ++live_;
-  return std::unique_ptr<Lease>(new Lease(this, "", next_id_++));
+  return std::unique_ptr<Lease>(new Lease(this, ""));
 }
 
 absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> StreamLimiter::AcquireOffers(
@@ -55,7 +55,7 @@ absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> StreamLimiter::AcquireOffe
           max_streams_, "; close one or try again later"));
     }
     ++live_;
-    lease.reset(new Lease(this, std::string(agent_id), next_id_++));
+    lease.reset(new Lease(this, std::string(agent_id)));
     if (older != nullptr) {
       older->replaced_ = true;
       end_older = std::move(older->end_);

@@ -15,7 +15,6 @@
 #ifndef ACD_SERVER_RPC_STREAM_LIMITER_H_
 #define ACD_SERVER_RPC_STREAM_LIMITER_H_
 
-#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -42,11 +41,10 @@ class StreamLimiter {
 
    private:
     friend class StreamLimiter;
-    Lease(StreamLimiter* limiter, std::string agent_id, uint64_t id)
-        : limiter_(limiter), agent_id_(std::move(agent_id)), id_(id) {}
+    Lease(StreamLimiter* limiter, std::string agent_id)
+        : limiter_(limiter), agent_id_(std::move(agent_id)) {}
     StreamLimiter* limiter_;
     const std::string agent_id_;  // StreamOffers only
-    const uint64_t id_;
     // Guarded by limiter_->mu_.
     std::function<void()> end_;
     bool replaced_ = false;
@@ -74,7 +72,6 @@ class StreamLimiter {
   const int max_streams_;
   mutable Mutex mu_;
   int live_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   // The live StreamOffers of each agent.
   absl::flat_hash_map<std::string, Lease*> offers_ ABSL_GUARDED_BY(mu_);
 };

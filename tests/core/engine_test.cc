@@ -458,7 +458,9 @@ TEST_F(EngineTest, EventsHaveGapFreeSequenceNumbersAndSnapshots) {
   std::vector<EventType> types;
   for (size_t i = 0; i < events.size(); ++i) {
     types.push_back(events[i].type);
-    if (i > 0) EXPECT_EQ(events[i].seq, events[i - 1].seq + 1);
+    if (i > 0) {
+      EXPECT_EQ(events[i].seq, events[i - 1].seq + 1);
+    }
   }
   EXPECT_THAT(types, ElementsAre(EventType::kAgentLoggedIn, EventType::kCallQueued,
                                  EventType::kCallOffered, EventType::kCallConnected,

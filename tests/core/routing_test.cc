@@ -250,8 +250,9 @@ TEST_F(StrategyTest, RandomIsSeededAndSpreadsCalls) {
   absl::Time t = kT0;
   for (int i = 0; i < 60; ++i) {
     for (const char* a : {"a1", "a2", "a3"}) {
-      if (again.GetAgent(a)->state == AgentState::kLoggedOut)
+      if (again.GetAgent(a)->state == AgentState::kLoggedOut) {
         ASSERT_TRUE(again.Login(a, true, t).ok());
+      }
     }
     ASSERT_TRUE(again.EnqueueCall({.call_id = absl::StrCat("c", i), .queue = "q"}, t).ok());
     for (const char* a : {"a1", "a2", "a3"}) {
