@@ -127,22 +127,22 @@ Fields ScheduleFields(const core::Schedule& s) {
 
 Fields ServerFields(const ServerConfig& s) {
   Fields f = {{"listen", s.listen + " (on restart)"},
-          {"database", s.database + " (on restart)"},
-          {"ack", std::string(AckModeName(s.ack))},
-          {"synchronous", std::string(SyncModeName(s.synchronous))},
-          {"log_level", s.log_level},
-          {"log_format", s.log_format},
-          {"stats_window", Dur(s.stats_window)},
-          {"timezone", s.timezone.name()},
-          {"shutdown_grace", Dur(s.shutdown_grace)},
-          {"max_message_bytes", absl::StrCat(s.max_message_bytes, " (on restart)")},
-          {"max_streams", absl::StrCat(s.max_streams, " (on restart)")}};
+              {"database", s.database + " (on restart)"},
+              {"ack", std::string(AckModeName(s.ack))},
+              {"synchronous", std::string(SyncModeName(s.synchronous))},
+              {"log_level", s.log_level},
+              {"log_format", s.log_format},
+              {"stats_window", Dur(s.stats_window)},
+              {"timezone", s.timezone.name()},
+              {"shutdown_grace", Dur(s.shutdown_grace)},
+              {"max_message_bytes", absl::StrCat(s.max_message_bytes, " (on restart)")},
+              {"max_streams", absl::StrCat(s.max_streams, " (on restart)")}};
   if (s.tls.enabled()) {
     f.push_back({"tls", "on (on restart)"});
     f.push_back({"tls.cert", s.tls.cert + " (on restart)"});
     f.push_back({"tls.key", s.tls.key + " (on restart)"});
-    f.push_back({"tls.client_ca",
-                 (s.tls.client_ca.empty() ? "none" : s.tls.client_ca) + " (on restart)"});
+    f.push_back(
+        {"tls.client_ca", (s.tls.client_ca.empty() ? "none" : s.tls.client_ca) + " (on restart)"});
   }
   return f;
 }
@@ -278,8 +278,7 @@ std::vector<ConfigChange> DiffConfigs(const Config& running, const Config& candi
       [](const core::RoutingRule& r, size_t i) { return RuleFields(r, i); }, &out);
   // A dry run of request text does not read its tokens_file: then only the
   // inline tokens of both sides compare.
-  const bool file_tokens =
-      candidate.auth.tokens_file.empty() || candidate.auth.tokens_file_read;
+  const bool file_tokens = candidate.auth.tokens_file.empty() || candidate.auth.tokens_file_read;
   auto comparable = [file_tokens](const AuthConfig& auth) {
     std::vector<Token> tokens;
     for (const Token& t : auth.tokens) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -104,14 +105,14 @@ TEST(ConfigDiffTest, ServerAndScheduleChanges) {
 
 TEST(ConfigDiffTest, TokensByNameNeverShowTheirSecretsAndTlsIsOnRestart) {
   const std::string hash_a(64, 'a'), hash_b(64, 'b'), hash_c(64, 'c');
-  std::string a = std::string(kBase) + "auth:\n  tokens:\n" +
-                  "    - {name: pbx, role: integrator, sha256: " + hash_a + "}\n" +
-                  "    - {name: desk, role: agent, agent_id: alice, sha256: " + hash_b + "}\n";
-  std::string b = std::string("server:\n  tls: {cert: acd.pem, key: acd.key}\n") + kBase +
-                  "auth:\n  tokens:\n" +
-                  "    - {name: pbx, role: integrator, sha256: " + hash_c + "}\n" +
-                  "    - {name: desk, role: supervisor, sha256: " + hash_b + "}\n" +
-                  "    - {name: ops, role: admin, sha256: " + hash_a + "}\n";
+  std::string a = absl::StrCat(
+      kBase, "auth:\n  tokens:\n", "    - {name: pbx, role: integrator, sha256: ", hash_a, "}\n",
+      "    - {name: desk, role: agent, agent_id: alice, sha256: ", hash_b, "}\n");
+  std::string b =
+      absl::StrCat("server:\n  tls: {cert: acd.pem, key: acd.key}\n", kBase, "auth:\n  tokens:\n",
+                   "    - {name: pbx, role: integrator, sha256: ", hash_c, "}\n",
+                   "    - {name: desk, role: supervisor, sha256: ", hash_b, "}\n",
+                   "    - {name: ops, role: admin, sha256: ", hash_a, "}\n");
   const std::vector<std::string> lines = Lines(a, b);
   EXPECT_THAT(lines, ElementsAre("server: tls added", "token pbx: secret changed",
                                  "token desk: role agent -> supervisor, agent_id removed",
