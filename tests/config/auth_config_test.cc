@@ -10,11 +10,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/config/config.h"
+#include "tests/support/config_matchers.h"
 
 namespace acd::config {
-
-void PrintTo(const Problem& problem, std::ostream* os) { *os << problem.ToString(); }
-
 namespace {
 
 using ::testing::AllOf;
@@ -24,13 +22,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
-
-::testing::Matcher<Problem> IsProblem(std::string file, int line, int column, std::string path,
-                                      std::string text) {
-  return AllOf(Field("file", &Problem::file, file), Field("line", &Problem::line, line),
-               Field("column", &Problem::column, column), Field("path", &Problem::path, path),
-               Field("message", &Problem::message, HasSubstr(text)));
-}
 
 constexpr char kHead[] =
     "queues: [{name: q}]\n"

@@ -11,11 +11,9 @@
 #include "server/config/config.h"
 #include "server/core/expr.h"
 #include "server/core/schedule.h"
+#include "tests/support/config_matchers.h"
 
 namespace acd::config {
-
-void PrintTo(const Problem& problem, std::ostream* os);  // config_test.cc
-
 namespace {
 
 using ::testing::AllOf;
@@ -26,12 +24,6 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
 using Kind = core::LimitAction::Kind;
-
-::testing::Matcher<Problem> IsProblem(int line, int column, std::string path, std::string text) {
-  return AllOf(Field("line", &Problem::line, line), Field("column", &Problem::column, column),
-               Field("path", &Problem::path, path),
-               Field("message", &Problem::message, HasSubstr(text)));
-}
 
 ParseOutcome Parse(std::string_view text) { return ParseConfig(text, "test.yaml"); }
 
@@ -816,14 +808,13 @@ TEST(CallbackConfigTest, BadCallbackValuesAreNamedWithTheirPlace) {
                                      "test.yaml");
   EXPECT_THAT(
       outcome.problems,
-      ElementsAre(
-          IsProblem(3, 27, "queues[0].expected_handle_time", "expected_handle_time \"0s\""),
-          IsProblem(5, 15, "queues[0].callback.window", "window \"0s\""),
-          IsProblem(6, 21, "queues[0].callback.max_attempts",
-                    "max_attempts \"0\" is out of range (use an integer 1 to 20)"),
-          IsProblem(7, 7, "queues[0].callback.retry_intervl",
-                    "unknown key \"retry_intervl\" (did you mean \"retry_interval\"?)"),
-          IsProblem(9, 15, "queues[1].callback", "a mapping of callback settings")));
+      ElementsAre(IsProblem(3, 27, "queues[0].expected_handle_time", "expected_handle_time \"0s\""),
+                  IsProblem(5, 15, "queues[0].callback.window", "window \"0s\""),
+                  IsProblem(6, 21, "queues[0].callback.max_attempts",
+                            "max_attempts \"0\" is out of range (use an integer 1 to 20)"),
+                  IsProblem(7, 7, "queues[0].callback.retry_intervl",
+                            "unknown key \"retry_intervl\" (did you mean \"retry_interval\"?)"),
+                  IsProblem(9, 15, "queues[1].callback", "a mapping of callback settings")));
 }
 
 }  // namespace

@@ -16,12 +16,9 @@
 #include "gtest/gtest.h"
 #include "server/core/expr.h"
 #include "server/core/schedule.h"
+#include "tests/support/config_matchers.h"
 
 namespace acd::config {
-
-// gtest prints problems in their user-facing form.
-void PrintTo(const Problem& problem, std::ostream* os) { *os << problem.ToString(); }
-
 namespace {
 
 using ::testing::AllOf;
@@ -31,13 +28,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
-
-// A problem at line:column with this path whose message contains `text`.
-::testing::Matcher<Problem> IsProblem(int line, int column, std::string path, std::string text) {
-  return AllOf(Field("line", &Problem::line, line), Field("column", &Problem::column, column),
-               Field("path", &Problem::path, path),
-               Field("message", &Problem::message, HasSubstr(text)));
-}
 
 ParseOutcome Parse(std::string_view text) { return ParseConfig(text, "test.yaml"); }
 
