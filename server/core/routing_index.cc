@@ -108,7 +108,6 @@ CallGroup* QueueIndex::AddCall(SkillSetId signature, const CallKey& key) {
   CallGroup* group = slot.get();
   if (group->calls.insert(key).second) {
     ++waiting_;
-    arrivals_.insert({key.enqueued_at, key.arrival_order});
     ranks_.insert(key);
     if (group->calls.size() == 1 || key < group->head) group->head = key;
   }
@@ -118,7 +117,6 @@ CallGroup* QueueIndex::AddCall(SkillSetId signature, const CallKey& key) {
 void QueueIndex::RemoveCall(CallGroup* group, const CallKey& key) {
   if (group->calls.erase(key) == 0) return;
   --waiting_;
-  arrivals_.erase({key.enqueued_at, key.arrival_order});
   ranks_.erase(key);
   if (!group->calls.empty()) {
     if (group->head.arrival_order == key.arrival_order) group->head = *group->calls.begin();
@@ -237,8 +235,9 @@ const CallKey* QueueIndex::BestCall(AgentGroup& agents) {
 }
 
 std::optional<absl::Time> QueueIndex::OldestArrival() const {
-  if (arrivals_.empty()) return std::nullopt;
-  return arrivals_.begin()->first;
+  const CallKey* oldest = ranks_.earliest();
+  if (oldest == nullptr) return std::nullopt;
+  return oldest->enqueued_at;
 }
 
 }  // namespace acd::core

@@ -20,7 +20,7 @@
 //   next looks for a call: a call offered as it arrives (the usual case)
 //   never touches the agent groups.
 // - All waiting calls of the queue are also in one RankedSet (sorted blocks),
-//   for a caller's position.
+//   for a caller's position and the longest wait.
 //
 // Thread safety: none; owned by the engine thread like the engine.
 #ifndef ACD_SERVER_CORE_ROUTING_INDEX_H_
@@ -85,6 +85,14 @@ struct CallKey {
     if (score != o.score) return score > o.score;
     if (enqueued_at != o.enqueued_at) return enqueued_at < o.enqueued_at;
     return arrival_order < o.arrival_order;
+  }
+};
+
+// Arrival order of calls (across priorities): the longest wait first.
+struct EarlierArrival {
+  bool operator()(const CallKey& a, const CallKey& b) const {
+    if (a.enqueued_at != b.enqueued_at) return a.enqueued_at < b.enqueued_at;
+    return a.arrival_order < b.arrival_order;
   }
 };
 
@@ -164,7 +172,7 @@ class QueueIndex {
   // Calls of any group that come before `key` (for a caller's position);
   // `key` need not be in the index.
   size_t CountAhead(const CallKey& key) const { return ranks_.order_of_key(key); }
-  // The longest-waiting call's arrival (any group), for stats.
+  // The longest-waiting call's arrival (any group), for stats: O(waiting / 32).
   std::optional<absl::Time> OldestArrival() const;
 
  private:
@@ -193,10 +201,8 @@ class QueueIndex {
   // Call groups whose links are not yet in their agent groups.
   std::vector<CallGroup*> unlinked_;
   std::vector<Link<AgentGroup>> scratch_;  // BestAgent(signature), kept to reuse its buffer
-  // Every waiting call, for positions.
-  RankedSet<CallKey> ranks_;
-  // Arrivals of the waiting calls, oldest first: for stats, not routing.
-  absl::btree_set<std::pair<absl::Time, uint64_t>> arrivals_;
+  // Every waiting call, for positions and (stats) the longest wait.
+  RankedSet<CallKey, std::less<CallKey>, EarlierArrival> ranks_;
   size_t waiting_ = 0;
   size_t available_ = 0;
 };

@@ -1,9 +1,11 @@
 #include "server/core/ranked_set.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <iterator>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "gtest/gtest.h"
 
@@ -32,11 +34,35 @@ TEST(RankedSetTest, OrdersByTheGivenComparison) {
   EXPECT_EQ(set.order_of_key(0), 199u);
 }
 
+// A second order that disagrees with the first: keys by a scrambled value.
+struct ScrambledEarlier {
+  static uint32_t Scramble(uint32_t k) { return (k * 2654435761u) % 1'000'003u; }
+  bool operator()(uint32_t a, uint32_t b) const {
+    return std::pair(Scramble(a), a) < std::pair(Scramble(b), b);
+  }
+};
+
+TEST(RankedSetTest, KeepsTheEarliestKeyByTheSecondOrder) {
+  RankedSet<int, std::less<int>, ScrambledEarlier> set;
+  EXPECT_EQ(set.earliest(), nullptr);
+  set.insert(7);
+  ASSERT_NE(set.earliest(), nullptr);
+  EXPECT_EQ(*set.earliest(), 7);
+  set.insert(8);
+  // Scramble(8) > Scramble(7)? Whichever: the answer is the smaller of the two.
+  const int first = ScrambledEarlier()(7, 8) ? 7 : 8;
+  EXPECT_EQ(*set.earliest(), first);
+  set.erase(first);
+  EXPECT_EQ(*set.earliest(), first == 7 ? 8 : 7);
+  set.erase(first == 7 ? 8 : 7);
+  EXPECT_EQ(set.earliest(), nullptr);
+}
+
 // Thousands of random inserts and erases across many block splits and
 // merges, checked against std::set after every step.
 TEST(RankedSetTest, AgreesWithStdSetThroughRandomChanges) {
   std::mt19937_64 rng(20261124);
-  RankedSet<uint32_t> set;
+  RankedSet<uint32_t, std::less<uint32_t>, ScrambledEarlier> set;
   std::set<uint32_t> reference;
   for (int step = 0; step < 40'000; ++step) {
     // Grow to ~2,000 keys, then shrink to empty, then grow again.
@@ -53,6 +79,17 @@ TEST(RankedSetTest, AgreesWithStdSetThroughRandomChanges) {
     ASSERT_EQ(set.order_of_key(probe),
               static_cast<size_t>(std::distance(reference.begin(), reference.lower_bound(probe))))
         << "step " << step << " probe " << probe;
+    if (step % 8 == 0) {
+      const uint32_t* earliest = set.earliest();
+      if (reference.empty()) {
+        ASSERT_EQ(earliest, nullptr) << "step " << step;
+      } else {
+        ASSERT_NE(earliest, nullptr) << "step " << step;
+        ASSERT_EQ(*earliest,
+                  *std::min_element(reference.begin(), reference.end(), ScrambledEarlier()))
+            << "step " << step;
+      }
+    }
   }
 }
 
