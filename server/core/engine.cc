@@ -81,11 +81,9 @@ struct QueueSlot {
   // estimated wait.
   std::deque<absl::Duration> handle_times;
   absl::Duration handle_time_sum = absl::ZeroDuration();
-  // For the estimated wait: staffed member agents by skill profile, kept as
-  // agents are staffed or unstaffed, and from it the staffed agents who could
-  // take a call of a signature, cached until the next such change (which
-  // bumps staffing_version).
-  absl::flat_hash_map<SkillSetId, int> staffed_by_profile;
+  // For the estimated wait: the staffed agents who could take a call of a
+  // signature, summed over the agent groups' staffed counts and cached until
+  // the next staffing change (which bumps staffing_version).
   uint64_t staffing_version = 0;
   mutable absl::flat_hash_map<SkillSetId, std::pair<uint64_t, int>> servers_by_signature;
 
@@ -110,7 +108,10 @@ struct Membership {
   QueueSlot* queue;
   int penalty;
   int member_index;
-  AgentGroup* group = nullptr;  // set while available
+  // Its agent group in the queue's index, once looked up: the agent's place
+  // while available, and where it counts as staffed.
+  AgentGroup* home = nullptr;
+  AgentGroup* group = nullptr;  // `home` while available
   AgentKey key{};
 };
 
@@ -334,7 +335,7 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
       slot->memberships.push_back(Membership{&queue, p == a.penalties.end() ? 0 : p->second,
                                              static_cast<int>(queue.members.size())});
       queue.members.push_back(slot.get());
-      if (IsStaffed(slot->agent.state)) queue.staffed_by_profile[slot->profile]++;
+      if (IsStaffed(slot->agent.state)) HomeGroup(*slot, slot->memberships.back()).staffed++;
     }
   }
   // Members in config order: the round-robin order.
@@ -1758,15 +1759,18 @@ void Engine::SetAgentState(AgentSlot& agent, AgentState state, absl::Time now) {
   agent.agent.state_since = now;
 }
 
-void Engine::NoteStaffing(const AgentSlot& agent, AgentState next) {
+void Engine::NoteStaffing(AgentSlot& agent, AgentState next) {
   bool was = IsStaffed(agent.agent.state);
   if (was == IsStaffed(next)) return;
-  for (const Membership& m : agent.memberships) {
-    int& count = m.queue->staffed_by_profile[agent.profile];
-    count += was ? -1 : 1;
-    if (count == 0) m.queue->staffed_by_profile.erase(agent.profile);
+  for (Membership& m : agent.memberships) {
+    HomeGroup(agent, m).staffed += was ? -1 : 1;
     m.queue->staffing_version++;
   }
+}
+
+AgentGroup& Engine::HomeGroup(const AgentSlot& agent, Membership& m) {
+  if (m.home == nullptr) m.home = m.queue->index.AgentGroupFor(agent.profile, m.penalty);
+  return *m.home;
 }
 
 void Engine::MakeAvailable(AgentSlot& agent, absl::Time idle_since, absl::Time now) {
@@ -1823,7 +1827,8 @@ AgentKey Engine::KeyFor(const AgentSlot& agent, const Membership& m) {
 void Engine::AddAvailable(AgentSlot& agent) {
   for (Membership& m : agent.memberships) {
     m.key = KeyFor(agent, m);
-    m.group = m.queue->index.AddAgent(agent.profile, m.penalty, m.key);
+    m.group = &HomeGroup(agent, m);
+    m.queue->index.AddAgent(m.group, m.key);
   }
 }
 
@@ -2012,8 +2017,10 @@ std::optional<absl::Duration> Engine::EstimateWait(const CallSlot& slot, int pos
     }
     version = queue.staffing_version;
     servers = 0;
-    for (const auto& [profile, count] : queue.staffed_by_profile) {
-      if (skills_.Covers(profile, slot.signature)) servers += count;
+    for (const AgentGroup* group : queue.index.agent_groups()) {
+      if (group->staffed > 0 && skills_.Covers(group->profile, slot.signature)) {
+        servers += group->staffed;
+      }
     }
   }
   if (servers == 0) return std::nullopt;
@@ -2122,8 +2129,12 @@ absl::Status Engine::CheckInvariants() const {
     for (const AgentSlot* agent : queue->members) {
       if (IsStaffed(agent->agent.state)) staffed[agent->profile]++;
     }
-    if (staffed != queue->staffed_by_profile) {
-      return fail("queue ", name, " counts staffed agents of ", queue->staffed_by_profile.size(),
+    absl::flat_hash_map<SkillSetId, int> counted;
+    for (const AgentGroup* group : queue->index.agent_groups()) {
+      if (group->staffed != 0) counted[group->profile] += group->staffed;
+    }
+    if (staffed != counted) {
+      return fail("queue ", name, " counts staffed agents of ", counted.size(),
                   " profiles; there are ", staffed.size());
     }
     if (queue->callbacks_pending != pending_callbacks[name]) {

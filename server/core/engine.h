@@ -333,7 +333,8 @@ class Engine {
   void SetCallbackPending(CallSlot& call, bool pending);
   // Before an agent's state changes to `next`: whether it starts or stops
   // being staffed invalidates its queues' estimated-wait server counts.
-  void NoteStaffing(const AgentSlot& agent, AgentState next);
+  void NoteStaffing(AgentSlot& agent, AgentState next);
+  AgentGroup& HomeGroup(const AgentSlot& agent, Membership& m);
 
   // Generations tell a live deadline from a stale one. One counter for all,
   // so a reused call id or queue name never matches an old deadline.

@@ -101,25 +101,35 @@ CallGroup* QueueIndex::AddCall(SkillSetId signature, const CallKey& key) {
   if (!slot) {
     slot = std::make_unique<CallGroup>();
     slot->signature = signature;
+    slot->head = key;
     slot->unlinked_index = static_cast<uint32_t>(unlinked_.size());
     unlinked_.push_back(slot.get());
     FindAgentGroups(signature, &slot->agents);
+  } else if (key < slot->head) {
+    slot->rest.insert(slot->head);
+    slot->head = key;
+  } else if (!(slot->head < key) || !slot->rest.insert(key).second) {
+    return slot.get();  // there already
   }
-  CallGroup* group = slot.get();
-  if (group->calls.insert(key).second) {
-    ++waiting_;
-    ranks_.insert(key);
-    if (group->calls.size() == 1 || key < group->head) group->head = key;
-  }
-  return group;
+  ++waiting_;
+  ranks_.insert(key);
+  return slot.get();
 }
 
 void QueueIndex::RemoveCall(CallGroup* group, const CallKey& key) {
-  if (group->calls.erase(key) == 0) return;
+  const bool is_head = !(group->head < key) && !(key < group->head);
+  if (!is_head) {
+    if (group->rest.erase(key) == 1) {
+      --waiting_;
+      ranks_.erase(key);
+    }
+    return;
+  }
   --waiting_;
   ranks_.erase(key);
-  if (!group->calls.empty()) {
-    if (group->head.arrival_order == key.arrival_order) group->head = *group->calls.begin();
+  if (!group->rest.empty()) {
+    group->head = *group->rest.begin();
+    group->rest.erase(group->rest.begin());
     return;
   }
   // Empty: unlink it from its agent groups (each link's other end moves the
@@ -142,7 +152,7 @@ void QueueIndex::RemoveCall(CallGroup* group, const CallKey& key) {
   call_groups_.erase(group->signature);
 }
 
-AgentGroup* QueueIndex::AddAgent(SkillSetId profile, int penalty, const AgentKey& key) {
+AgentGroup* QueueIndex::AgentGroupFor(SkillSetId profile, int penalty) {
   auto& slot = agent_groups_[{profile, penalty}];
   if (!slot) {
     slot = std::make_unique<AgentGroup>();
@@ -163,12 +173,14 @@ AgentGroup* QueueIndex::AddAgent(SkillSetId profile, int penalty, const AgentKey
       }
     }
   }
-  AgentGroup* group = slot.get();
+  return slot.get();
+}
+
+void QueueIndex::AddAgent(AgentGroup* group, const AgentKey& key) {
   if (group->agents.insert(key).second) {
     ++available_;
     if (group->agents.size() == 1 || key < group->head) group->head = key;
   }
-  return group;
 }
 
 void QueueIndex::RemoveAgent(AgentGroup* group, const AgentKey& key) {

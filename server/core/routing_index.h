@@ -121,8 +121,11 @@ struct Link {
 
 struct CallGroup {
   SkillSetId signature;
-  absl::btree_set<CallKey> calls;  // never empty: an empty group is removed
-  CallKey head;                    // calls.begin(), copied: a decision reads one line
+  // The best call (a group is removed when it has none): a decision reads one
+  // line. The others, best first, in `rest`: most groups hold a single call,
+  // which then costs no tree node to add or take out.
+  CallKey head;
+  absl::btree_set<CallKey> rest;
   // Eligible agent groups; `back` is meaningful once the group is linked.
   std::vector<Link<AgentGroup>> agents;
   // Index in QueueIndex::unlinked_, or kLinked.
@@ -133,6 +136,9 @@ struct CallGroup {
 struct AgentGroup {
   SkillSetId profile;
   int penalty;
+  // Members of the queue with this profile and penalty who are staffed,
+  // available or not: counted by the engine, for the estimated wait.
+  int staffed = 0;
   absl::btree_set<AgentKey> agents;
   AgentKey head;  // agents.begin() while not empty, copied as CallGroup::head
   std::vector<Link<CallGroup>> calls;
@@ -152,7 +158,15 @@ class QueueIndex {
   // The group returned stays valid while the call is in it.
   CallGroup* AddCall(SkillSetId signature, const CallKey& key);
   void RemoveCall(CallGroup* group, const CallKey& key);
-  AgentGroup* AddAgent(SkillSetId profile, int penalty, const AgentKey& key);
+  // The group of agents with `profile` and `penalty`, made (and linked to the
+  // call groups it can serve) on first use; valid while the index lives.
+  AgentGroup* AgentGroupFor(SkillSetId profile, int penalty);
+  void AddAgent(AgentGroup* group, const AgentKey& key);
+  AgentGroup* AddAgent(SkillSetId profile, int penalty, const AgentKey& key) {
+    AgentGroup* group = AgentGroupFor(profile, penalty);
+    AddAgent(group, key);
+    return group;
+  }
   void RemoveAgent(AgentGroup* group, const AgentKey& key);
 
   // Best available agent for the calls of `group`: lowest penalty, then the
@@ -169,6 +183,8 @@ class QueueIndex {
   size_t waiting() const { return waiting_; }
   size_t call_groups() const { return call_groups_.size(); }
   size_t available() const { return available_; }
+  // Every agent group made so far, in creation order.
+  std::span<AgentGroup* const> agent_groups() const { return agent_group_list_; }
   // Calls of any group that come before `key` (for a caller's position);
   // `key` need not be in the index.
   size_t CountAhead(const CallKey& key) const { return ranks_.order_of_key(key); }

@@ -56,6 +56,35 @@ TEST(QueueIndexTest, PositionCountsCallsAheadInEveryGroup) {
   EXPECT_EQ(index.waiting(), 3u);
 }
 
+// A group's best call is its head; the others wait in `rest`. Adding a better
+// call, taking out the head or another call, and repeats keep both right.
+TEST(QueueIndexTest, GroupHeadIsAlwaysItsBestCall) {
+  SkillInterner skills;
+  QueueIndex index(&skills);
+  SkillSetId plain = skills.Intern({});
+  CallGroup* group = index.AddCall(plain, Call(3));
+  EXPECT_EQ(group->head.arrival_order, 3u);
+  EXPECT_TRUE(group->rest.empty());
+  index.AddCall(plain, Call(1));                   // older: the new head
+  index.AddCall(plain, Call(5));
+  index.AddCall(plain, Call(4, /*priority=*/2));  // higher priority: the new head
+  index.AddCall(plain, Call(1));                   // a repeat changes nothing
+  index.AddCall(plain, Call(4, 2));
+  EXPECT_EQ(index.waiting(), 4u);
+  EXPECT_EQ(group->head.arrival_order, 4u);
+  index.RemoveCall(group, Call(3));  // not the head
+  index.RemoveCall(group, Call(3));  // gone already: no change
+  EXPECT_EQ(index.waiting(), 3u);
+  EXPECT_EQ(group->head.arrival_order, 4u);
+  index.RemoveCall(group, Call(4, 2));
+  EXPECT_EQ(group->head.arrival_order, 1u);
+  index.RemoveCall(group, Call(1));
+  EXPECT_EQ(group->head.arrival_order, 5u);
+  EXPECT_TRUE(group->rest.empty());
+  EXPECT_EQ(index.waiting(), 1u);
+  EXPECT_EQ(index.CountAhead(Call(5)), 0u);
+}
+
 TEST(QueueIndexTest, EmptyCallGroupsAreDropped) {
   SkillInterner skills;
   QueueIndex index(&skills);
