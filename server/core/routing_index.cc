@@ -105,6 +105,10 @@ CallGroup* QueueIndex::AddCall(SkillSetId signature, const CallKey& key) {
     slot->unlinked_index = static_cast<uint32_t>(unlinked_.size());
     unlinked_.push_back(slot.get());
     FindAgentGroups(signature, &slot->agents);
+  } else if (slot->empty) {
+    Unlist(slot.get());
+    slot->empty = false;
+    slot->head = key;
   } else if (key < slot->head) {
     slot->rest.insert(slot->head);
     slot->head = key;
@@ -117,6 +121,7 @@ CallGroup* QueueIndex::AddCall(SkillSetId signature, const CallKey& key) {
 }
 
 void QueueIndex::RemoveCall(CallGroup* group, const CallKey& key) {
+  if (group->empty) return;
   const bool is_head = !(group->head < key) && !(key < group->head);
   if (!is_head) {
     if (group->rest.erase(key) == 1) {
@@ -132,22 +137,45 @@ void QueueIndex::RemoveCall(CallGroup* group, const CallKey& key) {
     group->rest.erase(group->rest.begin());
     return;
   }
-  // Empty: unlink it from its agent groups (each link's other end moves the
-  // last link into its place) and forget it.
+  group->empty = true;
+  PushEmpty(group);
+  // Within the bound; usually one drop, two when the bound just shrank.
+  while (empty_groups_ > std::max(kMinEmptyGroups, call_groups() / 2)) DropGroup(oldest_empty_);
+}
+
+void QueueIndex::PushEmpty(CallGroup* group) {
+  group->older_empty = newest_empty_;
+  group->newer_empty = nullptr;
+  (newest_empty_ != nullptr ? newest_empty_->newer_empty : oldest_empty_) = group;
+  newest_empty_ = group;
+  ++empty_groups_;
+}
+
+void QueueIndex::Unlist(CallGroup* group) {
+  (group->older_empty != nullptr ? group->older_empty->newer_empty : oldest_empty_) =
+      group->newer_empty;
+  (group->newer_empty != nullptr ? group->newer_empty->older_empty : newest_empty_) =
+      group->older_empty;
+  group->older_empty = group->newer_empty = nullptr;
+  --empty_groups_;
+}
+
+void QueueIndex::DropGroup(CallGroup* group) {
+  Unlist(group);
   if (group->unlinked_index != CallGroup::kLinked) {
     CallGroup* moved = unlinked_.back();
     unlinked_[group->unlinked_index] = moved;
     moved->unlinked_index = group->unlinked_index;
     unlinked_.pop_back();
-    call_groups_.erase(group->signature);
-    return;
-  }
-  for (const Link<AgentGroup>& link : group->agents) {
-    std::vector<Link<CallGroup>>& links = link.group->calls;
-    Link<CallGroup> moved = links.back();
-    links[link.back] = moved;
-    moved.group->agents[moved.back].back = link.back;
-    links.pop_back();
+  } else {
+    // Each link's other end moves the last link into its place.
+    for (const Link<AgentGroup>& link : group->agents) {
+      std::vector<Link<CallGroup>>& links = link.group->calls;
+      Link<CallGroup> moved = links.back();
+      links[link.back] = moved;
+      moved.group->agents[moved.back].back = link.back;
+      links.pop_back();
+    }
   }
   call_groups_.erase(group->signature);
 }
@@ -240,6 +268,7 @@ const CallKey* QueueIndex::BestCall(AgentGroup& agents) {
   if (!unlinked_.empty()) LinkPending();
   const CallKey* best = nullptr;
   for (const Link<CallGroup>& link : agents.calls) {
+    if (link.group->empty) continue;
     const CallKey* head = &link.group->head;
     if (best == nullptr || *head < *best) best = head;
   }

@@ -7,8 +7,13 @@
 //   between two calls of one queue the order never changes with time:
 //   p1 + r(now - t1) > p2 + r(now - t2)  <=>  p1 - r t1 > p2 - r t2.
 //   The key stores `score = priority - rate x arrival_minutes`.
-//   A group exists while it holds a call: cost does not grow with the
-//   signatures seen since start-up.
+//   A group that loses its last call is kept, linked, for the next call of
+//   its signature (signatures repeat: a language, a product line), so taking
+//   the last call out does not unlink it from every agent group it serves and
+//   the next arrival does not look them up again. Empty groups are bounded
+//   (at most half the groups holding calls, or kMinEmptyGroups), the oldest
+//   emptied dropped first: cost and memory do not grow with the signatures
+//   seen since start-up, and a walk meets at most half again as many links.
 // - Available agents are grouped by (skill profile, penalty). A group is
 //   ordered by AgentKey, which the queue's strategy fills in. Agent groups
 //   stay (they are bounded by the configured members).
@@ -126,6 +131,11 @@ struct CallGroup {
   // which then costs no tree node to add or take out.
   CallKey head;
   absl::btree_set<CallKey> rest;
+  // No call: `head` is meaningless and the group waits in the index's list of
+  // empty groups, oldest emptied first.
+  bool empty = false;
+  CallGroup* older_empty = nullptr;
+  CallGroup* newer_empty = nullptr;
   // Eligible agent groups; `back` is meaningful once the group is linked.
   std::vector<Link<AgentGroup>> agents;
   // Index in QueueIndex::unlinked_, or kLinked.
@@ -181,7 +191,10 @@ class QueueIndex {
   const CallKey* BestCall(AgentGroup& group);
 
   size_t waiting() const { return waiting_; }
-  size_t call_groups() const { return call_groups_.size(); }
+  // Groups holding calls, and empty groups kept for reuse.
+  size_t call_groups() const { return call_groups_.size() - empty_groups_; }
+  size_t empty_call_groups() const { return empty_groups_; }
+  static constexpr size_t kMinEmptyGroups = 32;
   size_t available() const { return available_; }
   // Every agent group made so far, in creation order.
   std::span<AgentGroup* const> agent_groups() const { return agent_group_list_; }
@@ -206,6 +219,11 @@ class QueueIndex {
                             bool best_skill, std::optional<int64_t> after) const;
   // Writes the pending links into the agent groups.
   void LinkPending();
+  // The list of empty groups, oldest emptied first.
+  void PushEmpty(CallGroup* group);
+  void Unlist(CallGroup* group);
+  // Unlinks an (empty) group from its agent groups and deletes it.
+  void DropGroup(CallGroup* group);
 
   SkillInterner* skills_;
   absl::flat_hash_map<SkillSetId, std::unique_ptr<CallGroup>> call_groups_;
@@ -216,6 +234,9 @@ class QueueIndex {
   absl::flat_hash_map<uint32_t, std::vector<SkilledGroup>> agents_by_skill_;
   // Call groups whose links are not yet in their agent groups.
   std::vector<CallGroup*> unlinked_;
+  CallGroup* oldest_empty_ = nullptr;
+  CallGroup* newest_empty_ = nullptr;
+  size_t empty_groups_ = 0;
   std::vector<Link<AgentGroup>> scratch_;  // BestAgent(signature), kept to reuse its buffer
   // Every waiting call, for positions and (stats) the longest wait.
   RankedSet<CallKey, std::less<CallKey>, EarlierArrival> ranks_;

@@ -1,9 +1,12 @@
 // QueueIndex and SkillInterner on their own: eligibility by skill levels,
-// positions across groups, groups dropped when empty, links to agent groups
-// made after the call groups. The engine tests cover routing end to end.
+// positions across groups, empty groups kept within a bound, links to agent
+// groups made after the call groups. The engine tests cover routing end to end.
 #include "server/core/routing_index.h"
 
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 
 namespace acd::core {
 namespace {
@@ -85,24 +88,67 @@ TEST(QueueIndexTest, GroupHeadIsAlwaysItsBestCall) {
   EXPECT_EQ(index.CountAhead(Call(5)), 0u);
 }
 
-TEST(QueueIndexTest, EmptyCallGroupsAreDropped) {
+TEST(QueueIndexTest, AnEmptiedGroupStaysLinkedForTheNextCallOfItsSignature) {
   SkillInterner skills;
   QueueIndex index(&skills);
   AgentGroup* agents = index.AddAgent(skills.Intern({{"french", 3}}), 0, Agent(1));
+  SkillSetId french = skills.Intern({{"french", 2}});
+  CallGroup* group = index.AddCall(french, Call(1));
+  ASSERT_NE(index.BestCall(*agents), nullptr);  // its links are written
+  index.RemoveCall(group, Call(1));
+  EXPECT_EQ(index.call_groups(), 0u);
+  EXPECT_EQ(index.empty_call_groups(), 1u);
+  EXPECT_EQ(index.waiting(), 0u);
+  EXPECT_EQ(index.BestCall(*agents), nullptr);  // an empty group offers nothing
+  EXPECT_EQ(agents->calls.size(), 1u);           // but stays linked
+  index.RemoveCall(group, Call(1));              // nothing left to take out
+  EXPECT_EQ(index.AddCall(french, Call(2)), group);
+  EXPECT_EQ(index.empty_call_groups(), 0u);
+  const CallKey* best = index.BestCall(*agents);
+  ASSERT_NE(best, nullptr);
+  EXPECT_EQ(best->arrival_order, 2u);
+  // Emptied before its links were written, and back: linked when next walked.
+  SkillSetId spanish = skills.Intern({});
+  CallGroup* pending = index.AddCall(spanish, Call(3));
+  index.RemoveCall(pending, Call(3));
+  index.RemoveCall(group, Call(2));
+  EXPECT_EQ(index.AddCall(spanish, Call(4)), pending);
+  best = index.BestCall(*agents);
+  ASSERT_NE(best, nullptr);
+  EXPECT_EQ(best->arrival_order, 4u);
+}
+
+TEST(QueueIndexTest, EmptyGroupsAreBoundedOldestDroppedAndUnlinked) {
+  SkillInterner skills;
+  QueueIndex index(&skills);
+  SkillLevels many;
+  for (int i = 0; i < 100; ++i) many["s" + std::to_string(i)] = 1;
+  AgentGroup* agents = index.AddAgent(skills.Intern(many), 0, Agent(1));
+  // 100 signatures seen once each, all linked to the agent group.
+  std::vector<CallGroup*> groups;
   for (uint64_t i = 0; i < 100; ++i) {
-    SkillSetId signature = skills.Intern({{"french", static_cast<int>(i % 3) + 1}, {"x", 1}});
-    CallGroup* group = index.AddCall(signature, Call(i));
-    ASSERT_EQ(index.BestCall(*agents), nullptr);  // "x" is missing
-    index.RemoveCall(group, Call(i));
+    groups.push_back(index.AddCall(skills.Intern({{"s" + std::to_string(i), 1}}), Call(i)));
+    ASSERT_NE(index.BestCall(*agents), nullptr);
+    index.RemoveCall(groups.back(), Call(i));
   }
   EXPECT_EQ(index.call_groups(), 0u);
-  // A group emptied after its links were written is unlinked too.
-  CallGroup* group = index.AddCall(skills.Intern({{"french", 2}}), Call(200));
-  ASSERT_NE(index.BestCall(*agents), nullptr);
-  index.RemoveCall(group, Call(200));
-  EXPECT_EQ(index.call_groups(), 0u);
-  EXPECT_EQ(index.BestCall(*agents), nullptr);
-  EXPECT_TRUE(agents->calls.empty());
+  EXPECT_EQ(index.empty_call_groups(), QueueIndex::kMinEmptyGroups);
+  // Only the kept groups' links are left, and they are the newest.
+  ASSERT_EQ(agents->calls.size(), QueueIndex::kMinEmptyGroups);
+  for (const Link<CallGroup>& link : agents->calls) {
+    EXPECT_GE(link.group->signature, skills.Intern({{"s68", 1}}));
+  }
+  // With more groups holding calls, more empty ones may stay: half as many.
+  for (uint64_t i = 0; i < 100; ++i) {
+    index.AddCall(skills.Intern({{"s" + std::to_string(i), 1}, {"t", 1}}), Call(1000 + i));
+  }
+  for (uint64_t i = 0; i < 100; ++i) {
+    CallGroup* group = index.AddCall(skills.Intern({{"s" + std::to_string(i), 1}}), Call(2000 + i));
+    index.RemoveCall(group, Call(2000 + i));
+  }
+  EXPECT_EQ(index.call_groups(), 100u);
+  EXPECT_EQ(index.empty_call_groups(), 50u);
+  EXPECT_EQ(index.waiting(), 100u);
 }
 
 TEST(QueueIndexTest, BestCallIsTheBestHeadAmongCoveredGroups) {
@@ -148,9 +194,9 @@ TEST(QueueIndexTest, AgentGroupMadeAfterTheCallGroupsFindsThem) {
   EXPECT_EQ(agent->order, 1u);
   index.RemoveCall(french, Call(1));
   index.RemoveCall(german, Call(2));
-  EXPECT_TRUE(first->calls.empty());
-  EXPECT_TRUE(second->calls.empty());
+  EXPECT_EQ(index.BestCall(*first), nullptr);
   EXPECT_EQ(index.BestCall(*second), nullptr);
+  EXPECT_EQ(index.empty_call_groups(), 2u);
 }
 
 }  // namespace
