@@ -81,11 +81,6 @@ struct QueueSlot {
   // estimated wait.
   std::deque<absl::Duration> handle_times;
   absl::Duration handle_time_sum = absl::ZeroDuration();
-  // For the estimated wait: the staffed agents who could take a call of a
-  // signature, summed over the agent groups' staffed counts and cached until
-  // the next staffing change (which bumps staffing_version).
-  uint64_t staffing_version = 0;
-  mutable absl::flat_hash_map<SkillSetId, std::pair<uint64_t, int>> servers_by_signature;
 
   absl::Duration MeanHandleTime() const {
     if (handle_times.empty()) return config.expected_handle_time;
@@ -1764,7 +1759,6 @@ void Engine::NoteStaffing(AgentSlot& agent, AgentState next) {
   if (was == IsStaffed(next)) return;
   for (Membership& m : agent.memberships) {
     HomeGroup(agent, m).staffed += was ? -1 : 1;
-    m.queue->staffing_version++;
   }
 }
 
@@ -2006,25 +2000,12 @@ Call Engine::ReadView(const CallSlot& slot) const {
 std::optional<absl::Duration> Engine::EstimateWait(const CallSlot& slot, int position) const {
   if (slot.call.state != CallState::kQueued || slot.placements.empty()) return std::nullopt;
   const Placement& p = slot.placements.front();
-  const QueueSlot& queue = *p.queue;
-  auto [cached, fresh] = queue.servers_by_signature.try_emplace(slot.signature);
-  auto& [version, servers] = cached->second;
-  if (fresh || version != queue.staffing_version) {
-    // Bounded: signatures seen since the last staffing change.
-    if (fresh && queue.servers_by_signature.size() > 4096) {
-      queue.servers_by_signature.clear();
-      return EstimateWait(slot, position);
-    }
-    version = queue.staffing_version;
-    servers = 0;
-    for (const AgentGroup* group : queue.index.agent_groups()) {
-      if (group->staffed > 0 && skills_.Covers(group->profile, slot.signature)) {
-        servers += group->staffed;
-      }
-    }
-  }
+  // The staffed agents who could take it: those of the agent groups its call
+  // group is linked to (every group of the queue that covers its skills).
+  int servers = 0;
+  for (const Link<AgentGroup>& link : p.group->agents) servers += link.group->staffed;
   if (servers == 0) return std::nullopt;
-  return int64_t{position} * queue.MeanHandleTime() / servers;
+  return int64_t{position} * p.queue->MeanHandleTime() / servers;
 }
 
 Call Engine::CallView(const CallSlot& slot, bool with_position) const {

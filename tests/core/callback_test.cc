@@ -86,6 +86,32 @@ TEST_F(CallbackTest, EstimatedWaitCountsOnlyStaffedAgentsWhoCouldTakeTheCall) {
   EXPECT_FALSE(Get("french").estimated_wait.has_value());
 }
 
+TEST_F(CallbackTest, EstimatedWaitCountsAgentsWhoLogInAfterTheCallWaits) {
+  config_.queues = {CallbackQueue()};
+  config_.agents = {MakeAgent("a", {"q"}),
+                    MakeAgent("f1", {"q"}, {{"french", 2}}),
+                    MakeAgent("f2", {"q"}, {{"french", 5}, {"german", 1}})};
+  Apply();
+  Ready("a");
+  ASSERT_TRUE(Enqueue("busy", "q").ok());
+  ASSERT_TRUE(engine_.AcceptOffer("a", "busy", now_).ok());
+  ASSERT_TRUE(Enqueue("french", "q", 0, {{"french", 2}}).ok());
+  EXPECT_FALSE(Get("french").estimated_wait.has_value());  // a has no french
+  // f1 and f2 (two skill profiles, first seen now) log in away: not staffed.
+  ASSERT_TRUE(engine_.Login("f1", false, now_).ok());
+  ASSERT_TRUE(engine_.Login("f2", false, now_).ok());
+  EXPECT_FALSE(Get("french").estimated_wait.has_value());
+  // Ready, each takes a french call in turn; those waiting then count both.
+  ASSERT_TRUE(engine_.SetAvailable("f1", now_).ok());
+  ASSERT_TRUE(engine_.SetAvailable("f2", now_).ok());
+  ASSERT_TRUE(Enqueue("french-2", "q", 0, {{"french", 1}}).ok());
+  EXPECT_EQ(Get("french-2").state, CallState::kOffered);
+  ASSERT_TRUE(Enqueue("french-3", "q", 0, {{"french", 2}}).ok());
+  EXPECT_EQ(Get("french-3").estimated_wait, absl::Minutes(2));  // 4 min / f1 + f2
+  ASSERT_TRUE(Enqueue("french-4", "q", 0, {{"french", 3}}).ok());
+  EXPECT_EQ(Get("french-4").estimated_wait, absl::Minutes(8));  // f2 alone, place 2
+}
+
 TEST_F(CallbackTest, CallbackIsOfferedWhenTheWaitIsLongButServableInTheWindow) {
   TwoBusyAgents();
   absl::StatusOr<EnqueueResult> first = EnqueueFull("c1");  // 2 min: not over 2 min
