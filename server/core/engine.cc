@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -119,7 +120,8 @@ struct Placement {
 struct AgentSlot {
   Agent agent;
   SkillSetId profile = 0;
-  std::vector<Membership> memberships;
+  // Inline (a few queues each): read on every routing decision of the agent.
+  absl::InlinedVector<Membership, 3> memberships;
   uint64_t ready_order = 0;
   uint64_t wrap_up_generation = 0;
 };
@@ -131,7 +133,8 @@ struct CallSlot {
   SkillSetId signature = 0;
   size_t next_step = 0;  // next escalation step of its queue
   std::vector<std::string> extra_queues;
-  std::vector<Placement> placements;
+  // Inline: one placement is usual, and it is read on every offer.
+  absl::InlinedVector<Placement, 1> placements;
   // Bumped so that stale deadlines of an earlier offer / queue are ignored.
   uint64_t offer_generation = 0;
   uint64_t queue_generation = 0;
