@@ -55,14 +55,16 @@ double QueueIndex::EffectivePriority(double score, double aging_per_minute, absl
 }
 
 void QueueIndex::Connect(CallGroup* calls, AgentGroup* agents) {
-  calls->agents.push_back({agents, static_cast<uint32_t>(agents->calls.size())});
+  calls->agents.push_back({agents, static_cast<uint32_t>(agents->calls.size()), agents->ordinal});
   agents->calls.push_back({calls, static_cast<uint32_t>(calls->agents.size() - 1)});
 }
 
 void QueueIndex::FindAgentGroups(SkillSetId signature, std::vector<Link<AgentGroup>>* out) const {
   std::span<const uint32_t> need = skills_->Codes(signature);
   if (need.empty()) {
-    for (AgentGroup* agents : agent_group_list_) out->push_back({agents, 0});
+    for (uint32_t i = 0; i < agent_group_list_.size(); ++i) {
+      out->push_back({agent_group_list_[i], 0, i});  // ordinals are list places
+    }
     return;
   }
   // Only agent groups with the rarest required skill can cover the group.
@@ -79,7 +81,7 @@ void QueueIndex::FindAgentGroups(SkillSetId signature, std::vector<Link<AgentGro
   for (const SkilledGroup& candidate : *fewest) {
     if (candidate.level < level) continue;
     if (need.size() == 1 || skills_->Covers(candidate.profile, signature)) {
-      out->push_back({candidate.group, 0});
+      out->push_back({candidate.group, 0, candidate.ordinal});
     }
   }
 }
@@ -187,17 +189,19 @@ AgentGroup* QueueIndex::AgentGroupFor(SkillSetId profile, int penalty) {
     AgentGroup* group = slot.get();
     group->profile = profile;
     group->penalty = penalty;
+    group->ordinal = static_cast<uint32_t>(agent_heads_.size());
+    agent_heads_.push_back(AgentHead{.penalty = penalty, .profile = profile});
     agent_group_list_.push_back(group);
     for (uint32_t code : skills_->Codes(profile)) {
       agents_by_skill_[SkillInterner::SkillOf(code)].push_back(
-          SkilledGroup{SkillInterner::LevelOf(code), profile, group});
+          SkilledGroup{SkillInterner::LevelOf(code), profile, group, group->ordinal});
     }
     for (auto& [signature, calls] : call_groups_) {
       if (!skills_->Covers(profile, signature)) continue;
       if (calls->unlinked_index == CallGroup::kLinked) {
         Connect(calls.get(), group);
       } else {
-        calls->agents.push_back({group, 0});  // linked by LinkPending
+        calls->agents.push_back({group, 0, group->ordinal});  // linked by LinkPending
       }
     }
   }
@@ -207,15 +211,21 @@ AgentGroup* QueueIndex::AgentGroupFor(SkillSetId profile, int penalty) {
 void QueueIndex::AddAgent(AgentGroup* group, const AgentKey& key) {
   if (group->agents.insert(key).second) {
     ++available_;
-    if (group->agents.size() == 1 || key < group->head) group->head = key;
+    AgentHead& head = agent_heads_[group->ordinal];
+    if (!head.available || key < head.key) head.key = key;
+    head.available = true;
   }
 }
 
 void QueueIndex::RemoveAgent(AgentGroup* group, const AgentKey& key) {
   if (group->agents.erase(key) == 0) return;
   --available_;
-  bool was_head = !(group->head < key) && !(key < group->head);
-  if (was_head && !group->agents.empty()) group->head = *group->agents.begin();
+  AgentHead& head = agent_heads_[group->ordinal];
+  if (group->agents.empty()) {
+    head.available = false;
+  } else if (!(head.key < key) && !(key < head.key)) {
+    head.key = *group->agents.begin();
+  }
 }
 
 const AgentKey* QueueIndex::BestAgent(SkillSetId signature, bool best_skill,
@@ -242,20 +252,21 @@ const AgentKey* QueueIndex::BestAmong(std::span<const Link<AgentGroup>> links, S
   // keys after the pointer first, then the key itself.
   std::tuple<int, int64_t, bool> best_rank;
   for (const Link<AgentGroup>& link : links) {
-    const AgentGroup* group = link.group;
-    if (group->agents.empty()) continue;
-    const AgentKey* head = &group->head;
+    const AgentHead& group = agent_heads_[link.ordinal];
+    if (!group.available) continue;
+    const AgentKey* head = &group.key;
     bool wrapped = false;
     if (after) {
-      auto it = group->agents.lower_bound(AgentKey{*after + 1, INT64_MIN, 0, nullptr});
-      if (it != group->agents.end()) {
+      const absl::btree_set<AgentKey>& agents = link.group->agents;
+      auto it = agents.lower_bound(AgentKey{*after + 1, INT64_MIN, 0, nullptr});
+      if (it != agents.end()) {
         head = &*it;
       } else {
         wrapped = true;
       }
     }
     std::tuple<int, int64_t, bool> rank{
-        group->penalty, best_skill ? -skills_->SkillScore(group->profile, signature) : 0, wrapped};
+        group.penalty, best_skill ? -skills_->SkillScore(group.profile, signature) : 0, wrapped};
     if (best == nullptr || rank < best_rank || (rank == best_rank && *head < *best)) {
       best = head;
       best_rank = rank;

@@ -122,13 +122,25 @@ template <typename Group>
 struct Link {
   Group* group;
   uint32_t back;
+  uint32_t ordinal = 0;  // to an agent group: its AgentHead in the index
+};
+
+// What a walk for an agent reads of an agent group, kept in one dense array
+// per queue: a queue's heads fit in a few KB that stay in cache, where the
+// groups themselves are scattered over the heap (at 10k agents each group
+// read was a cache miss, and an arrival reads ~30 of them).
+struct AgentHead {
+  AgentKey key;  // the group's best agent, while `available`
+  int penalty;
+  SkillSetId profile;
+  bool available = false;
 };
 
 struct CallGroup {
   SkillSetId signature;
-  // The best call (a group is removed when it has none): a decision reads one
-  // line. The others, best first, in `rest`: most groups hold a single call,
-  // which then costs no tree node to add or take out.
+  // The best call (unless `empty`): a decision reads one line. The others,
+  // best first, in `rest`: most groups hold a single call, which then costs
+  // no tree node to add or take out.
   CallKey head;
   absl::btree_set<CallKey> rest;
   // No call: `head` is meaningless and the group waits in the index's list of
@@ -150,7 +162,7 @@ struct AgentGroup {
   // available or not: counted by the engine, for the estimated wait.
   int staffed = 0;
   absl::btree_set<AgentKey> agents;
-  AgentKey head;  // agents.begin() while not empty, copied as CallGroup::head
+  uint32_t ordinal;  // its AgentHead (agents.begin(), copied) in the index
   std::vector<Link<CallGroup>> calls;
 };
 
@@ -181,7 +193,8 @@ class QueueIndex {
 
   // Best available agent for the calls of `group`: lowest penalty, then the
   // lowest key. With `best_skill`, a higher skill score comes before the key.
-  // With `after` (round_robin), keys above it come before the rest.
+  // With `after` (round_robin), keys above it come before the rest. The key
+  // returned is valid until the index next changes.
   const AgentKey* BestAgent(const CallGroup& group, bool best_skill,
                             std::optional<int64_t> after = std::nullopt) const;
   // The same for a call of `signature` that is not in the index (yet).
@@ -196,6 +209,7 @@ class QueueIndex {
   size_t empty_call_groups() const { return empty_groups_; }
   static constexpr size_t kMinEmptyGroups = 32;
   size_t available() const { return available_; }
+  const AgentHead& HeadOf(const AgentGroup& group) const { return agent_heads_[group.ordinal]; }
   // Every agent group made so far, in creation order.
   std::span<AgentGroup* const> agent_groups() const { return agent_group_list_; }
   // Calls of any group that come before `key` (for a caller's position);
@@ -210,6 +224,7 @@ class QueueIndex {
     int level;
     SkillSetId profile;
     AgentGroup* group;
+    uint32_t ordinal;  // group->ordinal, here so a search does not read the group
   };
 
   static void Connect(CallGroup* calls, AgentGroup* agents);
@@ -231,6 +246,7 @@ class QueueIndex {
   // Agent groups in creation order, and by each skill they have: candidates
   // for a new call group.
   std::vector<AgentGroup*> agent_group_list_;
+  std::vector<AgentHead> agent_heads_;  // by AgentGroup::ordinal
   absl::flat_hash_map<uint32_t, std::vector<SkilledGroup>> agents_by_skill_;
   // Call groups whose links are not yet in their agent groups.
   std::vector<CallGroup*> unlinked_;

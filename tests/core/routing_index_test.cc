@@ -151,6 +151,34 @@ TEST(QueueIndexTest, EmptyGroupsAreBoundedOldestDroppedAndUnlinked) {
   EXPECT_EQ(index.waiting(), 100u);
 }
 
+TEST(QueueIndexTest, AnAgentGroupsHeadIsItsBestAgentWhileItHasOne) {
+  SkillInterner skills;
+  QueueIndex index(&skills);
+  AgentGroup* group = index.AddAgent(skills.Intern({{"french", 3}}), 2, Agent(5));
+  EXPECT_TRUE(index.HeadOf(*group).available);
+  EXPECT_EQ(index.HeadOf(*group).penalty, 2);
+  index.AddAgent(group, Agent(3));
+  index.AddAgent(group, Agent(7));
+  EXPECT_EQ(index.HeadOf(*group).key.order, 3u);
+  index.RemoveAgent(group, Agent(7));  // not the head
+  EXPECT_EQ(index.HeadOf(*group).key.order, 3u);
+  index.RemoveAgent(group, Agent(3));
+  EXPECT_EQ(index.HeadOf(*group).key.order, 5u);
+  index.RemoveAgent(group, Agent(5));
+  EXPECT_FALSE(index.HeadOf(*group).available);
+  EXPECT_EQ(index.available(), 0u);
+  // A group made later has its own head; the first keeps its place.
+  AgentGroup* other = index.AddAgent(skills.Intern({{"german", 1}}), 0, Agent(9));
+  EXPECT_FALSE(index.HeadOf(*group).available);
+  EXPECT_EQ(index.HeadOf(*other).key.order, 9u);
+  const CallGroup* call = index.AddCall(skills.Intern({{"french", 1}}), Call(1));
+  EXPECT_EQ(index.BestAgent(*call, /*best_skill=*/false), nullptr);
+  index.AddAgent(group, Agent(4));
+  const AgentKey* best = index.BestAgent(*call, /*best_skill=*/false);
+  ASSERT_NE(best, nullptr);
+  EXPECT_EQ(best->order, 4u);
+}
+
 TEST(QueueIndexTest, BestCallIsTheBestHeadAmongCoveredGroups) {
   SkillInterner skills;
   QueueIndex index(&skills);
