@@ -273,8 +273,9 @@ class World {
                  std::chrono::duration<double>(end - warm).count(), groups_per_queue());
   }
 
-  // The engine groups waiting calls by (queue, signature), a group while it
-  // holds a call; without escalation a signature is the required skills.
+  // The engine groups waiting calls by (queue, signature); these are the
+  // groups holding a call. Without escalation a signature is the required
+  // skills.
   double groups_per_queue() const {
     size_t groups = 0;
     for (const auto& [queue, signatures] : waiting_by_group_) groups += signatures.size();
