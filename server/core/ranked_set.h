@@ -101,9 +101,7 @@ class RankedSet {
   }
 
   // The earliest key by `Earlier`; null when empty.
-  const Key* earliest() const
-    requires kKeepsEarliest
-  {
+  const Key* earliest() const requires kKeepsEarliest {
     const Key* first = nullptr;
     for (const Key& key : earliest_) {
       if (first == nullptr || earlier_(key, *first)) first = &key;

@@ -13,10 +13,13 @@
 //   the next arrival does not look them up again. Empty groups are bounded
 //   (at most half the groups holding calls, or kMinEmptyGroups), the oldest
 //   emptied dropped first: cost and memory do not grow with the signatures
-//   seen since start-up, and a walk meets at most half again as many links.
+//   seen since start-up, and a walk meets at most half again as many links
+//   (or kMinEmptyGroups more).
 // - Available agents are grouped by (skill profile, penalty). A group is
 //   ordered by AgentKey, which the queue's strategy fills in. Agent groups
-//   stay (they are bounded by the configured members).
+//   stay (they are bounded by the configured members). Their heads (best
+//   agent, penalty) sit in one dense array per queue: that is what a walk for
+//   an agent reads, so it stays in cache.
 // - Which agent groups can serve which call groups is kept as links between
 //   them, made when a group is created (SkillInterner::Covers), so a decision
 //   walks only the eligible groups. A new call group meets only the agent

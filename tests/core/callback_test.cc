@@ -78,8 +78,8 @@ TEST_F(CallbackTest, EstimatedWaitCountsOnlyStaffedAgentsWhoCouldTakeTheCall) {
   TwoBusyAgents();
   ASSERT_TRUE(Enqueue("c1", "q").ok());
   ASSERT_TRUE(engine_.SetAway("a", "break", now_).ok());  // pending until its call ends
-  Advance(absl::Minutes(4));  // the call took 4 min, as assumed
-  Finish("a");                // a goes away instead of taking c1
+  Advance(absl::Minutes(4));                              // the call took 4 min, as assumed
+  Finish("a");                                            // a goes away instead of taking c1
   EXPECT_EQ(Get("c1").estimated_wait, absl::Minutes(4));  // b alone
   // A call needing a skill nobody staffed has no estimate.
   ASSERT_TRUE(Enqueue("french", "q", 0, {{"french", 1}}).ok());
@@ -88,8 +88,7 @@ TEST_F(CallbackTest, EstimatedWaitCountsOnlyStaffedAgentsWhoCouldTakeTheCall) {
 
 TEST_F(CallbackTest, EstimatedWaitCountsAgentsWhoLogInAfterTheCallWaits) {
   config_.queues = {CallbackQueue()};
-  config_.agents = {MakeAgent("a", {"q"}),
-                    MakeAgent("f1", {"q"}, {{"french", 2}}),
+  config_.agents = {MakeAgent("a", {"q"}), MakeAgent("f1", {"q"}, {{"french", 2}}),
                     MakeAgent("f2", {"q"}, {{"french", 5}, {"german", 1}})};
   Apply();
   Ready("a");

@@ -68,10 +68,10 @@ TEST(QueueIndexTest, GroupHeadIsAlwaysItsBestCall) {
   CallGroup* group = index.AddCall(plain, Call(3));
   EXPECT_EQ(group->head.arrival_order, 3u);
   EXPECT_TRUE(group->rest.empty());
-  index.AddCall(plain, Call(1));                   // older: the new head
+  index.AddCall(plain, Call(1));  // older: the new head
   index.AddCall(plain, Call(5));
   index.AddCall(plain, Call(4, /*priority=*/2));  // higher priority: the new head
-  index.AddCall(plain, Call(1));                   // a repeat changes nothing
+  index.AddCall(plain, Call(1));                  // a repeat changes nothing
   index.AddCall(plain, Call(4, 2));
   EXPECT_EQ(index.waiting(), 4u);
   EXPECT_EQ(group->head.arrival_order, 4u);
@@ -100,8 +100,8 @@ TEST(QueueIndexTest, AnEmptiedGroupStaysLinkedForTheNextCallOfItsSignature) {
   EXPECT_EQ(index.empty_call_groups(), 1u);
   EXPECT_EQ(index.waiting(), 0u);
   EXPECT_EQ(index.BestCall(*agents), nullptr);  // an empty group offers nothing
-  EXPECT_EQ(agents->calls.size(), 1u);           // but stays linked
-  index.RemoveCall(group, Call(1));              // nothing left to take out
+  EXPECT_EQ(agents->calls.size(), 1u);          // but stays linked
+  index.RemoveCall(group, Call(1));             // nothing left to take out
   EXPECT_EQ(index.AddCall(french, Call(2)), group);
   EXPECT_EQ(index.empty_call_groups(), 0u);
   const CallKey* best = index.BestCall(*agents);
