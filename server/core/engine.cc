@@ -65,11 +65,25 @@ constexpr size_t kHandleTimeSamples = 20;
 // ---------------------------------------------------------------------------
 // Internal state
 
+// Live calls of a queue by state: an array in the queue's slot, read and
+// written on every change of a call's state.
+class CallCounts {
+ public:
+  int& operator[](CallState state) { return counts_[Index(state)]; }
+  int at(CallState state) const { return counts_[Index(state)]; }
+
+ private:
+  static constexpr size_t kStates = 16;  // room for the states of types.h
+  static_assert(static_cast<size_t>(CallState::kCallbackScheduled) < kStates);
+  static size_t Index(CallState state) { return static_cast<size_t>(state); }
+  std::array<int, kStates> counts_{};
+};
+
 struct QueueSlot {
   QueueConfig config;
   QueueIndex index;
   std::vector<AgentSlot*> members;  // config order
-  absl::flat_hash_map<CallState, int> call_counts;
+  CallCounts call_counts;
   int overflowed_out = 0;
   int timed_out = 0;
   const Schedule* schedule = nullptr;
@@ -104,6 +118,7 @@ struct Membership {
   QueueSlot* queue;
   int penalty;
   int member_index;
+  bool round_robin = false;  // the queue's strategy, here so an offer need not read the queue
   // Its agent group in the queue's index, once looked up: the agent's place
   // while available, and where it counts as staffed.
   AgentGroup* home = nullptr;
@@ -330,8 +345,11 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
     for (const std::string& q : a.queues) {
       QueueSlot& queue = *queues_.at(q);
       auto p = a.penalties.find(q);
-      slot->memberships.push_back(Membership{&queue, p == a.penalties.end() ? 0 : p->second,
-                                             static_cast<int>(queue.members.size())});
+      slot->memberships.push_back(
+          Membership{.queue = &queue,
+                     .penalty = p == a.penalties.end() ? 0 : p->second,
+                     .member_index = static_cast<int>(queue.members.size()),
+                     .round_robin = queue.config.strategy == Strategy::kRoundRobin});
       queue.members.push_back(slot.get());
       if (IsStaffed(slot->agent.state)) HomeGroup(*slot, slot->memberships.back()).staffed++;
     }
@@ -1629,8 +1647,7 @@ void Engine::Offer(CallSlot& call, AgentSlot& agent, absl::Time now) {
   QueueSlot& queue = *Queue(call.call.queue);
   // Round robin moves its pointer in every queue of the agent that uses it.
   for (const Membership& m : agent.memberships) {
-    if (m.queue->config.strategy == Strategy::kRoundRobin)
-      m.queue->round_robin_last = m.member_index;
+    if (m.round_robin) m.queue->round_robin_last = m.member_index;
   }
   Unwait(call);
   RemoveAvailable(agent);
@@ -1638,7 +1655,7 @@ void Engine::Offer(CallSlot& call, AgentSlot& agent, absl::Time now) {
   call.call.agent_id = agent.agent.agent_id;
   call.call.offered_at = now;
   call.call.offer_expires_at = now + queue.config.offer_timeout;
-  SetCallState(call, CallState::kOffered);
+  SetCallState(&queue, call, CallState::kOffered);
   agent.agent.call_id = call.call.call_id;
   // Keep idle_since: if the offer is withdrawn the agent keeps its place.
   agent.agent.state = AgentState::kReserved;
@@ -1740,7 +1757,11 @@ QueueSlot* Engine::Queue(absl::string_view name) const {
 }
 
 void Engine::SetCallState(CallSlot& call, CallState state) {
-  if (QueueSlot* queue = Queue(call.call.queue)) {
+  SetCallState(Queue(call.call.queue), call, state);
+}
+
+void Engine::SetCallState(QueueSlot* queue, CallSlot& call, CallState state) {
+  if (queue != nullptr) {
     queue->call_counts[call.call.state]--;
     queue->call_counts[state]++;
   }
@@ -1914,10 +1935,7 @@ absl::StatusOr<QueueStats> Engine::GetQueueStats(absl::string_view name, absl::T
   if (absl::Status s = ValidateId("queue", name); !s.ok()) return s;
   QueueSlot* queue = Queue(name);
   if (queue == nullptr) return absl::NotFoundError(absl::StrCat("unknown queue ", Quote(name)));
-  auto count = [&](CallState s) {
-    auto c = queue->call_counts.find(s);
-    return c == queue->call_counts.end() ? 0 : c->second;
-  };
+  auto count = [&](CallState s) { return queue->call_counts.at(s); };
   QueueStats stats;
   stats.queue = std::string(name);
   stats.queued = count(CallState::kQueued);
@@ -2127,8 +2145,7 @@ absl::Status Engine::CheckInvariants() const {
     }
     for (CallState s : {CallState::kQueued, CallState::kOffered, CallState::kConnected,
                         CallState::kWrapUp, CallState::kCallbackScheduled}) {
-      auto counted = queue->call_counts.find(s);
-      int have = counted == queue->call_counts.end() ? 0 : counted->second;
+      int have = queue->call_counts.at(s);
       int want = live[name][s];
       if (have != want) {
         return fail("queue ", name, " counts ", have, " ", CallStateName(s), " calls; there are ",

@@ -275,6 +275,8 @@ class Engine {
   void CountOverflows(absl::string_view via);
 
   void SetCallState(CallSlot& call, CallState state);
+  // The same, with the call's queue looked up already.
+  void SetCallState(QueueSlot* queue, CallSlot& call, CallState state);
   void SetAgentState(AgentSlot& agent, AgentState state, absl::Time now);
   void MakeAvailable(AgentSlot& agent, absl::Time idle_since, absl::Time now);
   // Into / out of the waiting indexes of its queue and widened queues.
