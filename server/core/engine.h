@@ -333,9 +333,11 @@ class Engine {
   // Ends a callback that can no longer be served (window, attempts).
   void WithdrawCallback(CallSlot& call, absl::string_view reason, absl::Time now);
   void SetCallbackPending(CallSlot& call, bool pending);
-  // Before an agent's state changes to `next`: whether it starts or stops
-  // being staffed invalidates its queues' estimated-wait server counts.
+  // Before an agent's state changes to `next`: if it starts or stops being
+  // staffed, counts it in or out of its agent group in each of its queues
+  // (the estimated wait sums those counts).
   void NoteStaffing(AgentSlot& agent, AgentState next);
+  // The membership's agent group in its queue's index, looked up once.
   AgentGroup& HomeGroup(const AgentSlot& agent, Membership& m);
 
   // Generations tell a live deadline from a stale one. One counter for all,
