@@ -2133,7 +2133,7 @@ absl::Status Engine::CheckInvariants() const {
     }
     absl::flat_hash_map<SkillSetId, int> counted;
     for (const AgentGroup* group : queue->index.agent_groups()) {
-      if (group->staffed != 0) counted[group->profile] += group->staffed;
+      if (group->staffed != 0) counted[queue->index.HeadOf(*group).profile] += group->staffed;
     }
     if (staffed != counted) {
       return fail("queue ", name, " counts staffed agents of ", counted.size(),

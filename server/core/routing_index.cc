@@ -187,8 +187,6 @@ AgentGroup* QueueIndex::AgentGroupFor(SkillSetId profile, int penalty) {
   if (!slot) {
     slot = std::make_unique<AgentGroup>();
     AgentGroup* group = slot.get();
-    group->profile = profile;
-    group->penalty = penalty;
     group->ordinal = static_cast<uint32_t>(agent_heads_.size());
     agent_heads_.push_back(AgentHead{.penalty = penalty, .profile = profile});
     agent_group_list_.push_back(group);

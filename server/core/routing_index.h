@@ -158,9 +158,8 @@ struct CallGroup {
   uint32_t unlinked_index = kLinked;
 };
 
+// Its profile and penalty are in its AgentHead (QueueIndex::HeadOf).
 struct AgentGroup {
-  SkillSetId profile;
-  int penalty;
   // Members of the queue with this profile and penalty who are staffed,
   // available or not: counted by the engine, for the estimated wait.
   int staffed = 0;
