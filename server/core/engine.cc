@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "server/core/expr.h"
+#include "server/core/prefetch.h"
 
 namespace acd::core {
 namespace {
@@ -726,11 +727,15 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   QueueSlot& queue = **admitted;
   const AgentKey* taker = queue.index.BestAgent(
       ref.signature, queue.config.strategy == Strategy::kBestSkill, RoundRobinAfter(queue));
+  // The agent's lines load while the call_queued event is built.
+  if (taker != nullptr) PrefetchObject(*taker->agent);
   if (taker == nullptr) Wait(ref);
+  if (taker != nullptr) PrefetchAgent(*taker->agent, /*deep=*/false);
   Emit(EventType::kCallQueued, now, &ref, nullptr,
        via.empty() ? "" : absl::StrCat("overflowed from ", via));
   // The store keeps the request, so a retry after a restart is still a retry.
   outbox_.back().request = request;
+  if (taker != nullptr) PrefetchAgent(*taker->agent, /*deep=*/true);
   ArmCallDeadlines(ref, now);
   if (taker != nullptr) Offer(ref, *taker->agent, now);
   EnqueueResult result{ReadView(ref), true};
@@ -1135,6 +1140,7 @@ absl::StatusOr<Agent> Engine::SetAvailable(absl::string_view agent_id, absl::Tim
   absl::StatusOr<AgentSlot*> found = FindAgent(agent_id);
   if (!found.ok()) return found.status();
   AgentSlot& agent = **found;
+  PrefetchObject(agent);
   switch (agent.agent.state) {
     case AgentState::kLoggedOut:
       return absl::FailedPreconditionError(
@@ -1153,11 +1159,20 @@ absl::StatusOr<Agent> Engine::SetAvailable(absl::string_view agent_id, absl::Tim
     case AgentState::kAway:
       break;
   }
+  PrefetchAgent(agent, /*deep=*/false);
   agent.agent.away_reason.clear();
   agent.agent.consecutive_missed_offers = 0;
+  PrefetchAgent(agent, /*deep=*/true);
   MakeAvailable(agent, now, now);
+  // The call is found before the ready event is built, so that its cold
+  // lines load meanwhile (PrefetchOffer); the events are as if routed after.
+  const CallKey* best = BestCallFor(agent, now);
+  if (best != nullptr) PrefetchOffer(*best->call, /*deep=*/false);
   Emit(EventType::kAgentStateChanged, now, nullptr, &agent, "ready");
-  RouteAgent(agent, now);
+  if (best != nullptr) {
+    PrefetchOffer(*best->call, /*deep=*/true);
+    Offer(*best->call, agent, now);
+  }
   return agent.agent;
 }
 
@@ -1608,6 +1623,14 @@ void Engine::RouteCall(CallSlot& call, absl::Time now) {
 
 void Engine::RouteAgent(AgentSlot& agent, absl::Time now) {
   if (agent.agent.state != AgentState::kAvailable) return;
+  const CallKey* best = BestCallFor(agent, now);
+  if (best == nullptr) return;
+  PrefetchOffer(*best->call, /*deep=*/false);
+  PrefetchOffer(*best->call, /*deep=*/true);
+  Offer(*best->call, agent, now);
+}
+
+const CallKey* Engine::BestCallFor(AgentSlot& agent, absl::Time now) {
   const CallKey* best = nullptr;
   // Rank: lower penalty, higher weight, higher effective priority; then the
   // longer wait (CallKey order within a queue, arrival across queues).
@@ -1625,7 +1648,35 @@ void Engine::RouteAgent(AgentSlot& agent, absl::Time now) {
       best_rank = rank;
     }
   }
-  if (best != nullptr) Offer(*best->call, agent, now);
+  return best;
+}
+
+void Engine::PrefetchAgent(const AgentSlot& agent, bool deep) {
+  for (const Membership& m : agent.memberships) {
+    const AgentGroup* group = m.group != nullptr ? m.group : m.home;
+    if (group == nullptr) continue;
+    if (deep) {
+      m.queue->index.PrefetchAgentGroup(*group);
+    } else {
+      Prefetch(group);
+    }
+  }
+  if (deep) return;
+  // What the agent's event snapshots copy.
+  PrefetchFirstNode(agent.agent.skills);
+  Prefetch(agent.agent.queues.data());
+}
+
+void Engine::PrefetchOffer(const CallSlot& call, bool deep) {
+  if (deep) {
+    // What the call_offered snapshot copies.
+    PrefetchFirstNode(call.call.required_skills);
+    PrefetchFirstNode(call.call.attributes);
+    PrefetchFirstNode(call.effective);
+  } else {
+    PrefetchObject(call);
+  }
+  for (const Placement& p : call.placements) p.queue->index.PrefetchRemoval(*p.group, p.key, deep);
 }
 
 void Engine::RouteAll(absl::Time now) {

@@ -310,6 +310,16 @@ class Engine {
   void RouteCall(CallSlot& call, absl::Time now);
   // Offers the best waiting call to `agent`, if it is available and any fits.
   void RouteAgent(AgentSlot& agent, absl::Time now);
+  // The waiting call RouteAgent would offer to (available) `agent`; valid
+  // until the index next changes.
+  const CallKey* BestCallFor(AgentSlot& agent, absl::Time now);
+  // Prefetch hints (prefetch.h) for what an offer reads, in two steps: `deep`
+  // once the first step's lines have had time to load. The agent (whose slot
+  // the caller prefetches): its groups, skills and queues; then its groups'
+  // trees, heads and links. The call: its slot and its queues' position
+  // indexes; then its skills, attributes and position blocks.
+  void PrefetchAgent(const AgentSlot& agent, bool deep);
+  void PrefetchOffer(const CallSlot& call, bool deep);
   void RouteAll(absl::Time now);
   void Offer(CallSlot& call, AgentSlot& agent, absl::Time now);
   void ReturnOffer(CallSlot& call, AgentSlot& agent, EventType type, absl::string_view reason,

@@ -31,6 +31,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "server/core/prefetch.h"
+
 namespace acd::core {
 
 // `Earlier` void: no earliest keys kept.
@@ -98,6 +100,19 @@ class RankedSet {
     const std::vector<Key>& block = blocks_[b];
     const size_t before = std::accumulate(sizes_.begin(), sizes_.begin() + b, size_t{0});
     return before + (std::lower_bound(block.begin(), block.end(), key, less_) - block.begin());
+  }
+
+  // Prefetch hints (prefetch.h) for a change at `key`, in two steps: first the
+  // arrays that find its block, then, once those have arrived, the block.
+  void PrefetchIndex() const {
+    PrefetchBytes(lasts_.data(), lasts_.size() * sizeof(Key));
+    PrefetchBytes(sizes_.data(), sizes_.size() * sizeof(uint32_t));
+    PrefetchBytes(blocks_.data(), blocks_.size() * sizeof(blocks_[0]));
+  }
+  void PrefetchBlockOf(const Key& key) const {
+    if (blocks_.empty()) return;
+    const std::vector<Key>& block = blocks_[BlockFor(key)];
+    PrefetchBytes(block.data(), block.size() * sizeof(Key));
   }
 
   // The earliest key by `Earlier`; null when empty.

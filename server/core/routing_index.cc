@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "server/core/prefetch.h"
+
 namespace acd::core {
 
 SkillSetId SkillInterner::Intern(const SkillLevels& skills) {
@@ -143,6 +145,22 @@ void QueueIndex::RemoveCall(CallGroup* group, const CallKey& key) {
   PushEmpty(group);
   // Within the bound; usually one drop, two when the bound just shrank.
   while (empty_groups_ > std::max(kMinEmptyGroups, call_groups() / 2)) DropGroup(oldest_empty_);
+}
+
+void QueueIndex::PrefetchRemoval(const CallGroup& group, const CallKey& key, bool deep) const {
+  if (!deep) {
+    Prefetch(&group);
+    ranks_.PrefetchIndex();
+    return;
+  }
+  ranks_.PrefetchBlockOf(key);
+  PrefetchFirstNode(group.rest);  // the next head, when `key` is the head
+}
+
+void QueueIndex::PrefetchAgentGroup(const AgentGroup& group) const {
+  PrefetchFirstNode(group.agents);
+  Prefetch(&agent_heads_[group.ordinal]);
+  Prefetch(group.calls.data());
 }
 
 void QueueIndex::PushEmpty(CallGroup* group) {

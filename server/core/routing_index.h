@@ -182,6 +182,9 @@ class QueueIndex {
   // The group returned stays valid while the call is in it.
   CallGroup* AddCall(SkillSetId signature, const CallKey& key);
   void RemoveCall(CallGroup* group, const CallKey& key);
+  // Prefetch hints (prefetch.h) for RemoveCall(group, key), in two steps:
+  // `deep` once the first step's lines have had time to arrive.
+  void PrefetchRemoval(const CallGroup& group, const CallKey& key, bool deep) const;
   // The group of agents with `profile` and `penalty`, made (and linked to the
   // call groups it can serve) on first use; valid while the index lives.
   AgentGroup* AgentGroupFor(SkillSetId profile, int penalty);
@@ -192,6 +195,8 @@ class QueueIndex {
     return group;
   }
   void RemoveAgent(AgentGroup* group, const AgentKey& key);
+  // Prefetch hint (prefetch.h) for AddAgent(&group, ...) and BestCall(group).
+  void PrefetchAgentGroup(const AgentGroup& group) const;
 
   // Best available agent for the calls of `group`: lowest penalty, then the
   // lowest key. With `best_skill`, a higher skill score comes before the key.

@@ -1,0 +1,46 @@
+// Prefetch hints for routing decisions.
+//
+// At 100,000 waiting calls and 10,000 agents the structures one decision
+// reads (the agent, the call, the call's position block, their skills and
+// attributes) are out of the caches: each is a miss of a few hundred cycles,
+// and read one after another they were most of the decision. Asking for them
+// early, as soon as their address is known, lets the misses overlap with
+// each other and with the work in between. A hint only: behaviour never
+// depends on it, and in cache it costs a few cycles.
+//
+// (absl has the same hint only as base_internal in Debian's abseil.)
+//
+// Thread safety: stateless.
+#ifndef ACD_SERVER_CORE_PREFETCH_H_
+#define ACD_SERVER_CORE_PREFETCH_H_
+
+#include <cstddef>
+
+namespace acd::core {
+
+inline constexpr size_t kCacheLine = 64;
+
+inline void Prefetch(const void* address) { __builtin_prefetch(address); }
+
+// Every line of [begin, begin + bytes).
+inline void PrefetchBytes(const void* begin, size_t bytes) {
+  const char* p = static_cast<const char*>(begin);
+  for (size_t offset = 0; offset < bytes; offset += kCacheLine) Prefetch(p + offset);
+}
+
+template <typename T>
+void PrefetchObject(const T& object) {
+  PrefetchBytes(&object, sizeof(T));
+}
+
+// The node holding an absl btree's first element: the only node of the small
+// maps a call or agent carries (skills, attributes). Finding it reads the
+// tree's root, so this is a load, not only a hint; issue it with others.
+template <typename Tree>
+void PrefetchFirstNode(const Tree& tree) {
+  if (!tree.empty()) Prefetch(&*tree.begin());
+}
+
+}  // namespace acd::core
+
+#endif  // ACD_SERVER_CORE_PREFETCH_H_
