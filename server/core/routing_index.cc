@@ -158,8 +158,8 @@ void QueueIndex::PrefetchRemoval(const CallGroup& group, const CallKey& key, boo
 }
 
 void QueueIndex::PrefetchAgentGroup(const AgentGroup& group) const {
-  PrefetchFirstNode(group.agents);
   Prefetch(&agent_heads_[group.ordinal]);
+  PrefetchFirstNode(group.rest);
   Prefetch(group.calls.data());
 }
 
@@ -224,24 +224,40 @@ AgentGroup* QueueIndex::AgentGroupFor(SkillSetId profile, int penalty) {
   return slot.get();
 }
 
+namespace {
+bool SameKey(const AgentKey& a, const AgentKey& b) { return !(a < b) && !(b < a); }
+}  // namespace
+
 void QueueIndex::AddAgent(AgentGroup* group, const AgentKey& key) {
-  if (group->agents.insert(key).second) {
-    ++available_;
-    AgentHead& head = agent_heads_[group->ordinal];
-    if (!head.available || key < head.key) head.key = key;
+  AgentHead& head = agent_heads_[group->ordinal];
+  if (!head.available) {
+    head.key = key;
     head.available = true;
+  } else if (SameKey(key, head.key)) {
+    return;
+  } else if (key < head.key) {
+    group->rest.insert(head.key);
+    head.key = key;
+  } else if (!group->rest.insert(key).second) {
+    return;
   }
+  ++available_;
 }
 
 void QueueIndex::RemoveAgent(AgentGroup* group, const AgentKey& key) {
-  if (group->agents.erase(key) == 0) return;
-  --available_;
   AgentHead& head = agent_heads_[group->ordinal];
-  if (group->agents.empty()) {
-    head.available = false;
-  } else if (!(head.key < key) && !(key < head.key)) {
-    head.key = *group->agents.begin();
+  if (!head.available) return;
+  if (SameKey(key, head.key)) {
+    if (group->rest.empty()) {
+      head.available = false;
+    } else {
+      head.key = *group->rest.begin();
+      group->rest.erase(group->rest.begin());
+    }
+  } else if (group->rest.erase(key) == 0) {
+    return;
   }
+  --available_;
 }
 
 const AgentKey* QueueIndex::BestAgent(SkillSetId signature, bool best_skill,
@@ -273,12 +289,17 @@ const AgentKey* QueueIndex::BestAmong(std::span<const Link<AgentGroup>> links, S
     const AgentKey* head = &group.key;
     bool wrapped = false;
     if (after) {
-      const absl::btree_set<AgentKey>& agents = link.group->agents;
-      auto it = agents.lower_bound(AgentKey{*after + 1, INT64_MIN, 0, nullptr});
-      if (it != agents.end()) {
-        head = &*it;
-      } else {
-        wrapped = true;
+      // The first agent past the pointer: the head (the group's least key)
+      // if it is, else the first of the rest that is.
+      const AgentKey past{*after + 1, INT64_MIN, 0, nullptr};
+      if (group.key < past) {
+        const absl::btree_set<AgentKey>& rest = link.group->rest;
+        auto it = rest.lower_bound(past);
+        if (it != rest.end()) {
+          head = &*it;
+        } else {
+          wrapped = true;
+        }
       }
     }
     std::tuple<int, int64_t, bool> rank{

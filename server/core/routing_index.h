@@ -133,7 +133,7 @@ struct Link {
 // groups themselves are scattered over the heap (at 10k agents each group
 // read was a cache miss, and an arrival reads ~30 of them).
 struct AgentHead {
-  AgentKey key;  // the group's best agent, while `available`
+  AgentKey key;  // the group's best agent (not in its `rest`), while `available`
   int penalty;
   SkillSetId profile;
   bool available = false;
@@ -158,13 +158,17 @@ struct CallGroup {
   uint32_t unlinked_index = kLinked;
 };
 
-// Its profile and penalty are in its AgentHead (QueueIndex::HeadOf).
+// Its profile, penalty and best available agent are in its AgentHead
+// (QueueIndex::HeadOf).
 struct AgentGroup {
   // Members of the queue with this profile and penalty who are staffed,
   // available or not: counted by the engine, for the estimated wait.
   int staffed = 0;
-  absl::btree_set<AgentKey> agents;
-  uint32_t ordinal;  // its AgentHead (agents.begin(), copied) in the index
+  // The available agents but the best, best first. Most groups hold one
+  // agent (agents rarely share both skills and levels), who then costs no
+  // tree node to add or take out.
+  absl::btree_set<AgentKey> rest;
+  uint32_t ordinal;  // its AgentHead in the index
   std::vector<Link<CallGroup>> calls;
 };
 

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -177,6 +179,38 @@ TEST(QueueIndexTest, AnAgentGroupsHeadIsItsBestAgentWhileItHasOne) {
   const AgentKey* best = index.BestAgent(*call, /*best_skill=*/false);
   ASSERT_NE(best, nullptr);
   EXPECT_EQ(best->order, 4u);
+}
+
+TEST(QueueIndexTest, AnAgentGroupsHeadAndRestMatchASetThroughRandomChanges) {
+  SkillInterner skills;
+  QueueIndex index(&skills);
+  SkillSetId french = skills.Intern({{"french", 3}});
+  AgentGroup* group = index.AgentGroupFor(french, 0);
+  const CallGroup* call = index.AddCall(french, Call(1));
+  std::set<uint64_t> model;
+  std::mt19937 rng(7);
+  for (int step = 0; step < 5000; ++step) {
+    uint64_t order = rng() % 12;
+    // Adding one already there, or taking out one that is not, changes nothing.
+    if (rng() % 2 == 0) {
+      index.AddAgent(group, Agent(order));
+      model.insert(order);
+    } else {
+      index.RemoveAgent(group, Agent(order));
+      model.erase(order);
+    }
+    ASSERT_EQ(index.available(), model.size()) << "step " << step;
+    ASSERT_EQ(index.HeadOf(*group).available, !model.empty()) << "step " << step;
+    if (model.empty()) continue;
+    ASSERT_EQ(index.HeadOf(*group).key.order, *model.begin()) << "step " << step;
+    // Round robin: the first agent past the pointer, else (wrapped) the first.
+    int64_t after = static_cast<int64_t>(rng() % 12);
+    auto past = model.upper_bound(static_cast<uint64_t>(after));
+    const AgentKey* best = index.BestAgent(*call, /*best_skill=*/false, after);
+    ASSERT_NE(best, nullptr);
+    EXPECT_EQ(best->order, past != model.end() ? *past : *model.begin())
+        << "step " << step << ", after " << after;
+  }
 }
 
 TEST(QueueIndexTest, BestCallIsTheBestHeadAmongCoveredGroups) {
