@@ -141,14 +141,15 @@ struct AgentHead {
 
 struct CallGroup {
   SkillSetId signature;
-  // The best call (unless `empty`): a decision reads one line. The others,
-  // best first, in `rest`: most groups hold a single call, which then costs
-  // no tree node to add or take out.
+  // No call: `head` is meaningless and the group waits in the index's list of
+  // empty groups, oldest emptied first. Next to `head`: a walk for a call
+  // reads both.
+  bool empty = false;
+  // The best call (unless `empty`). The others, best first, in `rest`: most
+  // groups hold a single call, which then costs no tree node to add or take
+  // out.
   CallKey head;
   absl::btree_set<CallKey> rest;
-  // No call: `head` is meaningless and the group waits in the index's list of
-  // empty groups, oldest emptied first.
-  bool empty = false;
   CallGroup* older_empty = nullptr;
   CallGroup* newer_empty = nullptr;
   // Eligible agent groups; `back` is meaningful once the group is linked.
