@@ -1658,7 +1658,7 @@ void Engine::PrefetchAgent(const AgentSlot& agent, bool deep) {
     if (deep) {
       m.queue->index.PrefetchAgentGroup(*group);
     } else {
-      Prefetch(group);
+      PrefetchObject(*group);
     }
   }
   if (deep) return;

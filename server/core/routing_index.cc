@@ -160,7 +160,7 @@ void QueueIndex::PrefetchRemoval(const CallGroup& group, const CallKey& key, boo
 void QueueIndex::PrefetchAgentGroup(const AgentGroup& group) const {
   Prefetch(&agent_heads_[group.ordinal]);
   PrefetchFirstNode(group.rest);
-  Prefetch(group.calls.data());
+  Prefetch(group.calls.data());  // when not inline
 }
 
 void QueueIndex::PushEmpty(CallGroup* group) {
@@ -190,7 +190,7 @@ void QueueIndex::DropGroup(CallGroup* group) {
   } else {
     // Each link's other end moves the last link into its place.
     for (const Link<AgentGroup>& link : group->agents) {
-      std::vector<Link<CallGroup>>& links = link.group->calls;
+      auto& links = link.group->calls;
       Link<CallGroup> moved = links.back();
       links[link.back] = moved;
       moved.group->agents[moved.back].back = link.back;

@@ -45,6 +45,7 @@
 
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/time/time.h"
 #include "server/core/ranked_set.h"
 #include "server/core/types.h"
@@ -170,7 +171,10 @@ struct AgentGroup {
   // tree node to add or take out.
   absl::btree_set<AgentKey> rest;
   uint32_t ordinal;  // its AgentHead in the index
-  std::vector<Link<CallGroup>> calls;
+  // Call groups its agents can take: a free agent's walk reads them. Inline
+  // (an agent group serves a few signatures: in the large benchmark world 1
+  // at the median, 6 at p90), so the walk does not wait for one more line.
+  absl::InlinedVector<Link<CallGroup>, 4> calls;
 };
 
 class QueueIndex {
