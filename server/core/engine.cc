@@ -1625,6 +1625,7 @@ void Engine::RouteAgent(AgentSlot& agent, absl::Time now) {
   if (agent.agent.state != AgentState::kAvailable) return;
   const CallKey* best = BestCallFor(agent, now);
   if (best == nullptr) return;
+  // Nothing to do meanwhile here, but each step's lines still load together.
   PrefetchOffer(*best->call, /*deep=*/false);
   PrefetchOffer(*best->call, /*deep=*/true);
   Offer(*best->call, agent, now);
@@ -1653,12 +1654,11 @@ const CallKey* Engine::BestCallFor(AgentSlot& agent, absl::Time now) {
 
 void Engine::PrefetchAgent(const AgentSlot& agent, bool deep) {
   for (const Membership& m : agent.memberships) {
-    const AgentGroup* group = m.group != nullptr ? m.group : m.home;
-    if (group == nullptr) continue;
+    if (m.home == nullptr) continue;  // not looked up yet: nothing cached to fetch
     if (deep) {
-      m.queue->index.PrefetchAgentGroup(*group);
+      m.queue->index.PrefetchAgentGroup(*m.home);
     } else {
-      PrefetchObject(*group);
+      PrefetchObject(*m.home);
     }
   }
   if (deep) return;
