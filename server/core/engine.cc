@@ -727,10 +727,13 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   QueueSlot& queue = **admitted;
   const AgentKey* taker = queue.index.BestAgent(
       ref.signature, queue.config.strategy == Strategy::kBestSkill, RoundRobinAfter(queue));
-  // The agent's lines load while the call_queued event is built.
-  if (taker != nullptr) PrefetchObject(*taker->agent);
-  if (taker == nullptr) Wait(ref);
-  if (taker != nullptr) PrefetchAgent(*taker->agent, /*deep=*/false);
+  if (taker == nullptr) {
+    Wait(ref);
+  } else {
+    // The agent's lines load while the call_queued event is built.
+    PrefetchObject(*taker->agent);
+    PrefetchAgent(*taker->agent, /*deep=*/false);
+  }
   Emit(EventType::kCallQueued, now, &ref, nullptr,
        via.empty() ? "" : absl::StrCat("overflowed from ", via));
   // The store keeps the request, so a retry after a restart is still a retry.

@@ -6,6 +6,15 @@
 #include "server/core/prefetch.h"
 
 namespace acd::core {
+namespace {
+
+// Neither orders before the other: the same call or agent (keys are unique).
+template <typename Key>
+bool SameKey(const Key& a, const Key& b) {
+  return !(a < b) && !(b < a);
+}
+
+}  // namespace
 
 SkillSetId SkillInterner::Intern(const SkillLevels& skills) {
   auto [it, inserted] = ids_.try_emplace(skills, static_cast<SkillSetId>(sets_.size()));
@@ -126,7 +135,7 @@ CallGroup* QueueIndex::AddCall(SkillSetId signature, const CallKey& key) {
 
 void QueueIndex::RemoveCall(CallGroup* group, const CallKey& key) {
   if (group->empty) return;
-  const bool is_head = !(group->head < key) && !(key < group->head);
+  const bool is_head = SameKey(group->head, key);
   if (!is_head) {
     if (group->rest.erase(key) == 1) {
       --waiting_;
@@ -223,10 +232,6 @@ AgentGroup* QueueIndex::AgentGroupFor(SkillSetId profile, int penalty) {
   }
   return slot.get();
 }
-
-namespace {
-bool SameKey(const AgentKey& a, const AgentKey& b) { return !(a < b) && !(b < a); }
-}  // namespace
 
 void QueueIndex::AddAgent(AgentGroup* group, const AgentKey& key) {
   AgentHead& head = agent_heads_[group->ordinal];
