@@ -1163,18 +1163,20 @@ absl::StatusOr<Agent> Engine::SetAvailable(absl::string_view agent_id, absl::Tim
       break;
   }
   PrefetchAgent(agent, /*deep=*/false);
+  // Its queues' position indexes: the call it is offered leaves one of them.
+  for (const Membership& m : agent.memberships) m.queue->index.PrefetchPositions();
   agent.agent.away_reason.clear();
   agent.agent.consecutive_missed_offers = 0;
   PrefetchAgent(agent, /*deep=*/true);
   MakeAvailable(agent, now, now);
   // The call is found before the ready event is built, so that its cold
-  // lines load meanwhile (PrefetchOffer); the events are as if routed after.
-  const CallKey* best = BestCallFor(agent, now);
-  if (best != nullptr) PrefetchOffer(*best->call, /*deep=*/false);
+  // lines load meanwhile; the events are as if routed after.
+  CallChoice best = BestCallFor(agent, now);
+  if (best.key != nullptr) PrefetchChoice(best);
   Emit(EventType::kAgentStateChanged, now, nullptr, &agent, "ready");
-  if (best != nullptr) {
-    PrefetchOffer(*best->call, /*deep=*/true);
-    Offer(*best->call, agent, now);
+  if (best.key != nullptr) {
+    PrefetchOffer(*best.key->call);
+    Offer(*best.key->call, agent, now);
   }
   return agent.agent;
 }
@@ -1626,16 +1628,19 @@ void Engine::RouteCall(CallSlot& call, absl::Time now) {
 
 void Engine::RouteAgent(AgentSlot& agent, absl::Time now) {
   if (agent.agent.state != AgentState::kAvailable) return;
-  const CallKey* best = BestCallFor(agent, now);
-  if (best == nullptr) return;
+  CallChoice best = BestCallFor(agent, now);
+  if (best.key == nullptr) return;
   // Nothing to do meanwhile here, but each step's lines still load together.
-  PrefetchOffer(*best->call, /*deep=*/false);
-  PrefetchOffer(*best->call, /*deep=*/true);
-  Offer(*best->call, agent, now);
+  PrefetchChoice(best);
+  PrefetchOffer(*best.key->call);
+  Offer(*best.key->call, agent, now);
 }
 
-const CallKey* Engine::BestCallFor(AgentSlot& agent, absl::Time now) {
-  const CallKey* best = nullptr;
+Engine::CallChoice Engine::BestCallFor(AgentSlot& agent, absl::Time now) {
+  // Every head the walk compares is asked for first, so that their misses
+  // overlap rather than wait on the walk's branches.
+  for (const Membership& m : agent.memberships) m.queue->index.PrefetchCallHeads(*m.group);
+  CallChoice best;
   // Rank: lower penalty, higher weight, higher effective priority; then the
   // longer wait (CallKey order within a queue, arrival across queues).
   std::tuple<int, int, double> best_rank;
@@ -1645,10 +1650,10 @@ const CallKey* Engine::BestCallFor(AgentSlot& agent, absl::Time now) {
     std::tuple<int, int, double> rank{
         m.penalty, -m.queue->config.weight,
         -QueueIndex::EffectivePriority(head->score, m.queue->config.aging_per_minute, now)};
-    if (best == nullptr || rank < best_rank ||
+    if (best.key == nullptr || rank < best_rank ||
         (rank == best_rank && std::pair(head->enqueued_at, head->arrival_order) <
-                                  std::pair(best->enqueued_at, best->arrival_order))) {
-      best = head;
+                                  std::pair(best.key->enqueued_at, best.key->arrival_order))) {
+      best = {head, m.queue};
       best_rank = rank;
     }
   }
@@ -1670,16 +1675,17 @@ void Engine::PrefetchAgent(const AgentSlot& agent, bool deep) {
   Prefetch(agent.agent.queues.data());
 }
 
-void Engine::PrefetchOffer(const CallSlot& call, bool deep) {
-  if (deep) {
-    // What the call_offered snapshot copies.
-    PrefetchFirstNode(call.call.required_skills);
-    PrefetchFirstNode(call.call.attributes);
-    PrefetchFirstNode(call.effective);
-  } else {
-    PrefetchObject(call);
-  }
-  for (const Placement& p : call.placements) p.queue->index.PrefetchRemoval(*p.group, p.key, deep);
+void Engine::PrefetchChoice(const CallChoice& choice) {
+  PrefetchObject(*choice.key->call);
+  choice.queue->index.PrefetchPositionOf(*choice.key);
+}
+
+void Engine::PrefetchOffer(const CallSlot& call) {
+  // What the call_offered snapshot copies.
+  PrefetchFirstNode(call.call.required_skills);
+  PrefetchFirstNode(call.call.attributes);
+  PrefetchFirstNode(call.effective);
+  for (const Placement& p : call.placements) p.queue->index.PrefetchRemoval(*p.group, p.key);
 }
 
 void Engine::RouteAll(absl::Time now) {

@@ -310,16 +310,24 @@ class Engine {
   void RouteCall(CallSlot& call, absl::Time now);
   // Offers the best waiting call to `agent`, if it is available and any fits.
   void RouteAgent(AgentSlot& agent, absl::Time now);
-  // The waiting call RouteAgent would offer to (available) `agent`; valid
-  // until the index next changes.
-  const CallKey* BestCallFor(AgentSlot& agent, absl::Time now);
-  // Prefetch hints (prefetch.h) for what an offer reads, in two steps: `deep`
-  // once the first step's lines have had time to load. The agent (whose slot
-  // the caller prefetches): its groups, skills and queues; then its groups'
-  // trees, heads and links. The call: its slot and its queues' position
-  // indexes; then its skills, attributes and position blocks.
+  // The waiting call RouteAgent would offer to (available) `agent`, and the
+  // queue it was found in; valid until the index next changes.
+  struct CallChoice {
+    const CallKey* key = nullptr;
+    QueueSlot* queue = nullptr;
+  };
+  CallChoice BestCallFor(AgentSlot& agent, absl::Time now);
+  // Prefetch hints (prefetch.h) for what an offer reads, each step once the
+  // lines of the step before have had time to load. The agent (whose slot the
+  // caller prefetches): its groups, skills and queues; then its groups'
+  // trees, heads and links. `PrefetchChoice`: the chosen call's slot and its
+  // position block, found from the group head's key (so without waiting for
+  // the slot; the queue's position index is asked for with the agent's
+  // groups). `PrefetchOffer`: the call's skills and attributes, and its place
+  // in every queue it waits in.
   void PrefetchAgent(const AgentSlot& agent, bool deep);
-  void PrefetchOffer(const CallSlot& call, bool deep);
+  void PrefetchChoice(const CallChoice& choice);
+  void PrefetchOffer(const CallSlot& call);
   void RouteAll(absl::Time now);
   void Offer(CallSlot& call, AgentSlot& agent, absl::Time now);
   void ReturnOffer(CallSlot& call, AgentSlot& agent, EventType type, absl::string_view reason,

@@ -15,6 +15,7 @@
 #define ACD_SERVER_CORE_PREFETCH_H_
 
 #include <cstddef>
+#include <cstdint>
 
 namespace acd::core {
 
@@ -22,14 +23,17 @@ inline constexpr size_t kCacheLine = 64;
 
 inline void Prefetch(const void* address) { __builtin_prefetch(address); }
 
-// Every line of [begin, begin + bytes).
+// Every line of [begin, begin + bytes), including a last line that only
+// part of the range reaches.
 inline void PrefetchBytes(const void* begin, size_t bytes) {
-  const char* p = static_cast<const char*>(begin);
-  for (size_t offset = 0; offset < bytes; offset += kCacheLine) {
-    Prefetch(p + offset);
+  auto first = reinterpret_cast<uintptr_t>(begin) & ~(uintptr_t{kCacheLine} - 1);
+  auto end = reinterpret_cast<uintptr_t>(begin) + bytes;
+  for (uintptr_t line = first; line < end; line += kCacheLine) {
+    const char* p = reinterpret_cast<const char*>(line);
+    Prefetch(p);
     // GCC deletes a loop without side effects (-ffinite-loops, on at -O2)
     // and does not count a prefetch as one: this empty statement keeps it.
-    asm volatile("" : : "r"(p + offset));
+    asm volatile("" : : "r"(p));
   }
 }
 

@@ -156,12 +156,7 @@ void QueueIndex::RemoveCall(CallGroup* group, const CallKey& key) {
   while (empty_groups_ > std::max(kMinEmptyGroups, call_groups() / 2)) DropGroup(oldest_empty_);
 }
 
-void QueueIndex::PrefetchRemoval(const CallGroup& group, const CallKey& key, bool deep) const {
-  if (!deep) {
-    Prefetch(&group);
-    ranks_.PrefetchIndex();
-    return;
-  }
+void QueueIndex::PrefetchRemoval(const CallGroup& group, const CallKey& key) const {
   ranks_.PrefetchBlockOf(key);
   PrefetchFirstNode(group.rest);  // the next head, when `key` is the head
 }
@@ -169,7 +164,15 @@ void QueueIndex::PrefetchRemoval(const CallGroup& group, const CallKey& key, boo
 void QueueIndex::PrefetchAgentGroup(const AgentGroup& group) const {
   Prefetch(&agent_heads_[group.ordinal]);
   PrefetchFirstNode(group.rest);
-  Prefetch(group.calls.data());  // when not inline
+  PrefetchBytes(group.calls.data(), group.calls.size() * sizeof(group.calls[0]));  // if not inline
+}
+
+void QueueIndex::PrefetchCallHeads(const AgentGroup& group) const {
+  for (const Link<CallGroup>& link : group.calls) {
+    const CallGroup& calls = *link.group;
+    PrefetchBytes(&calls.empty, reinterpret_cast<const char*>(&calls.head + 1) -
+                                    reinterpret_cast<const char*>(&calls.empty));
+  }
 }
 
 void QueueIndex::PushEmpty(CallGroup* group) {

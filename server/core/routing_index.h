@@ -191,9 +191,12 @@ class QueueIndex {
   // The group returned stays valid while the call is in it.
   CallGroup* AddCall(SkillSetId signature, const CallKey& key);
   void RemoveCall(CallGroup* group, const CallKey& key);
-  // Prefetch hints (prefetch.h) for RemoveCall(group, key), in two steps:
-  // `deep` once the first step's lines have had time to arrive.
-  void PrefetchRemoval(const CallGroup& group, const CallKey& key, bool deep) const;
+  // Prefetch hints (prefetch.h) for RemoveCall(group, key): the arrays that
+  // find a call's position block (to ask for early: a decision's agent knows
+  // its queues before its call), the block, and the rest of its group.
+  void PrefetchPositions() const { ranks_.PrefetchIndex(); }
+  void PrefetchPositionOf(const CallKey& key) const { ranks_.PrefetchBlockOf(key); }
+  void PrefetchRemoval(const CallGroup& group, const CallKey& key) const;
   // The group of agents with `profile` and `penalty`, made (and linked to the
   // call groups it can serve) on first use; valid while the index lives.
   AgentGroup* AgentGroupFor(SkillSetId profile, int penalty);
@@ -204,8 +207,11 @@ class QueueIndex {
     return group;
   }
   void RemoveAgent(AgentGroup* group, const AgentKey& key);
-  // Prefetch hint (prefetch.h) for AddAgent(&group, ...) and BestCall(group).
+  // Prefetch hints (prefetch.h) for AddAgent(&group, ...) and BestCall(group):
+  // the group's head, tree and links; then, once they have arrived, the call
+  // groups it links to (what BestCall compares).
   void PrefetchAgentGroup(const AgentGroup& group) const;
+  void PrefetchCallHeads(const AgentGroup& group) const;
 
   // Best available agent for the calls of `group`: lowest penalty, then the
   // lowest key. With `best_skill`, a higher skill score comes before the key.
