@@ -67,7 +67,7 @@ double QueueIndex::EffectivePriority(double score, double aging_per_minute, absl
 
 void QueueIndex::Connect(CallGroup* calls, AgentGroup* agents) {
   calls->agents.push_back({agents, static_cast<uint32_t>(agents->calls.size()), agents->ordinal});
-  agents->calls.push_back({calls, static_cast<uint32_t>(calls->agents.size() - 1), calls->ordinal});
+  agents->calls.push_back({calls, static_cast<uint32_t>(calls->agents.size() - 1)});
 }
 
 void QueueIndex::FindAgentGroups(SkillSetId signature, std::vector<Link<AgentGroup>>* out) const {
@@ -102,7 +102,7 @@ void QueueIndex::LinkPending() {
     for (uint32_t i = 0; i < group->agents.size(); ++i) {
       Link<AgentGroup>& link = group->agents[i];
       link.back = static_cast<uint32_t>(link.group->calls.size());
-      link.group->calls.push_back({group, i, group->ordinal});
+      link.group->calls.push_back({group, i});
     }
     group->unlinked_index = CallGroup::kLinked;
   }
@@ -114,24 +114,18 @@ CallGroup* QueueIndex::AddCall(SkillSetId signature, const CallKey& key) {
   if (!slot) {
     slot = std::make_unique<CallGroup>();
     slot->signature = signature;
-    if (free_call_heads_.empty()) {
-      slot->ordinal = static_cast<uint32_t>(call_heads_.size());
-      call_heads_.emplace_back();
-    } else {
-      slot->ordinal = free_call_heads_.back();
-      free_call_heads_.pop_back();
-    }
-    call_heads_[slot->ordinal] = CallHead{key, false};
+    slot->head = key;
     slot->unlinked_index = static_cast<uint32_t>(unlinked_.size());
     unlinked_.push_back(slot.get());
     FindAgentGroups(signature, &slot->agents);
-  } else if (CallHead& head = call_heads_[slot->ordinal]; head.empty) {
+  } else if (slot->empty) {
     Unlist(slot.get());
-    head = CallHead{key, false};
-  } else if (key < head.key) {
-    slot->rest.insert(head.key);
-    head.key = key;
-  } else if (!(head.key < key) || !slot->rest.insert(key).second) {
+    slot->empty = false;
+    slot->head = key;
+  } else if (key < slot->head) {
+    slot->rest.insert(slot->head);
+    slot->head = key;
+  } else if (!(slot->head < key) || !slot->rest.insert(key).second) {
     return slot.get();  // there already
   }
   ++waiting_;
@@ -140,9 +134,9 @@ CallGroup* QueueIndex::AddCall(SkillSetId signature, const CallKey& key) {
 }
 
 void QueueIndex::RemoveCall(CallGroup* group, const CallKey& key) {
-  CallHead& head = call_heads_[group->ordinal];
-  if (head.empty) return;
-  if (!SameKey(head.key, key)) {
+  if (group->empty) return;
+  const bool is_head = SameKey(group->head, key);
+  if (!is_head) {
     if (group->rest.erase(key) == 1) {
       --waiting_;
       ranks_.erase(key);
@@ -152,11 +146,11 @@ void QueueIndex::RemoveCall(CallGroup* group, const CallKey& key) {
   --waiting_;
   ranks_.erase(key);
   if (!group->rest.empty()) {
-    head.key = *group->rest.begin();
+    group->head = *group->rest.begin();
     group->rest.erase(group->rest.begin());
     return;
   }
-  head.empty = true;
+  group->empty = true;
   PushEmpty(group);
   // Within the bound; usually one drop, two when the bound just shrank.
   while (empty_groups_ > std::max(kMinEmptyGroups, call_groups() / 2)) DropGroup(oldest_empty_);
@@ -174,7 +168,11 @@ void QueueIndex::PrefetchAgentGroup(const AgentGroup& group) const {
 }
 
 void QueueIndex::PrefetchCallHeads(const AgentGroup& group) const {
-  for (const Link<CallGroup>& link : group.calls) PrefetchObject(call_heads_[link.ordinal]);
+  for (const Link<CallGroup>& link : group.calls) {
+    const CallGroup& calls = *link.group;
+    PrefetchBytes(&calls.empty, reinterpret_cast<const char*>(&calls.head + 1) -
+                                    reinterpret_cast<const char*>(&calls.empty));
+  }
 }
 
 void QueueIndex::PushEmpty(CallGroup* group) {
@@ -211,7 +209,6 @@ void QueueIndex::DropGroup(CallGroup* group) {
       links.pop_back();
     }
   }
-  free_call_heads_.push_back(group->ordinal);  // `empty` already
   call_groups_.erase(group->signature);
 }
 
@@ -327,9 +324,9 @@ const CallKey* QueueIndex::BestCall(AgentGroup& agents) {
   if (!unlinked_.empty()) LinkPending();
   const CallKey* best = nullptr;
   for (const Link<CallGroup>& link : agents.calls) {
-    const CallHead& head = call_heads_[link.ordinal];
-    if (head.empty) continue;
-    if (best == nullptr || head.key < *best) best = &head.key;
+    if (link.group->empty) continue;
+    const CallKey* head = &link.group->head;
+    if (best == nullptr || *head < *best) best = head;
   }
   return best;
 }

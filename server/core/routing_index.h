@@ -7,9 +7,6 @@
 //   between two calls of one queue the order never changes with time:
 //   p1 + r(now - t1) > p2 + r(now - t2)  <=>  p1 - r t1 > p2 - r t2.
 //   The key stores `score = priority - rate x arrival_minutes`.
-//   Group heads (best call) sit in one dense array per queue: that is what a
-//   walk for a call reads, and an agent's groups link to ~4 call groups at
-//   the median and 15 or more at the tail.
 //   A group that loses its last call is kept, linked, for the next call of
 //   its signature (signatures repeat: a language, a product line), so taking
 //   the last call out does not unlink it from every agent group it serves and
@@ -129,7 +126,7 @@ template <typename Group>
 struct Link {
   Group* group;
   uint32_t back;
-  uint32_t ordinal = 0;  // the other group's AgentHead or CallHead in the index
+  uint32_t ordinal = 0;  // to an agent group: its AgentHead in the index
 };
 
 // What a walk for an agent reads of an agent group, kept in one dense array
@@ -143,22 +140,16 @@ struct AgentHead {
   bool available = false;
 };
 
-// What a walk for a call reads of a call group, kept in one dense array per
-// queue (QueueIndex::HeadOf): the groups themselves are scattered over the
-// heap, and at 100k waiting calls each group read was a cache miss.
-struct CallHead {
-  CallKey key;  // the group's best call (not in its `rest`), unless `empty`
-  // No call: the group waits in the index's list of empty groups, oldest
-  // emptied first (or the entry is free).
-  bool empty = true;
-};
-
-// Its best call is in its CallHead (QueueIndex::HeadOf).
 struct CallGroup {
   SkillSetId signature;
-  uint32_t ordinal;  // its CallHead in the index
-  // The calls but the best, best first: most groups hold a single call, which
-  // then costs no tree node to add or take out.
+  // No call: `head` is meaningless and the group waits in the index's list of
+  // empty groups, oldest emptied first. Next to `head`: a walk for a call
+  // reads both.
+  bool empty = false;
+  // The best call (unless `empty`). The others, best first, in `rest`: most
+  // groups hold a single call, which then costs no tree node to add or take
+  // out.
+  CallKey head;
   absl::btree_set<CallKey> rest;
   CallGroup* older_empty = nullptr;
   CallGroup* newer_empty = nullptr;
@@ -217,8 +208,8 @@ class QueueIndex {
   }
   void RemoveAgent(AgentGroup* group, const AgentKey& key);
   // Prefetch hints (prefetch.h) for AddAgent(&group, ...) and BestCall(group):
-  // the group's head, tree and links; then, once they have arrived, the heads
-  // of the call groups it links to (what BestCall compares).
+  // the group's head, tree and links; then, once they have arrived, the call
+  // groups it links to (what BestCall compares).
   void PrefetchAgentGroup(const AgentGroup& group) const;
   void PrefetchCallHeads(const AgentGroup& group) const;
 
@@ -241,7 +232,6 @@ class QueueIndex {
   static constexpr size_t kMinEmptyGroups = 32;
   size_t available() const { return available_; }
   const AgentHead& HeadOf(const AgentGroup& group) const { return agent_heads_[group.ordinal]; }
-  const CallHead& HeadOf(const CallGroup& group) const { return call_heads_[group.ordinal]; }
   // Every agent group made so far, in creation order.
   std::span<AgentGroup* const> agent_groups() const { return agent_group_list_; }
   // Calls of any group that come before `key` (for a caller's position);
@@ -278,9 +268,7 @@ class QueueIndex {
   // Agent groups in creation order, and by each skill they have: candidates
   // for a new call group.
   std::vector<AgentGroup*> agent_group_list_;
-  std::vector<AgentHead> agent_heads_;     // by AgentGroup::ordinal
-  std::vector<CallHead> call_heads_;       // by CallGroup::ordinal
-  std::vector<uint32_t> free_call_heads_;  // entries of dropped groups, to reuse
+  std::vector<AgentHead> agent_heads_;  // by AgentGroup::ordinal
   absl::flat_hash_map<uint32_t, std::vector<SkilledGroup>> agents_by_skill_;
   // Call groups whose links are not yet in their agent groups.
   std::vector<CallGroup*> unlinked_;
