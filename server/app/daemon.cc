@@ -132,6 +132,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   absl::StatusOr<int64_t> stored_seq = (*store)->LastSeq();
   if (!stored_seq.ok()) return stored_seq.status();
   std::optional<store::sqlite::Database> history;
+  runtime::RuntimeOptions runtime_options;
+  runtime_options.ack_committed = config.server.ack == config::AckMode::kCommitted;
+  runtime_options.store = store_options;
   std::optional<core::RestoredState> restored;
   if (config.server.database != ":memory:") {
     absl::StatusOr<store::sqlite::Database> db = store::OpenReadConnection(
@@ -139,15 +142,15 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
     if (!db.ok()) return db.status();
     std::vector<std::string> queues;
     for (const core::QueueConfig& q : config.routing.queues) queues.push_back(q.name);
-    absl::StatusOr<core::RestoredState> state = store::LoadLiveState(*db, queues);
+    absl::StatusOr<core::RestoredState> state = store::LoadLiveState(
+        *db, queues,
+        {.finished_calls = std::min(store::LiveStateLimits{}.finished_calls,
+                                    runtime_options.engine.max_finished_calls)});
     if (!state.ok()) return state.status();
     restored = std::move(*state);
     history = std::move(*db);
   }
 
-  runtime::RuntimeOptions runtime_options;
-  runtime_options.ack_committed = config.server.ack == config::AckMode::kCommitted;
-  runtime_options.store = store_options;
   std::unique_ptr<store::EventLog> log =
       options.wrap_event_log ? options.wrap_event_log(std::move(*store)) : std::move(*store);
   absl::StatusOr<std::unique_ptr<runtime::Runtime>> runtime =

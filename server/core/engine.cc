@@ -174,6 +174,14 @@ std::optional<int64_t> RoundRobinAfter(const QueueSlot& queue) {
   return queue.round_robin_last;
 }
 
+// The request a restored call came from; its own fields stand in for one from
+// a log written before requests were kept.
+EnqueueRequest RequestOf(const RestoredCall& rc) {
+  if (rc.request) return *rc.request;
+  const Call& c = rc.call;
+  return EnqueueRequest{c.call_id, c.queue, c.priority, c.required_skills, c.attributes};
+}
+
 }  // namespace
 
 Engine::Engine(EngineOptions options) : options_(options) {
@@ -513,9 +521,7 @@ absl::Status Engine::Restore(const RestoredState& state, absl::Time now) {
     c.position = 0;
     c.estimated_wait.reset();
     c.effective_skills.clear();
-    call.request = rc->request ? *rc->request
-                               : EnqueueRequest{c.call_id, c.queue, c.priority, c.required_skills,
-                                                c.attributes};
+    call.request = RequestOf(*rc);
     // Escalation is taken again from the arrival (silently: the steps up to
     // the crash were announced then; those due while down apply now).
     call.effective = c.required_skills;
@@ -593,6 +599,25 @@ absl::Status Engine::Restore(const RestoredState& state, absl::Time now) {
     if (QueueSlot* q = Queue(queue)) {
       for (absl::Duration d : times) q->AddHandleTime(d);
     }
+  }
+  // Finished calls, oldest first as Finish() keeps them; in no queue's counts.
+  for (const RestoredCall& rc : state.finished) {
+    if (live(rc.call) || calls_.contains(rc.call.call_id)) continue;
+    auto slot = std::make_unique<CallSlot>();
+    slot->call = rc.call;
+    slot->call.position = 0;
+    slot->call.estimated_wait.reset();
+    slot->call.callback_pending = false;
+    slot->request = RequestOf(rc);
+    slot->effective = rc.call.effective_skills;  // as it finished
+    slot->signature = skills_.Intern(slot->effective);
+    next_arrival_order_ = std::max(next_arrival_order_, rc.call.arrival_order + 1);
+    finished_.push_back(rc.call.call_id);
+    calls_.emplace(rc.call.call_id, std::move(slot));
+  }
+  while (finished_.size() > options_.max_finished_calls) {
+    calls_.erase(finished_.front());
+    finished_.pop_front();
   }
 
   Emit(EventType::kStateRestored, now, nullptr, nullptr,

@@ -101,6 +101,10 @@ struct RestoredCall {
 };
 struct RestoredState {
   std::vector<RestoredCall> calls;
+  // The latest calls that had finished, oldest first (as many as the store
+  // reads back, store::LiveStateLimits): kept as finished calls are, for
+  // GetCall and retries of their EnqueueCall.
+  std::vector<RestoredCall> finished;
   std::vector<Agent> agents;  // the latest snapshot of each agent
   // Queue -> handle times of its latest completed calls, oldest first (for
   // the estimated wait).
@@ -143,6 +147,9 @@ class Engine {
   //  - Callbacks keep their window; one waiting for a retry dials when due.
   //  - Agents: logins and states (available, away with its reason) kept; one
   //    whose call is no longer live is made available.
+  //  - Finished calls (`state.finished`) are kept as before the restart: for
+  //    GetCall, and a retried EnqueueCall gets its call back. They count in no
+  //    queue's stats (those count from the engine's start).
   // Emits state_restored, then whatever the restored world does at `now`.
   // FAILED_PRECONDITION, with nothing changed, when the config has no queue
   // for a restored call (or its transfer fallback) or no agent for a

@@ -100,6 +100,13 @@ INSERT INTO agents (agent_id, state, last_seq)
 CREATE INDEX calls_live ON calls(last_seq)
   WHERE state IN ('queued', 'offered', 'connected', 'wrap_up', 'callback_scheduled');
 )sql",
+    // 3 -> 4: the latest finished calls, read back at start-up too (so that
+    // GetCall and a retried EnqueueCall find them as before the restart),
+    // newest first.
+    R"sql(
+CREATE INDEX calls_finished ON calls(last_seq)
+  WHERE state NOT IN ('queued', 'offered', 'connected', 'wrap_up', 'callback_scheduled');
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "kSchemaVersion must equal the number of migrations");

@@ -44,7 +44,7 @@
 namespace acd::store {
 
 // The schema version this code writes; databases at a newer one are refused.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 struct StoreOptions {
   // PRAGMA synchronous=FULL (a commit survives power loss), else NORMAL (in WAL

@@ -17,6 +17,13 @@ SELECT e.seq, e.payload, c.request FROM calls c JOIN events e ON e.seq = c.last_
 WHERE c.state IN ('queued', 'offered', 'connected', 'wrap_up', 'callback_scheduled')
 )sql";
 
+// Must match the WHERE of the calls_finished index to use it.
+constexpr char kFinishedCallsSql[] = R"sql(
+SELECT e.seq, e.payload, c.request FROM calls c JOIN events e ON e.seq = c.last_seq
+WHERE c.state NOT IN ('queued', 'offered', 'connected', 'wrap_up', 'callback_scheduled')
+ORDER BY c.last_seq DESC LIMIT ?1
+)sql";
+
 constexpr char kAgentsSql[] =
     "SELECT e.seq, e.payload FROM agents a JOIN events e ON e.seq = a.last_seq ORDER BY a.agent_id";
 
@@ -39,35 +46,45 @@ absl::StatusOr<core::Event> DecodeRow(sqlite::Statement& rows, absl::string_view
   return event;
 }
 
-}  // namespace
-
-absl::StatusOr<core::RestoredState> LoadLiveState(sqlite::Database& db,
-                                                  const std::vector<std::string>& queues,
-                                                  int handle_time_samples) {
-  core::RestoredState state;
-  const std::string context = absl::StrCat("reading the live state from '", db.path(), "'");
-
-  ACD_ASSIGN_OR_RETURN(sqlite::Statement calls, db.Prepare(kLiveCallsSql));
+// Appends the calls of `rows` (seq, payload, request) to `out`.
+absl::Status ReadCalls(sqlite::Statement& rows, absl::string_view what, const std::string& context,
+                       const std::string& path, std::vector<core::RestoredCall>* out) {
   while (true) {
-    ACD_ASSIGN_OR_RETURN(bool row, calls.Step(context));
-    if (!row) break;
-    ACD_ASSIGN_OR_RETURN(core::Event event, DecodeRow(calls, "a live call"));
+    ACD_ASSIGN_OR_RETURN(bool row, rows.Step(context));
+    if (!row) return absl::OkStatus();
+    ACD_ASSIGN_OR_RETURN(core::Event event, DecodeRow(rows, what));
     if (!event.call.has_value()) {
-      return absl::DataLossError(absl::StrCat("event seq ", event.seq, " in '", db.path(),
+      return absl::DataLossError(absl::StrCat("event seq ", event.seq, " in '", path,
                                               "' is a call's latest but carries no call"));
     }
-    core::RestoredCall& call = state.calls.emplace_back();
+    core::RestoredCall& call = out->emplace_back();
     call.call = std::move(*event.call);
-    if (!calls.ColumnIsNull(2)) {
-      absl::StatusOr<core::EnqueueRequest> request = DecodeEnqueueRequest(calls.ColumnText(2));
+    if (!rows.ColumnIsNull(2)) {
+      absl::StatusOr<core::EnqueueRequest> request = DecodeEnqueueRequest(rows.ColumnText(2));
       if (!request.ok()) {
         return absl::DataLossError(absl::StrCat("the request of call '", call.call.call_id,
-                                                "' in '", db.path(),
+                                                "' in '", path,
                                                 "' does not decode: ", request.status().message()));
       }
       call.request = std::move(*request);
     }
   }
+}
+
+}  // namespace
+
+absl::StatusOr<core::RestoredState> LoadLiveState(sqlite::Database& db,
+                                                  const std::vector<std::string>& queues,
+                                                  const LiveStateLimits& limits) {
+  core::RestoredState state;
+  const std::string context = absl::StrCat("reading the live state from '", db.path(), "'");
+
+  ACD_ASSIGN_OR_RETURN(sqlite::Statement calls, db.Prepare(kLiveCallsSql));
+  ACD_RETURN_IF_ERROR(ReadCalls(calls, "a live call", context, db.path(), &state.calls));
+  ACD_ASSIGN_OR_RETURN(sqlite::Statement finished, db.Prepare(kFinishedCallsSql));
+  finished.BindInt64(1, static_cast<int64_t>(limits.finished_calls));
+  ACD_RETURN_IF_ERROR(ReadCalls(finished, "a finished call", context, db.path(), &state.finished));
+  std::reverse(state.finished.begin(), state.finished.end());  // oldest first
 
   ACD_ASSIGN_OR_RETURN(sqlite::Statement agents, db.Prepare(kAgentsSql));
   while (true) {
@@ -81,7 +98,7 @@ absl::StatusOr<core::RestoredState> LoadLiveState(sqlite::Database& db,
   for (const std::string& queue : queues) {
     sqlite::ScopedReset reset(&handle_times);
     handle_times.BindText(1, queue);
-    handle_times.BindInt64(2, handle_time_samples);
+    handle_times.BindInt64(2, limits.handle_time_samples);
     std::vector<absl::Duration> times;
     while (true) {
       ACD_ASSIGN_OR_RETURN(bool row, handle_times.Step(context));

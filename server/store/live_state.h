@@ -7,8 +7,9 @@
 // store commits an event before acdd acknowledges it, so what is read here
 // holds everything acknowledged, and nothing a crash took back.
 //
-// Cost: one indexed read of the live calls, one row per agent, and a short
-// indexed read per queue for handle times: independent of the log's length.
+// Cost: one indexed read of the live calls, one of the latest finished calls
+// (bounded), one row per agent, and a short indexed read per queue for handle
+// times: independent of the log's length.
 //
 // Thread safety: functions over a connection the caller owns; use it from one
 // thread at a time.
@@ -27,12 +28,21 @@
 
 namespace acd::store {
 
-// The live calls, every agent's latest snapshot, and the handle times of the
-// latest completed calls (at most `handle_time_samples`) of each of `queues`.
+struct LiveStateLimits {
+  // The latest finished calls read back. Each costs a payload decode (~73 µs
+  // in a Release build: tests/bench/restore_bench), so fewer than the engine
+  // keeps: about an hour of a large centre's calls, 0.7 s of start-up.
+  size_t finished_calls = 10000;
+  // Handle times per queue, of its latest completed calls.
+  int handle_time_samples = 20;
+};
+
+// The live calls, the latest finished ones, every agent's latest snapshot,
+// and the handle times of the latest completed calls of each of `queues`.
 // DATA_LOSS naming the seq for a snapshot that does not decode.
 absl::StatusOr<core::RestoredState> LoadLiveState(sqlite::Database& db,
                                                   const std::vector<std::string>& queues,
-                                                  int handle_time_samples = 20);
+                                                  const LiveStateLimits& limits = {});
 
 // Up to `limit` events with from_seq <= seq <= to_seq, in seq order.
 absl::StatusOr<std::vector<core::Event>> ReadEventRange(sqlite::Database& db, int64_t from_seq,

@@ -20,11 +20,12 @@ class RestoreTest : public RoutingTest {
  protected:
   // Everything the first engine recorded, then a new engine with the same
   // config restored from it at now_. Returns the restore's status.
-  absl::Status Restart() {
+  absl::Status Restart(EngineOptions options = {}) {
     fold_.Add(engine_.TakeEvents());
-    after_ = std::make_unique<Engine>();
+    after_ = std::make_unique<Engine>(options);
     if (absl::Status s = after_->ApplyConfig(config_, now_); !s.ok()) return s;
     after_->TakeEvents();
+    // Every finished call the fold holds: the new engine keeps its own bound.
     absl::Status s = after_->Restore(fold_.State(), now_);
     restore_events_ = after_->TakeEvents();
     return s;
@@ -270,6 +271,41 @@ TEST_F(RestoreTest, ARetriedEnqueueAfterARestartIsStillARetry) {
   absl::StatusOr<EnqueueResult> other =
       after_->EnqueueCall({.call_id = "c1", .attributes = {{"lang", "fr"}}}, now_);
   EXPECT_EQ(other.status().code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(RestoreTest, FinishedCallsStayReadableAndARetryOfOneIsStillARetry) {
+  config_.queues = {MakeQueue("q")};
+  config_.agents = {MakeAgent("a", {"q"})};
+  Apply();
+  Ready("a");
+  ASSERT_TRUE(Enqueue("first", "q").ok());
+  EXPECT_EQ(Take("a"), "first");  // completed: no wrap-up
+  ASSERT_TRUE(Enqueue("second", "q").ok());
+  now_ += absl::Minutes(2);
+  EXPECT_EQ(Take("a"), "second");
+  ASSERT_TRUE(engine_.SetAway("a", "lunch", now_).ok());
+  ASSERT_TRUE(Enqueue("gone", "q", 0, {}, {{"lang", "en"}}).ok());
+  ASSERT_TRUE(engine_.AbandonCall("gone", "hung up", now_).ok());
+  now_ += absl::Minutes(1);
+  ASSERT_TRUE(Restart(EngineOptions{.max_finished_calls = 2}).ok());
+
+  // The latest two, as they finished; the oldest is past the bound, as it
+  // would have been without the restart.
+  EXPECT_EQ(After("second").state, CallState::kCompleted);
+  EXPECT_EQ(After("second").agent_id, "a");
+  EXPECT_EQ(After("gone").state, CallState::kAbandoned);
+  EXPECT_EQ(after_->GetCall("first").status().code(), absl::StatusCode::kNotFound);
+  // In no queue's stats, which count from the engine's start.
+  EXPECT_EQ(after_->GetQueueStats("q", now_)->completed, 0);
+  EXPECT_EQ(after_->GetQueueStats("q", now_)->abandoned, 0);
+  // A retried EnqueueCall gets its call back instead of making a new one.
+  absl::StatusOr<EnqueueResult> again =
+      after_->EnqueueCall({.call_id = "gone", .queue = "q", .attributes = {{"lang", "en"}}}, now_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->call.state, CallState::kAbandoned);
+  EXPECT_EQ(after_->EnqueueCall({.call_id = "gone", .queue = "q"}, now_).status().code(),
+            absl::StatusCode::kAlreadyExists);
 }
 
 TEST_F(RestoreTest, APendingTransferToAnAgentGoesToItsFallback) {

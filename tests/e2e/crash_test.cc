@@ -28,7 +28,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "tests/support/acdd_process.h"
 #include "tests/support/test_daemon.h"
 
@@ -216,6 +218,24 @@ int CheckRestored(const std::string& address, const std::string& db, const Ackno
   // Stored live calls come back live (an offer withdrawn at restart is
   // recorded in the store before the new state is served, so both agree).
   EXPECT_EQ(live_ids, stored_live);
+  // Finished ones stay readable, in the state the store has them.
+  int finished = 0;
+  for (const auto& [id, state_agent] : stored) {
+    if (stored_live.contains(id) || state_agent.first == "callback_scheduled") continue;
+    if (++finished > 20) break;
+    v1::GetCallRequest get;
+    get.set_call_id(id);
+    v1::Call call;
+    grpc::Status status = stubs.calls->GetCall(Ctx().get(), get, &call);
+    if (!status.ok()) {
+      ADD_FAILURE() << "finished call " << id << ": " << status.error_message();
+      continue;
+    }
+    EXPECT_EQ(
+        absl::AsciiStrToLower(absl::StripPrefix(v1::CallState_Name(call.state()), "CALL_STATE_")),
+        state_agent.first)
+        << id;
+  }
 
   std::set<std::string> holding;
   for (const v1::Agent& a : agents.agents()) {

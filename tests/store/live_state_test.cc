@@ -98,6 +98,12 @@ TEST_F(LiveStateTest, ReadsTheLiveCallsAgentsAndRequestsTheEventsLeft) {
       EXPECT_EQ(got.request->attributes, w.request->attributes);
     }
   }
+  // The finished call, with its request.
+  ASSERT_EQ(state->finished.size(), 1u);
+  EXPECT_EQ(state->finished[0].call.call_id, "talking");
+  EXPECT_EQ(state->finished[0].call.state, core::CallState::kCompleted);
+  ASSERT_TRUE(state->finished[0].request.has_value());
+  EXPECT_EQ(state->finished[0].request->priority, 2);
   ASSERT_EQ(state->agents.size(), 2u);  // c never logged in: no snapshot
   EXPECT_EQ(state->agents[0].agent_id, "a");
   EXPECT_EQ(state->agents[0].state, core::AgentState::kBusy);
@@ -107,6 +113,33 @@ TEST_F(LiveStateTest, ReadsTheLiveCallsAgentsAndRequestsTheEventsLeft) {
   ASSERT_TRUE(state->handle_times.contains("q"));
   EXPECT_THAT(state->handle_times.at("q"), ::testing::ElementsAre(absl::Minutes(3)));
   EXPECT_FALSE(state->handle_times.contains("other"));
+}
+
+TEST_F(LiveStateTest, ReadsTheLatestFinishedCallsOldestFirstUpToTheLimit) {
+  absl::Time t = T0();
+  ASSERT_TRUE(engine_.Login("a", false, t).ok());  // away: every call waits
+  for (const char* id : {"c1", "c2", "c3", "c4"}) {
+    ASSERT_TRUE(engine_.EnqueueCall({.call_id = id, .queue = "q"}, t).ok());
+  }
+  // Finished in another order than they came: the latest to finish count.
+  for (const char* id : {"c3", "c1", "c4"}) {
+    t += absl::Seconds(1);
+    ASSERT_TRUE(engine_.AbandonCall(id, "hung up", t).ok());
+  }
+  Commit();
+
+  sqlite::Database db = Read();
+  absl::StatusOr<core::RestoredState> state = LoadLiveState(db, {"q"}, {.finished_calls = 2});
+  ASSERT_TRUE(state.ok()) << state.status();
+  std::vector<std::string> finished, live;
+  for (const core::RestoredCall& c : state->finished) finished.push_back(c.call.call_id);
+  for (const core::RestoredCall& c : state->calls) live.push_back(c.call.call_id);
+  EXPECT_THAT(finished, ::testing::ElementsAre("c1", "c4"));
+  EXPECT_THAT(live, ::testing::ElementsAre("c2"));
+  // What the fold (and so the engine tests) hands a restart is the same.
+  std::vector<std::string> folded;
+  for (const core::RestoredCall& c : fold_.State(2).finished) folded.push_back(c.call.call_id);
+  EXPECT_EQ(folded, finished);
 }
 
 TEST_F(LiveStateTest, FirstSeqAtOrAfterFindsTheFirstEventOfATime) {
