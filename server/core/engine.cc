@@ -609,8 +609,8 @@ absl::Status Engine::Restore(const RestoredState& state, absl::Time now) {
     slot->call.estimated_wait.reset();
     slot->call.callback_pending = false;
     slot->request = RequestOf(rc);
-    slot->effective = rc.call.effective_skills;  // as it finished
-    slot->signature = skills_.Intern(slot->effective);
+    // As it finished; no signature: a finished call is never indexed.
+    slot->effective = rc.call.effective_skills;
     next_arrival_order_ = std::max(next_arrival_order_, rc.call.arrival_order + 1);
     finished_.push_back(rc.call.call_id);
     calls_.emplace(rc.call.call_id, std::move(slot));
