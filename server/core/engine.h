@@ -232,6 +232,7 @@ class Engine {
   absl::Status CheckInvariants() const;
 
   // --- Events ---
+  // The events since the last call, in seq order.
   std::vector<Event> TakeEvents();
   // The seq the next event gets; set once at start-up, after recovery.
   void set_next_seq(int64_t seq) { next_seq_ = seq; }
