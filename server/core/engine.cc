@@ -61,6 +61,9 @@ bool IsStaffed(AgentState state) {
 // Mean handle time over this many of a queue's latest completed calls.
 constexpr size_t kHandleTimeSamples = 20;
 
+// Events whose room the outbox keeps between commands (TakeEvents).
+constexpr size_t kMaxKeptOutbox = 64;
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -698,10 +701,11 @@ void Engine::CountOverflows(absl::string_view via) {
 }
 
 absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request, absl::Time now) {
-  // Its entry's lines load during the checks: looked up next, written later.
-  calls_.prefetch(request.call_id);
   now = Begin(now);
   if (absl::Status s = ValidateId("call_id", request.call_id); !s.ok()) return s;
+  // Its entry's lines load during the other checks: looked up next, written
+  // later.
+  calls_.prefetch(request.call_id);
   if (request.priority < kMinPriority || request.priority > kMaxPriority) {
     return absl::InvalidArgumentError(absl::StrCat("priority ", request.priority,
                                                    " is out of range [", kMinPriority, ", ",
@@ -1948,8 +1952,8 @@ void Engine::RemoveAvailable(AgentSlot& agent) {
 // Lookups
 
 absl::StatusOr<CallSlot*> Engine::FindCall(absl::string_view call_id) {
-  calls_.prefetch(call_id);  // as in FindAgent
   if (absl::Status s = ValidateId("call_id", call_id); !s.ok()) return s;
+  calls_.prefetch(call_id);  // as in FindAgent
   auto it = calls_.find(call_id);
   if (it == calls_.end()) return absl::NotFoundError(absl::StrCat("unknown call ", Quote(call_id)));
   return it->second.get();
@@ -1960,9 +1964,9 @@ absl::StatusOr<const CallSlot*> Engine::FindCall(absl::string_view call_id) cons
 }
 
 absl::StatusOr<AgentSlot*> Engine::FindAgent(absl::string_view agent_id) {
+  if (absl::Status s = ValidateId("agent_id", agent_id); !s.ok()) return s;
   // The entry's line loads with its control bytes rather than after them.
   agents_.prefetch(agent_id);
-  if (absl::Status s = ValidateId("agent_id", agent_id); !s.ok()) return s;
   auto it = agents_.find(agent_id);
   if (it == agents_.end()) {
     return absl::NotFoundError(absl::StrCat("unknown agent ", Quote(agent_id)));
@@ -2278,9 +2282,14 @@ std::vector<Event> Engine::TakeEvents() {
   // cache serves, so a fresh outbox grown on every command took the
   // allocator's slow path, whose free lists are cold in a large heap: a tenth
   // of a free agent's decision at 100k calls (tests/bench/README.md).
+  // A burst (a reload that routes every call) does not pin its memory.
   std::vector<Event> out(std::make_move_iterator(outbox_.begin()),
                          std::make_move_iterator(outbox_.end()));
-  outbox_.clear();
+  if (outbox_.capacity() > kMaxKeptOutbox) {
+    std::vector<Event>().swap(outbox_);
+  } else {
+    outbox_.clear();
+  }
   return out;
 }
 

@@ -473,6 +473,26 @@ TEST_F(EngineTest, EventsHaveGapFreeSequenceNumbersAndSnapshots) {
   EXPECT_EQ(completed.agent->state, AgentState::kAvailable);
 }
 
+// The outbox keeps its room between commands up to a bound and lets a larger
+// burst's go: either way every event comes out once, in order.
+TEST_F(EngineTest, EventsComeOutOnceAndInOrderAfterABurst) {
+  for (int i = 0; i < 100; ++i) Enqueue(absl::StrCat("c", i));  // more than the outbox keeps
+  std::vector<Event> burst = engine_.TakeEvents();
+  ASSERT_EQ(burst.size(), 100u);
+  for (size_t i = 1; i < burst.size(); ++i) EXPECT_EQ(burst[i].seq, burst[i - 1].seq + 1);
+  EXPECT_EQ(burst.back().call_id, "c99");
+  EXPECT_TRUE(engine_.TakeEvents().empty());
+  for (int round = 0; round < 3; ++round) {  // small batches reuse the room
+    Enqueue(absl::StrCat("d", round));
+    std::vector<Event> events = engine_.TakeEvents();
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].seq, burst.back().seq + 1 + round);
+    EXPECT_EQ(events[0].call_id, absl::StrCat("d", round));
+    ASSERT_TRUE(events[0].call.has_value());
+    EXPECT_EQ(events[0].call->call_id, absl::StrCat("d", round));
+  }
+}
+
 TEST_F(EngineTest, QueueStatsCountCallsAndAgentsByState) {
   Ready("bob");
   ASSERT_TRUE(engine_.Login("alice", false, now_).ok());
