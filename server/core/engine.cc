@@ -618,10 +618,7 @@ absl::Status Engine::Restore(const RestoredState& state, absl::Time now) {
     finished_.push_back(rc.call.call_id);
     calls_.emplace(rc.call.call_id, std::move(slot));
   }
-  while (finished_.size() > options_.max_finished_calls) {
-    calls_.erase(finished_.front());
-    finished_.pop_front();
-  }
+  ForgetOldestFinished();
 
   Emit(EventType::kStateRestored, now, nullptr, nullptr,
        absl::StrCat(ordered.size(), " live calls, ", logged_in, " agents logged in"));
@@ -1833,6 +1830,10 @@ void Engine::FinishWrapUp(CallSlot& call, AgentSlot& agent, absl::string_view re
 void Engine::Finish(CallSlot& call) {
   SetCallbackPending(call, false);
   finished_.push_back(call.call.call_id);
+  ForgetOldestFinished();
+}
+
+void Engine::ForgetOldestFinished() {
   while (finished_.size() > options_.max_finished_calls) {
     calls_.erase(finished_.front());
     finished_.pop_front();

@@ -342,6 +342,8 @@ class Engine {
                    bool missed, absl::Time now);
   void FinishWrapUp(CallSlot& call, AgentSlot& agent, absl::string_view reason, absl::Time now);
   void Finish(CallSlot& call);
+  // Drops the oldest finished calls beyond max_finished_calls.
+  void ForgetOldestFinished();
 
   void Emit(EventType type, absl::Time now, const CallSlot* call, const AgentSlot* agent,
             absl::string_view reason);
