@@ -230,6 +230,60 @@ TEST(QueueIndexTest, BestCallIsTheBestHeadAmongCoveredGroups) {
   EXPECT_EQ(best->arrival_order, 3u);
 }
 
+// Random arrivals (some ahead by priority) and departures (heads or not)
+// over overlapping signatures, with agent groups made along the way: each
+// step one agent group's BestCall is the best waiting call it covers, found
+// by brute force.
+TEST(QueueIndexTest, BestCallMatchesBruteForceThroughRandomChanges) {
+  SkillInterner skills;
+  QueueIndex index(&skills);
+  const std::vector<SkillSetId> signatures = {skills.Intern({}), skills.Intern({{"a", 1}}),
+                                              skills.Intern({{"a", 2}}), skills.Intern({{"b", 1}}),
+                                              skills.Intern({{"a", 1}, {"b", 1}})};
+  const std::vector<SkillSetId> profiles = {skills.Intern({{"a", 2}}),
+                                            skills.Intern({{"a", 1}, {"b", 1}}),
+                                            skills.Intern({{"b", 3}}), skills.Intern({{"c", 1}})};
+  struct Waiting {
+    CallKey key;
+    SkillSetId signature;
+    CallGroup* group;
+  };
+  std::vector<Waiting> waiting;
+  std::vector<std::pair<SkillSetId, AgentGroup*>> agents;
+  std::mt19937 rng(11);
+  auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  for (uint64_t step = 1; step <= 5000; ++step) {
+    if (agents.size() < profiles.size() && step % 50 == 0) {
+      SkillSetId profile = profiles[agents.size()];
+      agents.emplace_back(profile, index.AgentGroupFor(profile, 0));
+    }
+    // Up to 30 waiting over 5 signatures: groups empty and refill throughout.
+    if (waiting.empty() || (waiting.size() < 30 && pick(100) < 55)) {
+      CallKey key = Call(step, pick(4) == 0 ? static_cast<int>(pick(3)) + 1 : 0);
+      SkillSetId signature = signatures[pick(signatures.size())];
+      waiting.push_back({key, signature, index.AddCall(signature, key)});
+    } else {
+      size_t i = pick(waiting.size());
+      index.RemoveCall(waiting[i].group, waiting[i].key);
+      waiting[i] = waiting.back();
+      waiting.pop_back();
+    }
+    if (agents.empty()) continue;
+    auto [profile, group] = agents[pick(agents.size())];
+    const CallKey* want = nullptr;
+    for (const Waiting& w : waiting) {
+      if (skills.Covers(profile, w.signature) && (want == nullptr || w.key < *want)) {
+        want = &w.key;
+      }
+    }
+    const CallKey* got = index.BestCall(*group);
+    ASSERT_EQ(got == nullptr, want == nullptr) << "step " << step;
+    if (want != nullptr) {
+      ASSERT_EQ(got->arrival_order, want->arrival_order) << "step " << step;
+    }
+  }
+}
+
 TEST(QueueIndexTest, AgentGroupMadeAfterTheCallGroupsFindsThem) {
   SkillInterner skills;
   QueueIndex index(&skills);
