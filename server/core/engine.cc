@@ -2283,14 +2283,12 @@ std::vector<Event> Engine::TakeEvents() {
   // cache serves, so a fresh outbox grown on every command took the
   // allocator's slow path, whose free lists are cold in a large heap: a tenth
   // of a free agent's decision at 100k calls (tests/bench/README.md).
-  // A burst (a reload that routes every call) does not pin its memory.
+  // A burst (a reload that routes every call) does not pin its memory: its
+  // buffer goes out whole.
+  if (outbox_.capacity() > kMaxKeptOutbox) return std::exchange(outbox_, {});
   std::vector<Event> out(std::make_move_iterator(outbox_.begin()),
                          std::make_move_iterator(outbox_.end()));
-  if (outbox_.capacity() > kMaxKeptOutbox) {
-    std::vector<Event>().swap(outbox_);
-  } else {
-    outbox_.clear();
-  }
+  outbox_.clear();
   return out;
 }
 
