@@ -32,7 +32,7 @@ targets=(acdd acdctl
   acdd_e2e_test crash_test
   daemon_test routing_e2e_test callback_e2e_test stats_test reload_test watch_resume_test
   auth_test tls_test store_fault_test validation_test
-  runtime_fault_test store_test base_test)
+  runtime_fault_test store_test base_test cow_map_test)
 
 echo "== TSan: configure ($build_dir)"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \

@@ -1474,6 +1474,7 @@ void ConfigParser::ParseSkillLevels(const Value& value, const std::string& path,
   std::optional<Fields> fields =
       checker_.Mapping(value, path, "a mapping of skill -> level, e.g. {english: 5}");
   if (!fields) return;
+  core::SkillLevels::map_type levels = skills.map();
   for (const Field& f : fields->all()) {
     std::string skill_path = Child(path, f.key);
     if (!IsValidName(f.key)) {
@@ -1485,9 +1486,10 @@ void ConfigParser::ParseSkillLevels(const Value& value, const std::string& path,
     if (auto level = ReadInteger(f.value, skill_path, "skill level", core::kMinSkillLevel,
                                  core::kMaxSkillLevel,
                                  absl::StrCat(core::kMinSkillLevel, "..", core::kMaxSkillLevel))) {
-      skills[f.key] = static_cast<int>(*level);
+      levels[f.key] = static_cast<int>(*level);
     }
   }
+  skills = std::move(levels);
 }
 
 void ConfigParser::CheckSkillDeclared(const std::string& skill, Place place,

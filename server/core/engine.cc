@@ -647,9 +647,13 @@ absl::StatusOr<EnqueueRequest> Engine::ApplyRules(const EnqueueRequest& request)
     EnqueueRequest routed = request;
     routed.queue = rule.queue;
     if (rule.priority) routed.priority = *rule.priority;
-    for (const auto& [skill, level] : rule.skills) {
-      int& have = routed.required_skills[skill];
-      have = std::max(have, level);
+    if (!rule.skills.empty()) {
+      SkillLevels::map_type skills = routed.required_skills.map();
+      for (const auto& [skill, level] : rule.skills) {
+        int& have = skills[skill];
+        have = std::max(have, level);
+      }
+      routed.required_skills = std::move(skills);
     }
     return routed;
   }
@@ -1512,7 +1516,7 @@ std::vector<std::string> Engine::TakeEscalationSteps(CallSlot& call, absl::Time 
     for (const auto& [skill, level] : step.relax) {
       auto it = call.effective.find(skill);
       if (it != call.effective.end() && level < it->second) {
-        it->second = level;
+        call.effective[skill] = level;
         changes.push_back(absl::StrCat(skill, ">=", level));
       }
     }

@@ -16,14 +16,16 @@
 #include "absl/container/btree_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "server/core/cow_map.h"
 #include "server/core/schedule.h"
 
 namespace acd::core {
 
-// skill -> level (1..10). Ordered so output and comparisons are stable.
-using SkillLevels = absl::btree_map<std::string, int>;
+// skill -> level (1..10). Ordered so output and comparisons are stable;
+// copies share their entries (cow_map.h).
+using SkillLevels = CowMap<absl::btree_map<std::string, int>>;
 // Call attributes: caller number, dialled number, language, IVR choice ...
-using Attributes = absl::btree_map<std::string, std::string>;
+using Attributes = CowMap<absl::btree_map<std::string, std::string>>;
 
 inline constexpr int kMinSkillLevel = 1;
 inline constexpr int kMaxSkillLevel = 10;

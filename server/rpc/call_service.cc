@@ -22,8 +22,8 @@ grpc::ServerUnaryReactor* CallServiceImpl::EnqueueCall(grpc::CallbackServerConte
   request.call_id = req->call_id();
   request.queue = req->queue();
   request.priority = req->priority();
-  for (const auto& [k, v] : req->required_skills()) request.required_skills[k] = v;
-  for (const auto& [k, v] : req->attributes()) request.attributes[k] = v;
+  request.required_skills = {req->required_skills().begin(), req->required_skills().end()};
+  request.attributes = {req->attributes().begin(), req->attributes().end()};
   return Run<core::EnqueueResult>(
       ctx, runtime_,
       [request = std::move(request)](Engine& engine, absl::Time now) {

@@ -291,18 +291,22 @@ class StructReader {
   // A whole object as skill -> level, or as name -> string.
   static absl::Status ReadSkillLevels(const Struct& map, std::string path, core::SkillLevels* out) {
     StructReader reader(map, std::move(path));
+    core::SkillLevels::map_type levels;
     for (const auto& [skill, unused] : map.fields()) {
       int level = 0;
       ACD_RETURN_IF_ERROR(reader.Int(skill.c_str(), &level));
-      (*out)[skill] = level;
+      levels[skill] = level;
     }
+    *out = std::move(levels);
     return absl::OkStatus();
   }
   static absl::Status ReadAttributes(const Struct& map, std::string path, core::Attributes* out) {
     StructReader reader(map, std::move(path));
+    core::Attributes::map_type attributes;
     for (const auto& [name, unused] : map.fields()) {
-      ACD_RETURN_IF_ERROR(reader.String(name.c_str(), &(*out)[name]));
+      ACD_RETURN_IF_ERROR(reader.String(name.c_str(), &attributes[name]));
     }
+    *out = std::move(attributes);
     return absl::OkStatus();
   }
 

@@ -79,10 +79,24 @@ TEST_F(RoutingTest, CallSkipsAnUnderskilledAgentUntilEscalationRelaxesIt) {
   EXPECT_EQ(call.required_skills.at("spanish"), 3);   // as asked
   EXPECT_EQ(call.effective_skills.at("spanish"), 2);  // as relaxed
   EXPECT_EQ(call.enqueued_at, kT0);                   // keeps its arrival
-  std::vector<Event> escalated = EventsOf(EventType::kCallEscalated);
+  std::vector<Event> events = engine_.TakeEvents();
+  auto of_type = [&](EventType type) {
+    std::vector<const Event*> out;
+    for (const Event& e : events) {
+      if (e.type == type) out.push_back(&e);
+    }
+    return out;
+  };
+  std::vector<const Event*> escalated = of_type(EventType::kCallEscalated);
   ASSERT_EQ(escalated.size(), 1u);
-  EXPECT_EQ(escalated[0].reason, "spanish>=2");
-  EXPECT_EQ(escalated[0].time, kT0 + absl::Seconds(60));
+  EXPECT_EQ(escalated[0]->reason, "spanish>=2");
+  EXPECT_EQ(escalated[0]->time, kT0 + absl::Seconds(60));
+  EXPECT_EQ(escalated[0]->call->effective_skills.at("spanish"), 2);
+  // A snapshot taken before the step keeps what it saw: it shared the call's
+  // skills (cow_map.h) until the step changed them.
+  std::vector<const Event*> queued = of_type(EventType::kCallQueued);
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0]->call->effective_skills.at("spanish"), 3);
 }
 
 TEST_F(RoutingTest, EscalationDropsASkillAndWidensToAnotherQueue) {
