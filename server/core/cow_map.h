@@ -23,6 +23,8 @@
 #include <memory>
 #include <utility>
 
+#include "server/core/prefetch.h"
+
 namespace acd::core {
 
 template <typename Map>
@@ -54,6 +56,15 @@ class CowMap {
   bool contains(const key_type& key) const { return map().contains(key); }
   size_type count(const key_type& key) const { return map().count(key); }
   const mapped_type& at(const key_type& key) const { return map().at(key); }
+
+  // Prefetch hint (prefetch.h) for a copy, which reads and bumps only the
+  // reference count: libstdc++'s make_shared keeps it (after a vtable
+  // pointer) just before the body, in the same allocation.
+  void PrefetchCount() const {
+    if (body_ == nullptr) return;
+    constexpr size_t kHeader = sizeof(void*) + 2 * sizeof(int);
+    PrefetchBytes(reinterpret_cast<const char*>(body_.get()) - kHeader, kHeader);
+  }
 
   // Changes: each builds a new body (see above).
   mapped_type& operator[](const key_type& key) { return Edit()[key]; }

@@ -1702,8 +1702,8 @@ void Engine::PrefetchAgent(const AgentSlot& agent, bool deep) {
     }
   }
   if (deep) return;
-  // What the agent's event snapshots copy.
-  PrefetchFirstNode(agent.agent.skills);
+  // What the agent's event snapshots copy (the skills: only their count).
+  agent.agent.skills.PrefetchCount();
   Prefetch(agent.agent.queues.data());
 }
 
@@ -1713,10 +1713,10 @@ void Engine::PrefetchChoice(const CallChoice& choice) {
 }
 
 void Engine::PrefetchOffer(const CallSlot& call) {
-  // What the call_offered snapshot copies.
-  PrefetchFirstNode(call.call.required_skills);
-  PrefetchFirstNode(call.call.attributes);
-  PrefetchFirstNode(call.effective);
+  // What the call_offered snapshot copies (of the maps, only their counts).
+  call.call.required_skills.PrefetchCount();
+  call.call.attributes.PrefetchCount();
+  call.effective.PrefetchCount();
   for (const Placement& p : call.placements) p.queue->index.PrefetchRemoval(*p.group, p.key);
 }
 

@@ -42,8 +42,8 @@ void PrefetchObject(const T& object) {
   PrefetchBytes(&object, sizeof(T));
 }
 
-// The node holding an absl btree's first element: the only node of the small
-// maps a call or agent carries (skills, attributes). Finding it reads the
+// The node holding an absl btree's first element: in a small tree (a group's
+// others, best first) the only node, and the next head. Finding it reads the
 // tree's root, so this is a load, not only a hint; issue it with others.
 template <typename Tree>
 void PrefetchFirstNode(const Tree& tree) {
