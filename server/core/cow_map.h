@@ -19,6 +19,7 @@
 #define ACD_SERVER_CORE_COW_MAP_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <utility>
@@ -62,8 +63,9 @@ class CowMap {
   // pointer) just before the body, in the same allocation.
   void PrefetchCount() const {
     if (body_ == nullptr) return;
-    constexpr size_t kHeader = sizeof(void*) + 2 * sizeof(int);
-    PrefetchBytes(reinterpret_cast<const char*>(body_.get()) - kHeader, kHeader);
+    constexpr uintptr_t kHeader = sizeof(void*) + 2 * sizeof(int);
+    const auto body = reinterpret_cast<uintptr_t>(body_.get());
+    PrefetchBytes(reinterpret_cast<const void*>(body - kHeader), kHeader);
   }
 
   // Changes: each builds a new body (see above).
