@@ -74,11 +74,6 @@ class CowMap {
   auto emplace(Args&&... args) {
     return Edit().emplace(std::forward<Args>(args)...);
   }
-  template <typename... Args>
-  auto try_emplace(const key_type& key, Args&&... args) {
-    return Edit().try_emplace(key, std::forward<Args>(args)...);
-  }
-  auto insert(const value_type& value) { return Edit().insert(value); }
   size_type erase(const key_type& key) {
     if (!contains(key)) return 0;
     return Edit().erase(key);
