@@ -431,30 +431,53 @@ class Latencies {
       return;
     }
     ns_.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(sample.elapsed).count());
+    sorted_ = false;
   }
-  void Report(benchmark::State& state) {
-    state.counters["preempted_pct"] = 100.0 * preempted_ / (preempted_ + ns_.size());
+  // Counters named `prefix` + p50_us, p99_us, p999_us, ops_per_s and
+  // preempted_pct.
+  void Report(benchmark::State& state, const std::string& prefix = "") {
+    state.counters[prefix + "preempted_pct"] = 100.0 * preempted_ / (preempted_ + ns_.size());
     if (ns_.empty()) return;
-    std::sort(ns_.begin(), ns_.end());
-    auto at = [&](double q) {
-      return ns_[std::min(ns_.size() - 1, static_cast<size_t>(q * ns_.size()))] / 1e3;
-    };
     double total_ns = 0;
     for (int64_t v : ns_) total_ns += v;
-    state.counters["p50_us"] = at(0.50);
-    state.counters["p99_us"] = at(0.99);
-    state.counters["p999_us"] = at(0.999);
-    state.counters["ops_per_s"] = ns_.size() / (total_ns / 1e9);
+    state.counters[prefix + "p50_us"] = Percentile(0.50);
+    state.counters[prefix + "p99_us"] = Percentile(0.99);
+    state.counters[prefix + "p999_us"] = Percentile(0.999);
+    state.counters[prefix + "ops_per_s"] = ns_.size() / (total_ns / 1e9);
+  }
+  // In µs; 0 without samples.
+  double Percentile(double q) {
+    if (ns_.empty()) return 0;
+    if (!sorted_) std::sort(ns_.begin(), ns_.end());
+    sorted_ = true;
+    return ns_[std::min(ns_.size() - 1, static_cast<size_t>(q * ns_.size()))] / 1e3;
   }
 
  private:
   std::vector<int64_t> ns_;
+  bool sorted_ = true;
   int64_t preempted_ = 0;
 };
+
+// Of the process's resident memory, the share in transparent huge pages
+// (/proc/self/smaps_rollup): whether GLIBC_TUNABLES=glibc.malloc.hugetlb=1,
+// as deploy/quickstart.sh starts acdd, took effect.
+double HugePagePercent() {
+  std::ifstream rollup("/proc/self/smaps_rollup");
+  double rss_kb = 0, huge_kb = 0;
+  std::string line;
+  while (std::getline(rollup, line)) {  // "Rss:    1724 kB"; the first line is a header
+    double kb = 0;
+    if (std::sscanf(line.c_str(), "Rss: %lf", &kb) == 1) rss_kb = kb;
+    if (std::sscanf(line.c_str(), "AnonHugePages: %lf", &kb) == 1) huge_kb = kb;
+  }
+  return rss_kb > 0 ? 100.0 * huge_kb / rss_kb : 0;
+}
 
 void ReportWorld(benchmark::State& state, World& world) {
   state.counters["waiting"] = static_cast<double>(world.CountWaiting());
   state.counters["groups_per_queue"] = world.groups_per_queue();
+  state.counters["huge_page_pct"] = HugePagePercent();
 }
 
 // `op` is World::ArriveOnce or World::FreeOnce.
@@ -487,6 +510,44 @@ void BM_CallArrives(benchmark::State& state, const WorldSpec* spec) {
 }
 void BM_AgentFrees(benchmark::State& state, const WorldSpec* spec) {
   BM_Decision<&World::FreeOnce>(state, spec);
+}
+
+// The two sizes measured in turns, so that both see the same machine. On a
+// shared virtual machine the speed of memory changes from minute to minute
+// (the same binary's p50 moved by up to 1.8x between runs a minute apart), so
+// a ratio of two runs taken at different times measures the machine as much as
+// the engine. Here the run alternates between the worlds every kTurn timed
+// decisions, each turn after kWarmUp untimed ones (the other world has just
+// evicted this one's lines from the core's caches; a run of one size never
+// pays that, so neither does this one).
+template <auto op>
+void BM_SizeRatio(benchmark::State& state) {
+  constexpr int kTurn = 500;
+  constexpr int kWarmUp = 200;
+  World small(kSmall);
+  World large(kLarge);
+  Latencies small_latencies(state.max_iterations / 2 + 1);
+  Latencies large_latencies(state.max_iterations / 2 + 1);
+  int64_t done = 0;
+  for (auto _ : state) {
+    const bool is_small = (done / kTurn) % 2 == 0;
+    World& world = is_small ? small : large;
+    if (done % kTurn == 0) {
+      for (int i = 0; i < kWarmUp; ++i) (world.*op)();
+    }
+    Outcome outcome = (world.*op)();
+    state.SetIterationTime(std::chrono::duration<double>(outcome.sample.elapsed).count());
+    (is_small ? small_latencies : large_latencies).Add(outcome.sample);
+    ++done;
+  }
+  small_latencies.Report(state, "small_");
+  large_latencies.Report(state, "large_");
+  if (double small_p50 = small_latencies.Percentile(0.5); small_p50 > 0) {
+    state.counters["p50_ratio"] = large_latencies.Percentile(0.5) / small_p50;
+    state.counters["p99_ratio"] =
+        large_latencies.Percentile(0.99) / small_latencies.Percentile(0.99);
+  }
+  state.counters["huge_page_pct"] = HugePagePercent();
 }
 
 // Process-wide resident set size, from /proc/self/statm (pages).
@@ -543,6 +604,16 @@ void RegisterAll(int decisions) {
         ->Iterations(decisions)
         ->Unit(benchmark::kMicrosecond);
   }
+  // Both sizes in one run, `decisions` of each. Named apart from the above,
+  // so that --benchmark_filter='Arrives|Frees' keeps running one size at a time.
+  benchmark::RegisterBenchmark("BM_SizeRatio/Arrival", BM_SizeRatio<&World::ArriveOnce>)
+      ->UseManualTime()
+      ->Iterations(2 * static_cast<int64_t>(decisions))
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_SizeRatio/FreeAgent", BM_SizeRatio<&World::FreeOnce>)
+      ->UseManualTime()
+      ->Iterations(2 * static_cast<int64_t>(decisions))
+      ->Unit(benchmark::kMicrosecond);
   for (const auto& [name, spec] : {std::pair{"Small", &kSmall}, std::pair{"Large", &kLarge}}) {
     benchmark::RegisterBenchmark(absl::StrCat("BM_MemoryPerWaitingCall/", name).c_str(),
                                  BM_MemoryPerWaitingCall, spec)
