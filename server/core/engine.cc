@@ -1510,18 +1510,21 @@ void Engine::ArmCallDeadlines(CallSlot& call, absl::Time now, bool restoring) {
 std::vector<std::string> Engine::TakeEscalationSteps(CallSlot& call, absl::Time now) {
   const QueueConfig& c = Queue(call.call.queue)->config;
   std::vector<std::string> changes;
+  // Edited as a plain map and assigned once: each change of a CowMap builds
+  // a new body.
+  SkillLevels::map_type effective = call.effective.map();
   while (call.next_step < c.escalation.size() &&
          call.call.enqueued_at + c.escalation[call.next_step].after <= now) {
     const EscalationStep& step = c.escalation[call.next_step++];
     for (const auto& [skill, level] : step.relax) {
-      auto it = call.effective.find(skill);
-      if (it != call.effective.end() && level < it->second) {
-        call.effective[skill] = level;
+      auto it = effective.find(skill);
+      if (it != effective.end() && level < it->second) {
+        it->second = level;
         changes.push_back(absl::StrCat(skill, ">=", level));
       }
     }
     for (const std::string& skill : step.drop) {
-      if (call.effective.erase(skill) > 0) changes.push_back(absl::StrCat("-", skill));
+      if (effective.erase(skill) > 0) changes.push_back(absl::StrCat("-", skill));
     }
     for (const std::string& q : step.add_queues) {
       if (q != call.call.queue && std::find(call.extra_queues.begin(), call.extra_queues.end(),
@@ -1531,6 +1534,7 @@ std::vector<std::string> Engine::TakeEscalationSteps(CallSlot& call, absl::Time 
       }
     }
   }
+  if (effective != call.effective.map()) call.effective = std::move(effective);
   call.signature = skills_.Intern(call.effective);
   return changes;
 }
