@@ -20,6 +20,8 @@
 // - AgentFrees: SetAvailable of a pool agent, who is offered the best waiting
 //   call it can take. The agent accepts, asks to go away after the call, and
 //   ends it; a fresh call of the taken call's shape is enqueued in its place.
+// - SizeRatio: either of the above at both sizes in one run, in turns, for
+//   the target "large p99 under 2x the small size's" (see BM_SizeRatio).
 //
 // Times are of the whole engine command (validation, events, the decision),
 // the cost the engine thread pays; draining events is left out (the runtime
