@@ -1513,6 +1513,7 @@ std::vector<std::string> Engine::TakeEscalationSteps(CallSlot& call, absl::Time 
   // Edited as a plain map and assigned once: each change of a CowMap builds
   // a new body.
   SkillLevels::map_type effective = call.effective.map();
+  bool skills_changed = false;
   while (call.next_step < c.escalation.size() &&
          call.call.enqueued_at + c.escalation[call.next_step].after <= now) {
     const EscalationStep& step = c.escalation[call.next_step++];
@@ -1520,11 +1521,15 @@ std::vector<std::string> Engine::TakeEscalationSteps(CallSlot& call, absl::Time 
       auto it = effective.find(skill);
       if (it != effective.end() && level < it->second) {
         it->second = level;
+        skills_changed = true;
         changes.push_back(absl::StrCat(skill, ">=", level));
       }
     }
     for (const std::string& skill : step.drop) {
-      if (effective.erase(skill) > 0) changes.push_back(absl::StrCat("-", skill));
+      if (effective.erase(skill) > 0) {
+        skills_changed = true;
+        changes.push_back(absl::StrCat("-", skill));
+      }
     }
     for (const std::string& q : step.add_queues) {
       if (q != call.call.queue && std::find(call.extra_queues.begin(), call.extra_queues.end(),
@@ -1534,7 +1539,7 @@ std::vector<std::string> Engine::TakeEscalationSteps(CallSlot& call, absl::Time 
       }
     }
   }
-  if (effective != call.effective.map()) call.effective = std::move(effective);
+  if (skills_changed) call.effective = std::move(effective);
   call.signature = skills_.Intern(call.effective);
   return changes;
 }
