@@ -36,8 +36,7 @@ targets=(acdd acdctl
 
 echo "== TSan: configure ($build_dir)"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELEASE=-O1 -DNDEBUG" \
-  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DACD_SANITIZE=thread \
+  "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" -DCMAKE_CXX_COMPILER=clang++ -DACD_SANITIZE=thread \
   -DACD_BUILD_BENCHMARKS=OFF >/dev/null
 echo "== TSan: build ${#targets[@]} targets (-j$jobs)"
 cmake --build "$build_dir" -j "$jobs" --target "${targets[@]}"

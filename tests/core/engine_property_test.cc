@@ -2477,8 +2477,9 @@ class Runner {
     if (model_live_ != live.size()) {
       for (const auto& [id, m] : calls_) {
         if (IsFinal(m.state)) continue;
+        const std::string& call_id = id;  // clang 14 cannot capture a structured binding
         if (std::none_of(live.begin(), live.end(),
-                         [&](const Call& c) { return c.call_id == id; })) {
+                         [&](const Call& c) { return c.call_id == call_id; })) {
           return Fail("model", "events say ", id, " is ", CallStateName(m.state),
                       " but ListCalls does not list it");
         }
