@@ -20,6 +20,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "server/app/daemon.h"
 #include "server/config/config.h"
+#include "tests/support/daemon_fixture.h"
 #include "tests/support/test_daemon.h"
 
 namespace acd {
@@ -65,15 +66,9 @@ std::unique_ptr<testing::Stubs> StubsWith(const std::string& address, const std:
   return stubs;
 }
 
-class AuthDaemon : public ::testing::Test {
+// stubs_ (no token) is unused: each test picks its callers with As().
+class AuthDaemon : public testing::DaemonFixture {
  protected:
-  void StartDaemon(const std::string& config) {
-    config_path_ = dir_.Write("acd.yaml", config);
-    absl::StatusOr<std::unique_ptr<app::Daemon>> d =
-        app::Daemon::Start({.config_path = config_path_, .database = dir_.File("acd.db")});
-    ASSERT_TRUE(d.ok()) << d.status();
-    daemon_ = std::move(*d);
-  }
   std::unique_ptr<testing::Stubs> As(const std::string& token) {
     return StubsWith(daemon_->address(), token);
   }
@@ -102,10 +97,6 @@ class AuthDaemon : public ::testing::Test {
     v1::ListQueuesResponse resp;
     return s.admin->ListQueues(Ctx().get(), v1::ListQueuesRequest(), &resp);
   }
-
-  testing::TempDir dir_;
-  std::string config_path_;
-  std::unique_ptr<app::Daemon> daemon_;
 };
 
 // ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "server/app/daemon.h"
+#include "tests/support/daemon_fixture.h"
 #include "tests/support/test_daemon.h"
 
 namespace acd {
@@ -40,16 +41,9 @@ agents:
     queues: [care]
 )";
 
-class CallbackE2eTest : public ::testing::Test {
+class CallbackE2eTest : public testing::DaemonFixture {
  protected:
-  void SetUp() override {
-    db_path_ = dir_.File("acd.db");
-    absl::StatusOr<std::unique_ptr<app::Daemon>> d = app::Daemon::Start(
-        {.config_path = dir_.Write("acd.yaml", kCallbackConfig), .database = db_path_});
-    ASSERT_TRUE(d.ok()) << d.status();
-    daemon_ = std::move(*d);
-    stubs_ = std::make_unique<testing::Stubs>(daemon_->address());
-  }
+  void SetUp() override { StartDaemon(kCallbackConfig); }
 
   grpc::Status Accept(const std::string& call) {
     v1::AcceptOfferRequest req;
@@ -64,18 +58,12 @@ class CallbackE2eTest : public ::testing::Test {
     v1::Call resp;
     return stubs_->calls->EndCall(Ctx().get(), req, &resp);
   }
-  grpc::Status RequestCallback(const std::string& call, const std::string& number,
-                               v1::Call* out) {
+  grpc::Status RequestCallback(const std::string& call, const std::string& number, v1::Call* out) {
     v1::RequestCallbackRequest req;
     req.set_call_id(call);
     req.set_number(number);
     return stubs_->calls->RequestCallback(Ctx().get(), req, out);
   }
-
-  testing::TempDir dir_;
-  std::string db_path_;
-  std::unique_ptr<app::Daemon> daemon_;
-  std::unique_ptr<testing::Stubs> stubs_;
 };
 
 TEST_F(CallbackE2eTest, ACallbackFailsOnceIsRetriedAndCompleted) {
@@ -150,9 +138,8 @@ TEST_F(CallbackE2eTest, ACallbackFailsOnceIsRetriedAndCompleted) {
   }
   EXPECT_THAT(types, ElementsAre("call_queued", "callback_offered", "callback_requested",
                                  "call_offered", "call_connected", "callback_dial",
-                                 "callback_failed", "call_queued", "call_offered",
-                                 "call_connected", "callback_dial", "call_ended",
-                                 "call_completed"));
+                                 "callback_failed", "call_queued", "call_offered", "call_connected",
+                                 "callback_dial", "call_ended", "call_completed"));
   auto row = Query(db_path_, "SELECT state, agent_id FROM calls WHERE call_id = 'c1'");
   ASSERT_EQ(row.size(), 1u);
   EXPECT_THAT(row[0], ElementsAre("completed", "ann"));

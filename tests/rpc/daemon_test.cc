@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/support/daemon_fixture.h"
 #include "tests/support/test_daemon.h"
 
 namespace acd {
@@ -19,17 +20,9 @@ using ::acd::testing::Query;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class DaemonTest : public ::testing::Test {
+class DaemonTest : public testing::DaemonFixture {
  protected:
-  void SetUp() override {
-    config_path_ = dir_.Write("acd.yaml", testing::kTestConfig);
-    db_path_ = dir_.File("acd.db");
-    absl::StatusOr<std::unique_ptr<app::Daemon>> d =
-        app::Daemon::Start({.config_path = config_path_, .database = db_path_});
-    ASSERT_TRUE(d.ok()) << d.status();
-    daemon_ = std::move(*d);
-    stubs_ = std::make_unique<testing::Stubs>(daemon_->address());
-  }
+  void SetUp() override { StartDaemon(testing::kTestConfig); }
 
   v1::Agent Login(const std::string& agent, bool ready = true) {
     v1::LoginRequest req;
@@ -84,12 +77,6 @@ class DaemonTest : public ::testing::Test {
     v1::Call resp;
     return stubs_->agents->CompleteCall(Ctx().get(), req, &resp);
   }
-
-  testing::TempDir dir_;
-  std::string config_path_;
-  std::string db_path_;
-  std::unique_ptr<app::Daemon> daemon_;
-  std::unique_ptr<testing::Stubs> stubs_;
 };
 
 // An open StreamOffers stream; live once constructed.

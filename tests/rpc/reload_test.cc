@@ -7,6 +7,7 @@
 
 #include "server/app/daemon.h"
 #include "server/config/config.h"
+#include "tests/support/daemon_fixture.h"
 #include "tests/support/test_daemon.h"
 
 namespace acd {
@@ -25,17 +26,9 @@ std::string Replaced(std::string text, const std::string& from, const std::strin
   return text;
 }
 
-class ReloadTest : public ::testing::Test {
+class ReloadTest : public testing::DaemonFixture {
  protected:
-  void SetUp() override {
-    config_path_ = dir_.Write("acd.yaml", testing::kTestConfig);
-    db_path_ = dir_.File("acd.db");
-    absl::StatusOr<std::unique_ptr<app::Daemon>> d =
-        app::Daemon::Start({.config_path = config_path_, .database = db_path_});
-    ASSERT_TRUE(d.ok()) << d.status();
-    daemon_ = std::move(*d);
-    stubs_ = std::make_unique<testing::Stubs>(daemon_->address());
-  }
+  void SetUp() override { StartDaemon(testing::kTestConfig); }
 
   // hash, text per config_versions row, oldest first.
   std::vector<std::vector<std::string>> Versions() {
@@ -63,12 +56,6 @@ class ReloadTest : public ::testing::Test {
     for (const auto& q : resp.queues()) names.push_back(q.name());
     return names;
   }
-
-  testing::TempDir dir_;
-  std::string config_path_;
-  std::string db_path_;
-  std::unique_ptr<app::Daemon> daemon_;
-  std::unique_ptr<testing::Stubs> stubs_;
 };
 
 TEST_F(ReloadTest, StartupConfigIsRecordedWithItsConfigAppliedEvent) {

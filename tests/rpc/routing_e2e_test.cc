@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "server/app/daemon.h"
+#include "tests/support/daemon_fixture.h"
 #include "tests/support/test_daemon.h"
 
 namespace acd {
@@ -65,18 +66,9 @@ routing:
     queue: general
 )";
 
-class RoutingE2eTest : public ::testing::Test {
+class RoutingE2eTest : public testing::DaemonFixture {
  protected:
-  void SetUp() override {
-    db_path_ = dir_.File("acd.db");
-    absl::StatusOr<std::unique_ptr<app::Daemon>> d =
-        app::Daemon::Start({.config_path = dir_.Write("acd.yaml", kRoutingConfig),
-                            .listen = "",
-                            .database = db_path_});
-    ASSERT_TRUE(d.ok()) << d.status();
-    daemon_ = std::move(*d);
-    stubs_ = std::make_unique<testing::Stubs>(daemon_->address());
-  }
+  void SetUp() override { StartDaemon(kRoutingConfig); }
 
   void Login(const std::string& agent) {
     v1::LoginRequest req;
@@ -133,11 +125,6 @@ class RoutingE2eTest : public ::testing::Test {
     }
     return types;
   }
-
-  testing::TempDir dir_;
-  std::string db_path_;
-  std::unique_ptr<app::Daemon> daemon_;
-  std::unique_ptr<testing::Stubs> stubs_;
 };
 
 // A WatchEvents stream for one call, live once constructed.

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "server/app/daemon.h"
+#include "tests/support/daemon_fixture.h"
 #include "tests/support/test_daemon.h"
 
 namespace acd {
@@ -15,16 +16,9 @@ namespace {
 using ::acd::testing::Ctx;
 using ::testing::HasSubstr;
 
-class StatsTest : public ::testing::Test {
+class StatsTest : public testing::DaemonFixture {
  protected:
-  void SetUp() override {
-    absl::StatusOr<std::unique_ptr<app::Daemon>> d =
-        app::Daemon::Start({.config_path = dir_.Write("acd.yaml", testing::kTestConfig),
-                            .database = dir_.File("acd.db")});
-    ASSERT_TRUE(d.ok()) << d.status();
-    daemon_ = std::move(*d);
-    stubs_ = std::make_unique<testing::Stubs>(daemon_->address());
-  }
+  void SetUp() override { StartDaemon(testing::kTestConfig); }
 
   void Ok(const grpc::Status& s) { ASSERT_TRUE(s.ok()) << s.error_message(); }
 
@@ -73,10 +67,6 @@ class StatsTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.error_message();
     return resp;
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<app::Daemon> daemon_;
-  std::unique_ptr<testing::Stubs> stubs_;
 };
 
 TEST_F(StatsTest, GetQueueStatsCountsAnsweredAndAbandonedCalls) {
@@ -210,9 +200,7 @@ TEST_F(StatsTest, LiveKpisSurviveARestart) {
   v1::QueueStats before = Stats("support");
   ASSERT_EQ(before.today().offered(), 3);
   // A restart on the same file: the stored events of today are replayed.
-  stubs_.reset();
-  daemon_.reset();
-  SetUp();
+  ASSERT_NO_FATAL_FAILURE(RestartDaemon());
   v1::QueueStats after = Stats("support");
   EXPECT_EQ(after.today().offered(), 3);
   EXPECT_EQ(after.today().abandoned(), before.today().abandoned());

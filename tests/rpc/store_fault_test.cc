@@ -12,6 +12,7 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "server/app/daemon.h"
+#include "tests/support/daemon_fixture.h"
 #include "tests/support/fault_injection_event_log.h"
 #include "tests/support/test_daemon.h"
 
@@ -25,19 +26,12 @@ using ::acd::testing::StoreFaults;
 using ::grpc::health::v1::HealthCheckResponse;
 using ::testing::HasSubstr;
 
-class StoreFaultTest : public ::testing::Test {
+class StoreFaultTest : public testing::DaemonFixture {
  protected:
   void SetUp() override {
-    db_path_ = dir_.File("acd.db");
-    app::DaemonOptions options;
-    options.config_path = dir_.Write("acd.yaml", testing::kTestConfig);
-    options.database = db_path_;
-    options.wrap_event_log = FaultInjectionEventLog::Wrapper(faults_);
-    options.store_retry_backoff_max = absl::Milliseconds(10);
-    absl::StatusOr<std::unique_ptr<app::Daemon>> d = app::Daemon::Start(options);
-    ASSERT_TRUE(d.ok()) << d.status();
-    daemon_ = std::move(*d);
-    stubs_ = std::make_unique<testing::Stubs>(daemon_->address());
+    ASSERT_NO_FATAL_FAILURE(StartDaemon(testing::kTestConfig,
+                                        {.wrap_event_log = FaultInjectionEventLog::Wrapper(faults_),
+                                         .store_retry_backoff_max = absl::Milliseconds(10)}));
     health_ = grpc::health::v1::Health::NewStub(stubs_->channel);
   }
 
@@ -73,11 +67,7 @@ class StoreFaultTest : public ::testing::Test {
     return true;
   }
 
-  testing::TempDir dir_;
-  std::string db_path_;
   std::shared_ptr<StoreFaults> faults_ = std::make_shared<StoreFaults>();
-  std::unique_ptr<app::Daemon> daemon_;
-  std::unique_ptr<testing::Stubs> stubs_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };
 

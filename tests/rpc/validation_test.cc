@@ -18,6 +18,7 @@
 #include "absl/strings/str_replace.h"
 #include "server/app/daemon.h"
 #include "server/core/limits.h"
+#include "tests/support/daemon_fixture.h"
 #include "tests/support/test_daemon.h"
 
 namespace acd {
@@ -70,18 +71,9 @@ grpc::Status StreamStatus(std::unique_ptr<grpc::ClientReader<Msg>> reader) {
   return reader->Finish();
 }
 
-class ValidationTest : public ::testing::Test {
+class ValidationTest : public testing::DaemonFixture {
  protected:
-  void SetUp() override {
-    db_path_ = dir_.File("acd.db");
-    app::DaemonOptions options;
-    options.config_path = dir_.Write("acd.yaml", kConfig);
-    options.database = db_path_;
-    absl::StatusOr<std::unique_ptr<app::Daemon>> d = app::Daemon::Start(options);
-    ASSERT_TRUE(d.ok()) << d.status();
-    daemon_ = std::move(*d);
-    stubs_ = std::make_unique<testing::Stubs>(daemon_->address());
-  }
+  void SetUp() override { StartDaemon(kConfig); }
 
   void Login(const std::string& agent) {
     v1::LoginRequest req;
@@ -159,11 +151,6 @@ class ValidationTest : public ::testing::Test {
       EXPECT_EQ(Fingerprint(), before);
     }
   }
-
-  testing::TempDir dir_;
-  std::string db_path_;
-  std::unique_ptr<app::Daemon> daemon_;
-  std::unique_ptr<testing::Stubs> stubs_;
 };
 
 constexpr auto kInvalid = grpc::StatusCode::INVALID_ARGUMENT;

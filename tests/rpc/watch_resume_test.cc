@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/app/daemon.h"
+#include "tests/support/daemon_fixture.h"
 #include "tests/support/test_daemon.h"
 
 namespace acd {
@@ -80,26 +81,9 @@ std::vector<int64_t> Range(int64_t first, int64_t last) {
   return seqs;
 }
 
-class WatchResumeTest : public ::testing::Test {
+class WatchResumeTest : public testing::DaemonFixture {
  protected:
-  void SetUp() override {
-    config_path_ = dir_.Write("acd.yaml", testing::kTestConfig);
-    db_path_ = dir_.File("acd.db");
-    StartDaemon();
-  }
-
-  void StartDaemon() {
-    absl::StatusOr<std::unique_ptr<app::Daemon>> d =
-        app::Daemon::Start({.config_path = config_path_, .database = db_path_});
-    ASSERT_TRUE(d.ok()) << d.status();
-    daemon_ = std::move(*d);
-    stubs_ = std::make_unique<testing::Stubs>(daemon_->address());
-  }
-
-  void StopDaemon() {
-    stubs_.reset();
-    daemon_.reset();
-  }
+  void SetUp() override { StartDaemon(testing::kTestConfig); }
 
   grpc::Status Enqueue(const std::string& id, const std::string& queue = "support") {
     v1::EnqueueCallRequest req;
@@ -122,12 +106,6 @@ class WatchResumeTest : public ::testing::Test {
     std::vector<int64_t> all = StoredSeqsAfter(0);
     return all.empty() ? 0 : all.back();
   }
-
-  testing::TempDir dir_;
-  std::string config_path_;
-  std::string db_path_;
-  std::unique_ptr<app::Daemon> daemon_;
-  std::unique_ptr<testing::Stubs> stubs_;
 };
 
 TEST_F(WatchResumeTest, ResumeSendsExactlyTheMissedEventsThenLiveOnes) {
@@ -191,9 +169,7 @@ TEST_F(WatchResumeTest, ResumeAcrossARestartOnTheSameDatabase) {
   const int64_t before_restart = LastStoredSeq();
   ASSERT_GT(before_restart, last);
 
-  StopDaemon();
-  StartDaemon();
-  ASSERT_NE(daemon_, nullptr);
+  ASSERT_NO_FATAL_FAILURE(RestartDaemon());
 
   // Whatever the restart itself recorded counts too: the client gets every
   // stored seq after its last one, then live ones that continue the sequence.
