@@ -17,26 +17,11 @@
 namespace acd::store {
 namespace {
 
-using google::protobuf::ListValue;
 using google::protobuf::Struct;
 using google::protobuf::Value;
 
 // Largest magnitude a double holds exactly as an integer.
 constexpr int64_t kMaxExactDouble = int64_t{1} << 53;
-
-absl::Status FromProtobufStatus(const google::protobuf::util::Status& status,
-                                absl::string_view context) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.code()),
-                      absl::StrCat(context, ": ", status.message().as_string()));
-}
-
-absl::StatusOr<std::string> ToJson(const Struct& message) {
-  std::string json;
-  ACD_RETURN_IF_ERROR(FromProtobufStatus(
-      google::protobuf::util::MessageToJsonString(message, &json), "encoding JSON"));
-  return json;
-}
 
 absl::StatusOr<Struct> FromJson(absl::string_view json) {
   Struct message;
@@ -62,69 +47,182 @@ std::optional<Enum> ParseEnum(absl::string_view name, NameFn name_fn) {
 }
 
 // --- Encoding ---
+//
+// Written straight into the string: protobuf's JSON printer, through a Struct,
+// took 56 us for an event (tests/bench/codec_bench.cc), the store thread's
+// largest cost after the disk. Decoding keeps protobuf's parser, which checks
+// what it reads.
 
-Value IntValue(int64_t value) {
-  Value out;
-  if (value >= -kMaxExactDouble && value <= kMaxExactDouble) {
-    out.set_number_value(static_cast<double>(value));
+// The length of the well-formed UTF-8 sequence at the start of `s` (whose
+// first byte is >= 0x80), or 0 if it is not one (RFC 3629: no overlong forms,
+// no surrogates, nothing above U+10FFFF).
+size_t Utf8SequenceLength(absl::string_view s) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char lead = byte(0);
+  size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // the second byte's range
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
   } else {
-    out.set_string_value(absl::StrCat(value));
+    return 0;
   }
-  return out;
+  if (s.size() < length || byte(1) < low || byte(1) > high) return 0;
+  for (size_t i = 2; i < length; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+  }
+  return length;
 }
 
-Value UintValue(uint64_t value) {
-  if (value <= static_cast<uint64_t>(kMaxExactDouble)) return IntValue(static_cast<int64_t>(value));
-  Value out;
-  out.set_string_value(absl::StrCat(value));
-  return out;
+// `value` as a JSON string (RFC 8259): quotes, backslashes and control
+// characters escaped. A byte that is not part of well-formed UTF-8 (a config
+// file may hold any bytes) becomes U+FFFD, so the log stays JSON that a
+// restart reads back.
+void AppendJsonString(absl::string_view value, std::string* out) {
+  out->push_back('"');
+  size_t plain = 0;  // start of the run not yet copied
+  for (size_t i = 0; i < value.size();) {
+    const unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t utf8 = c >= 0x80 ? Utf8SequenceLength(value.substr(i)) : 0;
+    if (utf8 > 0) {
+      i += utf8;
+      continue;
+    }
+    out->append(value.data() + plain, i - plain);
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      default:
+        if (c < 0x20) {
+          absl::StrAppend(out, "\\u00", absl::Hex(c, absl::kZeroPad2));
+        } else {
+          out->append("\\ufffd");
+        }
+    }
+    plain = ++i;
+  }
+  out->append(value.data() + plain, value.size() - plain);
+  out->push_back('"');
 }
 
-class StructWriter {
+// A JSON number when a double (what a JSON reader may use) holds it exactly,
+// else a decimal string.
+void AppendJsonInt(int64_t value, std::string* out) {
+  if (value >= -kMaxExactDouble && value <= kMaxExactDouble) {
+    absl::StrAppend(out, value);
+  } else {
+    absl::StrAppend(out, "\"", value, "\"");
+  }
+}
+
+// Writes one JSON object at the end of a string, keys in the order written;
+// the object is closed when the writer is destroyed.
+class JsonWriter {
  public:
-  explicit StructWriter(Struct* out) : out_(out) {}
+  explicit JsonWriter(std::string* out) : out_(out) { out_->push_back('{'); }
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
+  ~JsonWriter() { out_->push_back('}'); }
 
-  void String(const char* key, const std::string& value) { Field(key).set_string_value(value); }
-  void Int(const char* key, int64_t value) { Field(key) = IntValue(value); }
-  void Uint(const char* key, uint64_t value) { Field(key) = UintValue(value); }
-  void Time(const char* key, absl::Time value) { Int(key, absl::ToUnixMicros(value)); }
-  void Bool(const char* key, bool value) { Field(key).set_bool_value(value); }
-  void OptionalTime(const char* key, const std::optional<absl::Time>& value) {
+  void String(absl::string_view key, absl::string_view value) {
+    Key(key);
+    AppendJsonString(value, out_);
+  }
+  void Int(absl::string_view key, int64_t value) {
+    Key(key);
+    AppendJsonInt(value, out_);
+  }
+  void Uint(absl::string_view key, uint64_t value) {
+    if (value <= static_cast<uint64_t>(kMaxExactDouble)) {
+      Int(key, static_cast<int64_t>(value));
+      return;
+    }
+    Key(key);
+    absl::StrAppend(out_, "\"", value, "\"");
+  }
+  void Time(absl::string_view key, absl::Time value) { Int(key, absl::ToUnixMicros(value)); }
+  void Bool(absl::string_view key, bool value) {
+    Key(key);
+    out_->append(value ? "true" : "false");
+  }
+  void OptionalTime(absl::string_view key, const std::optional<absl::Time>& value) {
     if (value.has_value()) Time(key, *value);
   }
-  void Duration(const char* key, absl::Duration value) {
+  void Duration(absl::string_view key, absl::Duration value) {
     Int(key, absl::ToInt64Microseconds(value));
   }
-  void SkillLevels(const char* key, const core::SkillLevels& skills) {
-    Struct* map = Field(key).mutable_struct_value();
-    for (const auto& [skill, level] : skills) (*map->mutable_fields())[skill] = IntValue(level);
+  void SkillLevels(absl::string_view key, const core::SkillLevels& skills) {
+    JsonWriter map = Object(key);
+    for (const auto& [skill, level] : skills) map.Int(skill, level);
   }
-  void Attributes(const char* key, const core::Attributes& attributes) {
-    Struct* map = Field(key).mutable_struct_value();
-    for (const auto& [name, value] : attributes) {
-      (*map->mutable_fields())[name].set_string_value(value);
+  void Attributes(absl::string_view key, const core::Attributes& attributes) {
+    JsonWriter map = Object(key);
+    for (const auto& [name, value] : attributes) map.String(name, value);
+  }
+  void StringList(absl::string_view key, const std::vector<std::string>& values) {
+    Key(key);
+    out_->push_back('[');
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) out_->push_back(',');
+      AppendJsonString(values[i], out_);
     }
+    out_->push_back(']');
   }
-  void StringList(const char* key, const std::vector<std::string>& values) {
-    ListValue* list = Field(key).mutable_list_value();
-    for (const std::string& value : values) list->add_values()->set_string_value(value);
+  // An object under `key`, written through the returned writer.
+  JsonWriter Object(absl::string_view key) {
+    Key(key);
+    return JsonWriter(out_);
   }
-  Struct* Object(const char* key) { return Field(key).mutable_struct_value(); }
 
  private:
-  Value& Field(const char* key) { return (*out_->mutable_fields())[key]; }
+  void Key(absl::string_view key) {
+    if (!first_) out_->push_back(',');
+    first_ = false;
+    AppendJsonString(key, out_);
+    out_->push_back(':');
+  }
 
-  Struct* out_;
+  std::string* out_;
+  bool first_ = true;
 };
 
-void EncodeCall(const core::Call& call, Struct* out) {
-  StructWriter w(out);
+void EncodeCall(const core::Call& call, JsonWriter&& w) {
   w.String("call_id", call.call_id);
   w.String("queue", call.queue);
   w.Int("priority", call.priority);
   w.SkillLevels("required_skills", call.required_skills);
   w.Attributes("attributes", call.attributes);
-  w.String("state", std::string(core::CallStateName(call.state)));
+  w.String("state", core::CallStateName(call.state));
   w.String("agent_id", call.agent_id);
   w.Time("enqueued_at_us", call.enqueued_at);
   w.OptionalTime("offered_at_us", call.offered_at);
@@ -150,8 +248,7 @@ void EncodeCall(const core::Call& call, Struct* out) {
   if (!call.transfer_fallback.empty()) w.String("transfer_fallback", call.transfer_fallback);
 }
 
-void EncodeRequest(const core::EnqueueRequest& request, Struct* out) {
-  StructWriter w(out);
+void EncodeRequest(const core::EnqueueRequest& request, JsonWriter&& w) {
   w.String("call_id", request.call_id);
   w.String("queue", request.queue);
   w.Int("priority", request.priority);
@@ -159,13 +256,12 @@ void EncodeRequest(const core::EnqueueRequest& request, Struct* out) {
   w.Attributes("attributes", request.attributes);
 }
 
-void EncodeAgent(const core::Agent& agent, Struct* out) {
-  StructWriter w(out);
+void EncodeAgent(const core::Agent& agent, JsonWriter&& w) {
   w.String("agent_id", agent.agent_id);
   w.String("name", agent.name);
   w.SkillLevels("skills", agent.skills);
   w.StringList("queues", agent.queues);
-  w.String("state", std::string(core::AgentStateName(agent.state)));
+  w.String("state", core::AgentStateName(agent.state));
   w.Time("state_since_us", agent.state_since);
   w.Time("idle_since_us", agent.idle_since);
   w.String("away_reason", agent.away_reason);
@@ -427,20 +523,23 @@ absl::Status DecodeAgent(const Struct& in, core::Agent* agent) {
 
 }  // namespace
 
-absl::StatusOr<std::string> EncodeEventPayload(const core::Event& event) {
-  Struct payload;
-  StructWriter w(&payload);
-  w.Int("seq", event.seq);
-  w.Time("time_us", event.time);
-  w.String("type", std::string(core::EventTypeName(event.type)));
-  w.String("call_id", event.call_id);
-  w.String("agent_id", event.agent_id);
-  w.String("queue", event.queue);
-  w.String("reason", event.reason);
-  if (event.call.has_value()) EncodeCall(*event.call, w.Object("call"));
-  if (event.agent.has_value()) EncodeAgent(*event.agent, w.Object("agent"));
-  if (event.request.has_value()) EncodeRequest(*event.request, w.Object("request"));
-  return ToJson(payload);
+std::string EncodeEventPayload(const core::Event& event) {
+  std::string json;
+  json.reserve(1024);
+  {
+    JsonWriter w(&json);
+    w.Int("seq", event.seq);
+    w.Time("time_us", event.time);
+    w.String("type", core::EventTypeName(event.type));
+    w.String("call_id", event.call_id);
+    w.String("agent_id", event.agent_id);
+    w.String("queue", event.queue);
+    w.String("reason", event.reason);
+    if (event.call.has_value()) EncodeCall(*event.call, w.Object("call"));
+    if (event.agent.has_value()) EncodeAgent(*event.agent, w.Object("agent"));
+    if (event.request.has_value()) EncodeRequest(*event.request, w.Object("request"));
+  }
+  return json;
 }
 
 absl::StatusOr<core::Event> DecodeEventPayload(absl::string_view json) {
@@ -466,10 +565,13 @@ absl::StatusOr<core::Event> DecodeEventPayload(absl::string_view json) {
   return event;
 }
 
-absl::StatusOr<std::string> EncodeSkillLevels(const core::SkillLevels& skills) {
-  Struct out;
-  for (const auto& [skill, level] : skills) (*out.mutable_fields())[skill] = IntValue(level);
-  return ToJson(out);
+std::string EncodeSkillLevels(const core::SkillLevels& skills) {
+  std::string json;
+  {
+    JsonWriter w(&json);
+    for (const auto& [skill, level] : skills) w.Int(skill, level);
+  }
+  return json;
 }
 
 absl::StatusOr<core::SkillLevels> DecodeSkillLevels(absl::string_view json) {
@@ -479,12 +581,13 @@ absl::StatusOr<core::SkillLevels> DecodeSkillLevels(absl::string_view json) {
   return skills;
 }
 
-absl::StatusOr<std::string> EncodeAttributes(const core::Attributes& attributes) {
-  Struct out;
-  for (const auto& [name, value] : attributes) {
-    (*out.mutable_fields())[name].set_string_value(value);
+std::string EncodeAttributes(const core::Attributes& attributes) {
+  std::string json;
+  {
+    JsonWriter w(&json);
+    for (const auto& [name, value] : attributes) w.String(name, value);
   }
-  return ToJson(out);
+  return json;
 }
 
 absl::StatusOr<core::Attributes> DecodeAttributes(absl::string_view json) {
@@ -494,10 +597,10 @@ absl::StatusOr<core::Attributes> DecodeAttributes(absl::string_view json) {
   return attributes;
 }
 
-absl::StatusOr<std::string> EncodeEnqueueRequest(const core::EnqueueRequest& request) {
-  Struct out;
-  EncodeRequest(request, &out);
-  return ToJson(out);
+std::string EncodeEnqueueRequest(const core::EnqueueRequest& request) {
+  std::string json;
+  EncodeRequest(request, JsonWriter(&json));
+  return json;
 }
 
 absl::StatusOr<core::EnqueueRequest> DecodeEnqueueRequest(absl::string_view json) {

@@ -13,6 +13,9 @@
 // Precision: times and durations are kept to the microsecond (truncated toward
 // the past); everything else round-trips exactly.
 //
+// Encoding cannot fail: strings are escaped as JSON requires, and a byte that
+// is not part of well-formed UTF-8 is written as U+FFFD.
+//
 // Decoding tolerates missing keys (they take their default value, so old rows
 // stay readable when fields are added) but not wrong types or unknown enum
 // names, which are DATA_LOSS naming the key.
@@ -30,17 +33,17 @@
 
 namespace acd::store {
 
-absl::StatusOr<std::string> EncodeEventPayload(const core::Event& event);
+std::string EncodeEventPayload(const core::Event& event);
 absl::StatusOr<core::Event> DecodeEventPayload(absl::string_view json);
 
 // {"skill": level, ...} and {"key": "value", ...}.
-absl::StatusOr<std::string> EncodeSkillLevels(const core::SkillLevels& skills);
+std::string EncodeSkillLevels(const core::SkillLevels& skills);
 absl::StatusOr<core::SkillLevels> DecodeSkillLevels(absl::string_view json);
-absl::StatusOr<std::string> EncodeAttributes(const core::Attributes& attributes);
+std::string EncodeAttributes(const core::Attributes& attributes);
 absl::StatusOr<core::Attributes> DecodeAttributes(absl::string_view json);
 
 // A call's original request, as the `request` object of its call_queued event.
-absl::StatusOr<std::string> EncodeEnqueueRequest(const core::EnqueueRequest& request);
+std::string EncodeEnqueueRequest(const core::EnqueueRequest& request);
 absl::StatusOr<core::EnqueueRequest> DecodeEnqueueRequest(absl::string_view json);
 
 // Inverses of core::EventTypeName, CallStateName and AgentStateName.

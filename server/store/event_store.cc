@@ -302,11 +302,6 @@ absl::Status EventStore::AppendInTransaction(absl::Span<const core::Event> event
                                                    " is already stored"));
   }
   for (const core::Event& event : events) {
-    absl::StatusOr<std::string> payload = EncodeEventPayload(event);
-    if (!payload.ok()) {
-      return absl::Status(payload.status().code(),
-                          absl::StrCat("event seq ", event.seq, ": ", payload.status().message()));
-    }
     sqlite::ScopedReset reset(&insert_event_);
     insert_event_.BindInt64(1, event.seq);
     insert_event_.BindInt64(2, absl::ToUnixMicros(event.time));
@@ -315,7 +310,7 @@ absl::Status EventStore::AppendInTransaction(absl::Span<const core::Event> event
     insert_event_.BindTextOrNull(5, event.agent_id);
     insert_event_.BindTextOrNull(6, event.queue);
     insert_event_.BindTextOrNull(7, event.reason);
-    insert_event_.BindText(8, *payload);
+    insert_event_.BindText(8, EncodeEventPayload(event));
     ACD_RETURN_IF_ERROR(
         insert_event_.Run(absl::StrCat("inserting event seq ", event.seq, " into '", path(), "'")));
     if (event.call.has_value()) ACD_RETURN_IF_ERROR(UpsertCall(event));
@@ -346,8 +341,6 @@ absl::Status EventStore::UpsertCall(const core::Event& event) {
   const std::string& call_id = call.call_id.empty() ? event.call_id : call.call_id;
   std::string context = absl::StrCat("updating the record of call '", call_id, "' (event seq ",
                                      event.seq, ") in '", path(), "'");
-  ACD_ASSIGN_OR_RETURN(std::string attributes, EncodeAttributes(call.attributes));
-  ACD_ASSIGN_OR_RETURN(std::string skills, EncodeSkillLevels(call.required_skills));
 
   // A call that ended without being connected (abandoned, timed out,
   // rejected ...) waited until it ended; if the snapshot has no end time the
@@ -378,17 +371,14 @@ absl::Status EventStore::UpsertCall(const core::Event& event) {
   upsert_call_.BindTextOrNull(15, call.notes);
   upsert_call_.BindTextOrNull(16, call.end_reason);
   upsert_call_.BindInt64(17, call.missed_offers);
-  upsert_call_.BindText(18, attributes);
-  upsert_call_.BindText(19, skills);
+  upsert_call_.BindText(18, EncodeAttributes(call.attributes));
+  upsert_call_.BindText(19, EncodeSkillLevels(call.required_skills));
   upsert_call_.BindInt64(20, event.seq);
   upsert_call_.BindInt64(21, call.transfers);
   upsert_call_.BindTextOrNull(22, call.callback_number);
   upsert_call_.BindInt64(23, call.callback_attempts);
-  std::optional<std::string> request;
-  if (event.request.has_value()) {
-    ACD_ASSIGN_OR_RETURN(request, EncodeEnqueueRequest(*event.request));
-  }
-  upsert_call_.BindTextOrNull(24, request.value_or(""));
+  upsert_call_.BindTextOrNull(
+      24, event.request.has_value() ? EncodeEnqueueRequest(*event.request) : std::string());
   return upsert_call_.Run(context);
 }
 
