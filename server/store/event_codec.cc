@@ -100,34 +100,16 @@ void AppendJsonString(absl::string_view value, std::string* out) {
       continue;
     }
     out->append(value.data() + plain, i - plain);
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      default:
-        if (c < 0x20) {
-          absl::StrAppend(out, "\\u00", absl::Hex(c, absl::kZeroPad2));
-        } else {
-          out->append("\\ufffd");
-        }
+    // JSON's two-letter escapes, then \u00XX for the other control characters.
+    constexpr absl::string_view kEscaped = "\"\\\n\r\t\b\f";
+    constexpr absl::string_view kLetters = "\"\\nrtbf";
+    if (size_t k = kEscaped.find(static_cast<char>(c)); k != absl::string_view::npos) {
+      out->push_back('\\');
+      out->push_back(kLetters[k]);
+    } else if (c < 0x20) {
+      absl::StrAppend(out, "\\u00", absl::Hex(c, absl::kZeroPad2));
+    } else {
+      out->append("\\ufffd");
     }
     plain = ++i;
   }
