@@ -11,7 +11,7 @@ packages=(
   libssl-dev openssl
   libspdlog-dev libfmt-dev
   libyaml-cpp-dev libcli11-dev libabsl-dev libasio-dev tzdata
-  prometheus-cpp-dev
+  prometheus-cpp-dev libcivetweb-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Extra packages a caller needs (e.g. tests/run.sh adds clang for fuzzing).

@@ -17,8 +17,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# clang (and its sanitizer runtimes) for both sanitizer builds.
-deploy/install-deps.sh clang libclang-rt-14-dev
+# clang (and its sanitizer runtimes) for both sanitizer builds; Prometheus
+# (and its promtool) for the metrics tests.
+deploy/install-deps.sh clang libclang-rt-14-dev prometheus
 
 build_dir=${BUILD_DIR:-build-asan}
 jobs=${JOBS:-$(nproc)}

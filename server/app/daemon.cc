@@ -4,6 +4,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <future>
 #include <iterator>
@@ -11,7 +12,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "prometheus/text_serializer.h"
 #include "server/app/exposure.h"
+#include "server/app/systemd_notify.h"
 #include "server/store/live_state.h"
 #include "spdlog/spdlog.h"
 
@@ -86,10 +89,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   config::ParseOutcome outcome = config::LoadConfigFile(options.config_path);
   if (!outcome.ok()) return config::ProblemsToStatus(outcome.problems);
   config::Config config = std::move(*outcome.config);
+  if (options.on_config) options.on_config(config);
   // Reloads compare against the file as written, not against the flags.
   config::Config as_written = config;
   if (!options.listen.empty()) config.server.listen = options.listen;
   if (!options.database.empty()) config.server.database = options.database;
+  if (!options.http.empty()) config.server.http = options.http;
   if (absl::Status s = CheckExposure(config, options.insecure); !s.ok()) return s;
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeCredentials(config.server.tls);
@@ -97,8 +102,17 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
 
   std::unique_ptr<Daemon> daemon(new Daemon());
   daemon->startup_config_ = config;
+  daemon->on_config_ = options.on_config;
+  if (!config.server.http.empty()) {
+    if (absl::Status s = daemon->StartHttp(config, config.server.http); !s.ok()) return s;
+  }
+  NotifySystemd(StatusLine(absl::StrCat("restoring the live state from ", config.server.database)));
+  const auto restore_started = std::chrono::steady_clock::now();
 
   store::StoreOptions store_options;
+  if (daemon->registry_ != nullptr) {
+    store_options.observe_commit = MakeCommitObserver(*daemon->registry_);
+  }
   store_options.synchronous_full = config.server.synchronous == config::SyncMode::kFull;
   if (options.store_retry_backoff_max) {
     store_options.retry_backoff_max = *options.store_retry_backoff_max;
@@ -159,7 +173,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   daemon->runtime_ = std::move(*runtime);
   Daemon* self = daemon.get();
   daemon->runtime_->set_store_health_listener(
-      [self](bool healthy, const absl::Status&) { self->OnStoreHealth(healthy); });
+      [self](bool healthy, const absl::Status& status) { self->OnStoreHealth(healthy, status); });
+  // From the engine thread: a stuck engine stops the pings, and systemd
+  // restarts acdd.
+  if (std::optional<absl::Duration> every = WatchdogInterval()) {
+    daemon->runtime_->SetHeartbeat(*every, [] { NotifySystemd("WATCHDOG=1"); });
+  }
   daemon->runtime_->Start();
 
   // Live KPIs first (configured, then fed the stored events they still
@@ -196,10 +215,14 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
                  *stored_seq);
   }
 
+  const absl::Duration restore_took =
+      absl::FromChrono(std::chrono::steady_clock::now() - restore_started);
+
   daemon->auth_ = std::make_unique<rpc::Authorizer>(config.auth.tokens);
   // Reloads swap in the tokens of the new config (and its tokens_file).
-  daemon->config_->SetOnApplied([auth = daemon->auth_.get()](const config::Config& applied) {
-    auth->SetTokens(applied.auth.tokens);
+  daemon->config_->SetOnApplied([self](const config::Config& applied) {
+    self->auth_->SetTokens(applied.auth.tokens);
+    if (self->on_config_) self->on_config_(applied);
   });
   rpc::Authorizer* auth = daemon->auth_.get();
   daemon->streams_ =
@@ -212,9 +235,14 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   daemon->admin_service_ = std::make_unique<rpc::AdminServiceImpl>(
       daemon->runtime_.get(), auth, daemon->config_.get(), daemon->reports_.get(), streams);
 
+  daemon->requests_ = std::make_unique<rpc::RequestObserver>(daemon->registry_.get());
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
+  observers.push_back(daemon->requests_->NewInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(observers));
   builder.AddListeningPort(config.server.listen, *credentials, &daemon->port_);
   // Larger requests get RESOURCE_EXHAUSTED from gRPC before any handler runs.
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.server.max_message_bytes));
@@ -235,18 +263,92 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
                  config.server.listen);
   }
   daemon->host_ = HostOf(config.server.listen);
+  if (daemon->registry_ != nullptr) daemon->StartMetrics(*stored_seq, restore_took);
   {
     MutexLock lock(&daemon->health_mu_);
     daemon->health_ = daemon->server_->GetHealthCheckService();
+    daemon->serving_ = true;
     daemon->UpdateHealthLocked();
   }
-  spdlog::info("acdd serving on {} (database {}, config {}, sha256 {}; {}, {})", daemon->address(),
-               config.server.database, config.file, config.hash,
+  spdlog::info("acdd serving on {} (database {}, config {}, sha256 {}; {}, {}; HTTP {})",
+               daemon->address(), config.server.database, config.file, config.hash,
                config.server.tls.enabled() ? (config.server.tls.client_ca.empty() ? "TLS" : "mTLS")
                                            : "plaintext",
                config.auth.enabled() ? absl::StrCat(config.auth.tokens.size(), " auth token(s)")
-                                     : std::string("auth off"));
+                                     : std::string("auth off"),
+               daemon->http_ != nullptr
+                   ? absl::StrCat(HostOf(config.server.http), ":", daemon->http_port())
+                   : std::string("off"));
+  NotifySystemd(absl::StrCat("READY=1\n", StatusLine(daemon->ServingStatus())));
   return daemon;
+}
+
+absl::Status Daemon::StartHttp(const config::Config& config, const std::string& listen) {
+  registry_ = std::make_unique<prometheus::Registry>();
+  http::HttpServer::Options options;
+  options.listen = listen;
+  // /metrics takes the tokens that may watch the queues' stats.
+  options.authorize = [this](std::optional<absl::string_view> authorization) -> absl::Status {
+    if (auth_ == nullptr) return absl::UnavailableError("acdd is starting");
+    return auth_->Authorize(authorization, "/acd.v1.AdminService/WatchStats", "").status();
+  };
+  std::map<std::string, http::HttpRoute> routes;
+  routes["/healthz"] = {.handler = [] { return http::HttpResponse{.body = "ok\n"}; }};
+  routes["/readyz"] = {.handler = [this] {
+    absl::Status ready = Readiness();
+    return http::HttpResponse{.status = ready.ok() ? 200 : 503,
+                              .body = absl::StrCat(ready.ok() ? "ready" : ready.message(), "\n")};
+  }};
+  routes["/metrics"] = {.handler = [this] { return MetricsPage(); },
+                        .needs_auth = config.auth.enabled()};
+  absl::StatusOr<std::unique_ptr<http::HttpServer>> server =
+      http::HttpServer::Start(std::move(options), std::move(routes));
+  if (!server.ok()) return server.status();
+  http_ = std::move(*server);
+  return absl::OkStatus();
+}
+
+void Daemon::StartMetrics(int64_t first_seq, absl::Duration restore) {
+  RecordStartup(*registry_, restore);
+  daemon_metrics_ =
+      std::make_unique<DaemonMetrics>(runtime_.get(), config_.get(), streams_.get(), first_seq);
+  queue_metrics_ = std::make_unique<http::QueueCollector>(runtime_.get());
+  metrics_ready_.store(true, std::memory_order_release);
+}
+
+http::HttpResponse Daemon::MetricsPage() const {
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  if (metrics_ready_.load(std::memory_order_acquire)) {
+    for (const prometheus::Collectable* source :
+         {static_cast<const prometheus::Collectable*>(daemon_metrics_.get()),
+          static_cast<const prometheus::Collectable*>(queue_metrics_.get())}) {
+      std::vector<prometheus::MetricFamily> more = source->Collect();
+      std::move(more.begin(), more.end(), std::back_inserter(families));
+    }
+  }
+  return http::HttpResponse{.content_type = "text/plain; version=0.0.4; charset=utf-8",
+                            .body = prometheus::TextSerializer().Serialize(families)};
+}
+
+int Daemon::http_port() const { return http_ != nullptr ? http_->port() : 0; }
+
+std::string Daemon::ServingStatus() const {
+  return absl::StrCat("serving on ", address(), "; database ", startup_config_.server.database,
+                      "; config sha256 ", config_->current_hash().substr(0, 12));
+}
+
+absl::Status Daemon::Readiness() const {
+  MutexLock lock(&health_mu_);
+  if (stopping_) return absl::UnavailableError("shutting down");
+  if (!serving_) {
+    return absl::UnavailableError(
+        absl::StrCat("starting: restoring the live state from ", startup_config_.server.database));
+  }
+  if (!store_healthy_) {
+    return absl::UnavailableError(absl::StrCat(
+        "store unavailable, changes refused until it recovers: ", store_error_.message()));
+  }
+  return absl::OkStatus();
 }
 
 Daemon::~Daemon() { Shutdown().IgnoreError(); }
@@ -254,13 +356,27 @@ Daemon::~Daemon() { Shutdown().IgnoreError(); }
 std::string Daemon::address() const { return absl::StrCat(host_, ":", port_); }
 
 void Daemon::Reload() {
-  config_->Reload([](absl::StatusOr<config::Config>) {});
+  NotifySystemd(absl::StrCat(ReloadingState(), "\n",
+                             StatusLine(absl::StrCat("reloading ", config_->path()))));
+  config_->Reload([this](absl::StatusOr<config::Config> applied) {
+    std::string status = ServingStatus();
+    if (!applied.ok()) {
+      absl::StrAppend(&status, "; last reload refused: ", applied.status().message());
+    }
+    NotifySystemd(absl::StrCat("READY=1\n", StatusLine(status)));
+  });
 }
 
-void Daemon::OnStoreHealth(bool healthy) {
-  MutexLock lock(&health_mu_);
-  store_healthy_ = healthy;
-  UpdateHealthLocked();
+void Daemon::OnStoreHealth(bool healthy, const absl::Status& status) {
+  {
+    MutexLock lock(&health_mu_);
+    store_healthy_ = healthy;
+    store_error_ = status;
+    UpdateHealthLocked();
+  }
+  NotifySystemd(StatusLine(
+      healthy ? std::string("store commits resumed; serving")
+              : absl::StrCat("store unavailable, refusing changes: ", status.message())));
 }
 
 void Daemon::UpdateHealthLocked() {
@@ -282,8 +398,12 @@ absl::Status Daemon::Shutdown(std::optional<absl::Duration> grace) {
     grace = config_ != nullptr ? config_->current().server.shutdown_grace
                                : startup_config_.server.shutdown_grace;
   const absl::Time deadline = absl::Now() + *grace;
-  if (server_ != nullptr)
+  if (server_ != nullptr) {
     spdlog::info("acdd shutting down (grace {})", absl::FormatDuration(*grace));
+    NotifySystemd(absl::StrCat(
+        "STOPPING=1\n",
+        StatusLine(absl::StrCat("stopping (grace ", absl::FormatDuration(*grace), ")"))));
+  }
   {
     MutexLock lock(&health_mu_);
     stopping_ = true;
@@ -311,6 +431,8 @@ absl::Status Daemon::Shutdown(std::optional<absl::Duration> grace) {
       spdlog::info("acdd stopped; store committed up to seq {}", runtime_->committed_seq());
     }
   }
+  // Its handlers read the runtime and the services: gone before they are.
+  http_.reset();
   return shutdown_status_;
 }
 

@@ -1,9 +1,17 @@
-// Daemon: an acdd instance: config, store, runtime and gRPC server wired
-// together. main() runs one; tests start one in-process on port 0.
+// Daemon: an acdd instance: config, store, runtime, gRPC server and HTTP
+// front wired together. main() runs one; tests start one in-process on port 0.
 //
 // Health (grpc.health.v1, overall "" and every service): SERVING while the
 // store commits; NOT_SERVING from a failed commit until one succeeds again
-// (Runtime: changes are refused meanwhile), and from Shutdown() on.
+// (Runtime: changes are refused meanwhile), and from Shutdown() on. The HTTP
+// front (server.http) says the same on /readyz (200, or 503 with the reason:
+// restoring, store unavailable, shutting down); /healthz is 200 while the
+// process runs; /metrics has the Prometheus metrics. It starts before the
+// store is opened, so probes are answered during a long restore.
+//
+// systemd (systemd_notify.h): READY=1 once serving, STATUS= lines as that
+// changes, RELOADING=1 / READY=1 around Reload(), STOPPING=1 at Shutdown(),
+// and WATCHDOG=1 from the engine thread when systemd asks for a watchdog.
 //
 // Thread safety: Start() returns a running daemon. Reload() may be called from
 // any thread; Shutdown() by the owner (the destructor calls it).
@@ -12,6 +20,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -20,8 +29,12 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/app/daemon_metrics.h"
 #include "server/base/mutex.h"
 #include "server/config/config.h"
+#include "server/http/http_server.h"
+#include "server/http/queue_metrics.h"
+#include "server/rpc/request_observer.h"
 #include "server/rpc/services.h"
 #include "server/runtime/config_manager.h"
 #include "server/runtime/runtime.h"
@@ -36,8 +49,14 @@ struct DaemonOptions {
   // Override server.listen / server.database from the file when not empty.
   std::string listen{};
   std::string database{};
+  // Overrides server.http when not empty.
+  std::string http{};
   // Listen on a non-loopback address with no auth configured (exposure.h).
   bool insecure = false;
+  // Runs with the config as loaded, before anything else starts (and before
+  // anything is logged), then with each config a reload applies: main()
+  // sets the log level and format from it.
+  std::function<void(const config::Config&)> on_config = nullptr;
 
   // Test hooks. `wrap_event_log` wraps the opened store before the runtime
   // takes it (fault injection); `store_retry_backoff_max` caps the wait
@@ -58,11 +77,16 @@ class Daemon {
 
   // The port actually bound (useful with port 0), and host:port.
   int port() const { return port_; }
+  // The HTTP front's port; 0 when server.http is off.
+  int http_port() const;
   std::string address() const;
   const config::Config& startup_config() const { return startup_config_; }
 
   // Re-reads the config file (SIGHUP). Logs the outcome.
   void Reload();
+
+  // The answer of /readyz: OK when serving, else UNAVAILABLE saying why.
+  absl::Status Readiness() const;
 
   // Stops taking calls (UNAVAILABLE; health NOT_SERVING), ends streams
   // (UNAVAILABLE), lets in-flight calls finish and commits the store, all
@@ -75,11 +99,19 @@ class Daemon {
  private:
   Daemon() = default;
 
+  // Starts the HTTP front on `listen` (before the store opens).
+  absl::Status StartHttp(const config::Config& config, const std::string& listen);
+  // Builds the pieces of /metrics once the runtime and services exist.
+  void StartMetrics(int64_t first_seq, absl::Duration restore);
+  http::HttpResponse MetricsPage() const;
+  // "serving on ...; database ...; config sha256 ..." for STATUS= lines.
+  std::string ServingStatus() const;
   // Engine thread: the store turned (un)healthy.
-  void OnStoreHealth(bool healthy);
+  void OnStoreHealth(bool healthy, const absl::Status& status);
   void UpdateHealthLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mu_);
 
   config::Config startup_config_;
+  std::function<void(const config::Config&)> on_config_;
   std::string host_;
   int port_ = 0;
   runtime::RealClock clock_;
@@ -93,13 +125,25 @@ class Daemon {
   std::unique_ptr<rpc::CallServiceImpl> call_service_;
   std::unique_ptr<rpc::AgentServiceImpl> agent_service_;
   std::unique_ptr<rpc::AdminServiceImpl> admin_service_;
+  std::unique_ptr<rpc::RequestObserver> requests_;
   std::unique_ptr<grpc::Server> server_;
   bool shut_down_ = false;
   absl::Status shutdown_status_;
 
-  Mutex health_mu_;
+  // Metrics, when server.http is on: the registry of the instruments kept up
+  // to date (gRPC, store commits, startup), and the collectors that read the
+  // rest at scrape time, published to the HTTP threads by metrics_ready_.
+  std::unique_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<DaemonMetrics> daemon_metrics_;
+  std::unique_ptr<http::QueueCollector> queue_metrics_;
+  std::atomic<bool> metrics_ready_{false};
+  std::unique_ptr<http::HttpServer> http_;
+
+  mutable Mutex health_mu_;
   grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) = nullptr;
+  bool serving_ ABSL_GUARDED_BY(health_mu_) = false;  // restored and listening
   bool store_healthy_ ABSL_GUARDED_BY(health_mu_) = true;
+  absl::Status store_error_ ABSL_GUARDED_BY(health_mu_);
   bool stopping_ ABSL_GUARDED_BY(health_mu_) = false;
 };
 

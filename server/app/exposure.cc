@@ -30,6 +30,15 @@ bool IsLoopback(absl::string_view listen) {
 absl::Status CheckExposure(const config::Config& config, bool insecure) {
   const config::ServerConfig& server = config.server;
   const bool authenticated = config.auth.enabled() || !server.tls.client_ca.empty();
+  // Client certificates guard gRPC only: the HTTP front takes tokens.
+  if (!server.http.empty() && !insecure && !config.auth.enabled() && !IsLoopback(server.http)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "refusing to serve HTTP on ", server.http,
+        " (server.http) without auth tokens: /metrics shows every queue's name and traffic. "
+        "Configure auth tokens (auth.tokens or auth.tokens_file; /metrics then takes a "
+        "supervisor or admin token), serve it on a loopback address such as 127.0.0.1, or start "
+        "acdd with --insecure to accept the risk"));
+  }
   if (insecure || authenticated || IsLoopback(server.listen)) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
       "refusing to listen on ", server.listen,

@@ -18,8 +18,9 @@ namespace acd::app {
 bool IsLoopback(absl::string_view listen);
 
 // OK when `server` listens on loopback, or callers must authenticate (auth
-// tokens, or TLS with client_ca), or `insecure`. Else FAILED_PRECONDITION
-// saying why and how to fix it.
+// tokens, or TLS with client_ca), or `insecure`; and likewise for the HTTP
+// front (server.http), where only auth tokens count. Else
+// FAILED_PRECONDITION saying why and how to fix it.
 absl::Status CheckExposure(const config::Config& config, bool insecure);
 
 }  // namespace acd::app

@@ -51,10 +51,10 @@ using internal::YamlChecker;
 
 constexpr absl::string_view kTopKeys[] = {"server", "auth",   "skills", "schedules",
                                           "queues", "agents", "routing"};
-constexpr absl::string_view kServerKeys[] = {"listen",       "database",       "ack",
-                                             "synchronous",  "log_level",      "log_format",
-                                             "stats_window", "timezone",       "max_message_bytes",
-                                             "max_streams",  "shutdown_grace", "tls"};
+constexpr absl::string_view kServerKeys[] = {
+    "listen",      "database", "ack",          "synchronous",    "log_level",
+    "log_format",  "timezone", "stats_window", "shutdown_grace", "max_message_bytes",
+    "max_streams", "tls",      "http"};
 constexpr absl::string_view kTlsKeys[] = {"cert", "key", "client_ca"};
 constexpr absl::string_view kAuthKeys[] = {"tokens", "tokens_file"};
 constexpr absl::string_view kTokensFileKeys[] = {"tokens"};
@@ -65,7 +65,7 @@ constexpr absl::string_view kRoles[] = {"integrator", "agent", "supervisor", "ad
 // ASCII characters (a random 32-byte token in hex or base64 fits).
 constexpr size_t kMinTokenLength = 16;
 constexpr size_t kMaxTokenLength = 1024;
-constexpr absl::string_view kServerPlanned[] = {"metrics"};
+constexpr absl::string_view kTopPlanned[] = {"webhooks"};
 constexpr absl::string_view kScheduleKeys[] = {"name", "timezone", "hours", "holidays"};
 // clang-format off
 constexpr absl::string_view kQueueKeys[] = {
@@ -468,7 +468,7 @@ void ConfigParser::Parse(const YAML::Node& root) {
     return;
   }
   std::optional<Fields> top = checker_.Mapping(Value{.node = root, .place = kDocumentStart}, "",
-                                               "a mapping of sections", kTopKeys);
+                                               "a mapping of sections", kTopKeys, kTopPlanned);
   if (!top) return;
   // An empty section ("server:" with nothing under it) means "all defaults".
   auto present = [&](absl::string_view key) -> const Field* {
@@ -495,8 +495,8 @@ void ConfigParser::Parse(const YAML::Node& root) {
 }
 
 void ConfigParser::ParseServer(const Value& value) {
-  std::optional<Fields> fields = checker_.Mapping(value, "server", "a mapping of server settings",
-                                                  kServerKeys, kServerPlanned);
+  std::optional<Fields> fields =
+      checker_.Mapping(value, "server", "a mapping of server settings", kServerKeys);
   if (!fields) return;
   ServerConfig& server = config_.server;
   if (const Field* f = fields->Get("listen")) {
@@ -505,6 +505,21 @@ void ConfigParser::ParseServer(const Value& value) {
       std::string error = ListenError(*listen);
       if (error.empty()) {
         server.listen = *listen;
+      } else {
+        checker_.Report(f->value.place, path, std::move(error));
+      }
+    }
+  }
+  if (const Field* f = fields->Get("http")) {
+    std::string path = "server.http";
+    if (auto http = checker_.Scalar(f->value, path, "a host:port address")) {
+      std::string error = ListenError(*http);
+      if (error.empty() && absl::StartsWith(*http, "[")) {
+        error = absl::StrCat("the HTTP front listens on IPv4 only; use an IPv4 address such as ",
+                             "127.0.0.1:9464 or 0.0.0.0:9464, not ", Quote(*http));
+      }
+      if (error.empty()) {
+        server.http = *http;
       } else {
         checker_.Report(f->value.place, path, std::move(error));
       }

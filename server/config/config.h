@@ -56,6 +56,8 @@ struct ServerConfig {
   SyncMode synchronous = SyncMode::kFull;
   std::string log_level = "info";   // trace | debug | info | warn | error
   std::string log_format = "text";  // text | json
+  // The HTTP front (/metrics, /healthz, /readyz), host:port; empty: off.
+  std::string http{};
   // Live KPIs (config/README.md#kpis): the sliding window, and the zone of
   // "today" for queues without a schedule and for agents.
   absl::Duration stats_window = absl::Minutes(15);

@@ -136,7 +136,8 @@ Fields ServerFields(const ServerConfig& s) {
               {"timezone", s.timezone.name()},
               {"shutdown_grace", Dur(s.shutdown_grace)},
               {"max_message_bytes", absl::StrCat(s.max_message_bytes, " (on restart)")},
-              {"max_streams", absl::StrCat(s.max_streams, " (on restart)")}};
+              {"max_streams", absl::StrCat(s.max_streams, " (on restart)")},
+              {"http", (s.http.empty() ? "off" : s.http) + " (on restart)"}};
   if (s.tls.enabled()) {
     f.push_back({"tls", "on (on restart)"});
     f.push_back({"tls.cert", s.tls.cert + " (on restart)"});

@@ -90,6 +90,7 @@ struct QueueSlot {
   CallCounts call_counts;
   int overflowed_out = 0;
   int timed_out = 0;
+  int rejected = 0;  // refused at arrival: full or closed, nowhere to overflow
   const Schedule* schedule = nullptr;
   bool open = true;
   uint64_t schedule_generation = 0;
@@ -327,6 +328,7 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
       state->call_counts = std::move(it->second->call_counts);
       state->overflowed_out = it->second->overflowed_out;
       state->timed_out = it->second->timed_out;
+      state->rejected = it->second->rejected;
       state->round_robin_last = it->second->round_robin_last;
       state->callbacks_pending = it->second->callbacks_pending;
       state->handle_times = std::move(it->second->handle_times);
@@ -730,7 +732,10 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   }
   std::string via;
   absl::StatusOr<QueueSlot*> admitted = Admit(home, now, &via);
-  if (!admitted.ok()) return admitted.status();
+  if (!admitted.ok()) {
+    home->rejected++;
+    return admitted.status();
+  }
 
   auto slot = std::make_unique<CallSlot>();
   CallSlot& ref = *slot;
@@ -2054,6 +2059,7 @@ absl::StatusOr<QueueStats> Engine::GetQueueStats(absl::string_view name, absl::T
   stats.abandoned = count(CallState::kAbandoned);
   stats.timed_out = count(CallState::kTimedOut);
   stats.overflowed = queue->overflowed_out;
+  stats.rejected = queue->rejected;
   stats.open = queue->open;
   std::array<int, static_cast<size_t>(AgentState::kAway) + 1> agents{};
   for (const AgentSlot* agent : queue->members) agents[static_cast<size_t>(agent->agent.state)]++;

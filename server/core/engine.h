@@ -75,7 +75,10 @@ struct QueueStats {
   int abandoned = 0;
   int timed_out = 0;   // disconnected by max_wait or max_wait_no_agent
   int overflowed = 0;  // moved on to another queue
-  bool open = true;    // by its schedule
+  // Calls routed here and refused at arrival (full or closed, with nowhere
+  // to overflow): no call was made, so no event records them.
+  int rejected = 0;
+  bool open = true;  // by its schedule
   // Member agents by state.
   int agents_logged_out = 0;
   int agents_available = 0;

@@ -49,6 +49,14 @@ KpiFigures Figures(const KpiSpan& span, absl::Time from) {
   return f;
 }
 
+void DurationHistogram::Add(absl::Duration d) {
+  size_t bucket =
+      static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), d) - bounds_.begin());
+  ++counts_[bucket];
+  ++count_;
+  sum_ += d;
+}
+
 absl::Status ValidateStatsWindow(absl::Duration window) {
   if (window < kMinStatsWindow || window > kMaxStatsWindow ||
       window % absl::Minutes(1) != absl::ZeroDuration()) {
@@ -193,6 +201,7 @@ void LiveStats::CountQueue(const std::string& queue, absl::Time t, Fn count) {
   q.today.Roll(t, q.zone);
   count(q.today.span.calls, q.thresholds);
   if (KpiSpan* span = q.ring.At(t)) count(span->calls, q.thresholds);
+  if (!replaying_) count(q.totals.calls, q.thresholds);
 }
 
 template <typename Fn>
@@ -234,9 +243,36 @@ absl::Time LiveStats::Horizon(absl::Time now) const {
   return earliest;
 }
 
-void LiveStats::OnEvent(const Event& e) {
+void LiveStats::OnEvent(const Event& e, Feed feed) {
+  replaying_ = feed == Feed::kReplayed;
   if (e.agent) TrackAgent(*e.agent, e.time);
-  if (e.call) OnCallEvent(e);
+  if (e.call) {
+    OnCallEvent(e);
+    if (!replaying_) CountOffer(e);
+  }
+}
+
+void LiveStats::CountOffer(const Event& e) {
+  OfferTally& offers = QueueAt(e.call->queue).totals.offers;
+  switch (e.type) {
+    case EventType::kCallOffered:
+      ++offers.made;
+      break;
+    case EventType::kCallConnected:
+      ++offers.accepted;
+      break;
+    case EventType::kOfferRejected:
+      ++offers.rejected;
+      break;
+    case EventType::kOfferTimedOut:
+      ++offers.timed_out;
+      break;
+    case EventType::kOfferWithdrawn:
+      ++offers.withdrawn;
+      break;
+    default:
+      break;
+  }
 }
 
 void LiveStats::OnCallEvent(const Event& e) {
@@ -300,6 +336,7 @@ void LiveStats::OnCallEvent(const Event& e) {
       CountQueue(call.queue, t, [wait = t - from](CallTally& c, const KpiThresholds& th) {
         c.AddAnswered(wait, th);
       });
+      if (!replaying_) QueueAt(call.queue).totals.answer_waits.Add(t - from);
       break;
     }
     case EventType::kCallAbandoned: {
@@ -325,6 +362,7 @@ void LiveStats::OnCallEvent(const Event& e) {
       if (call.ended_at && call.completed_at) wrap_up = *call.completed_at - *call.ended_at;
       CountQueue(call.queue, t,
                  [&](CallTally& c, const KpiThresholds&) { c.AddHandled(talk, wrap_up); });
+      if (!replaying_) QueueAt(call.queue).totals.handle_times.Add(talk + wrap_up);
       if (!e.agent_id.empty()) {
         CountAgent(e.agent_id, t, [&](CallTally& c) { c.AddHandled(talk, wrap_up); });
       }
@@ -368,6 +406,11 @@ std::optional<AgentKpis> LiveStats::Agent(absl::string_view agent_id, absl::Time
   AddRunning(a, window_start, today_start, now, &window, &today);
   return AgentKpis{std::string(agent_id), a.state, a.since, Figures(window, window_start),
                    Figures(today, today_start)};
+}
+
+const QueueTotals* LiveStats::Totals(absl::string_view queue) const {
+  auto it = queues_.find(queue);
+  return it == queues_.end() ? nullptr : &it->second->totals;
 }
 
 std::vector<std::string> LiveStats::Agents(absl::string_view queue) const {

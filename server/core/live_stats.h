@@ -27,6 +27,13 @@
 //    its member agents (an agent in two queues counts in both). Occupancy =
 //    (reserved + busy + wrap-up) / (that + available).
 //
+// Totals: besides its spans, each queue keeps what it counted since this
+// LiveStats started: the call tally, the offers by result and the
+// distributions of answered calls' waits and completed calls' handle times.
+// They only grow (Prometheus counters and histograms are read from them), so
+// events replayed from the store after a restart (Feed::kReplayed), which
+// rebuild the spans, do not count in them.
+//
 // Spans: the window is a ring of `bucket`-long buckets (aligned to the Unix
 // epoch): the last `window` of whole buckets plus the bucket in progress, so
 // it spans between window and window + bucket (15 min 0 s .. 15 min 59 s). "Today" starts at the
@@ -45,6 +52,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -95,6 +103,55 @@ struct KpiFigures {
 };
 KpiFigures Figures(const KpiSpan& span, absl::Time from);
 
+// How many durations fell in each bucket: counts()[i] those at most
+// bounds()[i] (and above the bound before), the last count those above every
+// bound. Not cumulative.
+class DurationHistogram {
+ public:
+  explicit DurationHistogram(std::span<const absl::Duration> bounds)
+      : bounds_(bounds), counts_(bounds.size() + 1) {}
+  void Add(absl::Duration d);
+  std::span<const absl::Duration> bounds() const { return bounds_; }
+  const std::vector<int64_t>& counts() const { return counts_; }
+  int64_t count() const { return count_; }
+  absl::Duration sum() const { return sum_; }
+
+ private:
+  std::span<const absl::Duration> bounds_;
+  std::vector<int64_t> counts_;
+  int64_t count_ = 0;
+  absl::Duration sum_ = absl::ZeroDuration();
+};
+
+// Bucket bounds of the waits of answered calls (service-level thresholds are
+// usually 10, 15, 20, 30 or 60 s) and of handle times.
+inline constexpr absl::Duration kAnswerWaitBounds[] = {
+    absl::Seconds(1),   absl::Seconds(2),  absl::Seconds(5),   absl::Seconds(10),
+    absl::Seconds(15),  absl::Seconds(20), absl::Seconds(30),  absl::Seconds(45),
+    absl::Seconds(60),  absl::Seconds(90), absl::Seconds(120), absl::Seconds(180),
+    absl::Seconds(300), absl::Seconds(600)};
+inline constexpr absl::Duration kHandleTimeBounds[] = {
+    absl::Seconds(10),  absl::Seconds(30),   absl::Seconds(60),   absl::Seconds(120),
+    absl::Seconds(180), absl::Seconds(300),  absl::Seconds(420),  absl::Seconds(600),
+    absl::Seconds(900), absl::Seconds(1200), absl::Seconds(1800), absl::Seconds(3600)};
+
+// Offers made to agents, by how they ended.
+struct OfferTally {
+  int64_t made = 0;
+  int64_t accepted = 0;
+  int64_t rejected = 0;
+  int64_t timed_out = 0;
+  int64_t withdrawn = 0;  // taken back: the caller hung up, the call moved, the agent left
+};
+
+// What a queue counted since the LiveStats started (see "Totals" above).
+struct QueueTotals {
+  CallTally calls;
+  OfferTally offers;
+  DurationHistogram answer_waits{kAnswerWaitBounds};
+  DurationHistogram handle_times{kHandleTimeBounds};
+};
+
 struct QueueKpis {
   std::string queue;
   KpiFigures window;
@@ -132,7 +189,9 @@ class LiveStats {
   // that events name but the config does not get defaults (UTC, 20 s / 5 s).
   void Configure(const RoutingConfig& config, const LiveStatsOptions& options, absl::Time now);
 
-  void OnEvent(const Event& event);
+  // Where an event comes from: the engine now, or the store after a restart.
+  enum class Feed { kLive, kReplayed };
+  void OnEvent(const Event& event, Feed feed = Feed::kLive);
   // The earliest event time that still counts at `now` (in the window, or
   // since a local midnight of a zone in use): after a restart, replaying the
   // stored events from there rebuilds every figure.
@@ -141,6 +200,9 @@ class LiveStats {
   // nullopt for a queue / agent neither configured nor seen in an event.
   std::optional<QueueKpis> Queue(absl::string_view queue, absl::Time now) const;
   std::optional<AgentKpis> Agent(absl::string_view agent_id, absl::Time now) const;
+  // Null for a queue neither configured nor seen in an event. Valid until
+  // the next call that feeds or configures this LiveStats.
+  const QueueTotals* Totals(absl::string_view queue) const;
   // Agent ids, sorted; only members of `queue` when it is not empty.
   std::vector<std::string> Agents(absl::string_view queue) const;
 
@@ -186,6 +248,7 @@ class LiveStats {
     absl::TimeZone zone;
     KpiThresholds thresholds;
     std::vector<std::string> members;  // agent ids, sorted
+    QueueTotals totals;
   };
 
   struct AgentSlot {
@@ -216,6 +279,7 @@ class LiveStats {
   // queues' spans; the state then runs on from t.
   void Accrue(AgentSlot& agent, absl::Time t);
   void OnCallEvent(const Event& e);
+  void CountOffer(const Event& e);
   // Adds the running state of `agent` up to `now` into `window` and `today`.
   void AddRunning(const AgentSlot& agent, absl::Time window_start, absl::Time today_start,
                   absl::Time now, KpiSpan* window, KpiSpan* today) const;
@@ -227,6 +291,8 @@ class LiveStats {
   absl::flat_hash_map<std::string, std::unique_ptr<QueueSlot>> queues_;
   absl::btree_map<std::string, std::unique_ptr<AgentSlot>> agents_;
   absl::flat_hash_map<std::string, CallTrack> calls_;
+  // While feeding a replayed event: totals stay as they are.
+  bool replaying_ = false;
 };
 
 }  // namespace acd::core

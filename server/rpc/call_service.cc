@@ -196,7 +196,7 @@ grpc::ServerWriteReactor<v1::Event>* CallServiceImpl::WatchEvents(
     ToProto(e, &out);
     return out;
   };
-  StreamReactor<v1::Event>::LeaseOr lease = AcquireStream(streams_, "WatchEvents");
+  StreamReactor<v1::Event>::LeaseOr lease = AcquireStream(streams_, StreamKind::kEvents);
   if (filter.after_seq() == 0) {
     return StreamReactor<v1::Event>::Start(runtime_, std::move(lease), transform);
   }

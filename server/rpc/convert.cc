@@ -264,6 +264,7 @@ void ToProto(const core::QueueStats& s, v1::QueueStats* out) {
   SetDuration(s.longest_wait, out->mutable_longest_wait());
   out->set_timed_out(s.timed_out);
   out->set_overflowed(s.overflowed);
+  out->set_rejected(s.rejected);
   out->set_open(s.open);
 }
 

@@ -7,7 +7,35 @@
 
 namespace acd::rpc {
 
+absl::string_view StreamKindName(StreamKind kind) {
+  switch (kind) {
+    case StreamKind::kOffers:
+      return "offers";
+    case StreamKind::kEvents:
+      return "events";
+    case StreamKind::kStats:
+      return "stats";
+  }
+  return "unknown";
+}
+
+absl::string_view StreamKindRpc(StreamKind kind) {
+  switch (kind) {
+    case StreamKind::kOffers:
+      return "StreamOffers";
+    case StreamKind::kEvents:
+      return "WatchEvents";
+    case StreamKind::kStats:
+      return "WatchStats";
+  }
+  return "unknown";
+}
+
 StreamLimiter::Lease::~Lease() { limiter_->Release(this); }
+
+void StreamLimiter::Lease::CountCutOff() {
+  limiter_->Of(kind_).cutoffs.fetch_add(1, std::memory_order_relaxed);
+}
 
 StreamLimiter::~StreamLimiter() {
   MutexLock lock(&mu_);
@@ -25,22 +53,28 @@ void StreamLimiter::Lease::OnReplaced(std::function<void()> end) {
   end();
 }
 
-absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> StreamLimiter::Acquire(
-    absl::string_view rpc) {
+std::unique_ptr<StreamLimiter::Lease> StreamLimiter::NewLeaseLocked(StreamKind kind,
+                                                                    std::string agent_id) {
+  ++live_;
+  Of(kind).live.fetch_add(1, std::memory_order_relaxed);
+  return std::unique_ptr<Lease>(new Lease(this, kind, std::move(agent_id)));
+}
+
+absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> StreamLimiter::Acquire(StreamKind kind) {
   MutexLock lock(&mu_);
   if (live_ >= max_streams_) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        rpc, " refused: ", live_, " streams are open, the limit (server.max_streams) is ",
-        max_streams_, "; close one or try again later"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat(StreamKindRpc(kind), " refused: ", live_,
+                     " streams are open, the limit (server.max_streams) is ", max_streams_,
+                     "; close one or try again later"));
   }
-  ++live_;
-  return std::unique_ptr<Lease>(new Lease(this, ""));
+  return NewLeaseLocked(kind, "");
 }
 
 absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> StreamLimiter::AcquireOffers(
     absl::string_view agent_id) {
   // No agent to key on (the stream is refused at subscription anyway).
-  if (agent_id.empty()) return Acquire("StreamOffers");
+  if (agent_id.empty()) return Acquire(StreamKind::kOffers);
   std::function<void()> end_older;
   std::unique_ptr<Lease> lease;
   {
@@ -54,8 +88,7 @@ absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> StreamLimiter::AcquireOffe
           "StreamOffers refused: ", live_, " streams are open, the limit (server.max_streams) is ",
           max_streams_, "; close one or try again later"));
     }
-    ++live_;
-    lease.reset(new Lease(this, std::string(agent_id)));
+    lease = NewLeaseLocked(StreamKind::kOffers, std::string(agent_id));
     if (older != nullptr) {
       older->replaced_ = true;
       end_older = std::move(older->end_);
@@ -76,15 +109,16 @@ int StreamLimiter::live() const {
 void StreamLimiter::Release(Lease* lease) {
   MutexLock lock(&mu_);
   --live_;
+  Of(lease->kind_).live.fetch_sub(1, std::memory_order_relaxed);
   if (lease->agent_id_.empty()) return;
   auto it = offers_.find(lease->agent_id_);
   if (it != offers_.end() && it->second == lease) offers_.erase(it);
 }
 
 absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> AcquireStream(StreamLimiter* limiter,
-                                                                    absl::string_view rpc) {
+                                                                    StreamKind kind) {
   if (limiter == nullptr) return nullptr;
-  return limiter->Acquire(rpc);
+  return limiter->Acquire(kind);
 }
 
 absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> AcquireOfferStream(

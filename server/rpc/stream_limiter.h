@@ -8,14 +8,20 @@
 //   once, even before the server notices that the old connection is dead.
 //
 // A stream holds a Lease from Acquire() for its whole life; destroying the
-// Lease frees its place.
+// Lease frees its place. The limiter also counts, per kind of stream, those
+// live and those cut off for falling behind (acdd's metrics), readable
+// without its lock.
 //
 // Thread safety: all methods may be called from any thread. The limiter must
 // outlive every Lease.
 #ifndef ACD_SERVER_RPC_STREAM_LIMITER_H_
 #define ACD_SERVER_RPC_STREAM_LIMITER_H_
 
+#include <array>
+#include <atomic>
+#include <cstdint>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -26,6 +32,15 @@
 #include "server/base/mutex.h"
 
 namespace acd::rpc {
+
+// The server streams, by what they carry.
+enum class StreamKind { kOffers, kEvents, kStats };
+inline constexpr StreamKind kStreamKinds[] = {StreamKind::kOffers, StreamKind::kEvents,
+                                              StreamKind::kStats};
+// "offers", "events", "stats" (metric labels).
+absl::string_view StreamKindName(StreamKind kind);
+// "StreamOffers", "WatchEvents", "WatchStats".
+absl::string_view StreamKindRpc(StreamKind kind);
 
 class StreamLimiter {
  public:
@@ -38,12 +53,15 @@ class StreamLimiter {
     // What ends this stream when a newer one replaces it (set once, by the
     // stream, after it starts). Runs at once if it was replaced already.
     void OnReplaced(std::function<void()> end);
+    // The stream was cut off for falling too far behind (counted).
+    void CountCutOff();
 
    private:
     friend class StreamLimiter;
-    Lease(StreamLimiter* limiter, std::string agent_id)
-        : limiter_(limiter), agent_id_(std::move(agent_id)) {}
+    Lease(StreamLimiter* limiter, StreamKind kind, std::string agent_id)
+        : limiter_(limiter), kind_(kind), agent_id_(std::move(agent_id)) {}
     StreamLimiter* limiter_;
+    const StreamKind kind_;
     const std::string agent_id_;  // StreamOffers only
     // Guarded by limiter_->mu_.
     std::function<void()> end_;
@@ -56,17 +74,31 @@ class StreamLimiter {
   // then visible to ThreadSanitizer too. Asserts that no Lease is left.
   ~StreamLimiter();
 
-  // A place for a new stream of `rpc` (named in the refusal), or
+  // A place for a new stream of `kind` (its RPC named in the refusal), or
   // RESOURCE_EXHAUSTED when max_streams are live.
-  absl::StatusOr<std::unique_ptr<Lease>> Acquire(absl::string_view rpc);
+  absl::StatusOr<std::unique_ptr<Lease>> Acquire(StreamKind kind);
   // A place for a StreamOffers of `agent_id`; the agent's older StreamOffers,
   // if any, is ended.
   absl::StatusOr<std::unique_ptr<Lease>> AcquireOffers(absl::string_view agent_id);
 
   int live() const;
   int max_streams() const { return max_streams_; }
+  // Without the lock: live streams of `kind`, and those cut off so far.
+  int live(StreamKind kind) const { return Of(kind).live.load(std::memory_order_relaxed); }
+  int64_t cutoffs(StreamKind kind) const {
+    return Of(kind).cutoffs.load(std::memory_order_relaxed);
+  }
 
  private:
+  struct KindCounts {
+    std::atomic<int> live{0};
+    std::atomic<int64_t> cutoffs{0};
+  };
+  KindCounts& Of(StreamKind kind) { return by_kind_[static_cast<size_t>(kind)]; }
+  const KindCounts& Of(StreamKind kind) const { return by_kind_[static_cast<size_t>(kind)]; }
+  // A new lease (mu_ held, the place checked).
+  std::unique_ptr<Lease> NewLeaseLocked(StreamKind kind, std::string agent_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Release(Lease* lease);
 
   const int max_streams_;
@@ -74,12 +106,13 @@ class StreamLimiter {
   int live_ ABSL_GUARDED_BY(mu_) = 0;
   // The live StreamOffers of each agent.
   absl::flat_hash_map<std::string, Lease*> offers_ ABSL_GUARDED_BY(mu_);
+  std::array<KindCounts, std::size(kStreamKinds)> by_kind_;
 };
 
-// `limiter`->Acquire(rpc) / AcquireOffers(agent_id), or no lease (unlimited)
+// `limiter`->Acquire(kind) / AcquireOffers(agent_id), or no lease (unlimited)
 // when `limiter` is null.
 absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> AcquireStream(StreamLimiter* limiter,
-                                                                    absl::string_view rpc);
+                                                                    StreamKind kind);
 absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>> AcquireOfferStream(
     StreamLimiter* limiter, absl::string_view agent_id);
 

@@ -282,6 +282,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   }
 
   void CutOffLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
+    if (lease_ != nullptr) lease_->CountCutOff();
     DropPending();
     closing_.reset();
     FinishLocked(

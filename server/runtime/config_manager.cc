@@ -79,6 +79,11 @@ config::Config ConfigManager::current() const {
   return current_;
 }
 
+std::string ConfigManager::current_hash() const {
+  MutexLock lock(&mu_);
+  return current_.hash;
+}
+
 void ConfigManager::SetOnApplied(std::function<void(const config::Config&)> listener) {
   on_applied_ = std::move(listener);
 }
@@ -120,6 +125,7 @@ void ConfigManager::Reload(std::function<void(absl::StatusOr<config::Config>)> d
     absl::Status status = config::ProblemsToStatus(outcome.problems);
     spdlog::warn("config reload refused; the running config stays: {}",
                  std::string(status.message()));
+    reloads_refused_.fetch_add(1, std::memory_order_relaxed);
     done(status);
     return;
   }
@@ -136,8 +142,11 @@ void ConfigManager::Reload(std::function<void(absl::StatusOr<config::Config>)> d
         if (applied.ok()) {
           MutexLock lock(&mu_);
           if (applied->server.listen != current_.server.listen ||
-              applied->server.database != current_.server.database) {
-            spdlog::warn("config reload: server.listen and server.database take effect on restart");
+              applied->server.database != current_.server.database ||
+              applied->server.http != current_.server.http) {
+            spdlog::warn(
+                "config reload: server.listen, server.database and server.http take effect on "
+                "restart");
           }
           if (applied->server.tls.cert != current_.server.tls.cert ||
               applied->server.tls.key != current_.server.tls.key ||
@@ -147,9 +156,11 @@ void ConfigManager::Reload(std::function<void(absl::StatusOr<config::Config>)> d
           current_ = *applied;
           spdlog::info("config reloaded from {} (sha256 {}, {} auth token(s))", current_.file,
                        current_.hash, current_.auth.tokens.size());
+          reloads_applied_.fetch_add(1, std::memory_order_relaxed);
         } else {
           spdlog::warn("config reload refused; the running config stays: {}",
                        std::string(applied.status().message()));
+          reloads_refused_.fetch_add(1, std::memory_order_relaxed);
         }
         if (applied.ok() && on_applied_) on_applied_(*applied);
         done(std::move(applied));

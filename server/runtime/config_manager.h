@@ -10,6 +10,8 @@
 #ifndef ACD_SERVER_RUNTIME_CONFIG_MANAGER_H_
 #define ACD_SERVER_RUNTIME_CONFIG_MANAGER_H_
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -57,6 +59,11 @@ class ConfigManager {
   // The file the daemon was started with.
   std::string path() const;
   config::Config current() const;
+  // current().hash, without copying the config.
+  std::string current_hash() const;
+  // Reloads (file or ReloadConfig) applied and refused so far.
+  int64_t reloads_applied() const { return reloads_applied_.load(std::memory_order_relaxed); }
+  int64_t reloads_refused() const { return reloads_refused_.load(std::memory_order_relaxed); }
 
   // Parses `text` (or the file, when `text` is empty) without applying it.
   // Problems name `file_name` (default "<request>").
@@ -84,6 +91,8 @@ class ConfigManager {
   std::shared_ptr<store::ConfigJournal> journal_;
   mutable Mutex mu_;
   config::Config current_ ABSL_GUARDED_BY(mu_);
+  std::atomic<int64_t> reloads_applied_{0};
+  std::atomic<int64_t> reloads_refused_{0};
 };
 
 }  // namespace acd::runtime

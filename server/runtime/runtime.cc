@@ -4,6 +4,7 @@
 #include <future>
 
 #include "absl/strings/str_cat.h"
+#include "server/base/log.h"
 #include "spdlog/spdlog.h"
 
 namespace acd::runtime {
@@ -17,6 +18,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options,
   runtime->engine_->set_next_seq(*last + 1);
   runtime->last_seq_ = *last;
   runtime->committed_seq_ = *last;
+  runtime->appended_seq_ = *last;
   Runtime* self = runtime.get();
   runtime->writer_ = std::make_unique<store::StoreWriter>(
       std::move(store), options.store, [self](int64_t seq, const absl::Status& status) {
@@ -31,7 +33,8 @@ Runtime::Runtime(RuntimeOptions options, Clock* clock)
       clock_(clock),
       engine_(std::make_unique<core::Engine>(options.engine)),
       work_(asio::make_work_guard(io_)),
-      timer_(io_) {}
+      timer_(io_),
+      heartbeat_timer_(io_) {}
 
 Runtime::~Runtime() { Stop().IgnoreError(); }
 
@@ -39,7 +42,22 @@ void Runtime::Start() {
   if (started_) return;
   started_ = true;
   writer_->Start();
+  if (heartbeat_) Post([this] { Beat(); });
   thread_ = std::thread([this] { io_.run(); });
+}
+
+void Runtime::SetHeartbeat(absl::Duration interval, std::function<void()> beat) {
+  heartbeat_interval_ = interval;
+  heartbeat_ = std::move(beat);
+}
+
+void Runtime::Beat() {
+  heartbeat_();
+  heartbeat_timer_.expires_after(absl::ToChronoNanoseconds(heartbeat_interval_));
+  heartbeat_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;
+    Beat();
+  });
 }
 
 void Runtime::CloseSubscribers(const absl::Status& status) {
@@ -61,7 +79,10 @@ absl::Status Runtime::Stop(std::optional<absl::Time> give_up_at) {
   if (!started_ || stopped_) return stop_status_;
   CloseSubscribers();
   stopped_ = true;
-  asio::post(io_, [this] { timer_.cancel(); });
+  asio::post(io_, [this] {
+    timer_.cancel();
+    heartbeat_timer_.cancel();
+  });
   // Commit everything; the commit callbacks post releases of held replies.
   stop_status_ = writer_->Stop(give_up_at);
   std::promise<void> drained;
@@ -117,6 +138,7 @@ void Runtime::Settle(std::function<void(const absl::Status& not_committed)> repl
   if (!events.empty()) {
     for (const core::Event& e : events) stats_.OnEvent(e);
     last_seq_ = events.back().seq;
+    appended_seq_.store(last_seq_, std::memory_order_relaxed);
     for (const core::Event& e : events) uncommitted_.push_back(e);
     // Fails only once the writer is stopping (a command that outlived the
     // shutdown grace): those events are lost, and say so.
@@ -159,7 +181,9 @@ void Runtime::OnCommitted(int64_t seq, const absl::Status& status) {
     spdlog::info("store: commits resumed at seq {}", seq);
     if (health_listener_) health_listener_(true, absl::OkStatus());
   }
+  const bool trace = spdlog::should_log(spdlog::level::debug);
   while (!uncommitted_.empty() && uncommitted_.front().seq <= seq) {
+    if (trace) LogCommitted(uncommitted_.front());
     Publish(uncommitted_.front());
     uncommitted_.pop_front();
   }
@@ -168,6 +192,16 @@ void Runtime::OnCommitted(int64_t seq, const absl::Status& status) {
     held_.pop_front();
     reply(absl::OkStatus());
   }
+}
+
+void Runtime::LogCommitted(const core::Event& e) {
+  std::string text = absl::StrCat("event ", e.seq, " ", core::EventTypeName(e.type));
+  if (!e.call_id.empty()) absl::StrAppend(&text, " call ", e.call_id);
+  if (!e.agent_id.empty()) absl::StrAppend(&text, " agent ", e.agent_id);
+  if (!e.queue.empty()) absl::StrAppend(&text, " queue ", e.queue);
+  if (!e.reason.empty()) absl::StrAppend(&text, ": ", e.reason);
+  LogAbout(spdlog::level::debug, {.call_id = e.call_id, .agent_id = e.agent_id, .queue = e.queue},
+           "{}", text);
 }
 
 void Runtime::Publish(const core::Event& event) {
@@ -240,7 +274,7 @@ void Runtime::ConfigureStats(core::RoutingConfig routing, core::LiveStatsOptions
 void Runtime::ReplayStats(std::vector<core::Event> events) {
   std::promise<void> fed;
   Post([this, &fed, &events] {
-    for (const core::Event& e : events) stats_.OnEvent(e);
+    for (const core::Event& e : events) stats_.OnEvent(e, core::LiveStats::Feed::kReplayed);
     fed.set_value();
   });
   fed.get_future().wait();

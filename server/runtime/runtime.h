@@ -203,9 +203,16 @@ class Runtime {
   // Start(), before the first command; waits until they are fed.
   void ReplayStats(std::vector<core::Event> events);
 
+  // Runs `beat` on the engine thread at Start() and then every `interval`
+  // until Stop(): a heartbeat that stops when the engine thread is stuck (the
+  // systemd watchdog). Set before Start().
+  void SetHeartbeat(absl::Duration interval, std::function<void()> beat);
+
   // Thread-safe snapshot of progress. store_healthy: false from a failed
-  // commit until the next one succeeds.
+  // commit until the next one succeeds. appended_seq: the last event handed
+  // to the store (committed or not).
   int64_t committed_seq() const { return committed_seq_.load(); }
+  int64_t appended_seq() const { return appended_seq_.load(std::memory_order_relaxed); }
   bool store_healthy() const { return store_healthy_.load(); }
 
  private:
@@ -228,7 +235,11 @@ class Runtime {
   void ArmTimer();
   void OnTimer();
   void Publish(const core::Event& event);
+  // At debug level, each committed event is logged, about its call, agent
+  // and queue.
+  static void LogCommitted(const core::Event& event);
   void ArmTick(uint64_t id);
+  void Beat();
   void OnTick(uint64_t id);
   void DropSink(uint64_t id);
 
@@ -241,6 +252,9 @@ class Runtime {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::steady_timer timer_;
   std::optional<absl::Time> timer_at_;
+  asio::steady_timer heartbeat_timer_;
+  absl::Duration heartbeat_interval_ = absl::ZeroDuration();
+  std::function<void()> heartbeat_;
   std::thread thread_;
   bool started_ = false;
   bool stopped_ = false;
@@ -271,6 +285,7 @@ class Runtime {
   int in_flight_ ABSL_GUARDED_BY(admission_mu_) = 0;
 
   std::atomic<int64_t> committed_seq_{0};
+  std::atomic<int64_t> appended_seq_{0};
   // Written on the engine thread only, so commands there see it in order
   // with the commit reports.
   std::atomic<bool> store_healthy_{true};

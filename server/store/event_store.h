@@ -26,6 +26,7 @@
 #define ACD_SERVER_STORE_EVENT_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +62,9 @@ struct StoreOptions {
   // to max (tests shorten them).
   absl::Duration retry_backoff_min = absl::Milliseconds(10);
   absl::Duration retry_backoff_max = absl::Seconds(1);
+  // StoreWriter: told of each committed transaction on the writer thread (its
+  // events and how long the commit took), for metrics. Must not block.
+  std::function<void(size_t events, absl::Duration took)> observe_commit = nullptr;
 };
 
 // One row of `calls`: a call detail record.

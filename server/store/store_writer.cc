@@ -1,6 +1,7 @@
 #include "server/store/store_writer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <iterator>
 #include <utility>
 
@@ -78,8 +79,13 @@ void StoreWriter::Run() {
 bool StoreWriter::CommitWithRetry(const std::vector<core::Event>& batch) {
   absl::Duration backoff = options_.retry_backoff_min;
   while (true) {
+    const auto started = std::chrono::steady_clock::now();
     absl::Status status = store_->Append(batch);
     if (status.ok()) {
+      if (options_.observe_commit) {
+        options_.observe_commit(batch.size(),
+                                absl::FromChrono(std::chrono::steady_clock::now() - started));
+      }
       committed_seq_.store(batch.back().seq, std::memory_order_release);
       transactions_.fetch_add(1, std::memory_order_acq_rel);
       Report(batch.back().seq, status);

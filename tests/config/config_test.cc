@@ -180,6 +180,7 @@ TEST(ParseConfigTest, ReadsEveryKey) {
   synchronous: normal
   log_level: debug
   log_format: json
+  http: "127.0.0.1:9464"
 skills: [english, billing]
 queues:
   - name: q.1
@@ -201,6 +202,7 @@ agents:
   EXPECT_EQ(config.server.synchronous, SyncMode::kNormal);
   EXPECT_EQ(config.server.log_level, "debug");
   EXPECT_EQ(config.server.log_format, "json");
+  EXPECT_EQ(config.server.http, "127.0.0.1:9464");
   EXPECT_THAT(config.skills, ElementsAre("english", "billing"));
   ASSERT_THAT(config.routing.queues, SizeIs(2));
   EXPECT_EQ(config.routing.queues[0].name, "q.1");
@@ -406,9 +408,9 @@ TEST(ParseConfigTest, UnknownKeyHintsAtEveryLevel) {
 TEST(ParseConfigTest, PlannedSectionsAreNamedAsLaterReleases) {
   ParseOutcome outcome = Parse(
       "queues: [{name: q}]\n"
-      "server: {metrics: \"127.0.0.1:9090\"}\n");
+      "webhooks: []\n");
   EXPECT_THAT(outcome.problems,
-              ElementsAre(IsProblem(2, 10, "server.metrics", "not supported in this release")));
+              ElementsAre(IsProblem(2, 1, "webhooks", "not supported in this release")));
 }
 
 TEST(ParseConfigTest, DuplicateKeyNamesFirstLine) {
@@ -674,6 +676,7 @@ TEST(ParseConfigTest, ServerValues) {
       "  synchronous: off\n"   // 5
       "  log_level: wran\n"    // 6
       "  log_format: xml\n"    // 7
+      "  http: 9464\n"         // 8
       "queues: [{name: q}]\n");
   EXPECT_THAT(
       outcome.problems,
@@ -686,7 +689,15 @@ TEST(ParseConfigTest, ServerValues) {
           IsProblem(6, 14, "server.log_level",
                     "invalid log_level \"wran\" (use trace, debug, info, warn or error; "
                     "did you mean \"warn\"?)"),
-          IsProblem(7, 15, "server.log_format", "invalid log_format \"xml\" (use text or json)")));
+          IsProblem(7, 15, "server.log_format", "invalid log_format \"xml\" (use text or json)"),
+          IsProblem(8, 9, "server.http", "invalid listen address \"9464\" (use host:port")));
+}
+
+TEST(ParseConfigTest, HttpListensOnIpv4) {
+  ParseOutcome outcome = Parse("server: {http: \"[::1]:9464\"}\nqueues: [{name: q}]\n");
+  EXPECT_THAT(outcome.problems,
+              ElementsAre(IsProblem(1, 16, "server.http", "the HTTP front listens on IPv4 only")));
+  EXPECT_TRUE(Parse("server: {http: \"localhost:9464\"}\nqueues: [{name: q}]\n").ok());
 }
 
 TEST(ParseConfigTest, ListenAddresses) {

@@ -135,6 +135,67 @@ TEST_F(LiveStatsTest, AnsweredAbandonedAndShortAbandonsByHand) {
   EXPECT_DOUBLE_EQ(*alice->window.occupancy, 115.0 / 120.0);
 }
 
+TEST_F(LiveStatsTest, TotalsOnlyGrowAndLeaveReplayedEventsOut) {
+  Ready("alice");
+  // Before a restart: c1 arrives and is answered; the store replays it.
+  ASSERT_TRUE(engine_.EnqueueCall({.call_id = "c1", .queue = "sales"}, now_).ok());
+  now_ = kT0 + absl::Seconds(10);
+  ASSERT_TRUE(engine_.AcceptOffer("alice", "c1", now_).ok());
+  for (const Event& e : engine_.TakeEvents()) stats_.OnEvent(e, LiveStats::Feed::kReplayed);
+  // Live from here.
+  At(absl::Seconds(70));
+  End("c1");  // talk 60 s
+  At(absl::Seconds(80));
+  Complete("alice", "c1");  // wrap-up 10 s
+  At(absl::Seconds(85));
+  Enqueue("c2");  // offered to alice at once
+  At(absl::Seconds(90));
+  ASSERT_TRUE(engine_.RejectOffer("alice", "c2", "busy", now_).ok());
+  Pump();  // back in the queue, and offered to alice again
+  At(absl::Seconds(100));
+  Accept("alice", "c2");  // answered after 15 s
+
+  const QueueTotals* totals = stats_.Totals("sales");
+  ASSERT_NE(totals, nullptr);
+  EXPECT_EQ(Queue("sales").today.calls.answered, 2);  // the spans count c1 too
+  EXPECT_EQ(totals->calls.offered, 1);
+  EXPECT_EQ(totals->calls.answered, 1);
+  EXPECT_EQ(totals->calls.handled, 1);  // c1's completion was live
+  EXPECT_EQ(totals->offers.made, 2);
+  EXPECT_EQ(totals->offers.rejected, 1);
+  EXPECT_EQ(totals->offers.accepted, 1);
+  EXPECT_EQ(totals->offers.timed_out, 0);
+  EXPECT_EQ(totals->offers.withdrawn, 0);
+  // c2 waited 15 s: the bucket bounded by 15 s (le is inclusive).
+  ASSERT_EQ(totals->answer_waits.count(), 1);
+  EXPECT_EQ(totals->answer_waits.sum(), absl::Seconds(15));
+  EXPECT_EQ(totals->answer_waits.counts()[4], 1);
+  EXPECT_EQ(totals->answer_waits.bounds()[4], absl::Seconds(15));
+  // c1's handle time, 70 s, falls in the bucket up to 120 s.
+  ASSERT_EQ(totals->handle_times.count(), 1);
+  EXPECT_EQ(totals->handle_times.sum(), absl::Seconds(70));
+  EXPECT_EQ(totals->handle_times.counts()[3], 1);
+  EXPECT_EQ(totals->handle_times.bounds()[3], absl::Seconds(120));
+
+  // The window forgets; the totals do not.
+  At(absl::Hours(1));
+  EXPECT_EQ(Queue("sales").window.calls.answered, 0);
+  EXPECT_EQ(stats_.Totals("sales")->calls.answered, 1);
+  EXPECT_EQ(stats_.Totals("nope"), nullptr);
+}
+
+TEST(DurationHistogramTest, BucketsAreUpperBoundsWithAnOpenLastOne) {
+  constexpr absl::Duration kBounds[] = {absl::Seconds(1), absl::Seconds(10)};
+  DurationHistogram h(kBounds);
+  for (absl::Duration d : {absl::ZeroDuration(), absl::Seconds(1), absl::Milliseconds(1001),
+                           absl::Seconds(10), absl::Seconds(11), absl::Hours(5)}) {
+    h.Add(d);
+  }
+  EXPECT_EQ(h.counts(), (std::vector<int64_t>{2, 2, 2}));
+  EXPECT_EQ(h.count(), 6);
+  EXPECT_EQ(h.sum(), absl::Hours(5) + absl::Seconds(22) + absl::Milliseconds(1001));
+}
+
 TEST_F(LiveStatsTest, NothingToRateIsAbsentNotZero) {
   QueueKpis q = Queue("support");
   EXPECT_EQ(q.today.calls.offered, 0);

@@ -290,6 +290,8 @@ TEST_F(RoutingTest, FullQueueRejectsWithResourceExhausted) {
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(s.message(), HasSubstr("max_size 2"));
   EXPECT_EQ(engine_.GetCall("c3").status().code(), absl::StatusCode::kNotFound);
+  // No call was made: the queue's count is the only record.
+  EXPECT_EQ(engine_.GetQueueStats("q", now_)->rejected, 1);
 }
 
 TEST_F(RoutingTest, FullQueueOverflowsKeepingArrivalTime) {

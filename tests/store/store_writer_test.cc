@@ -85,6 +85,13 @@ TEST_F(StoreWriterTest, EventsQueuedBeforeStartCommitInFullBatches) {
   CommitLog log;
   StoreOptions options;
   ASSERT_EQ(options.max_batch_events, 4096);
+  // The metrics' view of each transaction (writer thread; read after Stop).
+  std::vector<size_t> observed_batches;
+  absl::Duration observed_time;
+  options.observe_commit = [&](size_t events, absl::Duration took) {
+    observed_batches.push_back(events);
+    observed_time += took;
+  };
   StoreWriter writer(OpenStore(), options, log.Callback());
   for (int seq = 1; seq <= kEvents; ++seq) ASSERT_TRUE(writer.Append({AgentEvent(seq)}).ok());
   EXPECT_EQ(writer.transactions(), 0);
@@ -101,6 +108,8 @@ TEST_F(StoreWriterTest, EventsQueuedBeforeStartCommitInFullBatches) {
   EXPECT_EQ(entries[1].seq, 8192);
   EXPECT_EQ(entries[2].seq, kEvents);
   for (const CommitLog::Entry& e : entries) EXPECT_TRUE(e.status.ok()) << e.status;
+  EXPECT_EQ(observed_batches, (std::vector<size_t>{4096, 4096, kEvents - 8192}));
+  EXPECT_GT(observed_time, absl::ZeroDuration());
 
   std::vector<core::Event> events = ReadAll();
   ASSERT_EQ(events.size(), static_cast<size_t>(kEvents));
