@@ -78,4 +78,15 @@ wait "$pid" || fail "acdd exit status $?"
 pid=""
 n=$(sqlite3 "$work/acd.db" "SELECT count(*) FROM events WHERE call_id = 'call-1001'")
 [[ $n == 5 ]] || fail "expected 5 events for call-1001, found $n"
+
+# With acdd gone, acdctl says it cannot reach it and where it looked, for a
+# unary verb and a stream alike, rather than gRPC's text; exit status 1.
+for verb in queues "events --follow"; do
+  rc=0
+  # shellcheck disable=SC2086  # "events --follow": a verb and its flag
+  acdctl $verb 2>"$work/err.txt" || rc=$?
+  [[ $rc == 1 ]] || fail "$verb without acdd: exit status $rc, want 1"
+  grep -qx "acdctl: ${verb% *}: cannot reach acdd at $ACD_SERVER: connection refused; is it running? (deploy/quickstart.sh starts one)" \
+    "$work/err.txt" || { cat "$work/err.txt"; fail "$verb without acdd: message"; }
+done
 echo "walkthrough: 1 passed, 0 failed"
