@@ -47,8 +47,10 @@ std::string FailureMessage(const CLI::App* app, const CLI::Error& error) {
   // `acdctl call bogus`; say which, and what the choices are.
   const std::string no_verb = CLI::RequiredError::Subcommand(1).what();
   if (message == no_verb && at->get_subcommands().empty()) {
+    // Option groups ("Security") are nameless subcommands to CLI11: not verbs.
     std::vector<std::string> verbs;
-    for (const CLI::App* sub : at->get_subcommands([](const CLI::App*) { return true; })) {
+    for (const CLI::App* sub :
+         at->get_subcommands([](const CLI::App* sub) { return !sub->get_name().empty(); })) {
       verbs.push_back(sub->get_name());
     }
     // With fallthrough the stray word lands on the top-level app.

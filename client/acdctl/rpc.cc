@@ -7,11 +7,14 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace acd::ctl {
@@ -51,6 +54,73 @@ class BearerInterceptorFactory final
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Why a call never reached acdd, and what to check.
+struct Unreachable {
+  std::string reason;  // "connection refused"
+  std::string hint;    // "is it running? ..."
+};
+
+// Why the call that failed with `status` never reached acdd; nullopt when
+// acdd (or something past the connection) answered, e.g. UNAVAILABLE "store
+// unavailable: ..." or "acdd is shutting down".
+std::optional<Unreachable> WhyUnreachable(const grpc::Status& status, const GlobalOptions& global) {
+  grpc::Channel* const channel = global.channel.get();
+  const std::string& message = status.error_message();
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    // gRPC says only "Deadline Exceeded", whether the connection never came
+    // up or acdd took too long: the channel's state tells which.
+    const grpc_connectivity_state state =
+        channel == nullptr ? GRPC_CHANNEL_READY : channel->GetState(/*try_to_connect=*/false);
+    if (state != GRPC_CHANNEL_CONNECTING && state != GRPC_CHANNEL_TRANSIENT_FAILURE) {
+      return std::nullopt;
+    }
+    return Unreachable{
+        absl::StrCat("not connected within --timeout (", global.timeout_seconds, "s)"),
+        "is it running? (deploy/quickstart.sh starts one)"};
+  }
+  if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return std::nullopt;
+  // How gRPC's client words a connection that could not be made (1.51, and
+  // the later wordings); acdd's own UNAVAILABLE messages start otherwise.
+  const bool dns = absl::StartsWith(message, "DNS resolution failed") ||
+                   absl::StartsWith(message, "Name resolution failure");
+  if (!dns && !absl::StartsWith(message, "failed to connect to all addresses") &&
+      !absl::StartsWith(message, "connections to all backends failing") &&
+      !absl::StartsWith(message, "empty address list")) {
+    return std::nullopt;
+  }
+  // The detail is the last ": " part, e.g. "...: Connection refused" or
+  // "...OPENSSL_internal:CERTIFICATE_VERIFY_FAILED".
+  const std::string lower = absl::AsciiStrToLower(message);
+  const size_t colon = message.rfind(':');
+  std::string detail(
+      absl::StripAsciiWhitespace(colon == std::string::npos ? message : message.substr(colon + 1)));
+  if (dns) return Unreachable{"name not resolved", "check --server or ACD_SERVER"};
+  if (absl::StrContains(lower, "handshake") || absl::StrContains(lower, "ssl_error")) {
+    return Unreachable{absl::StrCat("TLS handshake failed (", detail, ")"),
+                       "check --tls-ca, --tls-server-name and that acdd serves TLS "
+                       "(README.md#authentication)"};
+  }
+  std::string reason = "connection failed";
+  if (absl::StrContains(lower, "connection refused")) {
+    reason = "connection refused";
+  } else if (absl::StrContains(lower, "timed out") || absl::StrContains(lower, "timeout")) {
+    reason = "timed out";
+  } else if (!detail.empty()) {
+    reason = absl::AsciiStrToLower(detail);  // "no route to host", "socket closed"
+  }
+  return Unreachable{reason, "is it running? (deploy/quickstart.sh starts one)"};
+}
+
+// "CODE: message", or for a call that never reached acdd "cannot reach acdd
+// at HOST:PORT: why; hint".
+std::string DescribeRpcError(const Invocation& inv, const grpc::Status& status) {
+  if (std::optional<Unreachable> why = WhyUnreachable(status, *inv.global)) {
+    return absl::StrCat("cannot reach acdd at ", inv.global->server, ": ", why->reason, "; ",
+                        why->hint);
+  }
+  return absl::StrCat(CodeName(status.error_code()), ": ", status.error_message());
 }
 
 }  // namespace
@@ -113,7 +183,8 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& target, const Crede
 }
 
 std::shared_ptr<grpc::Channel> Connect(const GlobalOptions& global) {
-  return NewChannel(global.server, global.credentials);
+  if (global.channel == nullptr) global.channel = NewChannel(global.server, global.credentials);
+  return global.channel;
 }
 
 void SetDeadline(grpc::ClientContext& context, const GlobalOptions& global) {
@@ -130,14 +201,13 @@ std::string CodeName(grpc::StatusCode code) {
 }
 
 int ReportRpcError(const Invocation& inv, const grpc::Status& status) {
-  std::cerr << "acdctl: " << inv.verb << ": " << CodeName(status.error_code()) << ": "
-            << status.error_message() << std::endl;
+  std::cerr << "acdctl: " << inv.verb << ": " << DescribeRpcError(inv, status) << std::endl;
   return kExitFailure;
 }
 
 int ReportRpcError(const Invocation& inv, absl::string_view what, const grpc::Status& status) {
-  std::cerr << "acdctl: " << inv.verb << ": " << what << ": " << CodeName(status.error_code())
-            << ": " << status.error_message() << std::endl;
+  std::cerr << "acdctl: " << inv.verb << ": " << what << ": " << DescribeRpcError(inv, status)
+            << std::endl;
   return kExitFailure;
 }
 

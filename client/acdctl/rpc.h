@@ -59,6 +59,9 @@ struct GlobalOptions {
   Credentials credentials;
   std::string output = "table";
   double timeout_seconds = 10;
+  // The channel Connect() made, shared by the verb's calls. Kept so that a
+  // failure can be told apart: acdd never reached, or acdd said no.
+  mutable std::shared_ptr<grpc::Channel> channel{};
 
   OutputFormat format() const {
     if (output == "json") return OutputFormat::kJson;
@@ -78,6 +81,8 @@ struct Invocation {
   bool csv() const { return global->format() == OutputFormat::kCsv; }
 };
 
+// The channel to global.server, made on first use (not thread-safe: a verb
+// connects before it starts threads).
 std::shared_ptr<grpc::Channel> Connect(const GlobalOptions& global);
 
 // Applies --timeout to a unary call. Streams run without a deadline.
@@ -109,6 +114,8 @@ grpc::Status CallUnary(const GlobalOptions& global,
 std::string CodeName(grpc::StatusCode code);
 
 // Prints "acdctl: <verb>: <CODE>: <message>" to stderr; returns kExitFailure.
+// A call that never reached acdd says so instead: "acdctl: <verb>: cannot
+// reach acdd at <server>: connection refused; is it running? ...".
 int ReportRpcError(const Invocation& inv, const grpc::Status& status);
 // Same for a failure of a sub-step, e.g. "agent offers: accept c-1: ...".
 int ReportRpcError(const Invocation& inv, absl::string_view what, const grpc::Status& status);

@@ -71,6 +71,17 @@ grep -q "report: --interval: '20m' is not 15m, 30m or 60m" "$work/err.txt" \
 # Bad input reads well and exits non-zero.
 if acdctl call enqueue call-1002 --queue nowhere 2>"$work/err.txt"; then fail "unknown queue accepted"; fi
 grep -q 'NOT_FOUND: unknown queue "nowhere"' "$work/err.txt" || { cat "$work/err.txt"; fail "error text"; }
+# A missing verb lists the verbs, and only verbs (CLI11's option groups are
+# nameless subcommands), with the usage exit status 2.
+for noun in "" call; do
+  rc=0
+  acdctl ${noun:+"$noun"} 2>"$work/err.txt" || rc=$?
+  [[ $rc == 2 ]] || fail "acdctl $noun: exit status $rc, want 2"
+  want="want one of call, agent, queues,"
+  [[ -z $noun ]] || want="want one of enqueue, get, abandon,"
+  grep -q "missing verb; $want" "$work/err.txt" || { cat "$work/err.txt"; fail "acdctl $noun: verbs"; }
+  if grep -Eq 'of ,|, ,|, *$' "$work/err.txt"; then cat "$work/err.txt"; fail "acdctl $noun: empty verb"; fi
+done
 
 # Ctrl-C (SIGTERM here) stops the daemon cleanly; the events are in SQLite.
 kill -TERM "$pid"
@@ -78,4 +89,15 @@ wait "$pid" || fail "acdd exit status $?"
 pid=""
 n=$(sqlite3 "$work/acd.db" "SELECT count(*) FROM events WHERE call_id = 'call-1001'")
 [[ $n == 5 ]] || fail "expected 5 events for call-1001, found $n"
+
+# With acdd gone, acdctl says it cannot reach it and where it looked, for a
+# unary verb and a stream alike, rather than gRPC's text; exit status 1.
+for verb in queues "events --follow"; do
+  rc=0
+  # shellcheck disable=SC2086  # "events --follow": a verb and its flag
+  acdctl $verb 2>"$work/err.txt" || rc=$?
+  [[ $rc == 1 ]] || fail "$verb without acdd: exit status $rc, want 1"
+  grep -qx "acdctl: ${verb% *}: cannot reach acdd at $ACD_SERVER: connection refused; is it running? (deploy/quickstart.sh starts one)" \
+    "$work/err.txt" || { cat "$work/err.txt"; fail "$verb without acdd: message"; }
+done
 echo "walkthrough: 1 passed, 0 failed"
