@@ -18,8 +18,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # clang (and its sanitizer runtimes) for both sanitizer builds; Prometheus
-# (and its promtool) for the metrics tests.
-deploy/install-deps.sh clang libclang-rt-14-dev prometheus
+# (and its promtool) and curl for the metrics tests; systemd for
+# systemd-analyze verify of the unit (tests/e2e/install_test.sh).
+deploy/install-deps.sh clang libclang-rt-14-dev prometheus curl systemd
 
 build_dir=${BUILD_DIR:-build-asan}
 jobs=${JOBS:-$(nproc)}

@@ -29,10 +29,10 @@ jobs=${JOBS:-$(nproc)}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1:suppressions=$PWD/tests/sanitizers/tsan.supp:print_suppressions=0}
 
 targets=(acdd acdctl
-  acdd_e2e_test crash_test
+  acdd_e2e_test crash_test notify_test json_log_test
   daemon_test routing_e2e_test callback_e2e_test stats_test reload_test watch_resume_test
-  auth_test tls_test store_fault_test validation_test
-  runtime_fault_test store_test base_test cow_map_test)
+  auth_test tls_test store_fault_test validation_test metrics_test
+  runtime_fault_test runtime_heartbeat_test store_test base_test cow_map_test http_server_test)
 
 echo "== TSan: configure ($build_dir)"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
@@ -42,8 +42,9 @@ echo "== TSan: build ${#targets[@]} targets (-j$jobs)"
 cmake --build "$build_dir" -j "$jobs" --target "${targets[@]}"
 echo "== TSan: end-to-end, gRPC server, store, runtime and mutex tests"
 # Only the targets above are built, so only their tests are registered; the
-# fuzz seed runs and the install and package test (add_test, always
-# registered; the latter needs acd-sim and has no threads of its own) are
-# left to tests/run.sh.
+# fuzz seed runs, the install and package test and the Prometheus test
+# (add_test, always registered; the last two need acd-sim, and their threads
+# are acdd's, which other tests here cover) are left to tests/run.sh.
 cd "$build_dir"
-ctest --output-on-failure -j "$jobs" --timeout 300 -L "e2e|rpc|unit" -LE fuzz -E '^install_package$'
+ctest --output-on-failure -j "$jobs" --timeout 300 -L "e2e|rpc|unit" -LE fuzz \
+  -E '^(install_package|prometheus_metrics)$'

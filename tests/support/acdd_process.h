@@ -4,6 +4,7 @@
 #ifndef ACD_TESTS_SUPPORT_ACDD_PROCESS_H_
 #define ACD_TESTS_SUPPORT_ACDD_PROCESS_H_
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -22,19 +23,45 @@ namespace acd::testing {
 
 class AcddProcess {
  public:
+  struct Options {
+    std::vector<std::string> extra{};  // more arguments
+    std::string log_level = "warn";    // --log-level; "" for the config's
+    std::string stderr_path{};         // where its log goes ("": the test's stderr)
+    std::vector<std::string> env{};    // NAME=value added to the test's environment
+  };
+
   // Starts `binary` with `config` on `db`, plus `extra` arguments, and waits
   // (at most 10 s) until it serves.
   AcddProcess(const std::string& binary, const std::string& config, const std::string& db,
-              const std::string& port_file, std::vector<std::string> extra = {}) {
+              const std::string& port_file, std::vector<std::string> extra = {})
+      : AcddProcess(binary, config, db, port_file, Options{.extra = std::move(extra)}) {}
+
+  AcddProcess(const std::string& binary, const std::string& config, const std::string& db,
+              const std::string& port_file, const Options& options) {
     std::remove(port_file.c_str());
-    std::vector<std::string> args = {binary,    "--config",    config,        "--db",
-                                     db,        "--listen",    "127.0.0.1:0", "--port-file",
-                                     port_file, "--log-level", "warn"};
-    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<std::string> args = {binary,     "--config",    config,        "--db",   db,
+                                     "--listen", "127.0.0.1:0", "--port-file", port_file};
+    if (!options.log_level.empty()) {
+      args.push_back("--log-level");
+      args.push_back(options.log_level);
+    }
+    args.insert(args.end(), options.extra.begin(), options.extra.end());
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    EXPECT_EQ(posix_spawn(&pid_, binary.c_str(), nullptr, nullptr, argv.data(), environ), 0);
+    std::vector<std::string> env_strings = options.env;
+    for (char** e = environ; *e != nullptr; ++e) env_strings.push_back(*e);
+    std::vector<char*> envp;
+    for (std::string& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (!options.stderr_path.empty()) {
+      posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, options.stderr_path.c_str(),
+                                       O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    }
+    EXPECT_EQ(posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), envp.data()), 0);
+    posix_spawn_file_actions_destroy(&actions);
     for (int i = 0; i < 500 && port_ == 0; ++i) {
       std::ifstream in(port_file);
       if (!(in >> port_)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -52,6 +79,8 @@ class AcddProcess {
 
   bool started() const { return port_ != 0; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  pid_t pid() const { return pid_; }
 
   // Sends `sig` and returns the wait status (bounded: 10 s).
   int Stop(int sig) {
