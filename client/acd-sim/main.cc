@@ -114,6 +114,7 @@ struct Options {
   int64_t lifecycles = 0;
   // Daemon and output.
   DurabilitySettings durability;
+  std::vector<std::string> acdd_args;  // more arguments for each acdd started
   bool keep = false;
   std::string format = "table";
   bool quiet = false;
@@ -127,6 +128,14 @@ int Usage(absl::string_view message) {
 int Failure(absl::string_view message) {
   std::cerr << "acd-sim: " << message << std::endl;
   return kExitFailure;
+}
+
+// The arguments of an acdd that acd-sim starts (it adds --port-file, --config
+// and --db).
+std::vector<std::string> AcddArgs(const Options& o) {
+  std::vector<std::string> args = {"--listen", "127.0.0.1:0"};
+  args.insert(args.end(), o.acdd_args.begin(), o.acdd_args.end());
+  return args;
 }
 
 std::optional<absl::Duration> ParsePositiveDuration(const std::string& text) {
@@ -284,7 +293,7 @@ int RunErlangMode(const Options& o) {
     std::unique_ptr<ChildServer> daemon;
     if (!o.acdd.empty()) {
       absl::StatusOr<std::unique_ptr<ChildServer>> started = ChildServer::Start(
-          o.acdd, {"--listen", "127.0.0.1:0"},
+          o.acdd, AcddArgs(o),
           ErlangConfigYaml(o.queue, run.agents, o.scale, *threshold, o.durability), kStartTimeout);
       if (!started.ok()) {
         row.measured = started.status();
@@ -381,8 +390,11 @@ int RunMaxRateMode(const Options& o) {
                          const std::string& config) -> absl::StatusOr<MaxRateResult> {
     std::unique_ptr<ChildServer> child;
     if (!binary.empty()) {
+      // The no-op server takes none of acdd's flags.
+      std::vector<std::string> args =
+          binary == o.acdd ? AcddArgs(o) : std::vector<std::string>{"--listen", "127.0.0.1:0"};
       absl::StatusOr<std::unique_ptr<ChildServer>> started =
-          ChildServer::Start(binary, {"--listen", "127.0.0.1:0"}, config, kStartTimeout);
+          ChildServer::Start(binary, std::move(args), config, kStartTimeout);
       if (!started.ok()) return started.status();
       child = std::move(*started);
       if (o.keep) child->keep_dir();
@@ -456,6 +468,9 @@ int Main(int argc, char** argv) {
   where->add_option("--synchronous", o.durability.synchronous, "With --acdd: server.synchronous")
       ->check(CLI::IsMember({"full", "normal"}))
       ->capture_default_str();
+  where->add_option("--acdd-arg", o.acdd_args,
+                    "With --acdd: one more argument for each acdd started (repeat it), e.g. "
+                    "--acdd-arg=--http=127.0.0.1:0 to serve metrics too");
   where->add_flag("--keep", o.keep, "Keep the started servers' temp dirs (config, db, log)");
   where->add_option("--queue", o.queue, "Queue the calls go to (Erlang mode)")
       ->capture_default_str();

@@ -264,6 +264,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   }
   daemon->host_ = HostOf(config.server.listen);
   if (daemon->registry_ != nullptr) daemon->StartMetrics(*stored_seq, restore_took);
+  daemon->started_.store(true, std::memory_order_release);
   {
     MutexLock lock(&daemon->health_mu_);
     daemon->health_ = daemon->server_->GetHealthCheckService();
@@ -287,9 +288,12 @@ absl::Status Daemon::StartHttp(const config::Config& config, const std::string& 
   registry_ = std::make_unique<prometheus::Registry>();
   http::HttpServer::Options options;
   options.listen = listen;
-  // /metrics takes the tokens that may watch the queues' stats.
+  // /metrics takes the tokens that may watch the queues' stats (any caller
+  // while auth is off); the tokens are known once Start has built them.
   options.authorize = [this](std::optional<absl::string_view> authorization) -> absl::Status {
-    if (auth_ == nullptr) return absl::UnavailableError("acdd is starting");
+    if (!started_.load(std::memory_order_acquire)) {
+      return absl::UnavailableError("acdd is starting: restoring its live state");
+    }
     return auth_->Authorize(authorization, "/acd.v1.AdminService/WatchStats", "").status();
   };
   std::map<std::string, http::HttpRoute> routes;
@@ -299,8 +303,7 @@ absl::Status Daemon::StartHttp(const config::Config& config, const std::string& 
     return http::HttpResponse{.status = ready.ok() ? 200 : 503,
                               .body = absl::StrCat(ready.ok() ? "ready" : ready.message(), "\n")};
   }};
-  routes["/metrics"] = {.handler = [this] { return MetricsPage(); },
-                        .needs_auth = config.auth.enabled()};
+  routes["/metrics"] = {.handler = [this] { return MetricsPage(); }, .needs_auth = true};
   absl::StatusOr<std::unique_ptr<http::HttpServer>> server =
       http::HttpServer::Start(std::move(options), std::move(routes));
   if (!server.ok()) return server.status();
@@ -313,12 +316,11 @@ void Daemon::StartMetrics(int64_t first_seq, absl::Duration restore) {
   daemon_metrics_ =
       std::make_unique<DaemonMetrics>(runtime_.get(), config_.get(), streams_.get(), first_seq);
   queue_metrics_ = std::make_unique<http::QueueCollector>(runtime_.get());
-  metrics_ready_.store(true, std::memory_order_release);
 }
 
 http::HttpResponse Daemon::MetricsPage() const {
   std::vector<prometheus::MetricFamily> families = registry_->Collect();
-  if (metrics_ready_.load(std::memory_order_acquire)) {
+  if (started_.load(std::memory_order_acquire)) {
     for (const prometheus::Collectable* source :
          {static_cast<const prometheus::Collectable*>(daemon_metrics_.get()),
           static_cast<const prometheus::Collectable*>(queue_metrics_.get())}) {

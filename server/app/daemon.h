@@ -132,11 +132,13 @@ class Daemon {
 
   // Metrics, when server.http is on: the registry of the instruments kept up
   // to date (gRPC, store commits, startup), and the collectors that read the
-  // rest at scrape time, published to the HTTP threads by metrics_ready_.
+  // rest at scrape time.
   std::unique_ptr<prometheus::Registry> registry_;
   std::unique_ptr<DaemonMetrics> daemon_metrics_;
   std::unique_ptr<http::QueueCollector> queue_metrics_;
-  std::atomic<bool> metrics_ready_{false};
+  // Set once Start has built everything (auth_, the collectors): what the
+  // HTTP threads, running since before, may then read.
+  std::atomic<bool> started_{false};
   std::unique_ptr<http::HttpServer> http_;
 
   mutable Mutex health_mu_;

@@ -149,7 +149,8 @@ HttpResponse HttpServer::Respond(mg_connection* conn) {
     absl::Status allowed = options_.authorize(
         header == nullptr ? std::nullopt : std::optional<absl::string_view>(header));
     if (absl::IsUnauthenticated(allowed)) return Text(401, allowed.message());
-    if (!allowed.ok()) return Text(403, allowed.message());
+    if (absl::IsPermissionDenied(allowed)) return Text(403, allowed.message());
+    if (!allowed.ok()) return Text(503, allowed.message());
   }
   return route->second.handler();
 }

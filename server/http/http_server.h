@@ -7,8 +7,9 @@
 //   for the engine's snapshot), never on a client.
 // - Access: a route marked `needs_auth` is answered only when `authorize`
 //   accepts the request's Authorization header (401 without a valid token,
-//   403 for a token whose role may not), so the HTTP front follows the gRPC
-//   server's token rules; probes (/healthz, /readyz) stay open.
+//   403 for a token whose role may not, 503 for any other refusal, e.g. not
+//   started yet), so the HTTP front follows the gRPC server's token rules;
+//   probes (/healthz, /readyz) stay open.
 // - IPv4 only: Debian's civetweb is built without IPv6 (the config refuses
 //   an IPv6 server.http); a host name is resolved to its IPv4 address.
 // - Anything but GET or HEAD is 405; an unknown path 404.
@@ -47,8 +48,8 @@ struct HttpRoute {
   bool needs_auth = false;
 };
 
-// OK, UNAUTHENTICATED or PERMISSION_DENIED for an Authorization header
-// (nullopt when absent).
+// OK, UNAUTHENTICATED, PERMISSION_DENIED or another refusal (UNAVAILABLE)
+// for an Authorization header (nullopt when absent).
 using HttpAuthorizer = std::function<absl::Status(std::optional<absl::string_view> authorization)>;
 
 class HttpServer {
