@@ -104,7 +104,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   daemon->startup_config_ = config;
   daemon->on_config_ = options.on_config;
   if (!config.server.http.empty()) {
-    if (absl::Status s = daemon->StartHttp(config, config.server.http); !s.ok()) return s;
+    if (absl::Status s = daemon->StartHttp(config); !s.ok()) return s;
   }
   NotifySystemd(StatusLine(absl::StrCat("restoring the live state from ", config.server.database)));
   const auto restore_started = std::chrono::steady_clock::now();
@@ -284,10 +284,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   return daemon;
 }
 
-absl::Status Daemon::StartHttp(const config::Config& config, const std::string& listen) {
+absl::Status Daemon::StartHttp(const config::Config& config) {
   registry_ = std::make_unique<prometheus::Registry>();
   http::HttpServer::Options options;
-  options.listen = listen;
+  options.listen = config.server.http;
   // /metrics takes the tokens that may watch the queues' stats (any caller
   // while auth is off); the tokens are known once Start has built them.
   options.authorize = [this](std::optional<absl::string_view> authorization) -> absl::Status {

@@ -99,8 +99,8 @@ class Daemon {
  private:
   Daemon() = default;
 
-  // Starts the HTTP front on `listen` (before the store opens).
-  absl::Status StartHttp(const config::Config& config, const std::string& listen);
+  // Starts the HTTP front on config.server.http (before the store opens).
+  absl::Status StartHttp(const config::Config& config);
   // Builds the pieces of /metrics once the runtime and services exist.
   void StartMetrics(int64_t first_seq, absl::Duration restore);
   http::HttpResponse MetricsPage() const;
