@@ -268,7 +268,6 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   {
     MutexLock lock(&daemon->health_mu_);
     daemon->health_ = daemon->server_->GetHealthCheckService();
-    daemon->serving_ = true;
     daemon->UpdateHealthLocked();
   }
   spdlog::info("acdd serving on {} (database {}, config {}, sha256 {}; {}, {}; HTTP {})",
@@ -342,7 +341,7 @@ std::string Daemon::ServingStatus() const {
 absl::Status Daemon::Readiness() const {
   MutexLock lock(&health_mu_);
   if (stopping_) return absl::UnavailableError("shutting down");
-  if (!serving_) {
+  if (!started_.load(std::memory_order_acquire)) {
     return absl::UnavailableError(
         absl::StrCat("starting: restoring the live state from ", startup_config_.server.database));
   }

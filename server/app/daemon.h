@@ -115,6 +115,9 @@ class Daemon {
   std::string host_;
   int port_ = 0;
   runtime::RealClock clock_;
+  // The instruments kept up to date (gRPC, store commits, startup) when
+  // server.http is on; before the runtime and the observer that write them.
+  std::unique_ptr<prometheus::Registry> registry_;
   std::unique_ptr<runtime::Runtime> runtime_;
   std::unique_ptr<runtime::ConfigManager> config_;
   // Outlive the services and server_ (declared before them).
@@ -130,20 +133,17 @@ class Daemon {
   bool shut_down_ = false;
   absl::Status shutdown_status_;
 
-  // Metrics, when server.http is on: the registry of the instruments kept up
-  // to date (gRPC, store commits, startup), and the collectors that read the
-  // rest at scrape time.
-  std::unique_ptr<prometheus::Registry> registry_;
+  // Metrics, when server.http is on: the collectors that read them at scrape
+  // time (the instruments kept up to date are in registry_).
   std::unique_ptr<DaemonMetrics> daemon_metrics_;
   std::unique_ptr<http::QueueCollector> queue_metrics_;
-  // Set once Start has built everything (auth_, the collectors): what the
-  // HTTP threads, running since before, may then read.
+  // Set once Start has built everything (auth_, the collectors) and acdd
+  // serves: what the HTTP threads, running since before, may then read.
   std::atomic<bool> started_{false};
   std::unique_ptr<http::HttpServer> http_;
 
   mutable Mutex health_mu_;
   grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) = nullptr;
-  bool serving_ ABSL_GUARDED_BY(health_mu_) = false;  // restored and listening
   bool store_healthy_ ABSL_GUARDED_BY(health_mu_) = true;
   absl::Status store_error_ ABSL_GUARDED_BY(health_mu_);
   bool stopping_ ABSL_GUARDED_BY(health_mu_) = false;

@@ -51,10 +51,13 @@ using internal::YamlChecker;
 
 constexpr absl::string_view kTopKeys[] = {"server", "auth",   "skills", "schedules",
                                           "queues", "agents", "routing"};
-constexpr absl::string_view kServerKeys[] = {
-    "listen",      "database", "ack",          "synchronous",    "log_level",
-    "log_format",  "timezone", "stats_window", "shutdown_grace", "max_message_bytes",
-    "max_streams", "tls",      "http"};
+// clang-format off
+constexpr absl::string_view kServerKeys[] = {"listen",       "database",       "ack",
+                                             "synchronous",  "log_level",      "log_format",
+                                             "stats_window", "timezone",       "max_message_bytes",
+                                             "max_streams",  "shutdown_grace", "tls",
+                                             "http"};
+// clang-format on
 constexpr absl::string_view kTlsKeys[] = {"cert", "key", "client_ca"};
 constexpr absl::string_view kAuthKeys[] = {"tokens", "tokens_file"};
 constexpr absl::string_view kTokensFileKeys[] = {"tokens"};
@@ -369,6 +372,8 @@ class ConfigParser {
   };
 
   void ParseServer(const Value& value);
+  // A host:port (server.listen, server.http) into `out`, or its problem.
+  void ParseAddress(const Field& field, const std::string& path, bool ipv4_only, std::string* out);
   void ParseTls(const Value& value);
   void ParseAuth(const Value& value);
   void ParseTokens(const Value& value, const std::string& path, TokenSet& set);
@@ -494,36 +499,33 @@ void ConfigParser::Parse(const YAML::Node& root) {
   if (const Field* auth = present("auth")) ParseAuth(auth->value);
 }
 
+void ConfigParser::ParseAddress(const Field& field, const std::string& path, bool ipv4_only,
+                                std::string* out) {
+  std::optional<std::string> address = checker_.Scalar(field.value, path, "a host:port address");
+  if (!address) return;
+  std::string error = ListenError(*address);
+  if (error.empty() && ipv4_only && absl::StartsWith(*address, "[")) {
+    error = absl::StrCat("the HTTP front listens on IPv4 only; use an IPv4 address such as ",
+                         "127.0.0.1:9464 or 0.0.0.0:9464, not ", Quote(*address));
+  }
+  if (error.empty()) {
+    *out = *std::move(address);
+  } else {
+    checker_.Report(field.value.place, path, std::move(error));
+  }
+}
+
 void ConfigParser::ParseServer(const Value& value) {
   std::optional<Fields> fields =
       checker_.Mapping(value, "server", "a mapping of server settings", kServerKeys);
   if (!fields) return;
   ServerConfig& server = config_.server;
   if (const Field* f = fields->Get("listen")) {
-    std::string path = "server.listen";
-    if (auto listen = checker_.Scalar(f->value, path, "a host:port address")) {
-      std::string error = ListenError(*listen);
-      if (error.empty()) {
-        server.listen = *listen;
-      } else {
-        checker_.Report(f->value.place, path, std::move(error));
-      }
-    }
+    ParseAddress(*f, "server.listen", /*ipv4_only=*/false, &server.listen);
   }
+  // Debian's civetweb, which serves it, is built without IPv6.
   if (const Field* f = fields->Get("http")) {
-    std::string path = "server.http";
-    if (auto http = checker_.Scalar(f->value, path, "a host:port address")) {
-      std::string error = ListenError(*http);
-      if (error.empty() && absl::StartsWith(*http, "[")) {
-        error = absl::StrCat("the HTTP front listens on IPv4 only; use an IPv4 address such as ",
-                             "127.0.0.1:9464 or 0.0.0.0:9464, not ", Quote(*http));
-      }
-      if (error.empty()) {
-        server.http = *http;
-      } else {
-        checker_.Report(f->value.place, path, std::move(error));
-      }
-    }
+    ParseAddress(*f, "server.http", /*ipv4_only=*/true, &server.http);
   }
   if (const Field* f = fields->Get("database")) {
     std::string path = "server.database";

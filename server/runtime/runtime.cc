@@ -16,7 +16,6 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options,
   if (!last.ok()) return last.status();
   std::unique_ptr<Runtime> runtime(new Runtime(options, clock));
   runtime->engine_->set_next_seq(*last + 1);
-  runtime->last_seq_ = *last;
   runtime->committed_seq_ = *last;
   runtime->appended_seq_ = *last;
   Runtime* self = runtime.get();
@@ -137,8 +136,7 @@ void Runtime::Settle(std::function<void(const absl::Status& not_committed)> repl
   absl::Status appended;
   if (!events.empty()) {
     for (const core::Event& e : events) stats_.OnEvent(e);
-    last_seq_ = events.back().seq;
-    appended_seq_.store(last_seq_, std::memory_order_relaxed);
+    appended_seq_.store(events.back().seq, std::memory_order_relaxed);
     for (const core::Event& e : events) uncommitted_.push_back(e);
     // Fails only once the writer is stopping (a command that outlived the
     // shutdown grace): those events are lost, and say so.
@@ -150,10 +148,10 @@ void Runtime::Settle(std::function<void(const absl::Status& not_committed)> repl
     reply(absl::UnavailableError(absl::StrCat("acdd is shutting down: ", appended.message())));
   } else if (!store_healthy_.load()) {
     reply(StoreFailure(store_error_));
-  } else if (!options_.ack_committed || last_seq_ <= committed_seq_.load()) {
+  } else if (!options_.ack_committed || appended_seq() <= committed_seq_.load()) {
     reply(absl::OkStatus());
   } else {
-    held_.push_back({last_seq_, std::move(reply)});
+    held_.push_back({appended_seq(), std::move(reply)});
   }
 }
 
@@ -164,7 +162,7 @@ void Runtime::OnCommitted(int64_t seq, const absl::Status& status) {
       spdlog::error(
           "store: commit failed after seq {}; refusing changes until it recovers, {} events kept "
           "in memory: {}",
-          seq, last_seq_ - seq, status.ToString());
+          seq, appended_seq() - seq, status.ToString());
       if (health_listener_) health_listener_(false, status);
     }
     // Every held reply waits on events that are not committed: none may

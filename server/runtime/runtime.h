@@ -278,13 +278,14 @@ class Runtime {
   };
   std::map<uint64_t, Ticker> tickers_;  // by sink id
   core::LiveStats stats_;
-  int64_t last_seq_ = 0;  // last event handed to the store
 
   Mutex admission_mu_;
   bool draining_ ABSL_GUARDED_BY(admission_mu_) = false;
   int in_flight_ ABSL_GUARDED_BY(admission_mu_) = 0;
 
   std::atomic<int64_t> committed_seq_{0};
+  // Written on the engine thread only (the last event handed to the store);
+  // read anywhere.
   std::atomic<int64_t> appended_seq_{0};
   // Written on the engine thread only, so commands there see it in order
   // with the commit reports.
