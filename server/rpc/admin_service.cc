@@ -284,7 +284,7 @@ grpc::ServerWriteReactor<v1::StatsSnapshot>* AdminServiceImpl::WatchStats(
   runtime::Runtime* runtime = runtime_;
   auto request = std::make_shared<const v1::WatchStatsRequest>(*req);
   return StreamReactor<v1::StatsSnapshot>::Start(
-      runtime_, AcquireStream(streams_, StreamKind::kStats),
+      runtime_, AcquireStream(streams_, StreamKind::kStats), runtime::Interest::None(),
       [](const core::Event&) { return std::optional<v1::StatsSnapshot>(); },
       [runtime, request,
        refused](Engine& engine) -> absl::StatusOr<std::vector<v1::StatsSnapshot>> {

@@ -84,7 +84,7 @@ grpc::ServerWriteReactor<v1::OfferUpdate>* AgentServiceImpl::StreamOffers(
   // its event is committed. Engine thread only.
   auto last_offer = std::make_shared<std::pair<std::string, absl::Time>>();
   return StreamReactor<v1::OfferUpdate>::Start(
-      runtime_, AcquireOfferStream(streams_, agent_id),
+      runtime_, AcquireOfferStream(streams_, agent_id), runtime::Interest::Agent(agent_id),
       [agent_id, last_offer](const core::Event& e) -> std::optional<v1::OfferUpdate> {
         if (e.agent_id != agent_id || !e.call) return std::nullopt;
         switch (e.type) {

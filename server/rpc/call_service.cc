@@ -148,12 +148,6 @@ namespace {
 // holds in memory and how long one read takes.
 constexpr int kBacklogPage = 256;
 
-bool Matches(const v1::WatchEventsRequest& filter, const core::Event& e) {
-  return (filter.call_id().empty() || e.call_id == filter.call_id()) &&
-         (filter.agent_id().empty() || e.agent_id == filter.agent_id()) &&
-         (filter.queue().empty() || e.queue == filter.queue());
-}
-
 // The stored events of a resumed WatchEvents: the matching ones after the
 // client's after_seq, up to the last seq committed when the stream subscribed.
 // Live delivery starts right after that seq, so the two meet exactly.
@@ -190,22 +184,25 @@ grpc::ServerWriteReactor<v1::Event>* CallServiceImpl::WatchEvents(
   if (!caller.ok()) return new RefusedStream<v1::Event>(caller.status());
   if (absl::Status s = Validate(*req); !s.ok()) return new RefusedStream<v1::Event>(s);
   auto filter = *req;
-  auto transform = [filter](const core::Event& e) -> std::optional<v1::Event> {
-    if (!Matches(filter, e)) return std::nullopt;
+  // The runtime hands the stream only the events its filter matches.
+  runtime::Interest interest{
+      .call_id = filter.call_id(), .agent_id = filter.agent_id(), .queue = filter.queue()};
+  auto transform = [](const core::Event& e) -> std::optional<v1::Event> {
     v1::Event out;
     ToProto(e, &out);
     return out;
   };
   StreamReactor<v1::Event>::LeaseOr lease = AcquireStream(streams_, StreamKind::kEvents);
   if (filter.after_seq() == 0) {
-    return StreamReactor<v1::Event>::Start(runtime_, std::move(lease), transform);
+    return StreamReactor<v1::Event>::Start(runtime_, std::move(lease), std::move(interest),
+                                           transform);
   }
   // Engine thread, at subscription: the sink gets every event committed after
   // committed_seq() read here, so the backlog ends at it.
   store::EventReader* reader = events_;
   runtime::Runtime* runtime = runtime_;
   return StreamReactor<v1::Event>::StartResumed(
-      runtime_, std::move(lease), transform,
+      runtime_, std::move(lease), std::move(interest), transform,
       [filter, reader, runtime](Engine&) -> absl::StatusOr<std::unique_ptr<Backlog<v1::Event>>> {
         const int64_t after = filter.after_seq();
         const int64_t committed = runtime->committed_seq();

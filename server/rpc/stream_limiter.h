@@ -19,6 +19,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iterator>
@@ -32,6 +33,11 @@
 #include "server/base/mutex.h"
 
 namespace acd::rpc {
+
+// Messages a stream may have waiting for its client (server.stream_buffer's
+// default), and bytes (fixed); more and it is cut off (StreamReactor).
+inline constexpr size_t kDefaultStreamBuffer = 10000;
+inline constexpr size_t kStreamBufferBytes = 8 << 20;
 
 // The server streams, by what they carry.
 enum class StreamKind { kOffers, kEvents, kStats };
@@ -55,6 +61,12 @@ class StreamLimiter {
     void OnReplaced(std::function<void()> end);
     // The stream was cut off for falling too far behind (counted).
     void CountCutOff();
+    // The stream's buffered bytes changed by `delta` (summed per kind).
+    void AddBuffered(int64_t delta) {
+      limiter_->Of(kind_).buffered_bytes.fetch_add(delta, std::memory_order_relaxed);
+    }
+    // Messages the stream may buffer (StreamLimiter's `buffer`).
+    size_t buffer() const { return limiter_->buffer_; }
 
    private:
     friend class StreamLimiter;
@@ -68,7 +80,10 @@ class StreamLimiter {
     bool replaced_ = false;
   };
 
-  explicit StreamLimiter(int max_streams) : max_streams_(max_streams) {}
+  // `buffer`: the messages a stream may have waiting for its client before
+  // it is cut off (server.stream_buffer); see StreamReactor.
+  explicit StreamLimiter(int max_streams, size_t buffer = kDefaultStreamBuffer)
+      : max_streams_(max_streams), buffer_(buffer) {}
   // Takes the lock once more: whatever ordered the last Lease's release
   // before this (gRPC's Server::Shutdown waits for every stream's OnDone) is
   // then visible to ThreadSanitizer too. Asserts that no Lease is left.
@@ -83,16 +98,22 @@ class StreamLimiter {
 
   int live() const;
   int max_streams() const { return max_streams_; }
+  size_t buffer() const { return buffer_; }
   // Without the lock: live streams of `kind`, and those cut off so far.
   int live(StreamKind kind) const { return Of(kind).live.load(std::memory_order_relaxed); }
   int64_t cutoffs(StreamKind kind) const {
     return Of(kind).cutoffs.load(std::memory_order_relaxed);
+  }
+  // Bytes of messages waiting in acdd for the clients of `kind`'s streams.
+  int64_t buffered_bytes(StreamKind kind) const {
+    return Of(kind).buffered_bytes.load(std::memory_order_relaxed);
   }
 
  private:
   struct KindCounts {
     std::atomic<int> live{0};
     std::atomic<int64_t> cutoffs{0};
+    std::atomic<int64_t> buffered_bytes{0};
   };
   KindCounts& Of(StreamKind kind) { return by_kind_[static_cast<size_t>(kind)]; }
   const KindCounts& Of(StreamKind kind) const { return by_kind_[static_cast<size_t>(kind)]; }
@@ -102,6 +123,7 @@ class StreamLimiter {
   void Release(Lease* lease);
 
   const int max_streams_;
+  const size_t buffer_;
   mutable Mutex mu_;
   int live_ ABSL_GUARDED_BY(mu_) = 0;
   // The live StreamOffers of each agent.

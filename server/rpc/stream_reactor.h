@@ -2,9 +2,16 @@
 //
 // The runtime calls the reactor's sink on the engine thread with each committed
 // event; `transform` (also on the engine thread) turns it into a message or
-// skips it. Messages wait in a bounded buffer while the client reads; a client
-// that falls more than `max_buffered` messages behind is cut off with
-// RESOURCE_EXHAUSTED, so a slow reader never stalls the engine.
+// skips it. Messages wait in a bounded buffer while gRPC sends them, one write
+// at a time; a client that falls more than `max_buffered` messages (default:
+// the limiter's server.stream_buffer) or kStreamBufferBytes behind is cut off
+// with RESOURCE_EXHAUSTED, so a slow reader never stalls the engine and what
+// acdd holds for a stream stays bounded. "Behind" counts what gRPC has not
+// taken yet: a write completes once the client's HTTP/2 flow-control window
+// admits it, so a client that stops reading first fills its window (its gRPC
+// library reads ahead of the application; gRPC C++ grows the window to
+// megabytes when it probes the bandwidth) and then this buffer. The bytes
+// buffered are counted per kind of stream (acd_stream_buffered_bytes).
 //
 // Initial metadata is sent once the subscription is live: a client that waits
 // for it (ClientReader::WaitForInitialMetadata) sees every event after that.
@@ -50,8 +57,6 @@
 #include "server/runtime/runtime.h"
 
 namespace acd::rpc {
-
-inline constexpr size_t kDefaultStreamBuffer = 10000;
 
 // Stored messages a stream sends before its live ones. NextPage runs on gRPC
 // threads, one call at a time; Sent runs under the reactor's lock afterwards.
@@ -99,22 +104,26 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   // has none.
   using LeaseOr = absl::StatusOr<std::unique_ptr<StreamLimiter::Lease>>;
 
+  // `interest` says which events reach `transform` at all (see
+  // runtime::Interest); `transform` may still skip some of those.
+  // `max_buffered` 0: the lease's buffer (kDefaultStreamBuffer without one).
   static grpc::ServerWriteReactor<Msg>* Start(runtime::Runtime* runtime, LeaseOr lease,
-                                              Transform transform, Init init = {},
-                                              size_t max_buffered = kDefaultStreamBuffer,
+                                              runtime::Interest interest, Transform transform,
+                                              Init init = {}, size_t max_buffered = 0,
                                               Tick tick = {},
                                               absl::Duration interval = absl::ZeroDuration()) {
     if (!lease.ok()) return new RefusedStream<Msg>(lease.status());
-    return Launch(runtime, *std::move(lease), std::move(transform), std::move(init), {},
-                  max_buffered, std::move(tick), interval);
+    return Launch(runtime, *std::move(lease), std::move(interest), std::move(transform),
+                  std::move(init), {}, max_buffered, std::move(tick), interval);
   }
 
   static grpc::ServerWriteReactor<Msg>* StartResumed(runtime::Runtime* runtime, LeaseOr lease,
+                                                     runtime::Interest interest,
                                                      Transform transform, MakeBacklog make_backlog,
-                                                     size_t max_buffered = kDefaultStreamBuffer) {
+                                                     size_t max_buffered = 0) {
     if (!lease.ok()) return new RefusedStream<Msg>(lease.status());
-    return Launch(runtime, *std::move(lease), std::move(transform), {}, std::move(make_backlog),
-                  max_buffered, {}, absl::ZeroDuration());
+    return Launch(runtime, *std::move(lease), std::move(interest), std::move(transform), {},
+                  std::move(make_backlog), max_buffered, {}, absl::ZeroDuration());
   }
 
   // gRPC's reactions below run after Launch has returned the reactor (see
@@ -132,6 +141,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   void OnWriteDone(bool ok) override {
     HappensAfter(this);
     ReleasableMutexLock lock(&shared_->mu);
+    Account(-static_cast<int64_t>(queue_.front().ByteSizeLong()));
     queue_.pop_front();
     writing_ = false;
     if (!ok) {
@@ -160,6 +170,8 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
     {
       MutexLock lock(&shared_->mu);
       shared_->reactor = nullptr;
+      // Messages left unsent by a Finish no longer count.
+      Account(-buffered_bytes_);
     }
     runtime_->Unsubscribe(subscription_);
     delete this;
@@ -197,9 +209,11 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
     }
     bool OnEvent(const core::Event& event) override {
       std::optional<Msg> msg = transform_(event);
+      // Nothing to send, no lock: a gone reactor is dropped by its
+      // Unsubscribe, or at its next message.
+      if (!msg) return true;
       MutexLock lock(&shared_->mu);
       if (shared_->reactor == nullptr) return false;
-      if (!msg) return true;
       return shared_->reactor->EnqueueLocked(std::move(*msg));
     }
     bool OnTick(core::Engine& engine, absl::Time now) override {
@@ -222,9 +236,11 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   };
 
   static StreamReactor* Launch(runtime::Runtime* runtime,
-                               std::unique_ptr<StreamLimiter::Lease> lease, Transform transform,
-                               Init init, MakeBacklog make_backlog, size_t max_buffered, Tick tick,
+                               std::unique_ptr<StreamLimiter::Lease> lease,
+                               runtime::Interest interest, Transform transform, Init init,
+                               MakeBacklog make_backlog, size_t max_buffered, Tick tick,
                                absl::Duration interval) {
+    if (max_buffered == 0) max_buffered = lease != nullptr ? lease->buffer() : kDefaultStreamBuffer;
     auto* reactor = new StreamReactor(runtime, max_buffered);
     if (lease != nullptr) {
       lease->OnReplaced([shared = reactor->shared_] {
@@ -238,7 +254,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
     }
     auto sink = std::make_shared<Sink>(reactor->shared_, std::move(transform), std::move(tick));
     reactor->subscription_ = runtime->Subscribe(
-        sink,
+        sink, std::move(interest),
         [sink, init = std::move(init),
          make_backlog = std::move(make_backlog)](core::Engine& engine) {
           absl::StatusOr<std::vector<Msg>> first = std::vector<Msg>{};
@@ -263,22 +279,28 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   // Returns false once the stream takes no more messages.
   bool EnqueueLocked(Msg msg) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
     if (finishing_) return false;
-    if (backlog_ != nullptr) {
-      // Live messages wait for the backlog; the stream is as far behind.
-      if (held_.size() + queue_.size() >= max_buffered_) {
-        CutOffLocked();
-        return false;
-      }
-      held_.push_back(std::move(msg));
-      return true;
-    }
-    if (queue_.size() >= max_buffered_) {
+    const int64_t bytes = static_cast<int64_t>(msg.ByteSizeLong());
+    // Live messages wait in held_ while the backlog is sent; the stream is as
+    // far behind as both.
+    if (held_.size() + queue_.size() >= max_buffered_ ||
+        buffered_bytes_ + bytes > static_cast<int64_t>(kStreamBufferBytes)) {
       CutOffLocked();
       return false;
+    }
+    Account(bytes);
+    if (backlog_ != nullptr) {
+      held_.push_back(std::move(msg));
+      return true;
     }
     queue_.push_back(std::move(msg));
     Pump();
     return true;
+  }
+
+  // The buffered messages' bytes changed by `delta`.
+  void Account(int64_t delta) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
+    buffered_bytes_ += delta;
+    if (lease_ != nullptr) lease_->AddBuffered(delta);
   }
 
   void CutOffLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
@@ -287,8 +309,8 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
     closing_.reset();
     FinishLocked(
         grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                     absl::StrCat("stream consumer fell more than ", max_buffered_,
-                                  " messages behind; reconnect",
+                     absl::StrCat("stream consumer fell more than ", max_buffered_, " messages or ",
+                                  kStreamBufferBytes >> 20, " MiB behind; reconnect",
                                   backlog_ != nullptr ? " from the last seq it received" : "")));
   }
 
@@ -323,20 +345,31 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
     }
     if (page->empty()) {
       for (Msg& m : held_) {
-        if (!backlog_->Sent(m)) queue_.push_back(std::move(m));
+        if (backlog_->Sent(m)) {
+          Account(-static_cast<int64_t>(m.ByteSizeLong()));
+        } else {
+          queue_.push_back(std::move(m));
+        }
       }
       held_.clear();
       backlog_.reset();
     } else {
-      for (Msg& m : *page) queue_.push_back(std::move(m));
+      for (Msg& m : *page) {
+        Account(static_cast<int64_t>(m.ByteSizeLong()));
+        queue_.push_back(std::move(m));
+      }
     }
     Pump();
   }
 
   // Drops buffered messages, except one gRPC is still writing from.
   void DropPending() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
+    for (const Msg& m : held_) Account(-static_cast<int64_t>(m.ByteSizeLong()));
     held_.clear();
-    while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
+    while (queue_.size() > (writing_ ? 1u : 0u)) {
+      Account(-static_cast<int64_t>(queue_.back().ByteSizeLong()));
+      queue_.pop_back();
+    }
   }
 
   // Sends what is buffered, then finishes with `status`.
@@ -380,6 +413,9 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   // While set, the backlog is being sent and live messages wait in held_.
   std::unique_ptr<Backlog<Msg>> backlog_;
   std::deque<Msg> held_;
+  // Bytes of the messages in queue_ and held_ (ByteSizeLong, when each comes
+  // and when it goes: a moved message loses its cached size).
+  int64_t buffered_bytes_ = 0;
   bool fetching_ = false;  // a backlog page is being read
   bool writing_ = false;
   bool finishing_ = false;  // finish without sending the rest

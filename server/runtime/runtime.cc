@@ -66,8 +66,7 @@ void Runtime::CloseSubscribers(const absl::Status& status) {
   asio::post(io_, [this, &closed, status] {
     closing_ = true;
     close_status_ = status;
-    for (auto& [id, sink] : sinks_) sink->OnClose(status);
-    sinks_.clear();
+    sinks_.Clear([&status](EventSink& sink) { sink.OnClose(status); });
     tickers_.clear();
     closed.set_value();
   });
@@ -203,28 +202,24 @@ void Runtime::LogCommitted(const core::Event& e) {
 }
 
 void Runtime::Publish(const core::Event& event) {
-  for (auto it = sinks_.begin(); it != sinks_.end();) {
-    if (it->second->OnEvent(event)) {
-      ++it;
-    } else {
-      tickers_.erase(it->first);
-      it = sinks_.erase(it);
-    }
-  }
+  sinks_.Deliver(
+      event, [&event](EventSink& sink) { return sink.OnEvent(event); },
+      [this](uint64_t id) { tickers_.erase(id); });
 }
 
-uint64_t Runtime::Subscribe(std::shared_ptr<EventSink> sink,
+uint64_t Runtime::Subscribe(std::shared_ptr<EventSink> sink, Interest interest,
                             std::function<void(core::Engine&)> init, absl::Duration tick) {
   // The id is taken here so the caller can unsubscribe before the post runs.
   static std::atomic<uint64_t> next_id{1};
   uint64_t id = next_id++;
-  Post([this, id, sink = std::move(sink), init = std::move(init), tick] {
+  Post([this, id, sink = std::move(sink), interest = std::move(interest), init = std::move(init),
+        tick] {
     if (closing_) {
       sink->OnClose(close_status_);
       return;
     }
     if (init) init(*engine_);
-    sinks_.emplace(id, sink);
+    sinks_.Add(id, interest, sink);
     if (tick > absl::ZeroDuration()) {
       tickers_.emplace(id, Ticker{tick, std::make_unique<asio::steady_timer>(io_)});
       ArmTick(id);
@@ -238,7 +233,7 @@ void Runtime::Unsubscribe(uint64_t id) {
 }
 
 void Runtime::DropSink(uint64_t id) {
-  sinks_.erase(id);
+  sinks_.Remove(id);
   tickers_.erase(id);  // its timer's destructor cancels a pending wait
 }
 
@@ -254,9 +249,9 @@ void Runtime::ArmTick(uint64_t id) {
 
 void Runtime::OnTick(uint64_t id) {
   // The ticker may have gone between the timer firing and this handler.
-  auto sink = sinks_.find(id);
-  if (sink == sinks_.end() || !tickers_.contains(id)) return;
-  if (!sink->second->OnTick(*engine_, clock_->Now())) {
+  EventSink* sink = sinks_.Find(id);
+  if (sink == nullptr || !tickers_.contains(id)) return;
+  if (!sink->OnTick(*engine_, clock_->Now())) {
     DropSink(id);
     return;
   }

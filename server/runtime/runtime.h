@@ -16,8 +16,11 @@
 //   never takes a change the store has not seen yet. Reads (Read) are served.
 //   A listener hears every change of health (the daemon's health service).
 // - Subscribers see only committed events, in seq order, so a live stream never
-//   shows a change that a crash could take back. A subscriber may also ask for
-//   a tick at a fixed interval (stats watchers).
+//   shows a change that a crash could take back. Each states its Interest (a
+//   call, an agent, a queue, or no events) and is handed only the events that
+//   match (SinkIndex): an event costs work for the streams that want it, not
+//   for every open one. A subscriber may also ask for a tick at a fixed
+//   interval (stats watchers).
 // - Live KPIs: a core::LiveStats is fed every event at emission, on the engine
 //   thread, before the store commits it. Live KPIs describe what the engine
 //   is doing now, like the live counts of GetQueueStats (which include
@@ -51,6 +54,7 @@
 #include "server/base/mutex.h"
 #include "server/core/engine.h"
 #include "server/core/live_stats.h"
+#include "server/runtime/sink_index.h"
 #include "server/store/event_store.h"
 #include "server/store/store_writer.h"
 
@@ -180,12 +184,14 @@ class Runtime {
 
   // Adds a sink. `init` runs first on the engine thread (to send what the
   // subscriber must know now, e.g. an outstanding offer); then the sink gets
-  // every event committed after that point: exactly those with a seq above
-  // committed_seq() as read in `init` (a resumed stream reads the ones up to
-  // it from the store). Returns an id for Unsubscribe().
+  // every event committed after that point that `interest` matches: exactly
+  // those with a seq above committed_seq() as read in `init` (a resumed
+  // stream reads the ones up to it from the store). Returns an id for
+  // Unsubscribe().
   // With a positive `tick`, the sink's OnTick runs every `tick` too (the
   // first one `tick` after `init`).
-  uint64_t Subscribe(std::shared_ptr<EventSink> sink, std::function<void(core::Engine&)> init = {},
+  uint64_t Subscribe(std::shared_ptr<EventSink> sink, Interest interest,
+                     std::function<void(core::Engine&)> init = {},
                      absl::Duration tick = absl::ZeroDuration());
   void Unsubscribe(uint64_t id);
 
@@ -271,7 +277,7 @@ class Runtime {
   absl::Status store_error_;             // the last failed commit's, while unhealthy
   std::deque<HeldReply> held_;           // seq ascending
   std::deque<core::Event> uncommitted_;  // seq ascending
-  std::map<uint64_t, std::shared_ptr<EventSink>> sinks_;
+  SinkIndex sinks_;
   struct Ticker {
     absl::Duration interval;
     std::unique_ptr<asio::steady_timer> timer;
