@@ -29,7 +29,7 @@ jobs=${JOBS:-$(nproc)}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1:suppressions=$PWD/tests/sanitizers/tsan.supp:print_suppressions=0}
 
 targets=(acdd acdctl
-  acdd_e2e_test crash_test notify_test json_log_test
+  acdd_e2e_test crash_test notify_test json_log_test slow_consumer_test
   daemon_test routing_e2e_test callback_e2e_test stats_test reload_test watch_resume_test
   auth_test tls_test store_fault_test validation_test metrics_test
   runtime_fault_test runtime_heartbeat_test store_test base_test cow_map_test http_server_test)

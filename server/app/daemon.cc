@@ -226,7 +226,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   });
   rpc::Authorizer* auth = daemon->auth_.get();
   daemon->streams_ =
-      std::make_unique<rpc::StreamLimiter>(static_cast<int>(config.server.max_streams));
+      std::make_unique<rpc::StreamLimiter>(static_cast<int>(config.server.max_streams),
+                                           static_cast<size_t>(config.server.stream_buffer));
   rpc::StreamLimiter* streams = daemon->streams_.get();
   daemon->call_service_ = std::make_unique<rpc::CallServiceImpl>(daemon->runtime_.get(), auth,
                                                                  daemon->events_.get(), streams);

@@ -34,13 +34,18 @@ std::vector<prometheus::MetricFamily> DaemonMetrics::Collect() const {
   FamilyBuilder cutoffs("acd_stream_cutoffs_total",
                         "Streams cut off for falling too far behind, by kind.",
                         MetricType::Counter);
+  FamilyBuilder buffered("acd_stream_buffered_bytes",
+                         "Bytes of messages waiting in acdd for stream clients, by kind.",
+                         MetricType::Gauge);
   for (rpc::StreamKind kind : rpc::kStreamKinds) {
     http::Labels labels = {{"kind", std::string(rpc::StreamKindName(kind))}};
     open.Add(labels, streams_->live(kind));
     cutoffs.Add(labels, static_cast<double>(streams_->cutoffs(kind)));
+    buffered.Add(labels, static_cast<double>(streams_->buffered_bytes(kind)));
   }
   open.AppendTo(&out);
   cutoffs.AppendTo(&out);
+  buffered.AppendTo(&out);
 
   FamilyBuilder("acd_config_reloads_total", "Config reloads by result.", MetricType::Counter)
       .Add({{"result", "applied"}}, static_cast<double>(config_->reloads_applied()))

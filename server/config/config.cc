@@ -56,7 +56,7 @@ constexpr absl::string_view kServerKeys[] = {"listen",       "database",       "
                                              "synchronous",  "log_level",      "log_format",
                                              "stats_window", "timezone",       "max_message_bytes",
                                              "max_streams",  "shutdown_grace", "tls",
-                                             "http"};
+                                             "http",         "stream_buffer"};
 // clang-format on
 constexpr absl::string_view kTlsKeys[] = {"cert", "key", "client_ca"};
 constexpr absl::string_view kAuthKeys[] = {"tokens", "tokens_file"};
@@ -590,6 +590,13 @@ void ConfigParser::ParseServer(const Value& value) {
     if (auto n = ReadInteger(f->value, "server.max_streams", "max_streams", 1, kMaxMaxStreams,
                              absl::StrCat("from 1 to ", kMaxMaxStreams))) {
       server.max_streams = *n;
+    }
+  }
+  if (const Field* f = fields->Get("stream_buffer")) {
+    if (auto n = ReadInteger(f->value, "server.stream_buffer", "stream_buffer", kMinStreamBuffer,
+                             kMaxStreamBuffer,
+                             absl::StrCat("from ", kMinStreamBuffer, " to ", kMaxStreamBuffer))) {
+      server.stream_buffer = *n;
     }
   }
   if (const Field* f = fields->Get("tls"); f != nullptr && !f->value.node.IsNull()) {

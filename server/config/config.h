@@ -48,6 +48,9 @@ inline constexpr int64_t kMinMaxMessageBytes = 64 << 10;     // 64 KiB
 inline constexpr int64_t kMaxMaxMessageBytes = 64 << 20;     // 64 MiB
 inline constexpr int64_t kDefaultMaxStreams = 10000;
 inline constexpr int64_t kMaxMaxStreams = 1000000;
+inline constexpr int64_t kDefaultStreamBuffer = 10000;
+inline constexpr int64_t kMinStreamBuffer = 100;
+inline constexpr int64_t kMaxStreamBuffer = 1000000;
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:7070";  // host:port or [v6-host]:port
@@ -67,9 +70,11 @@ struct ServerConfig {
   absl::Duration shutdown_grace = absl::Seconds(5);
   // Hostile-input limits (README.md "Limits"): the largest request message
   // gRPC accepts (larger: RESOURCE_EXHAUSTED), and the live server streams
-  // (StreamOffers, WatchEvents, WatchStats) over all clients.
+  // (StreamOffers, WatchEvents, WatchStats) over all clients, and the
+  // messages one may have waiting for its client before it is cut off.
   int64_t max_message_bytes = kDefaultMaxMessageBytes;
   int64_t max_streams = kDefaultMaxStreams;
+  int64_t stream_buffer = kDefaultStreamBuffer;
   TlsConfig tls;
 };
 

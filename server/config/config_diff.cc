@@ -137,6 +137,7 @@ Fields ServerFields(const ServerConfig& s) {
               {"shutdown_grace", Dur(s.shutdown_grace)},
               {"max_message_bytes", absl::StrCat(s.max_message_bytes, " (on restart)")},
               {"max_streams", absl::StrCat(s.max_streams, " (on restart)")},
+              {"stream_buffer", absl::StrCat(s.stream_buffer, " (on restart)")},
               {"http", (s.http.empty() ? "off" : s.http) + " (on restart)"}};
   if (s.tls.enabled()) {
     f.push_back({"tls", "on (on restart)"});

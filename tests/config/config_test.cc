@@ -349,21 +349,25 @@ TEST(ParseConfigTest, RequestLimits) {
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults.config->server.max_message_bytes, 1 << 20);
   EXPECT_EQ(defaults.config->server.max_streams, 10000);
+  EXPECT_EQ(defaults.config->server.stream_buffer, 10000);
 
   ParseOutcome ok = Parse(
       "server:\n"
       "  max_message_bytes: 4194304\n"
       "  max_streams: 50\n"
+      "  stream_buffer: 500\n"
       "queues:\n"
       "  - name: q\n");
   ASSERT_TRUE(ok.ok()) << ok.problems[0].ToString();
   EXPECT_EQ(ok.config->server.max_message_bytes, 4 << 20);
   EXPECT_EQ(ok.config->server.max_streams, 50);
+  EXPECT_EQ(ok.config->server.stream_buffer, 500);
 
   ParseOutcome bad = Parse(
       "server:\n"
       "  max_message_bytes: 1000\n"
       "  max_streams: 0\n"
+      "  stream_buffer: 99\n"
       "queues:\n"
       "  - name: q\n");
   EXPECT_THAT(bad.problems,
@@ -371,7 +375,10 @@ TEST(ParseConfigTest, RequestLimits) {
                                     "max_message_bytes \"1000\" is out of range (use an integer "
                                     "from 65536 (64 KiB) to 67108864 (64 MiB))"),
                           IsProblem(3, 16, "server.max_streams",
-                                    "max_streams \"0\" is out of range (use an integer from 1")));
+                                    "max_streams \"0\" is out of range (use an integer from 1"),
+                          IsProblem(4, 18, "server.stream_buffer",
+                                    "stream_buffer \"99\" is out of range (use an integer from "
+                                    "100 to 1000000)")));
 }
 
 TEST(ParseConfigTest, UnknownKeyWithHint) {
