@@ -8,6 +8,7 @@
 #include "CLI/CLI.hpp"
 #include "server/app/daemon.h"
 #include "server/app/logging.h"
+#include "server/app/process_tuning.h"
 #include "spdlog/spdlog.h"
 
 namespace {
@@ -24,6 +25,7 @@ void WritePortFile(const std::string& path, int port) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  acd::app::TuneProcess();
   CLI::App app{
       "acdd: the acd call distribution daemon.\n"
       "Serves CallService, AgentService and AdminService over gRPC and keeps every\n"
