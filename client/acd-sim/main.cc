@@ -21,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "client/acd-sim/background_load.h"
 #include "client/acd-sim/child_server.h"
 #include "client/acd-sim/erlang_run.h"
 #include "client/acd-sim/max_rate.h"
@@ -77,7 +78,12 @@ callers and desktops: worker i enqueues into the queue named like its agent
 wrap_up_time 10m so CompleteCall ends wrap-up). It prints lifecycles/s and
 p50/p99/p999 latency per RPC. With --noop-server PATH (acd-noop-server) it then
 runs the same client against that server, whose handlers answer at once, and
-prints the ratio.
+prints the ratio. Beside the workers, each run can hold background load that
+they never touch: --idle-desktops N agents idle-1..N, logged in and available
+on queue "idle" with an open StreamOffers stream each (what a connected but
+quiet contact centre costs), and --preload-calls N calls waiting in queue
+"preload", which no agent serves (enqueued before the run). With --acdd the
+generated config has them; with --target the daemon's config must.
 
 Examples:
   acd-sim --acdd build/server/app/acdd --erlangs 10 --aht 180s --agents 11-14 \
@@ -85,6 +91,7 @@ Examples:
   acd-sim --target 127.0.0.1:7070 --queue support --agents 12 --agent-prefix sim-
   acd-sim --max-rate --acdd build/server/app/acdd --workers 16 --duration 10s \
           --noop-server build/tests/bench/acd-noop-server
+  acd-sim --max-rate --acdd build/server/app/acdd --workers 16 --idle-desktops 8000
 
 Exit status: 0 done; 1 an RPC failed, a call was left unfinished, or a server
 did not start or stop cleanly; 2 bad command line.)";
@@ -112,6 +119,7 @@ struct Options {
   int workers = 8;
   std::string duration = "10s";
   int64_t lifecycles = 0;
+  BackgroundLoad background;
   // Daemon and output.
   DurabilitySettings durability;
   std::vector<std::string> acdd_args;  // more arguments for each acdd started
@@ -403,7 +411,31 @@ int RunMaxRateMode(const Options& o) {
     options.target = child ? child->address() : o.target;
     if (!child) options.credentials = o.credentials;
     options.progress_label = name;
-    absl::StatusOr<MaxRateResult> result = RunMaxRate(options);
+    absl::Status background = absl::OkStatus();
+    if (o.background.preload_calls > 0) {
+      background = PreloadCalls(options.target, options.credentials, kPreloadQueue,
+                                o.background.preload_calls,
+                                absl::StrCat(run.call_prefix, "-preload"), &progress);
+    }
+    std::unique_ptr<IdleDesktops> idle;
+    if (background.ok() && o.background.idle_desktops > 0) {
+      absl::StatusOr<std::unique_ptr<IdleDesktops>> opened = IdleDesktops::Open(
+          options.target, options.credentials, IdleAgentIds(o.background.idle_desktops), &progress);
+      if (opened.ok()) {
+        idle = *std::move(opened);
+      } else {
+        background = opened.status();
+      }
+    }
+    absl::StatusOr<MaxRateResult> result =
+        background.ok() ? RunMaxRate(options) : absl::StatusOr<MaxRateResult>(background);
+    if (idle != nullptr && idle->ended_early() > 0 && result.ok()) {
+      result = absl::InternalError(absl::StrCat(idle->ended_early(),
+                                                " idle desktop streams ended during the run; the "
+                                                "first: ",
+                                                idle->first_end()));
+    }
+    idle.reset();
     if (child) {
       absl::Status stopped = child->Stop();
       if (!stopped.ok() && result.ok()) return stopped;
@@ -425,7 +457,7 @@ int RunMaxRateMode(const Options& o) {
                      : absl::StrCat("acdd (ack=", o.durability.ack,
                                     " synchronous=", o.durability.synchronous, ")");
   absl::StatusOr<MaxRateResult> server =
-      run_against(server_name, o.acdd, PairedConfigYaml(run.agents, o.durability));
+      run_against(server_name, o.acdd, PairedConfigYaml(run.agents, o.durability, o.background));
   if (!server.ok()) return Failure(server.status().message());
   if (o.noop_server.empty()) return kExitOk;
 
@@ -507,6 +539,13 @@ int Main(int argc, char** argv) {
   load->add_option("--duration", o.duration, "Real time to run")->capture_default_str();
   load->add_option("--lifecycles", o.lifecycles, "Stop after this many lifecycles (0: no limit)")
       ->capture_default_str();
+  load->add_option("--idle-desktops", o.background.idle_desktops,
+                   "Also hold N idle desktops (agents idle-1..N on queue \"idle\", logged in, "
+                   "each with a StreamOffers stream) during each run")
+      ->check(CLI::Range(0, 1000000));
+  load->add_option("--preload-calls", o.background.preload_calls,
+                   "Enqueue N calls into queue \"preload\", which no agent serves, before each run")
+      ->check(CLI::Range(int64_t{0}, int64_t{100000000}));
   load->add_option("--noop-server", o.noop_server,
                    "Then run the same against this acd-noop-server binary; print the ratio")
       ->check(CLI::ExistingFile);

@@ -37,17 +37,33 @@ std::string ErlangConfigYaml(const std::string& queue, const std::vector<std::st
   return yaml;
 }
 
+std::vector<std::string> IdleAgentIds(int n) {
+  std::vector<std::string> ids;
+  ids.reserve(n);
+  for (int i = 1; i <= n; ++i) ids.push_back(absl::StrCat("idle-", i));
+  return ids;
+}
+
 std::string PairedConfigYaml(const std::vector<std::string>& agents,
-                             const DurabilitySettings& durability) {
+                             const DurabilitySettings& durability,
+                             const BackgroundLoad& background) {
   std::string yaml = ServerSection(durability);
+  const size_t streams = agents.size() + background.idle_desktops;
+  // Room for every desktop's stream, and a few watchers.
+  if (streams + 16 > 10000) absl::StrAppend(&yaml, "  max_streams: ", streams + 16, "\n");
   absl::StrAppend(&yaml, "queues:\n");
   for (const std::string& agent : agents) {
     absl::StrAppend(&yaml, "  - name: ", agent,
                     "\n    offer_timeout: 10s\n    wrap_up_time: 10m\n    max_missed_offers: 0\n");
   }
+  if (background.idle_desktops > 0) absl::StrAppend(&yaml, "  - name: ", kIdleQueue, "\n");
+  if (background.preload_calls > 0) absl::StrAppend(&yaml, "  - name: ", kPreloadQueue, "\n");
   absl::StrAppend(&yaml, "agents:\n");
   for (const std::string& agent : agents) {
     absl::StrAppend(&yaml, "  - id: ", agent, "\n    queues: [", agent, "]\n");
+  }
+  for (const std::string& agent : IdleAgentIds(background.idle_desktops)) {
+    absl::StrAppend(&yaml, "  - id: ", agent, "\n    queues: [", kIdleQueue, "]\n");
   }
   return yaml;
 }

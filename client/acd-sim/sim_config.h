@@ -29,11 +29,29 @@ std::string ErlangConfigYaml(const std::string& queue, const std::vector<std::st
                              double scale, absl::Duration threshold,
                              const DurabilitySettings& durability);
 
+// Load held beside a max-rate run, to measure what it costs the workers
+// (acd-sim --idle-desktops, --preload-calls).
+struct BackgroundLoad {
+  // Agents idle-1..N, members of kIdleQueue only (which gets no calls), each
+  // logged in and available with an open StreamOffers stream.
+  int idle_desktops = 0;
+  // Calls waiting in kPreloadQueue, which no agent serves.
+  int64_t preload_calls = 0;
+};
+inline constexpr char kIdleQueue[] = "idle";
+inline constexpr char kPreloadQueue[] = "preload";
+
+// "idle-1" .. "idle-<n>".
+std::vector<std::string> IdleAgentIds(int n);
+
 // The max-rate run: for each agent a queue of the same name that only this
 // agent serves, so a caller's call always reaches its paired desktop. Wrap-up
-// is long, so CompleteCall is what ends it (a full lifecycle).
+// is long, so CompleteCall is what ends it (a full lifecycle). With
+// `background`, also the idle queue and its agents, the preload queue, and
+// room for every stream in server.max_streams.
 std::string PairedConfigYaml(const std::vector<std::string>& agents,
-                             const DurabilitySettings& durability);
+                             const DurabilitySettings& durability,
+                             const BackgroundLoad& background = {});
 
 }  // namespace acd::sim
 

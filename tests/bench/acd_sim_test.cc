@@ -64,6 +64,22 @@ TEST(SimConfigTest, PairedConfigGivesEachAgentItsOwnQueue) {
   }
 }
 
+TEST(SimConfigTest, PairedConfigHoldsTheBackgroundLoad) {
+  config::Config c = Parse(
+      PairedConfigYaml({"sim-1"}, {}, BackgroundLoad{.idle_desktops = 12000, .preload_calls = 5}));
+  ASSERT_EQ(c.routing.queues.size(), 3u);
+  EXPECT_EQ(c.routing.queues[1].name, kIdleQueue);
+  EXPECT_EQ(c.routing.queues[2].name, kPreloadQueue);
+  ASSERT_EQ(c.routing.agents.size(), 12001u);
+  EXPECT_EQ(c.routing.agents[12000].agent_id, "idle-12000");
+  EXPECT_EQ(c.routing.agents[12000].queues, std::vector<std::string>{kIdleQueue});
+  // No agent serves the preload queue; every desktop's stream fits.
+  for (const auto& agent : c.routing.agents) {
+    EXPECT_NE(agent.queues, std::vector<std::string>{kPreloadQueue});
+  }
+  EXPECT_GE(c.server.max_streams, 12001);
+}
+
 TEST(StatsTest, PercentileIsNearestRank) {
   const std::vector<double> sorted = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
   EXPECT_EQ(Percentile(sorted, 0.5), 5);

@@ -84,9 +84,10 @@ TEST(NotifyTest, ReadyStatusWatchdogReloadAndStopInOrder) {
   testing::TempDir dir;
   NotifySocket notify(dir.File("notify.sock"));
   const std::string config = dir.Write("acd.yaml", testing::kTestConfig);
-  AcddProcess acdd(ACDD_PATH, config, dir.File("acd.db"), dir.File("port"),
-                   {.env = {absl::StrCat("NOTIFY_SOCKET=", dir.File("notify.sock")),
-                            absl::StrCat("WATCHDOG_USEC=", kWatchdogUsec)}});
+  AcddProcess acdd(
+      ACDD_PATH, config, dir.File("acd.db"), dir.File("port"),
+      AcddProcess::Options{.env = {absl::StrCat("NOTIFY_SOCKET=", dir.File("notify.sock")),
+                                   absl::StrCat("WATCHDOG_USEC=", kWatchdogUsec)}});
   ASSERT_TRUE(acdd.started());
 
   // Start: a status while restoring, then READY=1 with the serving status.
@@ -142,8 +143,9 @@ TEST(NotifyTest, NoWatchdogPingsUnlessAsked) {
   testing::TempDir dir;
   NotifySocket notify(dir.File("notify.sock"));
   const std::string config = dir.Write("acd.yaml", testing::kTestConfig);
-  AcddProcess acdd(ACDD_PATH, config, dir.File("acd.db"), dir.File("port"),
-                   {.env = {absl::StrCat("NOTIFY_SOCKET=", dir.File("notify.sock"))}});
+  AcddProcess acdd(
+      ACDD_PATH, config, dir.File("acd.db"), dir.File("port"),
+      AcddProcess::Options{.env = {absl::StrCat("NOTIFY_SOCKET=", dir.File("notify.sock"))}});
   ASSERT_TRUE(acdd.started());
   notify.Until("READY=1", absl::Seconds(10));
   kill(acdd.pid(), SIGTERM);
