@@ -107,6 +107,13 @@ CREATE INDEX calls_live ON calls(last_seq)
 CREATE INDEX calls_finished ON calls(last_seq)
   WHERE state NOT IN ('queued', 'offered', 'connected', 'wrap_up', 'callback_scheduled');
 )sql",
+    // 4 -> 5: no reader uses the events indexes by call and agent (event
+    // streams read a seq range of the primary key and filter it), and every
+    // event paid for them in each commit's WAL pages.
+    R"sql(
+DROP INDEX IF EXISTS events_by_call;
+DROP INDEX IF EXISTS events_by_agent;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "kSchemaVersion must equal the number of migrations");
@@ -137,6 +144,22 @@ ON CONFLICT (call_id) DO UPDATE SET
   callback_attempts = excluded.callback_attempts,
   request = coalesce(excluded.request, calls.request)
 WHERE excluded.last_seq > calls.last_seq
+)sql";
+
+// The same snapshot, when the row exists with the same queue, agent and
+// arrival: only the columns no index keys on (calls_by_queue, calls_by_agent)
+// are set. SQLite rewrites an index whose column an UPDATE sets, even to the
+// value it has, so the upsert above would cost both indexes a page on every
+// event of a call; this costs them nothing on most. Changes no row otherwise,
+// and the upsert runs instead. Binds the upsert's parameters.
+constexpr char kUpdateCallSql[] = R"sql(
+UPDATE calls SET
+  state = ?3, priority = ?4, offered_at_us = ?7, connected_at_us = ?8, ended_at_us = ?9,
+  completed_at_us = ?10, wait_ms = ?11, talk_ms = ?12, wrap_up_ms = ?13, disposition = ?14,
+  notes = ?15, end_reason = ?16, missed_offers = ?17, attributes = ?18, required_skills = ?19,
+  last_seq = ?20, transfers = ?21, callback_number = ?22, callback_attempts = ?23,
+  request = coalesce(?24, request)
+WHERE call_id = ?1 AND queue = ?2 AND agent_id IS ?5 AND enqueued_at_us = ?6 AND last_seq < ?20
 )sql";
 
 constexpr char kUpsertAgentSql[] = R"sql(
@@ -251,6 +274,7 @@ absl::Status EventStore::PrepareStatements() {
   ACD_ASSIGN_OR_RETURN(last_seq_, db_.Prepare("SELECT coalesce(max(seq), 0) FROM events"));
   ACD_ASSIGN_OR_RETURN(insert_event_, db_.Prepare(kInsertEventSql));
   ACD_ASSIGN_OR_RETURN(upsert_call_, db_.Prepare(kUpsertCallSql));
+  ACD_ASSIGN_OR_RETURN(update_call_, db_.Prepare(kUpdateCallSql));
   ACD_ASSIGN_OR_RETURN(upsert_agent_, db_.Prepare(kUpsertAgentSql));
   ACD_ASSIGN_OR_RETURN(read_events_, db_.Prepare("SELECT seq, payload FROM events WHERE seq > ?1 "
                                                  "ORDER BY seq LIMIT ?2"));
@@ -353,32 +377,44 @@ absl::Status EventStore::UpsertCall(const core::Event& event) {
                                        ? MillisBetween(call.enqueued_at, call.connected_at)
                                        : MillisBetween(call.enqueued_at, ended_at);
 
+  const std::string attributes = EncodeAttributes(call.attributes);
+  const std::string required_skills = EncodeSkillLevels(call.required_skills);
+  const std::string request =
+      event.request.has_value() ? EncodeEnqueueRequest(*event.request) : std::string();
+  auto bind = [&](sqlite::Statement& row) {
+    row.BindText(1, call_id);
+    row.BindText(2, call.queue);
+    row.BindText(3, core::CallStateName(call.state));
+    row.BindInt64(4, call.priority);
+    row.BindTextOrNull(5, call.agent_id);
+    row.BindInt64(6, absl::ToUnixMicros(call.enqueued_at));
+    row.BindOptionalInt64(7, Micros(call.offered_at));
+    row.BindOptionalInt64(8, Micros(call.connected_at));
+    row.BindOptionalInt64(9, Micros(ended_at));
+    row.BindOptionalInt64(10, Micros(call.completed_at));
+    row.BindOptionalInt64(11, wait_ms);
+    row.BindOptionalInt64(12, MillisBetween(call.connected_at, call.ended_at));
+    row.BindOptionalInt64(13, MillisBetween(call.ended_at, call.completed_at));
+    row.BindTextOrNull(14, call.disposition);
+    row.BindTextOrNull(15, call.notes);
+    row.BindTextOrNull(16, call.end_reason);
+    row.BindInt64(17, call.missed_offers);
+    row.BindText(18, attributes);
+    row.BindText(19, required_skills);
+    row.BindInt64(20, event.seq);
+    row.BindInt64(21, call.transfers);
+    row.BindTextOrNull(22, call.callback_number);
+    row.BindInt64(23, call.callback_attempts);
+    row.BindTextOrNull(24, request);
+  };
+  {
+    sqlite::ScopedReset reset(&update_call_);
+    bind(update_call_);
+    ACD_RETURN_IF_ERROR(update_call_.Run(context));
+    if (sqlite3_changes(db_.get()) > 0) return absl::OkStatus();
+  }
   sqlite::ScopedReset reset(&upsert_call_);
-  upsert_call_.BindText(1, call_id);
-  upsert_call_.BindText(2, call.queue);
-  upsert_call_.BindText(3, core::CallStateName(call.state));
-  upsert_call_.BindInt64(4, call.priority);
-  upsert_call_.BindTextOrNull(5, call.agent_id);
-  upsert_call_.BindInt64(6, absl::ToUnixMicros(call.enqueued_at));
-  upsert_call_.BindOptionalInt64(7, Micros(call.offered_at));
-  upsert_call_.BindOptionalInt64(8, Micros(call.connected_at));
-  upsert_call_.BindOptionalInt64(9, Micros(ended_at));
-  upsert_call_.BindOptionalInt64(10, Micros(call.completed_at));
-  upsert_call_.BindOptionalInt64(11, wait_ms);
-  upsert_call_.BindOptionalInt64(12, MillisBetween(call.connected_at, call.ended_at));
-  upsert_call_.BindOptionalInt64(13, MillisBetween(call.ended_at, call.completed_at));
-  upsert_call_.BindTextOrNull(14, call.disposition);
-  upsert_call_.BindTextOrNull(15, call.notes);
-  upsert_call_.BindTextOrNull(16, call.end_reason);
-  upsert_call_.BindInt64(17, call.missed_offers);
-  upsert_call_.BindText(18, EncodeAttributes(call.attributes));
-  upsert_call_.BindText(19, EncodeSkillLevels(call.required_skills));
-  upsert_call_.BindInt64(20, event.seq);
-  upsert_call_.BindInt64(21, call.transfers);
-  upsert_call_.BindTextOrNull(22, call.callback_number);
-  upsert_call_.BindInt64(23, call.callback_attempts);
-  upsert_call_.BindTextOrNull(
-      24, event.request.has_value() ? EncodeEnqueueRequest(*event.request) : std::string());
+  bind(upsert_call_);
   return upsert_call_.Run(context);
 }
 

@@ -45,7 +45,7 @@
 namespace acd::store {
 
 // The schema version this code writes; databases at a newer one are refused.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 struct StoreOptions {
   // PRAGMA synchronous=FULL (a commit survives power loss), else NORMAL (in WAL
@@ -182,6 +182,7 @@ class EventStore final : public EventLog {
   sqlite::Statement last_seq_;
   sqlite::Statement insert_event_;
   sqlite::Statement upsert_call_;
+  sqlite::Statement update_call_;
   sqlite::Statement upsert_agent_;
   sqlite::Statement read_events_;
   sqlite::Statement get_call_;

@@ -388,6 +388,57 @@ TEST_F(EventStoreTest, SeqCheckSeesWhatIsOnDisk) {
   EXPECT_TRUE(store->Append({AgentEvent(2)}).ok());
 }
 
+TEST_F(EventStoreTest, CallRowFollowsQueueAndAgentChangesAndItsIndexesAgree) {
+  // Most events of a call keep its queue, agent and arrival (the row is
+  // updated without touching the indexes on them); a transfer changes them.
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  core::Call call;
+  call.call_id = "c1";
+  call.queue = "support";
+  call.enqueued_at = T0();
+  std::vector<core::Event> steps;
+  steps.push_back(CallEvent(1, core::EventType::kCallQueued, call, T0()));
+  call.state = core::CallState::kOffered;
+  call.agent_id = "alice";
+  steps.push_back(CallEvent(2, core::EventType::kCallOffered, call, T0()));
+  call.state = core::CallState::kConnected;
+  call.connected_at = T0() + absl::Seconds(5);
+  steps.push_back(CallEvent(3, core::EventType::kCallConnected, call, T0()));
+  call.state = core::CallState::kQueued;
+  call.queue = "sales";
+  call.agent_id = "";
+  call.enqueued_at = T0() + absl::Seconds(60);
+  call.transfers = 1;
+  steps.push_back(CallEvent(4, core::EventType::kCallTransferred, call, T0()));
+  call.state = core::CallState::kConnected;
+  call.agent_id = "bob";
+  steps.push_back(CallEvent(5, core::EventType::kCallConnected, call, T0()));
+  call.state = core::CallState::kCompleted;
+  call.disposition = "sold";
+  steps.push_back(CallEvent(6, core::EventType::kCallCompleted, call, T0()));
+  RawDb raw(path_);
+  for (const core::Event& step : steps) {
+    ASSERT_TRUE(store->Append({step}).ok());
+    const core::Call& c = *step.call;
+    EXPECT_EQ(raw.Text("SELECT queue || '/' || coalesce(agent_id, '-') || '/' || state || '/' || "
+                       "last_seq FROM calls WHERE call_id = 'c1'"),
+              absl::StrCat(c.queue, "/", c.agent_id.empty() ? "-" : c.agent_id, "/",
+                           core::CallStateName(c.state), "/", step.seq));
+    // Each index finds the row under its current keys only.
+    EXPECT_EQ(raw.Int(absl::StrCat("SELECT count(*) FROM calls INDEXED BY calls_by_queue WHERE "
+                                   "queue = '",
+                                   c.queue,
+                                   "' AND enqueued_at_us = ", absl::ToUnixMicros(c.enqueued_at))),
+              1);
+    EXPECT_EQ(raw.Int("SELECT count(*) FROM calls INDEXED BY calls_by_agent WHERE agent_id = "
+                      "'alice'"),
+              c.agent_id == "alice" ? 1 : 0);
+  }
+  EXPECT_EQ(raw.Text("SELECT disposition || ' ' || transfers FROM calls"), "sold 1");
+  EXPECT_EQ(raw.Text("PRAGMA integrity_check"), "ok");
+}
+
 TEST_F(EventStoreTest, FreshDatabaseHasCurrentSchemaInWalMode) {
   {
     std::unique_ptr<EventStore> store = OpenStore();
@@ -676,6 +727,10 @@ TEST_F(EventStoreTest, V1DatabaseMigratesToTheCurrentSchemaAndKeepsItsRows) {
   EXPECT_EQ(raw.Int("SELECT count(*) FROM calls"), 2);
   EXPECT_EQ(raw.Text("SELECT group_concat(name) FROM pragma_index_info('calls_by_agent')"),
             "agent_id,enqueued_at_us");
+  // Version 5 dropped the events indexes no reader used.
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
+                    "('events_by_call', 'events_by_agent')"),
+            0);
 
   absl::StatusOr<std::optional<CallRecord>> moved = store->GetCallRecord("moved");
   ASSERT_TRUE(moved.ok() && moved->has_value()) << moved.status();
