@@ -39,10 +39,13 @@ bool WaitExit(pid_t pid, absl::Duration timeout, int* status) {
 absl::StatusOr<std::unique_ptr<ChildServer>> ChildServer::Start(const std::string& binary,
                                                                 std::vector<std::string> args,
                                                                 const std::string& config_yaml,
-                                                                absl::Duration timeout) {
+                                                                absl::Duration timeout,
+                                                                const std::string& parent_dir) {
   std::unique_ptr<ChildServer> child(new ChildServer());
   const char* tmp = getenv("TMPDIR");
-  std::string pattern = absl::StrCat(tmp != nullptr && *tmp ? tmp : "/tmp", "/acd-sim-XXXXXX");
+  const std::string parent =
+      !parent_dir.empty() ? parent_dir : (tmp != nullptr && *tmp ? tmp : "/tmp");
+  std::string pattern = absl::StrCat(parent, "/acd-sim-XXXXXX");
   if (mkdtemp(pattern.data()) == nullptr) {
     return absl::InternalError(absl::StrCat("cannot create a temp dir ", pattern));
   }

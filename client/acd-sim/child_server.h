@@ -24,11 +24,13 @@ class ChildServer {
  public:
   // Runs `binary` with `args` followed by --port-file (and, when `config_yaml`
   // is not empty, --config and --db in the temp dir) and waits up to `timeout`
-  // for the port. UNAVAILABLE with the child's log tail when it does not come up.
+  // for the port. The temp dir is made in `parent_dir` (empty: $TMPDIR, else
+  // /tmp). UNAVAILABLE with the child's log tail when it does not come up.
   static absl::StatusOr<std::unique_ptr<ChildServer>> Start(const std::string& binary,
                                                             std::vector<std::string> args,
                                                             const std::string& config_yaml,
-                                                            absl::Duration timeout);
+                                                            absl::Duration timeout,
+                                                            const std::string& parent_dir = "");
   ~ChildServer();
 
   ChildServer(const ChildServer&) = delete;

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -121,6 +122,7 @@ class Simulation {
   int sent_ ABSL_GUARDED_BY(mu_) = 0;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;  // async RPCs not yet called back
   int errors_ ABSL_GUARDED_BY(mu_) = 0;
+  int missed_offers_ ABSL_GUARDED_BY(mu_) = 0;
   std::string first_error_ ABSL_GUARDED_BY(mu_);
 
   // Patience deadlines (real time, call index), earliest first.
@@ -215,8 +217,17 @@ void Simulation::Serve(Desktop& desktop, const v1::Call& call,
   grpc::Status status = desktop.agents->AcceptOffer(&accept_context, accept, &connected);
   if (!status.ok()) {
     absl::MutexLock lock(&mu_);
-    // Losing the race to the caller's AbandonCall is normal; anything else is not.
-    if (!calls_[*index].abandon_sent) Error(RpcError("AcceptOffer " + call.call_id(), status));
+    CallRecord& record = calls_[*index];
+    // Losing the race to the caller's AbandonCall is normal, and so is an
+    // offer withdrawn before the desktop answered; anything else is not.
+    if (record.abandon_sent) return;
+    if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+        absl::StrContains(status.error_message(), "is not offered to agent")) {
+      ++missed_offers_;
+      if (record.outcome == Outcome::kPending) record.offer_seen = false;
+      return;
+    }
+    Error(RpcError("AcceptOffer " + call.call_id(), status));
     return;
   }
   {
@@ -383,6 +394,7 @@ ErlangMeasurement Simulation::Measure(double wall_seconds) {
   m.agents = static_cast<int>(o_.agents.size());
   m.wall_seconds = wall_seconds;
   m.errors = errors_;
+  m.missed_offers = missed_offers_;
   m.first_error = first_error_;
   const double threshold = absl::ToDoubleSeconds(o_.threshold);
   double wait_sum = 0, busy_sum = 0;

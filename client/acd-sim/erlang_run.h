@@ -24,7 +24,11 @@
 //    [first measured arrival, last arrival] / (N x that span);
 //  - standard errors by batch means (10 batches of consecutive arrivals);
 //  - latency floor: real time from EnqueueCall sent to offer read for calls
-//    offered at once, the jitter the scale multiplies.
+//    offered at once, the jitter the scale multiplies;
+//  - missed offers: an AcceptOffer the daemon refused because the offer was
+//    no longer the desktop's (it timed out or was withdrawn while the
+//    desktop stalled): a real desktop's missed offer, not a failed run; the
+//    call waits on, and its wait counts to the offer that is accepted.
 //
 // Thread safety: RunErlang() is blocking and may run concurrently with another
 // RunErlang() (different daemons or agents). It starts one thread per agent,
@@ -81,6 +85,7 @@ struct ErlangMeasurement {
   double floor_p50_ms = 0, floor_p99_ms = 0;  // real
   double simulated_hours = 0;                 // measured span
   double wall_seconds = 0;                    // whole run
+  int missed_offers = 0;                      // AcceptOffer after the offer was withdrawn
   int errors = 0;                             // RPCs that failed unexpectedly
   int unfinished = 0;                         // calls not answered or abandoned when the run ended
   std::string first_error;

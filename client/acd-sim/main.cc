@@ -57,13 +57,18 @@ occupancy beside the prediction of server/core/erlang.h:
   wait       (offer read on the agent's stream - EnqueueCall sent) x scale
   occupancy  agents' busy time (offer -> EndCall answered) / staffed time
   floor      real ms from EnqueueCall to the offer for calls offered at once:
-             the jitter the scale multiplies (keep floor x scale << threshold)
+             the jitter the scale multiplies; "floor s" is its p99 x scale, the
+             simulated wait every call gets on top (keep it << threshold)
+  missed     offers the desktop could not accept because the daemon had
+             withdrawn them (a stall longer than the offer timeout), as a real
+             desktop misses one; the call is offered again
   +- se      standard error from 10 batch means of consecutive calls
 Calls arriving during --warmup (simulated) are run but not counted; then
 --calls more are. A row is done when every call was answered or abandoned.
 
 With --acdd PATH, acd-sim starts a daemon per N on 127.0.0.1 (free port) with a
-temp config and database: one queue "sim", agents sim-1..N, wrap_up_time 0s,
+temp config and database (on tmpfs, /dev/shm, so the disk's latency does not
+become minutes of simulated wait; --db-dir DIR to put them elsewhere): one queue "sim", agents sim-1..N, wrap_up_time 0s,
 offer_timeout 20s/scale (at least 1s), max_missed_offers 0, the queue's
 service_level_threshold and short_abandon divided by the scale, and the
 --ack/--synchronous durability; it stops it with SIGTERM after the run.
@@ -124,6 +129,7 @@ struct Options {
   DurabilitySettings durability;
   std::vector<std::string> acdd_args;  // more arguments for each acdd started
   bool keep = false;
+  std::string db_dir;  // where started daemons keep their files; "" = the mode's default
   std::string format = "table";
   bool quiet = false;
 };
@@ -140,6 +146,13 @@ int Failure(absl::string_view message) {
 
 // The arguments of an acdd that acd-sim starts (it adds --port-file, --config
 // and --db).
+// Erlang mode measures routing, not the disk: its daemons keep their files on
+// tmpfs unless --db-dir says otherwise.
+std::string ErlangDbDir(const Options& o) {
+  if (!o.db_dir.empty()) return o.db_dir;
+  return access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "";
+}
+
 std::vector<std::string> AcddArgs(const Options& o) {
   std::vector<std::string> args = {"--listen", "127.0.0.1:0"};
   args.insert(args.end(), o.acdd_args.begin(), o.acdd_args.end());
@@ -198,7 +211,7 @@ void PrintErlangTable(const Options& o, bool erlang_a, absl::Duration aht, absl:
     std::cout << "agents,calls,sim_hours,p_wait,p_wait_se,p_wait_pred,service_level,"
                  "service_level_se,service_level_pred,asa_s,asa_pred_s,abandonment,"
                  "abandonment_pred,occupancy,occupancy_pred,aht_s,floor_p50_ms,floor_p99_ms,"
-                 "wall_s,errors,unfinished\n";
+                 "floor_p99_sim_s,missed_offers,wall_s,errors,unfinished\n";
   } else {
     std::cout << absl::StrFormat(
         "%.2f Erlangs (%.1f calls/h, AHT %s), threshold %s, %s; scale %gx; %d calls per row "
@@ -207,12 +220,16 @@ void PrintErlangTable(const Options& o, bool erlang_a, absl::Duration aht, absl:
         absl::FormatDuration(threshold),
         erlang_a ? absl::StrCat("Erlang A (patience ", o.patience, ")") : "Erlang C", o.scale,
         o.calls, absl::FormatDuration(warmup));
-    std::cout << absl::StrFormat("%3s %6s %6s  %-14s %6s  %-14s %6s  %6s %6s  ", "N", "calls",
-                                 "sim h", "P(wait) +- se", "pred", "SL +- se", "pred", "ASA s",
-                                 "pred");
+    if (!o.acdd.empty()) {
+      const std::string dir = ErlangDbDir(o);
+      std::cout << "daemon files in " << (dir.empty() ? "the temp dir" : dir) << "\n\n";
+    }
+    std::cout << absl::StrFormat("%3s %6s %6s  %-14s %6s  %-14s %6s %7s  %6s %6s  ", "N", "calls",
+                                 "sim h", "P(wait) +- se", "pred", "SL +- se", "pred", "floor s",
+                                 "ASA s", "pred");
     if (erlang_a) std::cout << absl::StrFormat("%6s %6s  ", "aband", "pred");
-    std::cout << absl::StrFormat("%6s %6s  %6s  %-13s %6s\n", "occ", "pred", "AHT s",
-                                 "floor p50/p99", "wall s");
+    std::cout << absl::StrFormat("%6s %6s  %6s  %-13s %6s %6s\n", "occ", "pred", "AHT s",
+                                 "floor p50/p99", "missed", "wall s");
   }
   for (const Row& row : rows) {
     if (!row.measured.ok() || !row.predicted.ok()) continue;
@@ -222,21 +239,22 @@ void PrintErlangTable(const Options& o, bool erlang_a, absl::Duration aht, absl:
     if (csv) {
       std::cout << absl::StrFormat(
           "%d,%d,%.2f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.2f,%s,%.4f,%.4f,%.4f,%.4f,%.2f,%.2f,%.2f,"
-          "%.1f,%d,%d\n",
+          "%.2f,%d,%.1f,%d,%d\n",
           m.agents, m.calls, m.simulated_hours, m.p_wait, m.p_wait_se, p.p_wait, m.service_level,
           m.service_level_se, p.service_level, m.asa_seconds, Seconds(p.asa), m.abandonment,
           abandon_pred, m.occupancy, p.occupancy, m.aht_seconds, m.floor_p50_ms, m.floor_p99_ms,
-          m.wall_seconds, m.errors, m.unfinished);
+          m.floor_p99_ms / 1000 * o.scale, m.missed_offers, m.wall_seconds, m.errors, m.unfinished);
       continue;
     }
     std::cout << absl::StrFormat(
-        "%3d %6d %6.1f  %.3f +- %.3f  %6.3f  %.3f +- %.3f  %6.3f  %6.1f %6s  ", m.agents, m.calls,
-        m.simulated_hours, m.p_wait, m.p_wait_se, p.p_wait, m.service_level, m.service_level_se,
-        p.service_level, m.asa_seconds, Seconds(p.asa));
+        "%3d %6d %6.1f  %.3f +- %.3f  %6.3f  %.3f +- %.3f  %6.3f %7.1f  %6.1f %6s  ", m.agents,
+        m.calls, m.simulated_hours, m.p_wait, m.p_wait_se, p.p_wait, m.service_level,
+        m.service_level_se, p.service_level, m.floor_p99_ms / 1000 * o.scale, m.asa_seconds,
+        Seconds(p.asa));
     if (erlang_a) std::cout << absl::StrFormat("%6.3f %6.3f  ", m.abandonment, abandon_pred);
-    std::cout << absl::StrFormat("%6.3f %6.3f  %6.1f  %5.1f/%-7.1f %6.0f\n", m.occupancy,
+    std::cout << absl::StrFormat("%6.3f %6.3f  %6.1f  %5.1f/%-7.1f %6d %6.0f\n", m.occupancy,
                                  p.occupancy, m.aht_seconds, m.floor_p50_ms, m.floor_p99_ms,
-                                 m.wall_seconds);
+                                 m.missed_offers, m.wall_seconds);
   }
 }
 
@@ -302,7 +320,8 @@ int RunErlangMode(const Options& o) {
     if (!o.acdd.empty()) {
       absl::StatusOr<std::unique_ptr<ChildServer>> started = ChildServer::Start(
           o.acdd, AcddArgs(o),
-          ErlangConfigYaml(o.queue, run.agents, o.scale, *threshold, o.durability), kStartTimeout);
+          ErlangConfigYaml(o.queue, run.agents, o.scale, *threshold, o.durability), kStartTimeout,
+          ErlangDbDir(o));
       if (!started.ok()) {
         row.measured = started.status();
         return;
@@ -402,7 +421,7 @@ int RunMaxRateMode(const Options& o) {
       std::vector<std::string> args =
           binary == o.acdd ? AcddArgs(o) : std::vector<std::string>{"--listen", "127.0.0.1:0"};
       absl::StatusOr<std::unique_ptr<ChildServer>> started =
-          ChildServer::Start(binary, std::move(args), config, kStartTimeout);
+          ChildServer::Start(binary, std::move(args), config, kStartTimeout, o.db_dir);
       if (!started.ok()) return started.status();
       child = std::move(*started);
       if (o.keep) child->keep_dir();
@@ -504,6 +523,11 @@ int Main(int argc, char** argv) {
                     "With --acdd: one more argument for each acdd started (repeat it), e.g. "
                     "--acdd-arg=--http=127.0.0.1:0 to serve metrics too");
   where->add_flag("--keep", o.keep, "Keep the started servers' temp dirs (config, db, log)");
+  where
+      ->add_option("--db-dir", o.db_dir,
+                   "Where started servers keep their temp dirs (default: Erlang mode /dev/shm, "
+                   "max-rate $TMPDIR or /tmp)")
+      ->check(CLI::ExistingDirectory);
   where->add_option("--queue", o.queue, "Queue the calls go to (Erlang mode)")
       ->capture_default_str();
   where->add_option("--agent-prefix", o.agent_prefix, "Agent ids are <prefix>1..N")

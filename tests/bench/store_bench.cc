@@ -2,7 +2,7 @@
 // load: 16 agents, each with its own queue, run full lifecycles (enqueue,
 // offer, accept, end, wrap-up, complete) on a real engine, and their events
 // are appended by the real EventStore to a SQLite file in the temp dir, in
-// batches of --batch events (acdd's group commit made about 6 at W = 16).
+// batches of 6 events (what acdd's group commit makes at W = 16).
 //
 //   BM_Append/<sync>: synchronous full (fsync per commit) and normal.
 //   Counters: us_per_event (wall time of Append per event), kb_per_commit
@@ -132,7 +132,7 @@ void BM_Append(benchmark::State& state) {
   const auto started = std::chrono::steady_clock::now();
   for (auto _ : state) {
     if (next >= events.size()) {
-      state.SkipWithError("out of prepared events; lower --benchmark_min_time");
+      state.SkipWithError("out of prepared events");
       break;
     }
     const size_t n = std::min(events.size() - next, static_cast<size_t>(kEventsPerCommit));
