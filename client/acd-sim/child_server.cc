@@ -12,9 +12,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 
 extern char** environ;
@@ -55,46 +59,74 @@ absl::StatusOr<std::unique_ptr<ChildServer>> ChildServer::Start(const std::strin
     std::ofstream(config) << config_yaml;
     args.insert(args.end(), {"--config", config, "--db", child->dir_ + "/acd.db"});
   }
-  const std::string port_file = child->dir_ + "/port";
   args.insert(args.begin(), binary);
-  args.insert(args.end(), {"--port-file", port_file});
+  args.insert(args.end(), {"--port-file", child->dir_ + "/port"});
+  child->args_ = std::move(args);
+  if (absl::Status s = child->Spawn(timeout); !s.ok()) return s;
+  return child;
+}
 
+absl::Status ChildServer::Spawn(absl::Duration timeout) {
+  const std::string& binary = args_.front();
+  const std::string port_file = dir_ + "/port";
+  std::remove(port_file.c_str());
+  port_ = 0;
+  std::vector<std::string> args = args_;
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  const std::string log = child->dir_ + "/server.log";
+  const std::string log = dir_ + "/server.log";
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  const int err =
-      posix_spawn(&child->pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  const int err = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (err != 0) {
-    child->pid_ = 0;
+    pid_ = 0;
     return absl::FailedPreconditionError(
         absl::StrCat("cannot run ", binary, ": ", std::strerror(err)));
   }
 
   const absl::Time deadline = absl::Now() + timeout;
-  while (child->port_ == 0) {
+  while (port_ == 0) {
     std::ifstream in(port_file);
-    if (in >> child->port_) break;
+    if (in >> port_) break;
     int status = 0;
-    if (waitpid(child->pid_, &status, WNOHANG) == child->pid_) {
-      child->pid_ = 0;
-      return absl::UnavailableError(
-          absl::StrCat(binary, " exited before serving:\n", child->LogTail()));
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = 0;
+      return absl::UnavailableError(absl::StrCat(binary, " exited before serving:\n", LogTail()));
     }
     if (absl::Now() >= deadline) {
       return absl::UnavailableError(absl::StrCat(binary, " did not serve within ",
-                                                 absl::FormatDuration(timeout), ":\n",
-                                                 child->LogTail()));
+                                                 absl::FormatDuration(timeout), ":\n", LogTail()));
     }
     absl::SleepFor(kPoll);
   }
-  return child;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::Duration> ChildServer::Restart(absl::Duration timeout) {
+  if (absl::Status stopped = Stop(); !stopped.ok()) return stopped;
+  const absl::Time started = absl::Now();
+  if (absl::Status s = Spawn(timeout); !s.ok()) return s;
+  return absl::Now() - started;
+}
+
+int64_t ChildServer::PeakRssKb() const {
+  if (pid_ == 0) return 0;
+  std::ifstream in(absl::StrCat("/proc/", pid_, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    int64_t kb = 0;
+    if (absl::StartsWith(line, "VmHWM:") &&
+        absl::SimpleAtoi(absl::StripAsciiWhitespace(absl::StripSuffix(line.substr(6), "kB")),
+                         &kb)) {
+      return kb;
+    }
+  }
+  return 0;
 }
 
 std::string ChildServer::LogTail() const {

@@ -38,16 +38,25 @@ class ChildServer {
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   const std::string& dir() const { return dir_; }
+  // The running server's peak resident memory (VmHWM), in KiB; 0 if unknown.
+  int64_t PeakRssKb() const;
   void keep_dir() { keep_dir_ = true; }
 
   // SIGTERM, then waits up to `grace` for a clean exit (SIGKILL after).
   // INTERNAL when the child did not exit 0.
   absl::Status Stop(absl::Duration grace = absl::Seconds(15));
 
+  // Stops the server and starts it again on the same files; returns the time
+  // from its start until it served (its port file appeared).
+  absl::StatusOr<absl::Duration> Restart(absl::Duration timeout);
+
  private:
   ChildServer() = default;
+  // Runs args_ and waits up to `timeout` for the port file.
+  absl::Status Spawn(absl::Duration timeout);
   std::string LogTail() const;
 
+  std::vector<std::string> args_;  // the binary first
   std::string dir_;
   pid_t pid_ = 0;
   int port_ = 0;

@@ -58,6 +58,7 @@ std::string PairedConfigYaml(const std::vector<std::string>& agents,
   }
   if (background.idle_desktops > 0) absl::StrAppend(&yaml, "  - name: ", kIdleQueue, "\n");
   if (background.preload_calls > 0) absl::StrAppend(&yaml, "  - name: ", kPreloadQueue, "\n");
+  if (agents.empty() && background.idle_desktops == 0) return yaml;
   absl::StrAppend(&yaml, "agents:\n");
   for (const std::string& agent : agents) {
     absl::StrAppend(&yaml, "  - id: ", agent, "\n    queues: [", agent, "]\n");

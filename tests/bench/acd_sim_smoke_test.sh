@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # acd-sim smoke test: a short Erlang run (with patience, two agent counts at
 # once) against real acdd daemons that acd-sim starts, a tiny --max-rate run
-# against acdd and acd-noop-server, and a bad flag. Checks the figures are
+# against acdd and acd-noop-server (and one with idle desktops and waiting
+# calls beside it), a restart with waiting calls, and a bad flag. Checks the figures are
 # there and sane, not that they match theory (too few calls for that; see
 # README.md for the long runs).
 # Usage: acd_sim_smoke_test.sh ACD_SIM ACDD NOOP_SERVER
@@ -47,6 +48,19 @@ grep -Eq '^acdd \(ack=committed synchronous=full\),throughput,40,[0-9.]+' "$work
 grep -Eq '^no-op server,throughput,40,' "$work/rate.csv" || fail "no-op throughput row"
 grep -Eq '^acdd [^,]*,CompleteCall,40,' "$work/rate.csv" || fail "acdd CompleteCall latencies"
 grep -Eq '^no-op server,lifecycle,40,' "$work/rate.csv" || fail "no-op lifecycle latencies"
+
+# Background load beside the workers: idle desktops and waiting calls.
+"$sim" --max-rate --acdd "$acdd" --workers 2 --lifecycles 20 --idle-desktops 30 \
+  --preload-calls 40 --duration 30s --format csv --quiet >"$work/background.csv" \
+  2>"$work/background.err" || { cat "$work/background.err"; fail "max-rate with background"; }
+grep -Eq '^acdd [^,]*,throughput,20,' "$work/background.csv" || fail "background throughput row"
+
+# Restart mode: the waiting calls come back, and the time is printed.
+"$sim" --restart-time --acdd "$acdd" --preload-calls 50 --quiet >"$work/restart.out" \
+  2>"$work/restart.err" || { cat "$work/restart.err" "$work/restart.out"; fail "restart run"; }
+cat "$work/restart.out"
+grep -Eq '^acdd restarted with 50 waiting calls in [0-9.]+ s' "$work/restart.out" \
+  || fail "restart line"
 
 # Bad input names the value and exits 2.
 set +e
