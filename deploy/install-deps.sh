@@ -10,7 +10,7 @@ packages=(
   libsqlite3-dev sqlite3
   libssl-dev openssl
   libspdlog-dev libfmt-dev
-  libyaml-cpp-dev libcli11-dev libabsl-dev libasio-dev tzdata
+  libyaml-cpp-dev libcli11-dev libabsl-dev libasio-dev rapidjson-dev tzdata
   prometheus-cpp-dev libcivetweb-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # The Debian package: dpkg-shlibdeps (cpack -G DEB).
