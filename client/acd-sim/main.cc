@@ -504,20 +504,38 @@ int RunMaxRateMode(const Options& o) {
   return kExitOk;
 }
 
-// Starts acdd, preloads --preload-calls waiting calls, restarts it on the
-// same files and prints how long the restart took to serve, and its memory.
+// Starts acdd, preloads --preload-calls waiting calls, runs --lifecycles
+// max-rate lifecycles (finished history), restarts it on the same files and
+// prints how long the restart took to serve, and its memory.
 int RunRestartMode(const Options& o) {
   if (o.acdd.empty()) return Usage("--restart-time needs --acdd");
+  if (o.lifecycles < 0) return Usage(absl::StrCat("--lifecycles: ", o.lifecycles, " is negative"));
   ProgressBoard progress(!o.quiet && isatty(STDERR_FILENO));
+  const std::vector<std::string> workers =
+      o.lifecycles > 0 ? AgentIds(o.agent_prefix, o.workers) : std::vector<std::string>{};
   absl::StatusOr<std::unique_ptr<ChildServer>> daemon =
-      ChildServer::Start(o.acdd, AcddArgs(o), PairedConfigYaml({}, o.durability, o.background),
+      ChildServer::Start(o.acdd, AcddArgs(o), PairedConfigYaml(workers, o.durability, o.background),
                          kStartTimeout, o.db_dir);
   if (!daemon.ok()) return Failure(daemon.status().message());
   if (o.keep) (*daemon)->keep_dir();
+  const std::string prefix = RunPrefix();
   if (o.background.preload_calls > 0) {
     absl::Status preloaded = PreloadCalls((*daemon)->address(), {}, kPreloadQueue,
-                                          o.background.preload_calls, RunPrefix(), &progress);
+                                          o.background.preload_calls, prefix, &progress);
     if (!preloaded.ok()) return Failure(preloaded.message());
+  }
+  if (o.lifecycles > 0) {
+    MaxRateOptions history;
+    history.target = (*daemon)->address();
+    history.agents = workers;
+    history.lifecycles = o.lifecycles;
+    history.duration = absl::Hours(24);
+    history.call_prefix = absl::StrCat(prefix, "-history");
+    history.progress = &progress;
+    history.progress_label = "history:";
+    absl::StatusOr<MaxRateResult> ran = RunMaxRate(history);
+    if (!ran.ok()) return Failure(ran.status().message());
+    if (ran->errors > 0) return Failure(ran->first_error);
   }
   progress.Set(0, "restarting acdd");
   // Restoring 100,000 calls took 14 s once; allow for far slower.
@@ -536,8 +554,9 @@ int RunRestartMode(const Options& o) {
   }
   const int64_t peak_kb = (*daemon)->PeakRssKb();
   std::cout << absl::StrFormat(
-      "acdd restarted with %d waiting calls in %.3f s (start to serving); peak RSS %.0f MB\n",
-      stats.queued(), absl::ToDoubleSeconds(*took), peak_kb / 1024.0);
+      "acdd restarted with %d waiting calls and %d finished lifecycles in %.3f s (start to "
+      "serving); peak RSS %.0f MB\n",
+      stats.queued(), o.lifecycles, absl::ToDoubleSeconds(*took), peak_kb / 1024.0);
   absl::Status stopped = (*daemon)->Stop();
   if (!stopped.ok()) return Failure(stopped.message());
   if (stats.queued() != o.background.preload_calls) {
@@ -618,8 +637,9 @@ int Main(int argc, char** argv) {
                    "Enqueue N calls into queue \"preload\", which no agent serves, before each run")
       ->check(CLI::Range(int64_t{0}, int64_t{100000000}));
   load->add_flag("--restart-time", o.restart_time,
-                 "Restart mode: start --acdd, enqueue --preload-calls waiting calls, restart it "
-                 "on the same files and print the time until it serves");
+                 "Restart mode: start --acdd, enqueue --preload-calls waiting calls, run "
+                 "--lifecycles max-rate lifecycles from --workers (history), restart it on the "
+                 "same files and print the time until it serves");
   load->add_option("--noop-server", o.noop_server,
                    "Then run the same against this acd-noop-server binary; print the ratio")
       ->check(CLI::ExistingFile);

@@ -59,7 +59,8 @@ grep -Eq '^acdd [^,]*,throughput,20,' "$work/background.csv" || fail "background
 "$sim" --restart-time --acdd "$acdd" --preload-calls 50 --quiet >"$work/restart.out" \
   2>"$work/restart.err" || { cat "$work/restart.err" "$work/restart.out"; fail "restart run"; }
 cat "$work/restart.out"
-grep -Eq '^acdd restarted with 50 waiting calls in [0-9.]+ s' "$work/restart.out" \
+grep -Eq '^acdd restarted with 50 waiting calls and 0 finished lifecycles in [0-9.]+ s' \
+  "$work/restart.out" \
   || fail "restart line"
 
 # Bad input names the value and exits 2.
