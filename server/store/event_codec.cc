@@ -57,8 +57,8 @@ std::optional<Enum> ParseEnum(absl::string_view name, NameFn name_fn) {
 //
 // Written straight into the string: protobuf's JSON printer, through a Struct,
 // took 56 us for an event (tests/bench/codec_bench.cc), the store thread's
-// largest cost after the disk. Decoding keeps protobuf's parser, which checks
-// what it reads.
+// largest cost after the disk. Decoding parses with RapidJSON (FromJson) and
+// checks each field's type as it reads it.
 
 // A JSON number when a double (what a JSON reader may use) holds it exactly,
 // else a decimal string.

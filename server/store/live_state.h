@@ -29,9 +29,9 @@
 namespace acd::store {
 
 struct LiveStateLimits {
-  // The latest finished calls read back. Each costs a payload decode (~73 µs
-  // in a Release build: tests/bench/restore_bench), so fewer than the engine
-  // keeps: about an hour of a large centre's calls, 0.7 s of start-up.
+  // The latest finished calls read back. Each costs a payload decode and a
+  // place in the engine (tests/bench/restore_bench), so fewer than the engine
+  // keeps: about an hour of a large centre's calls.
   size_t finished_calls = 10000;
   // Handle times per queue, of its latest completed calls.
   int handle_time_samples = 20;
