@@ -264,13 +264,15 @@ void Runtime::ConfigureStats(core::RoutingConfig routing, core::LiveStatsOptions
   });
 }
 
-void Runtime::ReplayStats(std::vector<core::Event> events) {
-  std::promise<void> fed;
-  Post([this, &fed, &events] {
-    for (const core::Event& e : events) stats_.OnEvent(e, core::LiveStats::Feed::kReplayed);
-    fed.set_value();
+std::future<void> Runtime::ReplayStats(std::vector<core::Event> events) {
+  auto fed = std::make_shared<std::promise<void>>();
+  std::future<void> done = fed->get_future();
+  auto batch = std::make_shared<std::vector<core::Event>>(std::move(events));
+  Post([this, fed, batch] {
+    for (const core::Event& e : *batch) stats_.OnEvent(e, core::LiveStats::Feed::kReplayed);
+    fed->set_value();
   });
-  fed.get_future().wait();
+  return done;
 }
 
 void Runtime::ArmTimer() {

@@ -39,6 +39,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -206,8 +207,9 @@ class Runtime {
 
   // Feeds stored events (in seq order, older than any the engine makes now)
   // to the live KPIs, so a restart keeps the wallboard's figures. After
-  // Start(), before the first command; waits until they are fed.
-  void ReplayStats(std::vector<core::Event> events);
+  // Start(), before the first command. Returns at once; the future is ready
+  // once they are fed, so the caller may decode the next events meanwhile.
+  std::future<void> ReplayStats(std::vector<core::Event> events);
 
   // Runs `beat` on the engine thread at Start() and then every `interval`
   // until Stop(): a heartbeat that stops when the engine thread is stuck (the

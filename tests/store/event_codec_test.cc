@@ -88,11 +88,23 @@ TEST(EventCodecTest, BadPayloadsAreDataLossNamingTheKey) {
                 "call.required_skills.english"},
            Case{R"({"agent": {"queues": "sales"}})", "agent.queues"},
            Case{R"({"call": {"priority": 1e12}})", "call.priority"},
+           // Not one object, or not valid UTF-8 (a byte the encoder never writes).
+           Case{R"([1, 2])", "not an object"},
+           Case{R"({"seq": 1} {"seq": 2})", "malformed"},
+           Case{"{\"reason\": \"caf\xc3\"}", "malformed"},
+           Case{"{\"reason\": \"a\xff\"}", "malformed"},
        }) {
     absl::StatusOr<core::Event> decoded = DecodeEventPayload(c.json);
     EXPECT_EQ(decoded.status().code(), absl::StatusCode::kDataLoss) << c.json;
     EXPECT_THAT(decoded.status().message(), HasSubstr(c.mentions)) << c.json;
   }
+}
+
+TEST(EventCodecTest, NonAsciiPayloadsDecode) {
+  absl::StatusOr<core::Event> decoded =
+      DecodeEventPayload("{\"reason\": \"caf\xc3\xa9 \xe2\x82\xac \\u00e9\"}");
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->reason, "caf\xc3\xa9 \xe2\x82\xac \xc3\xa9");
 }
 
 TEST(EventCodecTest, MapsRoundTrip) {
