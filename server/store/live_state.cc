@@ -17,6 +17,11 @@ SELECT e.seq, e.payload, c.request FROM calls c JOIN events e ON e.seq = c.last_
 WHERE c.state IN ('queued', 'offered', 'connected', 'wrap_up', 'callback_scheduled')
 )sql";
 
+constexpr char kCountLiveCallsSql[] = R"sql(
+SELECT count(*) FROM calls
+WHERE state IN ('queued', 'offered', 'connected', 'wrap_up', 'callback_scheduled')
+)sql";
+
 // Must match the WHERE of the calls_finished index to use it.
 constexpr char kFinishedCallsSql[] = R"sql(
 SELECT e.seq, e.payload, c.request FROM calls c JOIN events e ON e.seq = c.last_seq
@@ -79,6 +84,11 @@ absl::StatusOr<core::RestoredState> LoadLiveState(sqlite::Database& db,
   core::RestoredState state;
   const std::string context = absl::StrCat("reading the live state from '", db.path(), "'");
 
+  // Reserved up front: a RestoredCall is about a kilobyte, and growing the
+  // vector by doubling moved 100,000 of them seventeen times.
+  ACD_ASSIGN_OR_RETURN(int64_t live, db.QueryInt64(kCountLiveCallsSql, context));
+  state.calls.reserve(static_cast<size_t>(live));
+  state.finished.reserve(limits.finished_calls);
   ACD_ASSIGN_OR_RETURN(sqlite::Statement calls, db.Prepare(kLiveCallsSql));
   ACD_RETURN_IF_ERROR(ReadCalls(calls, "a live call", context, db.path(), &state.calls));
   ACD_ASSIGN_OR_RETURN(sqlite::Statement finished, db.Prepare(kFinishedCallsSql));
