@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <random>
 #include <utility>
 
@@ -148,8 +149,11 @@ struct AgentSlot {
 
 struct CallSlot {
   Call call;
-  EnqueueRequest request;  // as received, for idempotent retries
-  SkillLevels effective;   // required skills after escalation
+  // The request as received, for idempotent retries, less what the call
+  // keeps itself: its id and attributes, which never change.
+  std::string requested_queue;
+  SkillLevels requested_skills;
+  int requested_priority = 0;
   SkillSetId signature = 0;
   size_t next_step = 0;  // next escalation step of its queue
   std::vector<std::string> extra_queues;
@@ -167,6 +171,15 @@ struct CallSlot {
   // and a callback could outlive both).
   absl::Time window_end() const {
     return call.callback_window_end.value_or(absl::InfiniteFuture());
+  }
+
+  EnqueueRequest Request() const {
+    return {call.call_id, requested_queue, requested_priority, requested_skills, call.attributes};
+  }
+  void SetRequest(const EnqueueRequest& request) {
+    requested_queue = request.queue;
+    requested_skills = request.required_skills;
+    requested_priority = request.priority;
   }
 };
 
@@ -256,7 +269,7 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
     }
     // A transfer to an agent in progress goes there if the agent does not take it.
     int fallbacks = 0;
-    for (const auto& [id, call] : calls_) {
+    for (const auto& call : calls_) {
       fallbacks += !IsFinal(call->call.state) && call->call.transfer_fallback == name;
     }
     if (fallbacks > 0) {
@@ -296,7 +309,7 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
   // so the same commands give the same events anywhere.
   std::vector<CallSlot*> waiting;
   std::vector<CallSlot*> offered;
-  for (auto& [id, call] : calls_) {
+  for (const auto& call : calls_) {
     if (call->call.state == CallState::kQueued) {
       Unwait(*call);
       waiting.push_back(call.get());
@@ -391,8 +404,7 @@ absl::Status Engine::ApplyConfig(const RoutingConfig& config, absl::Time now) {
   auto restart = [&](CallSlot& call) {
     call.queue_generation = NextGeneration();
     call.next_step = 0;
-    call.effective = call.call.required_skills;
-    call.signature = skills_.Intern(call.effective);
+    SetEffectiveSkills(call, call.call.required_skills);
     call.extra_queues.clear();
     if (call.call.state == CallState::kQueued) Wait(call);
     // A callback waiting for its retry arms them when it comes back.
@@ -525,18 +537,16 @@ absl::Status Engine::Restore(const RestoredState& state, absl::Time now) {
     Call& c = call.call;
     c.position = 0;
     c.estimated_wait.reset();
-    c.effective_skills.clear();
-    call.request = RequestOf(*rc);
+    call.SetRequest(RequestOf(*rc));
     // Escalation is taken again from the arrival (silently: the steps up to
     // the crash were announced then; those due while down apply now).
-    call.effective = c.required_skills;
-    call.signature = skills_.Intern(call.effective);
+    SetEffectiveSkills(call, c.required_skills);
     call.offer_generation = NextGeneration();
     call.queue_generation = NextGeneration();
     next_arrival_order_ = std::max(next_arrival_order_, c.arrival_order + 1);
     QueueSlot& queue = *Queue(c.queue);
     queue.call_counts[c.state]++;
-    calls_.emplace(c.call_id, std::move(slot));
+    calls_.insert(std::move(slot));
     c.callback_pending = false;  // counted in its queue by SetCallbackPending
     if (rc->call.callback_pending) {
       SetCallbackPending(call, true);
@@ -613,12 +623,12 @@ absl::Status Engine::Restore(const RestoredState& state, absl::Time now) {
     slot->call.position = 0;
     slot->call.estimated_wait.reset();
     slot->call.callback_pending = false;
-    slot->request = RequestOf(rc);
-    // As it finished; no signature: a finished call is never indexed.
-    slot->effective = rc.call.effective_skills;
+    slot->SetRequest(RequestOf(rc));
+    // Its effective skills as it finished; no signature: a finished call is
+    // never indexed.
     next_arrival_order_ = std::max(next_arrival_order_, rc.call.arrival_order + 1);
     finished_.push_back(rc.call.call_id);
-    calls_.emplace(rc.call.call_id, std::move(slot));
+    calls_.insert(std::move(slot));
   }
   ForgetOldestFinished();
 
@@ -718,8 +728,8 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   if (absl::Status s = ValidateRequiredSkills(request.required_skills); !s.ok()) return s;
   if (absl::Status s = ValidateAttributes(request.attributes); !s.ok()) return s;
   if (auto it = calls_.find(request.call_id); it != calls_.end()) {
-    const EnqueueRequest& was = it->second->request;
-    if (SameRequest(was, request)) return EnqueueResult{ReadView(*it->second), false};
+    const EnqueueRequest was = (*it)->Request();
+    if (SameRequest(was, request)) return EnqueueResult{ReadView(**it), false};
     return absl::AlreadyExistsError(absl::StrCat("call ", Quote(request.call_id),
                                                  " already exists with different content (",
                                                  FirstDifference(was, request), ")"));
@@ -739,7 +749,7 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
 
   auto slot = std::make_unique<CallSlot>();
   CallSlot& ref = *slot;
-  ref.request = request;
+  ref.SetRequest(request);
   Call& call = ref.call;
   call.call_id = request.call_id;
   call.queue = (*admitted)->config.name;
@@ -749,13 +759,15 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
   call.state = CallState::kQueued;
   call.enqueued_at = now;
   call.arrival_order = next_arrival_order_++;
-  ref.effective = call.required_skills;
-  ref.signature = skills_.Intern(ref.effective);
+  SetEffectiveSkills(ref, call.required_skills);
+  // Shared with the interned copy rather than kept once more.
+  call.required_skills = call.effective_skills;
+  if (ref.requested_skills == call.required_skills) ref.requested_skills = call.required_skills;
   call.queue_entered_at = now;
   // Fresh generations: deadlines of an earlier call with this id are stale.
   ref.offer_generation = NextGeneration();
   ref.queue_generation = NextGeneration();
-  calls_.emplace(call.call_id, std::move(slot));
+  calls_.insert(std::move(slot));
   (*admitted)->call_counts[CallState::kQueued]++;
   CountOverflows(via);
   // A call an available agent can take is offered without entering the
@@ -1160,7 +1172,7 @@ absl::StatusOr<Agent> Engine::Logout(absl::string_view agent_id, absl::Time now)
   }
   CallSlot* withdrawn = nullptr;
   if (agent.agent.state == AgentState::kReserved) {
-    withdrawn = calls_.at(agent.agent.call_id).get();
+    withdrawn = CallAt(agent.agent.call_id);
     ReturnOffer(*withdrawn, agent, EventType::kOfferWithdrawn, "agent_logged_out",
                 /*missed=*/false, now);
   }
@@ -1243,7 +1255,7 @@ absl::StatusOr<Agent> Engine::SetAway(absl::string_view agent_id, absl::string_v
       Emit(EventType::kAgentStateChanged, now, nullptr, &agent, "away_pending");
       return agent.agent;
     case AgentState::kReserved: {
-      CallSlot& call = *calls_.at(agent.agent.call_id);
+      CallSlot& call = *CallAt(agent.agent.call_id);
       ReturnOffer(call, agent, EventType::kOfferWithdrawn, "agent_away", /*missed=*/false, now);
       agent.agent.away_reason = why;
       SetAgentState(agent, AgentState::kAway, now);
@@ -1363,8 +1375,8 @@ bool Engine::IsStale(const Deadline& d) const {
   switch (d.kind) {
     case DeadlineKind::kOfferTimeout: {
       auto it = calls_.find(d.id);
-      return it == calls_.end() || it->second->offer_generation != d.generation ||
-             it->second->call.state != CallState::kOffered;
+      return it == calls_.end() || (*it)->offer_generation != d.generation ||
+             (*it)->call.state != CallState::kOffered;
     }
     case DeadlineKind::kWrapUpEnd: {
       auto it = agents_.find(d.id);
@@ -1375,8 +1387,8 @@ bool Engine::IsStale(const Deadline& d) const {
     case DeadlineKind::kNoAgent:
     case DeadlineKind::kEscalation: {
       auto it = calls_.find(d.id);
-      if (it == calls_.end() || it->second->queue_generation != d.generation) return true;
-      CallState s = it->second->call.state;
+      if (it == calls_.end() || (*it)->queue_generation != d.generation) return true;
+      CallState s = (*it)->call.state;
       return s != CallState::kQueued && s != CallState::kOffered;
     }
     case DeadlineKind::kScheduleEdge: {
@@ -1385,13 +1397,13 @@ bool Engine::IsStale(const Deadline& d) const {
     }
     case DeadlineKind::kCallbackRetry: {
       auto it = calls_.find(d.id);
-      return it == calls_.end() || it->second->callback_generation != d.generation ||
-             it->second->call.state != CallState::kCallbackScheduled;
+      return it == calls_.end() || (*it)->callback_generation != d.generation ||
+             (*it)->call.state != CallState::kCallbackScheduled;
     }
     case DeadlineKind::kCallbackWindow: {
       auto it = calls_.find(d.id);
-      return it == calls_.end() || it->second->window_generation != d.generation ||
-             !it->second->call.callback_pending;
+      return it == calls_.end() || (*it)->window_generation != d.generation ||
+             !(*it)->call.callback_pending;
     }
   }
   return true;
@@ -1424,7 +1436,7 @@ void Engine::PushDeadline(absl::Time at, DeadlineKind kind, const std::string& i
 void Engine::FireDeadline(const Deadline& d) {
   switch (d.kind) {
     case DeadlineKind::kOfferTimeout: {
-      CallSlot& call = *calls_.at(d.id);
+      CallSlot& call = *CallAt(d.id);
       AgentSlot& agent = *agents_.at(call.call.agent_id);
       ReturnOffer(call, agent, EventType::kOfferTimedOut, "offer_timeout", /*missed=*/true, now_);
       CheckOverdue(call, now_);
@@ -1434,12 +1446,12 @@ void Engine::FireDeadline(const Deadline& d) {
     }
     case DeadlineKind::kWrapUpEnd: {
       AgentSlot& agent = *agents_.at(d.id);
-      CallSlot& call = *calls_.at(agent.agent.call_id);
+      CallSlot& call = *CallAt(agent.agent.call_id);
       FinishWrapUp(call, agent, "wrap_up_timeout", now_);
       break;
     }
     case DeadlineKind::kMaxWait: {
-      CallSlot& call = *calls_.at(d.id);
+      CallSlot& call = *CallAt(d.id);
       // An offer in progress runs its course; ReturnOffer checks again. A
       // callback has its window instead.
       if (call.call.state == CallState::kQueued && !call.call.callback_pending) {
@@ -1448,7 +1460,7 @@ void Engine::FireDeadline(const Deadline& d) {
       break;
     }
     case DeadlineKind::kNoAgent: {
-      CallSlot& call = *calls_.at(d.id);
+      CallSlot& call = *CallAt(d.id);
       const QueueConfig& c = Queue(call.call.queue)->config;
       if (call.call.callback_pending) break;  // its window decides
       if (call.call.state == CallState::kQueued && !AnyAgentCouldServe(call)) {
@@ -1461,7 +1473,7 @@ void Engine::FireDeadline(const Deadline& d) {
       break;
     }
     case DeadlineKind::kEscalation:
-      ApplyEscalation(*calls_.at(d.id), now_);
+      ApplyEscalation(*CallAt(d.id), now_);
       break;
     case DeadlineKind::kScheduleEdge:
       OnScheduleEdge(*Queue(d.id), now_);
@@ -1469,7 +1481,7 @@ void Engine::FireDeadline(const Deadline& d) {
     case DeadlineKind::kCallbackRetry: {
       // Back at its original place: the index key is its arrival. Limits and
       // escalation restart under a fresh generation.
-      CallSlot& call = *calls_.at(d.id);
+      CallSlot& call = *CallAt(d.id);
       SetCallState(call, CallState::kQueued);
       call.call.callback_retry_at.reset();
       call.queue_generation = NextGeneration();
@@ -1480,7 +1492,7 @@ void Engine::FireDeadline(const Deadline& d) {
       break;
     }
     case DeadlineKind::kCallbackWindow: {
-      CallSlot& call = *calls_.at(d.id);
+      CallSlot& call = *CallAt(d.id);
       // An offer out runs its course; CheckOverdue looks again if it returns.
       if (call.call.state != CallState::kOffered) WithdrawCallback(call, "window_passed", now_);
       break;
@@ -1512,12 +1524,19 @@ void Engine::ArmCallDeadlines(CallSlot& call, absl::Time now, bool restoring) {
   }
 }
 
+void Engine::SetEffectiveSkills(CallSlot& call, const SkillLevels& skills) {
+  call.signature = skills_.Intern(skills);
+  // The interned copy stands for every copy of the set: calls asking for the
+  // same skills share one body rather than keep one each.
+  call.call.effective_skills = skills_.Get(call.signature);
+}
+
 std::vector<std::string> Engine::TakeEscalationSteps(CallSlot& call, absl::Time now) {
   const QueueConfig& c = Queue(call.call.queue)->config;
   std::vector<std::string> changes;
   // Edited as a plain map and assigned once: each change of a CowMap builds
   // a new body.
-  SkillLevels::map_type effective = call.effective.map();
+  SkillLevels::map_type effective = call.call.effective_skills.map();
   bool skills_changed = false;
   while (call.next_step < c.escalation.size() &&
          call.call.enqueued_at + c.escalation[call.next_step].after <= now) {
@@ -1544,8 +1563,7 @@ std::vector<std::string> Engine::TakeEscalationSteps(CallSlot& call, absl::Time 
       }
     }
   }
-  if (skills_changed) call.effective = std::move(effective);
-  call.signature = skills_.Intern(call.effective);
+  if (skills_changed) SetEffectiveSkills(call, std::move(effective));
   return changes;
 }
 
@@ -1567,7 +1585,7 @@ bool Engine::AnyAgentCouldServe(const CallSlot& call) const {
   auto serves = [&](const QueueSlot& q) {
     for (const AgentSlot* agent : q.members) {
       if (agent->agent.state == AgentState::kLoggedOut) continue;
-      if (Meets(agent->agent.skills, call.effective)) return true;
+      if (Meets(agent->agent.skills, call.call.effective_skills)) return true;
     }
     return false;
   };
@@ -1617,8 +1635,7 @@ void Engine::MoveToQueue(CallSlot& call, QueueSlot& target, absl::string_view re
   call.call.queue_entered_at = now;
   call.queue_generation = NextGeneration();
   call.next_step = 0;
-  call.effective = call.call.required_skills;
-  call.signature = skills_.Intern(call.effective);
+  SetEffectiveSkills(call, call.call.required_skills);
   call.extra_queues.clear();
   Wait(call);
   Emit(type, now, &call, nullptr, absl::StrCat(reason, " from ", from_name));
@@ -1642,7 +1659,7 @@ void Engine::OnScheduleEdge(QueueSlot& queue, absl::Time now) {
   if (!closing || queue.config.closed_waiting.kind == LimitAction::Kind::kKeep) return;
   // Calls waiting at closing time move on, oldest first.
   std::vector<std::pair<absl::Time, CallSlot*>> waiting;
-  for (auto& [id, call] : calls_) {
+  for (const auto& call : calls_) {
     if (call->call.state == CallState::kQueued && call->call.queue == queue.config.name) {
       waiting.emplace_back(call->call.enqueued_at, call.get());
     }
@@ -1730,14 +1747,14 @@ void Engine::PrefetchOffer(const CallSlot& call) {
   // What the call_offered snapshot copies (of the maps, only their counts).
   call.call.required_skills.PrefetchCount();
   call.call.attributes.PrefetchCount();
-  call.effective.PrefetchCount();
+  call.call.effective_skills.PrefetchCount();
   for (const Placement& p : call.placements) p.queue->index.PrefetchRemoval(*p.group, p.key);
 }
 
 void Engine::RouteAll(absl::Time now) {
   // Best call first across queues, so the fairest match is made first.
   std::vector<CallSlot*> all;
-  for (auto& [id, call] : calls_) {
+  for (const auto& call : calls_) {
     if (call->call.state == CallState::kQueued) all.push_back(call.get());
   }
   std::sort(all.begin(), all.end(), [](const CallSlot* a, const CallSlot* b) {
@@ -1975,11 +1992,25 @@ absl::StatusOr<CallSlot*> Engine::FindCall(absl::string_view call_id) {
   calls_.prefetch(call_id);  // as in FindAgent
   auto it = calls_.find(call_id);
   if (it == calls_.end()) return absl::NotFoundError(absl::StrCat("unknown call ", Quote(call_id)));
-  return it->second.get();
+  return it->get();
 }
 
 absl::StatusOr<const CallSlot*> Engine::FindCall(absl::string_view call_id) const {
   return const_cast<Engine*>(this)->FindCall(call_id);
+}
+
+CallSlot* Engine::CallAt(absl::string_view call_id) const {
+  auto it = calls_.find(call_id);
+  assert(it != calls_.end());
+  return it->get();
+}
+
+size_t Engine::CallIdHash::operator()(const std::unique_ptr<CallSlot>& slot) const {
+  return (*this)(slot->call.call_id);
+}
+
+absl::string_view Engine::CallIdEq::Id(const std::unique_ptr<CallSlot>& slot) {
+  return slot->call.call_id;
 }
 
 absl::StatusOr<AgentSlot*> Engine::FindAgent(absl::string_view agent_id) {
@@ -2033,7 +2064,7 @@ absl::StatusOr<Agent> Engine::GetAgent(absl::string_view agent_id) const {
 std::optional<Call> Engine::OutstandingOffer(absl::string_view agent_id) const {
   auto it = agents_.find(agent_id);
   if (it == agents_.end() || it->second->agent.state != AgentState::kReserved) return std::nullopt;
-  return CallView(*calls_.at(it->second->agent.call_id));
+  return CallView(*CallAt(it->second->agent.call_id));
 }
 
 std::vector<QueueConfig> Engine::Queues() const {
@@ -2107,7 +2138,7 @@ absl::StatusOr<std::vector<Call>> Engine::ListCalls(absl::string_view queue,
     return absl::NotFoundError(absl::StrCat("unknown queue ", Quote(queue)));
   }
   std::vector<const CallSlot*> matches;
-  for (const auto& [id, slot] : calls_) {
+  for (const auto& slot : calls_) {
     if (!queue.empty() && slot->call.queue != queue) continue;
     bool wanted = states.empty()
                       ? !IsFinal(slot->call.state)
@@ -2145,7 +2176,6 @@ std::optional<absl::Duration> Engine::EstimateWait(const CallSlot& slot, int pos
 
 Call Engine::CallView(const CallSlot& slot, bool with_position) const {
   Call call = slot.call;
-  call.effective_skills = slot.effective;
   call.position = 0;
   if (with_position && call.state == CallState::kQueued && !slot.placements.empty()) {
     const Placement& p = slot.placements.front();
@@ -2162,8 +2192,9 @@ absl::Status Engine::CheckInvariants() const {
   absl::flat_hash_map<std::string, absl::flat_hash_map<CallState, int>> live;
   absl::flat_hash_map<const QueueSlot*, size_t> placed;
   absl::flat_hash_map<std::string, int> pending_callbacks;
-  for (const auto& [id, slot] : calls_) {
+  for (const auto& slot : calls_) {
     const Call& c = slot->call;
+    const std::string& id = c.call_id;
     QueueSlot* queue = Queue(c.queue);
     if (slot->call.callback_pending) {
       if (IsFinal(c.state) || c.callback_number.empty()) {
@@ -2203,7 +2234,7 @@ absl::Status Engine::CheckInvariants() const {
       for (const std::string& q : queues) {
         for (const AgentSlot* agent : Queue(q)->members) {
           if (agent->agent.state != AgentState::kAvailable) continue;
-          if (Meets(agent->agent.skills, slot->effective)) {
+          if (Meets(agent->agent.skills, slot->call.effective_skills)) {
             return fail("call ", id, " waits in ", q, " while eligible agent ",
                         agent->agent.agent_id, " is available");
           }
@@ -2221,7 +2252,7 @@ absl::Status Engine::CheckInvariants() const {
     }
     if (holds) {
       auto call = calls_.find(a.call_id);
-      if (call == calls_.end() || call->second->call.agent_id != id) {
+      if (call == calls_.end() || (*call)->call.agent_id != id) {
         return fail("agent ", id, " holds call ", a.call_id, " which is not held by it");
       }
     }

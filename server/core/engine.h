@@ -39,6 +39,8 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -272,6 +274,8 @@ class Engine {
 
   absl::StatusOr<CallSlot*> FindCall(absl::string_view call_id);
   absl::StatusOr<const CallSlot*> FindCall(absl::string_view call_id) const;
+  // The call with this id, which must be there.
+  CallSlot* CallAt(absl::string_view call_id) const;
   absl::StatusOr<AgentSlot*> FindAgent(absl::string_view agent_id);
   absl::StatusOr<const AgentSlot*> FindAgent(absl::string_view agent_id) const;
   absl::StatusOr<CallSlot*> FindOfferedCall(absl::string_view agent_id, absl::string_view call_id);
@@ -301,6 +305,8 @@ class Engine {
   // (`restoring`: a call from the store, whose earlier checks were made).
   void ArmCallDeadlines(CallSlot& call, absl::Time now, bool restoring = false);
   // Takes the escalation steps due by `now`; returns what changed.
+  // Sets the call's effective skills and signature.
+  void SetEffectiveSkills(CallSlot& call, const SkillLevels& skills);
   std::vector<std::string> TakeEscalationSteps(CallSlot& call, absl::Time now);
   void ApplyEscalation(CallSlot& call, absl::Time now);
   // Applies an overflow or disconnect to a waiting call.
@@ -386,7 +392,23 @@ class Engine {
   SkillInterner skills_;
   std::vector<RoutingRule> rules_;
   std::vector<Schedule> schedules_;
-  absl::flat_hash_map<std::string, std::unique_ptr<CallSlot>> calls_;
+  // Calls by id, keyed by the slot's own call_id (a slot never changes its
+  // id), so that an entry costs one pointer rather than a copy of the id.
+  struct CallIdHash {
+    using is_transparent = void;
+    size_t operator()(absl::string_view id) const { return absl::Hash<absl::string_view>()(id); }
+    size_t operator()(const std::unique_ptr<CallSlot>& slot) const;
+  };
+  struct CallIdEq {
+    using is_transparent = void;
+    static absl::string_view Id(absl::string_view id) { return id; }
+    static absl::string_view Id(const std::unique_ptr<CallSlot>& slot);
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return Id(a) == Id(b);
+    }
+  };
+  absl::flat_hash_set<std::unique_ptr<CallSlot>, CallIdHash, CallIdEq> calls_;
   absl::flat_hash_map<std::string, std::unique_ptr<AgentSlot>> agents_;
   absl::flat_hash_map<std::string, std::unique_ptr<QueueSlot>> queues_;
   std::deque<std::string> finished_;  // ids of finished calls, oldest first
