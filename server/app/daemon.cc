@@ -59,8 +59,10 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
   return grpc::SslServerCredentials(options);
 }
 
-// Feeds the live KPIs the stored events (up to `last_seq`) that they still
-// count at start-up: those from today's local midnight or the window start.
+// Rebuilds the live KPIs at start-up from the stored events (up to
+// `last_seq`) they still count, those from today's local midnight or the
+// window start; or, when the store holds a checkpoint taken since then, from
+// the checkpoint and the events after it.
 absl::Status ReplayStats(store::sqlite::Database& db, const config::Config& config,
                          int64_t last_seq, runtime::Runtime& runtime) {
   constexpr int kChunk = 4096;
@@ -69,6 +71,16 @@ absl::Status ReplayStats(store::sqlite::Database& db, const config::Config& conf
   probe.Configure(config.routing, runtime::LiveStatsOptionsFor(config.server), now);
   absl::StatusOr<int64_t> from = store::FirstSeqAtOrAfter(db, probe.Horizon(now));
   if (!from.ok()) return from.status();
+  absl::StatusOr<std::optional<store::StoredKpiCheckpoint>> checkpoint =
+      store::LoadKpiCheckpoint(db);
+  if (!checkpoint.ok()) {
+    spdlog::warn("{}; replaying the day's events instead",
+                 std::string(checkpoint.status().message()));
+  } else if (*checkpoint && (*checkpoint)->seq <= last_seq && (*checkpoint)->seq + 1 >= *from) {
+    spdlog::info("live KPIs: resuming from the checkpoint at seq {}", (*checkpoint)->seq);
+    from = (*checkpoint)->seq + 1;
+    runtime.ResumeStats(std::move((*checkpoint)->checkpoint));
+  }
   int64_t fed = 0;
   // A chunk is read and decoded here while the engine thread feeds the one
   // before: the two halves of the work run on both cores.
@@ -157,6 +169,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   runtime::RuntimeOptions runtime_options;
   runtime_options.ack_committed = config.server.ack == config::AckMode::kCommitted;
   runtime_options.store = store_options;
+  if (options.kpi_checkpoint_every) {
+    runtime_options.kpi_checkpoint_every = *options.kpi_checkpoint_every;
+  }
   std::optional<core::RestoredState> restored;
   if (config.server.database != ":memory:") {
     absl::StatusOr<store::sqlite::Database> db = store::OpenReadConnection(

@@ -60,10 +60,12 @@ struct DaemonOptions {
 
   // Test hooks. `wrap_event_log` wraps the opened store before the runtime
   // takes it (fault injection); `store_retry_backoff_max` caps the wait
-  // between retries of a failed commit (default 1s).
+  // between retries of a failed commit (default 1s); `kpi_checkpoint_every`
+  // sets RuntimeOptions' (default 1 min).
   std::function<std::unique_ptr<store::EventLog>(std::unique_ptr<store::EventStore>)>
       wrap_event_log = nullptr;
   std::optional<absl::Duration> store_retry_backoff_max = std::nullopt;
+  std::optional<absl::Duration> kpi_checkpoint_every = std::nullopt;
 };
 
 class Daemon {

@@ -121,6 +121,22 @@ KpiSpan LiveStats::Ring::Sum(absl::Time now) const {
   return sum;
 }
 
+std::vector<LiveStatsCheckpoint::Bucket> LiveStats::Ring::InUse() const {
+  std::vector<LiveStatsCheckpoint::Bucket> in_use;
+  for (const Bucket& b : buckets_) {
+    if (b.index != INT64_MIN) in_use.push_back({b.index, b.span});
+  }
+  return in_use;
+}
+
+void LiveStats::Ring::Put(const LiveStatsCheckpoint::Bucket& bucket) {
+  const int64_t n = static_cast<int64_t>(buckets_.size());
+  Bucket& b = buckets_[static_cast<size_t>(((bucket.index % n) + n) % n)];
+  if (b.index > bucket.index) return;
+  b.index = bucket.index;
+  b.span = bucket.span;
+}
+
 // --- Day ---
 
 void LiveStats::Day::Roll(absl::Time t, absl::TimeZone zone) {
@@ -422,6 +438,59 @@ std::vector<std::string> LiveStats::Agents(absl::string_view queue) const {
   ids.reserve(agents_.size());
   for (const auto& [id, a] : agents_) ids.push_back(id);
   return ids;
+}
+
+// --- Checkpoints ---
+
+LiveStatsCheckpoint::Spans LiveStats::SpansOf(const Ring& ring, const Day& day) {
+  return {ring.InUse(), day.day, day.start, day.span};
+}
+
+void LiveStats::RestoreSpans(const LiveStatsCheckpoint::Spans& spans, absl::Duration bucket,
+                             Ring* ring, Day* day) {
+  day->day = spans.day;
+  day->start = spans.day_start;
+  day->span = spans.today;
+  if (bucket != ring->bucket()) return;
+  for (const LiveStatsCheckpoint::Bucket& b : spans.window) ring->Put(b);
+}
+
+LiveStatsCheckpoint LiveStats::Checkpoint() const {
+  LiveStatsCheckpoint checkpoint;
+  checkpoint.bucket = options_.bucket;
+  checkpoint.queues.reserve(queues_.size());
+  for (const auto& [name, q] : queues_) {
+    checkpoint.queues.push_back({name, SpansOf(q->ring, q->today)});
+  }
+  checkpoint.agents.reserve(agents_.size());
+  for (const auto& [id, a] : agents_) {
+    checkpoint.agents.push_back({id, SpansOf(a->ring, a->today), a->state, a->since});
+  }
+  checkpoint.calls.reserve(calls_.size());
+  for (const auto& [id, track] : calls_) {
+    checkpoint.calls.push_back({id, track.queue, track.transfers, track.wait_from});
+  }
+  return checkpoint;
+}
+
+void LiveStats::Resume(const LiveStatsCheckpoint& checkpoint) {
+  for (const LiveStatsCheckpoint::QueueEntry& e : checkpoint.queues) {
+    QueueSlot& q = QueueAt(e.queue);
+    q.ring = Ring(options_.window, options_.bucket);
+    RestoreSpans(e.spans, checkpoint.bucket, &q.ring, &q.today);
+  }
+  for (const LiveStatsCheckpoint::AgentEntry& e : checkpoint.agents) {
+    AgentSlot& a = AgentAt(e.agent_id, e.since);
+    a.ring = Ring(options_.window, options_.bucket);
+    RestoreSpans(e.spans, checkpoint.bucket, &a.ring, &a.today);
+    a.state = e.state;
+    a.since = e.since;
+  }
+  calls_.clear();
+  calls_.reserve(checkpoint.calls.size());
+  for (const LiveStatsCheckpoint::CallEntry& e : checkpoint.calls) {
+    calls_[e.call_id] = CallTrack{e.queue, e.transfers, e.wait_from};
+  }
 }
 
 }  // namespace acd::core

@@ -166,6 +166,44 @@ struct AgentKpis {
   KpiFigures today;
 };
 
+// What replaying events rebuilds in a LiveStats: each queue's and agent's
+// spans, each agent's running state and each live call's track. Kept in the
+// store now and then, it lets a restart resume from it and replay only the
+// events after it rather than the whole day's (LiveStats::Checkpoint, Resume).
+// Totals are not in it: they count what this process saw.
+struct LiveStatsCheckpoint {
+  struct Bucket {
+    int64_t index = 0;  // since the Unix epoch, in `bucket`s
+    KpiSpan span;
+  };
+  struct Spans {
+    std::vector<Bucket> window;  // the buckets in use
+    absl::CivilDay day;
+    absl::Time day_start = absl::InfiniteFuture();  // InfiniteFuture: not started
+    KpiSpan today;
+  };
+  struct QueueEntry {
+    std::string queue;
+    Spans spans;
+  };
+  struct AgentEntry {
+    std::string agent_id;
+    Spans spans;
+    AgentState state = AgentState::kLoggedOut;
+    absl::Time since;  // in `state` since, booked up to here
+  };
+  struct CallEntry {
+    std::string call_id;
+    std::string queue;
+    int transfers = 0;
+    absl::Time wait_from;
+  };
+  absl::Duration bucket = absl::ZeroDuration();
+  std::vector<QueueEntry> queues;
+  std::vector<AgentEntry> agents;
+  std::vector<CallEntry> calls;
+};
+
 struct LiveStatsOptions {
   // Window length and bucket size; window is a whole number of buckets.
   absl::Duration window = absl::Minutes(15);
@@ -197,6 +235,15 @@ class LiveStats {
   // stored events from there rebuilds every figure.
   absl::Time Horizon(absl::Time now) const;
 
+  // What replaying events would rebuild, to Resume() from. O(queues + agents
+  // + live calls).
+  LiveStatsCheckpoint Checkpoint() const;
+  // Takes the checkpoint's spans, agent states and call tracks in place of
+  // this one's; the configuration and the totals stay. Window buckets of
+  // another bucket size are left out (the window starts afresh). Call after
+  // Configure, then feed the events after the checkpoint as kReplayed.
+  void Resume(const LiveStatsCheckpoint& checkpoint);
+
   // nullopt for a queue / agent neither configured nor seen in an event.
   std::optional<QueueKpis> Queue(absl::string_view queue, absl::Time now) const;
   std::optional<AgentKpis> Agent(absl::string_view agent_id, absl::Time now) const;
@@ -220,6 +267,10 @@ class LiveStats {
     // The first instant the window covers at `now`.
     absl::Time Start(absl::Time now) const;
     KpiSpan Sum(absl::Time now) const;
+    absl::Duration bucket() const { return bucket_; }
+    std::vector<LiveStatsCheckpoint::Bucket> InUse() const;
+    // Puts a bucket of this ring's size back, unless a later one holds its place.
+    void Put(const LiveStatsCheckpoint::Bucket& bucket);
 
    private:
     int64_t Index(absl::Time t) const;
@@ -240,6 +291,9 @@ class LiveStats {
     void Roll(absl::Time t, absl::TimeZone zone);
     void AddTime(AgentState state, absl::Time from, absl::Time to);
   };
+  static LiveStatsCheckpoint::Spans SpansOf(const Ring& ring, const Day& day);
+  static void RestoreSpans(const LiveStatsCheckpoint::Spans& spans, absl::Duration bucket,
+                           Ring* ring, Day* day);
 
   struct QueueSlot {
     explicit QueueSlot(const LiveStatsOptions& o) : ring(o.window, o.bucket), zone(o.zone) {}

@@ -139,8 +139,13 @@ void Runtime::Settle(std::function<void(const absl::Status& not_committed)> repl
     for (const core::Event& e : events) uncommitted_.push_back(e);
     // Fails only once the writer is stopping (a command that outlived the
     // shutdown grace): those events are lost, and say so.
+    const int64_t last = events.back().seq;
     appended = writer_->Append(std::move(events));
     if (!appended.ok()) spdlog::error("store: {}", std::string(appended.message()));
+    if (const absl::Time now = clock_->Now(); appended.ok() && now >= next_checkpoint_) {
+      writer_->AppendCheckpoint(last, stats_.Checkpoint());
+      next_checkpoint_ = now + options_.kpi_checkpoint_every;
+    }
   }
   ArmTimer();
   if (!appended.ok()) {
@@ -273,6 +278,11 @@ std::future<void> Runtime::ReplayStats(std::vector<core::Event> events) {
     fed->set_value();
   });
   return done;
+}
+
+void Runtime::ResumeStats(core::LiveStatsCheckpoint checkpoint) {
+  auto shared = std::make_shared<core::LiveStatsCheckpoint>(std::move(checkpoint));
+  Post([this, shared] { stats_.Resume(*shared); });
 }
 
 void Runtime::ArmTimer() {

@@ -93,6 +93,10 @@ struct RuntimeOptions {
   bool ack_committed = true;
   core::EngineOptions engine;
   store::StoreOptions store;
+  // How often the live KPIs' checkpoint goes to the store (with the events
+  // it follows), so a restart replays at most about this much of the log.
+  // Taking one costs the engine thread O(queues + agents + live calls).
+  absl::Duration kpi_checkpoint_every = absl::Minutes(1);
 };
 
 class Runtime {
@@ -210,6 +214,9 @@ class Runtime {
   // Start(), before the first command. Returns at once; the future is ready
   // once they are fed, so the caller may decode the next events meanwhile.
   std::future<void> ReplayStats(std::vector<core::Event> events);
+  // Resumes the live KPIs from a stored checkpoint (posted to the engine
+  // thread): after ConfigureStats, before ReplayStats of the events after it.
+  void ResumeStats(core::LiveStatsCheckpoint checkpoint);
 
   // Runs `beat` on the engine thread at Start() and then every `interval`
   // until Stop(): a heartbeat that stops when the engine thread is stuck (the
@@ -286,6 +293,7 @@ class Runtime {
   };
   std::map<uint64_t, Ticker> tickers_;  // by sink id
   core::LiveStats stats_;
+  absl::Time next_checkpoint_ = absl::InfinitePast();
 
   Mutex admission_mu_;
   bool draining_ ABSL_GUARDED_BY(admission_mu_) = false;

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/store/event_codec.h"
+#include "server/store/kpi_checkpoint_codec.h"
 #include "server/store/status_macros.h"
 
 namespace acd::store {
@@ -113,6 +114,15 @@ CREATE INDEX calls_finished ON calls(last_seq)
     R"sql(
 DROP INDEX IF EXISTS events_by_call;
 DROP INDEX IF EXISTS events_by_agent;
+)sql",
+    // 5 -> 6: the live KPIs' latest checkpoint (one row), so that a restart
+    // replays the events after it rather than the whole day's.
+    R"sql(
+CREATE TABLE kpi_checkpoint (
+  id      INTEGER PRIMARY KEY CHECK (id = 1),
+  seq     INTEGER NOT NULL,
+  payload BLOB NOT NULL
+);
 )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
@@ -272,6 +282,9 @@ absl::Status EventStore::PrepareStatements() {
   ACD_ASSIGN_OR_RETURN(commit_, db_.Prepare("COMMIT"));
   ACD_ASSIGN_OR_RETURN(rollback_, db_.Prepare("ROLLBACK"));
   ACD_ASSIGN_OR_RETURN(last_seq_, db_.Prepare("SELECT coalesce(max(seq), 0) FROM events"));
+  ACD_ASSIGN_OR_RETURN(save_checkpoint_,
+                       db_.Prepare("INSERT OR REPLACE INTO kpi_checkpoint (id, seq, payload) "
+                                   "VALUES (1, ?1, ?2)"));
   ACD_ASSIGN_OR_RETURN(insert_event_, db_.Prepare(kInsertEventSql));
   ACD_ASSIGN_OR_RETURN(upsert_call_, db_.Prepare(kUpsertCallSql));
   ACD_ASSIGN_OR_RETURN(update_call_, db_.Prepare(kUpdateCallSql));
@@ -534,6 +547,18 @@ absl::StatusOr<std::optional<CallRecord>> EventStore::GetCallRecord(absl::string
   record.callback_number = std::string(s.ColumnText(21));
   record.callback_attempts = static_cast<int>(s.ColumnInt64(22));
   return record;
+}
+
+absl::Status EventStore::SaveKpiCheckpoint(int64_t seq,
+                                           const core::LiveStatsCheckpoint& checkpoint) {
+  sqlite::ScopedReset reset(&save_checkpoint_);
+  save_checkpoint_.BindInt64(1, seq);
+  save_checkpoint_.BindBlob(2, EncodeKpiCheckpoint(checkpoint));
+  // A single statement outside BEGIN is its own transaction.
+  ACD_RETURN_IF_ERROR(save_checkpoint_.Run(
+      absl::StrCat("saving the live KPIs' checkpoint at seq ", seq, " in '", path(), "'")));
+  ++transactions_committed_;
+  return absl::OkStatus();
 }
 
 absl::Status EventStore::RecordConfig(absl::string_view hash, absl::string_view text,

@@ -45,7 +45,7 @@
 namespace acd::store {
 
 // The schema version this code writes; databases at a newer one are refused.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 struct StoreOptions {
   // PRAGMA synchronous=FULL (a commit survives power loss), else NORMAL (in WAL
@@ -142,6 +142,10 @@ class EventStore final : public EventLog {
   // The highest stored seq, 0 for an empty log.
   absl::StatusOr<int64_t> LastSeq() override;
 
+  // Keeps `checkpoint` as the one to resume the live KPIs from, in place of
+  // the last, in its own transaction. `seq` must be committed already.
+  absl::Status SaveKpiCheckpoint(int64_t seq, const core::LiveStatsCheckpoint& checkpoint) override;
+
   // Up to `limit` events with seq > `after_seq`, in seq order, decoded fully.
   absl::StatusOr<std::vector<core::Event>> ReadEvents(int64_t after_seq, int limit);
 
@@ -180,6 +184,7 @@ class EventStore final : public EventLog {
   sqlite::Statement commit_;
   sqlite::Statement rollback_;
   sqlite::Statement last_seq_;
+  sqlite::Statement save_checkpoint_;
   sqlite::Statement insert_event_;
   sqlite::Statement upsert_call_;
   sqlite::Statement update_call_;

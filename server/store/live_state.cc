@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/store/event_codec.h"
 #include "server/store/event_store.h"
+#include "server/store/kpi_checkpoint_codec.h"
 #include "server/store/status_macros.h"
 
 namespace acd::store {
@@ -132,6 +133,19 @@ absl::StatusOr<std::vector<core::Event>> ReadEventRange(sqlite::Database& db, in
   rows.BindInt64(2, to_seq);
   rows.BindInt64(3, limit);
   return DecodeEventRows(rows, "reading events for the live KPIs", db.path());
+}
+
+absl::StatusOr<std::optional<StoredKpiCheckpoint>> LoadKpiCheckpoint(sqlite::Database& db) {
+  const std::string context = absl::StrCat("reading the live KPIs' checkpoint of '", db.path(), "'");
+  ACD_ASSIGN_OR_RETURN(sqlite::Statement read,
+                       db.Prepare("SELECT seq, payload FROM kpi_checkpoint WHERE id = 1"));
+  ACD_ASSIGN_OR_RETURN(bool row, read.Step(context));
+  if (!row) return std::nullopt;
+  absl::StatusOr<core::LiveStatsCheckpoint> checkpoint = DecodeKpiCheckpoint(read.ColumnBlob(1));
+  if (!checkpoint.ok()) {
+    return absl::DataLossError(absl::StrCat(context, ": ", checkpoint.status().message()));
+  }
+  return StoredKpiCheckpoint{read.ColumnInt64(0), *std::move(checkpoint)};
 }
 
 absl::StatusOr<int64_t> FirstSeqAtOrAfter(sqlite::Database& db, absl::Time time) {

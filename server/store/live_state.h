@@ -17,6 +17,7 @@
 #define ACD_SERVER_STORE_LIVE_STATE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/core/engine.h"
+#include "server/core/live_stats.h"
 #include "server/store/sqlite.h"
 
 namespace acd::store {
@@ -47,6 +49,15 @@ absl::StatusOr<core::RestoredState> LoadLiveState(sqlite::Database& db,
 // Up to `limit` events with from_seq <= seq <= to_seq, in seq order.
 absl::StatusOr<std::vector<core::Event>> ReadEventRange(sqlite::Database& db, int64_t from_seq,
                                                         int64_t to_seq, int limit);
+
+// The live KPIs' latest checkpoint (EventStore::SaveKpiCheckpoint) and the
+// seq it was taken at, or nullopt if none was kept. DATA_LOSS if it does not
+// decode.
+struct StoredKpiCheckpoint {
+  int64_t seq = 0;
+  core::LiveStatsCheckpoint checkpoint;
+};
+absl::StatusOr<std::optional<StoredKpiCheckpoint>> LoadKpiCheckpoint(sqlite::Database& db);
 
 // The seq of the first event at or after `time` (events are in time order),
 // or the last seq + 1 if there is none. O(log n) lookups.

@@ -70,6 +70,11 @@ void Statement::BindText(int index, absl::string_view value) {
   if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
 }
 
+void Statement::BindBlob(int index, absl::string_view bytes) {
+  int rc = sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+}
+
 void Statement::BindTextOrNull(int index, absl::string_view value) {
   if (value.empty()) {
     int rc = sqlite3_bind_null(stmt_, index);
@@ -125,6 +130,13 @@ int64_t Statement::ColumnInt64(int index) const { return sqlite3_column_int64(st
 std::optional<int64_t> Statement::ColumnOptionalInt64(int index) const {
   if (ColumnIsNull(index)) return std::nullopt;
   return ColumnInt64(index);
+}
+
+absl::string_view Statement::ColumnBlob(int index) const {
+  const void* bytes = sqlite3_column_blob(stmt_, index);
+  if (bytes == nullptr) return {};
+  return absl::string_view(static_cast<const char*>(bytes),
+                           static_cast<size_t>(sqlite3_column_bytes(stmt_, index)));
 }
 
 absl::string_view Statement::ColumnText(int index) const {

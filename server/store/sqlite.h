@@ -46,6 +46,7 @@ class Statement {
   // following Step(), which is where SQLite reports them too.
   void BindInt64(int index, int64_t value);
   void BindText(int index, absl::string_view value);
+  void BindBlob(int index, absl::string_view bytes);
   // Binds NULL for an empty string: absent ids and reasons are NULL in the db.
   void BindTextOrNull(int index, absl::string_view value);
   void BindOptionalInt64(int index, std::optional<int64_t> value);
@@ -64,6 +65,7 @@ class Statement {
   std::optional<int64_t> ColumnOptionalInt64(int index) const;
   // Valid until the next Step() or Reset().
   absl::string_view ColumnText(int index) const;
+  absl::string_view ColumnBlob(int index) const;
 
  private:
   absl::Status BindStatus(absl::string_view context);

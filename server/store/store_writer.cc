@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
 
 namespace acd::store {
 
@@ -41,6 +42,26 @@ absl::Status StoreWriter::Append(std::vector<core::Event> events) {
   return absl::OkStatus();
 }
 
+void StoreWriter::AppendCheckpoint(int64_t seq, core::LiveStatsCheckpoint checkpoint) {
+  MutexLock lock(&mu_);
+  if (stopping_) return;
+  checkpoint_ = Checkpoint{seq, std::move(checkpoint)};
+}
+
+void StoreWriter::SaveCheckpoint() {
+  std::optional<Checkpoint> due;
+  {
+    MutexLock lock(&mu_);
+    if (!CheckpointDue()) return;
+    due = std::move(checkpoint_);
+    checkpoint_.reset();
+  }
+  if (absl::Status s = store_->SaveKpiCheckpoint(due->seq, due->stats); !s.ok()) {
+    spdlog::warn("store: {} (a restart will replay the events since the last checkpoint)",
+                 std::string(s.message()));
+  }
+}
+
 absl::Status StoreWriter::Stop(std::optional<absl::Time> give_up_at) {
   std::lock_guard<std::mutex> stop_lock(stop_mu_);
   {
@@ -62,17 +83,21 @@ void StoreWriter::Run() {
   const size_t max_batch = static_cast<size_t>(std::max(1, options_.max_batch_events));
   std::vector<core::Event> batch;
   while (true) {
+    bool last_round;
     {
       MutexLock lock(&mu_);
       mu_.Await(absl::Condition(this, &StoreWriter::HasWorkOrStopping));
-      if (pending_.empty()) return;  // stopping, and everything is committed
+      // Stopping, and every event is committed: a checkpoint due is saved first.
+      last_round = pending_.empty() && stopping_;
       size_t n = std::min(pending_.size(), max_batch);
       batch.clear();
       batch.reserve(n);
       std::move(pending_.begin(), pending_.begin() + n, std::back_inserter(batch));
       pending_.erase(pending_.begin(), pending_.begin() + n);
     }
-    if (!CommitWithRetry(batch)) return;
+    if (!batch.empty() && !CommitWithRetry(batch)) return;
+    SaveCheckpoint();
+    if (last_round) return;
   }
 }
 

@@ -63,6 +63,12 @@ class StoreWriter {
   // I/O. FAILED_PRECONDITION once Stop() has begun: the events are not taken.
   absl::Status Append(std::vector<core::Event> events);
 
+  // Hands over the live KPIs' checkpoint taken after the event `seq` (appended
+  // already). It is saved once `seq` is committed, in a transaction of its own;
+  // a later checkpoint replaces one not yet saved. Saving is best effort: a
+  // failure is logged, and a restart then replays more events.
+  void AppendCheckpoint(int64_t seq, core::LiveStatsCheckpoint checkpoint);
+
   // Commits everything appended so far, then joins the thread (starting it
   // first if events are waiting and Start() was never called). A failing
   // commit is retried until `give_up_at` (default: now +
@@ -80,8 +86,13 @@ class StoreWriter {
   // Commits `batch`, retrying until it succeeds (true) or Stop() gives up
   // (false).
   bool CommitWithRetry(const std::vector<core::Event>& batch);
+  // Saves the pending checkpoint if its seq is committed.
+  void SaveCheckpoint();
+  bool CheckpointDue() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return checkpoint_.has_value() && checkpoint_->seq <= committed_seq();
+  }
   bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !pending_.empty() || stopping_;
+    return !pending_.empty() || stopping_ || CheckpointDue();
   }
   void Report(int64_t committed_seq, const absl::Status& status) const {
     if (on_commit_) on_commit_(committed_seq, status);
@@ -93,6 +104,11 @@ class StoreWriter {
 
   Mutex mu_;
   std::deque<core::Event> pending_ ABSL_GUARDED_BY(mu_);
+  struct Checkpoint {
+    int64_t seq;
+    core::LiveStatsCheckpoint stats;
+  };
+  std::optional<Checkpoint> checkpoint_ ABSL_GUARDED_BY(mu_);
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // Set by Stop(): when retries of a failing commit give up.

@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
 #include "server/core/engine.h"
 
 namespace acd::core {
@@ -39,7 +44,10 @@ class LiveStatsTest : public ::testing::Test {
 
   // Hands the engine's events to LiveStats, as the runtime does.
   void Pump() {
-    for (const Event& e : engine_.TakeEvents()) stats_.OnEvent(e);
+    for (Event& e : engine_.TakeEvents()) {
+      stats_.OnEvent(e);
+      log_.push_back(std::move(e));
+    }
   }
   void At(absl::Duration since_t0) {
     now_ = kT0 + since_t0;
@@ -81,6 +89,7 @@ class LiveStatsTest : public ::testing::Test {
   Engine engine_;
   LiveStats stats_;
   absl::Time now_ = kT0;
+  std::vector<Event> log_;  // every event fed, in order
 };
 
 TEST_F(LiveStatsTest, AnsweredAbandonedAndShortAbandonsByHand) {
@@ -182,6 +191,97 @@ TEST_F(LiveStatsTest, TotalsOnlyGrowAndLeaveReplayedEventsOut) {
   EXPECT_EQ(Queue("sales").window.calls.answered, 0);
   EXPECT_EQ(stats_.Totals("sales")->calls.answered, 1);
   EXPECT_EQ(stats_.Totals("nope"), nullptr);
+}
+
+// Every figure of a span, to compare two LiveStats by.
+std::string Describe(const KpiFigures& f) {
+  const CallTally& c = f.calls;
+  std::string s = absl::StrCat("from=", absl::FormatTime(f.from), " offered=", c.offered,
+                               " answered=", c.answered, " in_threshold=", c.answered_in_threshold,
+                               " abandoned=", c.abandoned, " short=", c.short_abandoned,
+                               " timed_out=", c.timed_out, " overflowed=", c.overflowed,
+                               " transfers=", c.transfers, " callbacks=", c.callbacks,
+                               " wait=", absl::FormatDuration(c.answer_wait), " handled=", c.handled,
+                               " handle=", absl::FormatDuration(c.handle_time), " time=");
+  for (absl::Duration d : f.agent_time.in_state) absl::StrAppend(&s, absl::FormatDuration(d), ",");
+  return s;
+}
+
+std::string Describe(const LiveStats& stats, absl::Time now) {
+  std::string s;
+  for (const std::string q : {"sales", "support"}) {
+    std::optional<QueueKpis> k = stats.Queue(q, now);
+    if (!k) return absl::StrCat("no queue ", q);
+    absl::StrAppend(&s, q, " window ", Describe(k->window), "\n", q, " today ", Describe(k->today),
+                    "\n");
+  }
+  for (const std::string& id : stats.Agents("")) {
+    std::optional<AgentKpis> k = stats.Agent(id, now);
+    absl::StrAppend(&s, id, " ", AgentStateName(k->state), " since ",
+                    absl::FormatTime(k->state_since), "\n", id, " window ", Describe(k->window),
+                    "\n", id, " today ", Describe(k->today), "\n");
+  }
+  return s;
+}
+
+// A LiveStats resumed from a checkpoint taken anywhere in the day, then fed
+// the events after it, reads as one fed every event: at the end, and after
+// the window has moved on.
+TEST_F(LiveStatsTest, ResumingFromACheckpointMatchesReplayingEveryEvent) {
+  Ready("alice");
+  Ready("bob");
+  Enqueue("c1");  // to alice
+  At(absl::Seconds(12));
+  Accept("alice", "c1");
+  Enqueue("c2", "support");  // to bob
+  At(absl::Seconds(40));
+  Accept("bob", "c2");
+  Enqueue("c3");  // waits
+  At(absl::Minutes(2));
+  ASSERT_TRUE(engine_.TransferToQueue("c2", "support", std::nullopt, now_).ok());
+  Pump();
+  End("c1");
+  At(absl::Minutes(3));
+  Complete("alice", "c1");  // alice takes c3 or c2
+  At(absl::Minutes(5));
+  ASSERT_TRUE(engine_.SetAway("bob", "lunch", now_).ok());
+  Pump();
+  Enqueue("c4");
+  At(absl::Minutes(7));
+  Abandon("c4");
+  Enqueue("c5", "support");
+  At(absl::Minutes(20));  // the window has moved past the first calls
+
+  const absl::Time end = now_;
+  for (size_t cut = 0; cut <= log_.size(); ++cut) {
+    SCOPED_TRACE(absl::StrCat("checkpoint after ", cut, " of ", log_.size(), " events"));
+    LiveStats before;
+    before.Configure(config_, options_, kT0);
+    for (size_t i = 0; i < cut; ++i) before.OnEvent(log_[i], LiveStats::Feed::kReplayed);
+    LiveStats resumed;
+    resumed.Configure(config_, options_, end);
+    resumed.Resume(before.Checkpoint());
+    for (size_t i = cut; i < log_.size(); ++i) resumed.OnEvent(log_[i], LiveStats::Feed::kReplayed);
+    for (absl::Time at : {end, end + absl::Minutes(3)}) {
+      EXPECT_EQ(Describe(resumed, at), Describe(stats_, at));
+    }
+  }
+}
+
+TEST_F(LiveStatsTest, AWindowOfAnotherBucketSizeStartsAfreshButTodayIsKept) {
+  Ready("alice");
+  Enqueue("c1");
+  At(absl::Seconds(30));
+  Accept("alice", "c1");
+  LiveStatsCheckpoint checkpoint = stats_.Checkpoint();
+  LiveStats resumed;
+  resumed.Configure(config_, {.window = absl::Minutes(10), .bucket = absl::Seconds(30)}, now_);
+  resumed.Resume(checkpoint);
+  std::optional<QueueKpis> sales = resumed.Queue("sales", now_);
+  ASSERT_TRUE(sales.has_value());
+  EXPECT_EQ(sales->today.calls.answered, 1);
+  EXPECT_EQ(sales->window.calls.answered, 0);
+  EXPECT_EQ(Queue("sales").window.calls.answered, 1);
 }
 
 TEST(DurationHistogramTest, BucketsAreUpperBoundsWithAnOpenLastOne) {

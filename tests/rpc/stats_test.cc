@@ -211,5 +211,30 @@ TEST_F(StatsTest, LiveKpisSurviveARestart) {
   EXPECT_EQ(after.queued(), 1);
 }
 
+// With a checkpoint after every command, the restart resumes from the last
+// one and has no event left to replay: the figures come from the checkpoint.
+TEST_F(StatsTest, LiveKpisResumeFromTheStoredCheckpoint) {
+  app::DaemonOptions options;
+  options.kpi_checkpoint_every = absl::ZeroDuration();
+  StartDaemon(testing::kTestConfig, options);
+  Login("alice");
+  Enqueue("c1");
+  Accept("alice", "c1");
+  Enqueue("c2");
+  Abandon("c2");
+  EndAndComplete("alice", "c1");
+  Enqueue("c3");  // offered to alice
+  v1::QueueStats before = Stats("support");
+  ASSERT_EQ(before.today().offered(), 3);
+  ASSERT_NO_FATAL_FAILURE(RestartDaemon());
+  v1::QueueStats after = Stats("support");
+  EXPECT_EQ(after.today().offered(), 3);
+  EXPECT_EQ(after.today().answered(), 1);
+  EXPECT_EQ(after.today().abandoned(), 1);
+  EXPECT_EQ(after.today().handled(), 1);
+  EXPECT_EQ(after.window().offered(), 3);
+  EXPECT_EQ(after.today().aht().seconds(), before.today().aht().seconds());
+}
+
 }  // namespace
 }  // namespace acd

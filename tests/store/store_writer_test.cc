@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/base/mutex.h"
+#include "server/store/live_state.h"
 #include "tests/store/store_test_util.h"
 #include "tests/support/fault_injection_event_log.h"
 
@@ -19,6 +20,7 @@ namespace {
 using testing::AgentEvent;
 using ::testing::HasSubstr;
 using testing::RawDb;
+using testing::T0;
 
 // Everything the commit callback was told, in order.
 class CommitLog {
@@ -240,6 +242,49 @@ TEST_F(StoreWriterTest, FaultsThroughTheWrapperAreRetriedAndCommittedInOrder) {
   std::vector<core::Event> events = ReadAll();
   ASSERT_EQ(events.size(), 10u);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(events[i].seq, i + 1);
+}
+
+// A checkpoint waits for the events it follows: saved once they are
+// committed, never before (a restart would skip events not in the log).
+TEST_F(StoreWriterTest, ACheckpointIsSavedOnlyOnceItsEventsAreCommitted) {
+  CommitLog log;
+  StoreOptions options;
+  options.retry_backoff_min = absl::Milliseconds(1);
+  options.retry_backoff_max = absl::Milliseconds(2);
+  auto faults = std::make_shared<acd::testing::StoreFaults>();
+  faults->FailAll(absl::UnavailableError("disk I/O error"));
+  StoreWriter writer(
+      std::make_unique<acd::testing::FaultInjectionEventLog>(OpenStore(options), faults), options,
+      log.Callback());
+  writer.Start();
+  ASSERT_TRUE(writer.Append({AgentEvent(1), AgentEvent(2), AgentEvent(3)}).ok());
+  core::LiveStatsCheckpoint checkpoint;
+  checkpoint.bucket = absl::Minutes(1);
+  checkpoint.calls.push_back({"c1", "q", 0, T0()});
+  writer.AppendCheckpoint(3, checkpoint);
+  ASSERT_TRUE(faults->WaitForFailures(3, absl::Seconds(5)));
+  auto stored = [this]() -> std::optional<StoredKpiCheckpoint> {
+    absl::StatusOr<sqlite::Database> db = OpenReadConnection(path_, absl::Seconds(1), "a test");
+    EXPECT_TRUE(db.ok()) << db.status();
+    absl::StatusOr<std::optional<StoredKpiCheckpoint>> c = LoadKpiCheckpoint(*db);
+    EXPECT_TRUE(c.ok()) << c.status();
+    return c.ok() ? *std::move(c) : std::nullopt;
+  };
+  EXPECT_FALSE(stored().has_value());
+
+  faults->Clear();
+  ASSERT_TRUE(log.WaitFor([](const CommitLog::Entry& e) { return e.status.ok() && e.seq == 3; },
+                          absl::Seconds(5)));
+  // A later one, handed over with no event after it, is saved by Stop().
+  checkpoint.calls.push_back({"c2", "q", 1, T0()});
+  writer.AppendCheckpoint(3, checkpoint);
+  EXPECT_TRUE(writer.Stop().ok());
+  std::optional<StoredKpiCheckpoint> saved = stored();
+  ASSERT_TRUE(saved.has_value());
+  EXPECT_EQ(saved->seq, 3);
+  ASSERT_EQ(saved->checkpoint.calls.size(), 2u);
+  EXPECT_EQ(saved->checkpoint.calls[1].call_id, "c2");
+  EXPECT_EQ(saved->checkpoint.calls[1].transfers, 1);
 }
 
 TEST_F(StoreWriterTest, StopGivesUpOnAStoreThatStaysDownAndSaysWhatIsLost) {

@@ -95,6 +95,10 @@ class FaultInjectionEventLog final : public store::EventLog {
     return target_->Append(events);
   }
   absl::StatusOr<int64_t> LastSeq() override { return target_->LastSeq(); }
+  absl::Status SaveKpiCheckpoint(int64_t seq,
+                                 const core::LiveStatsCheckpoint& checkpoint) override {
+    return target_->SaveKpiCheckpoint(seq, checkpoint);
+  }
   const std::string& path() const override { return target_->path(); }
 
   // A DaemonOptions::wrap_event_log that injects `faults`.
