@@ -77,10 +77,18 @@ absl::Status Runtime::Stop(std::optional<absl::Time> give_up_at) {
   if (!started_ || stopped_) return stop_status_;
   CloseSubscribers();
   stopped_ = true;
-  asio::post(io_, [this] {
+  // The live KPIs as they stand, so that a restart after a clean stop has
+  // no event to replay.
+  std::promise<void> checkpointed;
+  asio::post(io_, [this, &checkpointed] {
     timer_.cancel();
     heartbeat_timer_.cancel();
+    if (appended_seq() > checkpoint_seq_) {
+      writer_->AppendCheckpoint(appended_seq(), stats_.Checkpoint());
+    }
+    checkpointed.set_value();
   });
+  checkpointed.get_future().wait();
   // Commit everything; the commit callbacks post releases of held replies.
   stop_status_ = writer_->Stop(give_up_at);
   std::promise<void> drained;
@@ -144,6 +152,7 @@ void Runtime::Settle(std::function<void(const absl::Status& not_committed)> repl
     if (!appended.ok()) spdlog::error("store: {}", std::string(appended.message()));
     if (const absl::Time now = clock_->Now(); appended.ok() && now >= next_checkpoint_) {
       writer_->AppendCheckpoint(last, stats_.Checkpoint());
+      checkpoint_seq_ = last;
       next_checkpoint_ = now + options_.kpi_checkpoint_every;
     }
   }

@@ -294,6 +294,7 @@ class Runtime {
   std::map<uint64_t, Ticker> tickers_;  // by sink id
   core::LiveStats stats_;
   absl::Time next_checkpoint_ = absl::InfinitePast();
+  int64_t checkpoint_seq_ = 0;  // of the last checkpoint handed to the writer
 
   Mutex admission_mu_;
   bool draining_ ABSL_GUARDED_BY(admission_mu_) = false;
