@@ -810,7 +810,7 @@ absl::StatusOr<Call> Engine::AbandonCall(absl::string_view call_id, absl::string
   std::string why = reason.empty() ? "caller_hangup" : std::string(reason);
   if (call.call.callback_pending) {
     return absl::FailedPreconditionError(
-        absl::StrCat("call ", Quote(call_id), " is a callback to ", call.call.callback_number,
+        absl::StrCat("call ", Quote(call_id), " is a callback to ", call.call.callback_number.str(),
                      ": the caller has hung up already; it ends when served or withdrawn"));
   }
   AgentSlot* freed = nullptr;
@@ -1012,7 +1012,7 @@ absl::StatusOr<Call> Engine::RequestCallback(absl::string_view call_id, absl::st
   if (!call.call.callback_number.empty()) {
     if (call.call.callback_number == number) return ReadView(call);  // a retry
     return absl::FailedPreconditionError(absl::StrCat(
-        "call ", Quote(call_id), " is already a callback to ", call.call.callback_number));
+        "call ", Quote(call_id), " is already a callback to ", call.call.callback_number.str()));
   }
   if (call.call.state != CallState::kQueued) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -2199,7 +2199,7 @@ absl::Status Engine::CheckInvariants() const {
     if (slot->call.callback_pending) {
       if (IsFinal(c.state) || c.callback_number.empty()) {
         return fail("call ", id, " is a pending callback while ", CallStateName(c.state),
-                    " with number '", c.callback_number, "'");
+                    " with number '", c.callback_number.str(), "'");
       }
       pending_callbacks[c.queue]++;
     }

@@ -16,6 +16,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "server/core/compact.h"
 #include "server/core/cow_map.h"
 #include "server/core/schedule.h"
 
@@ -82,58 +83,59 @@ absl::string_view EventTypeName(EventType type);  // e.g. "call_queued"
 // True for states a call never leaves (COMPLETED and the exits).
 bool IsFinal(CallState state);
 
+// The engine keeps one per live call, so rarely set fields are compact
+// (compact.h) and small ones sit together.
 struct Call {
   std::string call_id;
   std::string queue;
-  int priority = 0;
-  SkillLevels required_skills;
-  Attributes attributes;
-  CallState state = CallState::kQueued;
   // Offered to, connected to, or handled by.
   std::string agent_id;
+  SkillLevels required_skills;
+  // Required skills after escalation steps relaxed them.
+  SkillLevels effective_skills;
+  Attributes attributes;
   absl::Time enqueued_at;
   // When it entered its current queue (arrival, overflow, transfer, move):
   // its queue's limits count from here.
   absl::Time queue_entered_at;
-  std::optional<absl::Time> offered_at;
-  std::optional<absl::Time> connected_at;
-  std::optional<absl::Time> ended_at;
-  std::optional<absl::Time> completed_at;
-  std::optional<absl::Time> offer_expires_at;
-  std::string disposition;
-  std::string notes;
-  std::string end_reason;
-  int missed_offers = 0;
-  // Times the call was transferred or moved.
-  int transfers = 0;
+  OptionalTime offered_at;
+  OptionalTime connected_at;
+  OptionalTime ended_at;
+  OptionalTime completed_at;
+  OptionalTime offer_expires_at;
+  SparseString disposition;
+  SparseString notes;
+  SparseString end_reason;
+  // While a transfer to a named agent is pending: the queue the call goes to
+  // if that agent rejects or misses the offer.
+  SparseString transfer_fallback;
   // Set once the caller asked to be called back: the number to dial, and how
   // many dials failed so far.
-  std::string callback_number;
-  int callback_attempts = 0;
-  // A callback not yet reached by an agent (queued, offered, or waiting for
-  // a retry); false once an agent took it (even if it is transferred later).
-  bool callback_pending = false;
-  std::optional<absl::Time> callback_requested_at;
+  SparseString callback_number;
+  OptionalTime callback_requested_at;
   // A pending callback must reach an agent by this time (its queue's window
   // when it was requested); while CALLBACK_SCHEDULED, its next dial is due at
   // callback_retry_at.
-  std::optional<absl::Time> callback_window_end;
-  std::optional<absl::Time> callback_retry_at;
+  OptionalTime callback_window_end;
+  OptionalTime callback_retry_at;
   // While waiting: how long until an agent takes it, by the method in
   // config/README.md; unset when no agent who could take it is staffed.
   // Filled in by reads (GetCall, ListCalls, the EnqueueCall reply) only.
   std::optional<absl::Duration> estimated_wait;
-  // While a transfer to a named agent is pending: the queue the call goes to
-  // if that agent rejects or misses the offer.
-  std::string transfer_fallback;
-  // Required skills after escalation steps relaxed them (filled in by reads and
-  // on event snapshots).
-  SkillLevels effective_skills;
+  // Arrival order, the tie-break between calls enqueued at the same instant.
+  uint64_t arrival_order = 0;
+  int priority = 0;
+  CallState state = CallState::kQueued;
+  int missed_offers = 0;
+  // Times the call was transferred or moved.
+  int transfers = 0;
+  int callback_attempts = 0;
   // 1-based place in its queue while QUEUED, 0 otherwise. Filled in by reads
   // (GetCall, ListCalls) and EnqueueCall's reply; 0 on event snapshots.
   int position = 0;
-  // Arrival order, the tie-break between calls enqueued at the same instant.
-  uint64_t arrival_order = 0;
+  // A callback not yet reached by an agent (queued, offered, or waiting for
+  // a retry); false once an agent took it (even if it is transferred later).
+  bool callback_pending = false;
 };
 
 struct Agent {

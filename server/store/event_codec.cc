@@ -227,7 +227,9 @@ class StructReader {
  public:
   StructReader(const JsonValue& in, std::string path) : in_(in), path_(std::move(path)) {}
 
-  absl::Status String(const char* key, std::string* out) const {
+  // `Text`: std::string or core::SparseString.
+  template <typename Text>
+  absl::Status String(const char* key, Text* out) const {
     const JsonValue* v = Find(key);
     if (v == nullptr) return absl::OkStatus();
     if (!v->IsString()) return WrongType(key, "a string");
@@ -282,7 +284,9 @@ class StructReader {
     return absl::OkStatus();
   }
 
-  absl::Status OptionalTime(const char* key, std::optional<absl::Time>* out) const {
+  // `Optional`: std::optional<absl::Time> or core::OptionalTime.
+  template <typename Optional>
+  absl::Status OptionalTime(const char* key, Optional* out) const {
     if (Find(key) == nullptr) {
       out->reset();
       return absl::OkStatus();

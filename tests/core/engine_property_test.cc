@@ -283,9 +283,10 @@ std::string Text(const Call& c) {
       " p=", c.priority, " req=", Text(c.required_skills), " eff=", Text(c.effective_skills),
       " attrs=", Text(c.attributes), " enq=", Rel(c.enqueued_at), " off=", Rel(c.offered_at),
       " conn=", Rel(c.connected_at), " end=", Rel(c.ended_at), " done=", Rel(c.completed_at),
-      " exp=", Rel(c.offer_expires_at), " disp=", c.disposition, " notes=", c.notes,
-      " why=", c.end_reason, " missed=", c.missed_offers, " transfers=", c.transfers,
-      " fallback=", c.transfer_fallback, " cb=", c.callback_number, "/", c.callback_attempts, "@",
+      " exp=", Rel(c.offer_expires_at), " disp=", c.disposition.str(), " notes=", c.notes.str(),
+      " why=", c.end_reason.str(), " missed=", c.missed_offers, " transfers=", c.transfers,
+      " fallback=", c.transfer_fallback.str(), " cb=", c.callback_number.str(), "/",
+      c.callback_attempts, "@",
       Rel(c.callback_requested_at), " pos=", c.position, " order=", c.arrival_order);
 }
 
