@@ -49,7 +49,7 @@ class RankedSet {
   // Adds `key`; false if an equal key is there already.
   bool insert(const Key& key) {
     if (blocks_.empty()) {
-      blocks_.push_back({key});
+      blocks_.push_back(NewBlock(&key, &key + 1));
       lasts_.push_back(key);
       sizes_.push_back(1);
       if constexpr (kKeepsEarliest) earliest_.push_back(key);
@@ -60,6 +60,8 @@ class RankedSet {
     std::vector<Key>& block = blocks_[b];
     auto it = std::lower_bound(block.begin(), block.end(), key, less_);
     if (it != block.end() && !less_(key, *it)) return false;
+    // A key past every other: a queue's usual arrival.
+    const bool appended = it == block.end() && b + 1 == blocks_.size();
     block.insert(it, key);
     lasts_[b] = block.back();
     ++sizes_[b];
@@ -67,7 +69,10 @@ class RankedSet {
       if (earlier_(key, earliest_[b])) earliest_[b] = key;
     }
     ++size_;
-    if (block.size() > kMaxBlock) Split(b);
+    // Appends leave full blocks behind them (split at the new key, as B-trees
+    // do for sequential inserts): halves would stay half empty, since a queue
+    // inserts behind them no more.
+    if (block.size() > kMaxBlock) Split(b, appended ? block.size() - 1 : block.size() / 2);
     return true;
   }
 
@@ -136,13 +141,23 @@ class RankedSet {
     return it == lasts_.end() ? lasts_.size() - 1 : static_cast<size_t>(it - lasts_.begin());
   }
 
-  void Split(size_t b) {
+  // Every block holds room for kMaxBlock + 1 keys, no more: left to grow,
+  // a vector doubles to 128 and keeps that room after a split, which took
+  // twice the memory of the keys.
+  static std::vector<Key> NewBlock(const Key* first, const Key* last) {
+    std::vector<Key> block;
+    block.reserve(kMaxBlock + 1);
+    block.assign(first, last);
+    return block;
+  }
+
+  // Keys from `at` on go to a new block after b.
+  void Split(size_t b, size_t at) {
     std::vector<Key>& block = blocks_[b];
-    const size_t half = block.size() / 2;
-    std::vector<Key> upper(block.begin() + half, block.end());
-    block.resize(half);
+    std::vector<Key> upper = NewBlock(block.data() + at, block.data() + block.size());
+    block.resize(at);
     lasts_[b] = block.back();
-    sizes_[b] = static_cast<uint32_t>(half);
+    sizes_[b] = static_cast<uint32_t>(at);
     lasts_.insert(lasts_.begin() + b + 1, upper.back());
     sizes_.insert(sizes_.begin() + b + 1, static_cast<uint32_t>(upper.size()));
     if constexpr (kKeepsEarliest) {

@@ -93,5 +93,35 @@ TEST(RankedSetTest, AgreesWithStdSetThroughRandomChanges) {
   }
 }
 
+// A queue's pattern: keys arrive past every other (blocks split at the new
+// key) and leave from the front, with now and then one from the middle.
+TEST(RankedSetTest, AgreesWithStdSetAsAQueueAppendsAndTakesFromTheFront) {
+  std::mt19937_64 rng(20261206);
+  RankedSet<uint32_t, std::less<uint32_t>, ScrambledEarlier> set;
+  std::set<uint32_t> reference;
+  uint32_t next = 0;
+  for (int step = 0; step < 20'000; ++step) {
+    const uint64_t roll = rng() % 100;
+    if (roll < 55 || reference.empty()) {
+      ASSERT_TRUE(set.insert(next));
+      reference.insert(next++);
+    } else {
+      const uint32_t key = roll < 90 ? *reference.begin()
+                                     : static_cast<uint32_t>(rng() % next);
+      ASSERT_EQ(set.erase(key), reference.erase(key) == 1) << "step " << step;
+    }
+    ASSERT_EQ(set.size(), reference.size());
+    const uint32_t probe = static_cast<uint32_t>(rng() % (next + 1));
+    ASSERT_EQ(set.order_of_key(probe),
+              static_cast<size_t>(std::distance(reference.begin(), reference.lower_bound(probe))))
+        << "step " << step << " probe " << probe;
+    if (step % 16 == 0 && !reference.empty()) {
+      ASSERT_EQ(*set.earliest(),
+                *std::min_element(reference.begin(), reference.end(), ScrambledEarlier()))
+          << "step " << step;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace acd::core
