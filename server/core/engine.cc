@@ -150,8 +150,9 @@ struct AgentSlot {
 struct CallSlot {
   Call call;
   // The request as received, for idempotent retries, less what the call
-  // keeps itself: its id and attributes, which never change.
-  std::string requested_queue;
+  // keeps itself: its id and attributes, which never change. The queue it
+  // named is one of Engine::request_queues_ (null for none).
+  const std::string* requested_queue = nullptr;
   SkillLevels requested_skills;
   int requested_priority = 0;
   SkillSetId signature = 0;
@@ -174,12 +175,8 @@ struct CallSlot {
   }
 
   EnqueueRequest Request() const {
-    return {call.call_id, requested_queue, requested_priority, requested_skills, call.attributes};
-  }
-  void SetRequest(const EnqueueRequest& request) {
-    requested_queue = request.queue;
-    requested_skills = request.required_skills;
-    requested_priority = request.priority;
+    return {call.call_id, requested_queue != nullptr ? *requested_queue : std::string(),
+            requested_priority, requested_skills, call.attributes};
   }
 };
 
@@ -460,7 +457,8 @@ absl::Status Engine::Restore(const RestoredState& state, absl::Time now) {
     if (live(rc.call)) ordered.push_back(&rc);
   }
   std::sort(ordered.begin(), ordered.end(), [](const RestoredCall* a, const RestoredCall* b) {
-    return a->call.arrival_order < b->call.arrival_order;
+    return std::pair(a->call.arrival_order, a->call.enqueued_at) <
+           std::pair(b->call.arrival_order, b->call.enqueued_at);
   });
   // Which agent holds which call: the calls say (an agent's snapshot may be
   // a step behind if a crash split a command's events across commits).
@@ -537,13 +535,16 @@ absl::Status Engine::Restore(const RestoredState& state, absl::Time now) {
     Call& c = call.call;
     c.position = 0;
     c.estimated_wait.reset();
-    call.SetRequest(RequestOf(*rc));
+    KeepRequest(call, RequestOf(*rc));
     // Escalation is taken again from the arrival (silently: the steps up to
     // the crash were announced then; those due while down apply now).
     SetEffectiveSkills(call, c.required_skills);
     call.offer_generation = NextGeneration();
     call.queue_generation = NextGeneration();
-    next_arrival_order_ = std::max(next_arrival_order_, c.arrival_order + 1);
+    // The index tells waiting calls apart by arrival order: one a log shares
+    // with another (written before the order was kept) takes the next.
+    if (c.arrival_order < next_arrival_order_) c.arrival_order = next_arrival_order_;
+    next_arrival_order_ = c.arrival_order + 1;
     QueueSlot& queue = *Queue(c.queue);
     queue.call_counts[c.state]++;
     calls_.insert(std::move(slot));
@@ -623,7 +624,7 @@ absl::Status Engine::Restore(const RestoredState& state, absl::Time now) {
     slot->call.position = 0;
     slot->call.estimated_wait.reset();
     slot->call.callback_pending = false;
-    slot->SetRequest(RequestOf(rc));
+    KeepRequest(*slot, RequestOf(rc));
     // Its effective skills as it finished; no signature: a finished call is
     // never indexed.
     next_arrival_order_ = std::max(next_arrival_order_, rc.call.arrival_order + 1);
@@ -749,7 +750,7 @@ absl::StatusOr<EnqueueResult> Engine::EnqueueCall(const EnqueueRequest& request,
 
   auto slot = std::make_unique<CallSlot>();
   CallSlot& ref = *slot;
-  ref.SetRequest(request);
+  KeepRequest(ref, request);
   Call& call = ref.call;
   call.call_id = request.call_id;
   call.queue = (*admitted)->config.name;
@@ -1524,6 +1525,13 @@ void Engine::ArmCallDeadlines(CallSlot& call, absl::Time now, bool restoring) {
   }
 }
 
+void Engine::KeepRequest(CallSlot& call, const EnqueueRequest& request) {
+  call.requested_queue =
+      request.queue.empty() ? nullptr : &*request_queues_.insert(request.queue).first;
+  call.requested_skills = request.required_skills;
+  call.requested_priority = request.priority;
+}
+
 void Engine::SetEffectiveSkills(CallSlot& call, const SkillLevels& skills) {
   call.signature = skills_.Intern(skills);
   // The interned copy stands for every copy of the set: calls asking for the
@@ -1714,8 +1722,7 @@ Engine::CallChoice Engine::BestCallFor(AgentSlot& agent, absl::Time now) {
         m.penalty, -m.queue->config.weight,
         -QueueIndex::EffectivePriority(head->score, m.queue->config.aging_per_minute, now)};
     if (best.key == nullptr || rank < best_rank ||
-        (rank == best_rank && std::pair(head->enqueued_at, head->arrival_order) <
-                                  std::pair(best.key->enqueued_at, best.key->arrival_order))) {
+        (rank == best_rank && head->arrival_order < best.key->arrival_order)) {
       best = {head, m.queue};
       best_rank = rank;
     }
@@ -1933,7 +1940,7 @@ void Engine::Wait(CallSlot& call) {
   auto place = [&](QueueSlot& q) {
     CallKey key{
         QueueIndex::Score(call.call.priority, q.config.aging_per_minute, call.call.enqueued_at),
-        call.call.enqueued_at, call.call.arrival_order, &call};
+        call.call.arrival_order, &call};
     call.placements.push_back(Placement{&q, q.index.AddCall(call.signature, key), key});
   };
   place(*Queue(call.call.queue));
@@ -2102,8 +2109,9 @@ absl::StatusOr<QueueStats> Engine::GetQueueStats(absl::string_view name, absl::T
   stats.agents_wrap_up = agents_in(AgentState::kWrapUp);
   stats.agents_away = agents_in(AgentState::kAway);
   // Calls widened into this queue are counted by their own queue only.
-  std::optional<absl::Time> oldest = queue->index.OldestArrival();
-  if (oldest) stats.longest_wait = std::max(now, now_) - *oldest;
+  if (const CallKey* oldest = queue->index.OldestCall()) {
+    stats.longest_wait = std::max(now, now_) - oldest->call->call.enqueued_at;
+  }
   int staffed =
       stats.agents_available + stats.agents_reserved + stats.agents_busy + stats.agents_wrap_up;
   if (staffed > 0) {

@@ -40,6 +40,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -305,6 +306,8 @@ class Engine {
   // (`restoring`: a call from the store, whose earlier checks were made).
   void ArmCallDeadlines(CallSlot& call, absl::Time now, bool restoring = false);
   // Takes the escalation steps due by `now`; returns what changed.
+  // Keeps what a retry of `request` is compared with.
+  void KeepRequest(CallSlot& call, const EnqueueRequest& request);
   // Sets the call's effective skills and signature.
   void SetEffectiveSkills(CallSlot& call, const SkillLevels& skills);
   std::vector<std::string> TakeEscalationSteps(CallSlot& call, absl::Time now);
@@ -409,6 +412,10 @@ class Engine {
     }
   };
   absl::flat_hash_set<std::unique_ptr<CallSlot>, CallIdHash, CallIdEq> calls_;
+  // The queue names requests named, once each: a call keeps a pointer to its
+  // request's (8 bytes rather than a string's 32). Bounded by the names
+  // configs have held.
+  absl::node_hash_set<std::string> request_queues_;
   absl::flat_hash_map<std::string, std::unique_ptr<AgentSlot>> agents_;
   absl::flat_hash_map<std::string, std::unique_ptr<QueueSlot>> queues_;
   std::deque<std::string> finished_;  // ids of finished calls, oldest first

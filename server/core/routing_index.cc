@@ -331,10 +331,4 @@ const CallKey* QueueIndex::BestCall(AgentGroup& agents) {
   return best;
 }
 
-std::optional<absl::Time> QueueIndex::OldestArrival() const {
-  const CallKey* oldest = ranks_.earliest();
-  if (oldest == nullptr) return std::nullopt;
-  return oldest->enqueued_at;
-}
-
 }  // namespace acd::core

@@ -122,7 +122,8 @@ struct Call {
   // config/README.md; unset when no agent who could take it is staffed.
   // Filled in by reads (GetCall, ListCalls, the EnqueueCall reply) only.
   std::optional<absl::Duration> estimated_wait;
-  // Arrival order, the tie-break between calls enqueued at the same instant.
+  // Unique, increasing as calls arrive: waiting calls of equal score are
+  // served in this order.
   uint64_t arrival_order = 0;
   int priority = 0;
   CallState state = CallState::kQueued;

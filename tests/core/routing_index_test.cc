@@ -17,7 +17,7 @@ const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
 
 CallKey Call(uint64_t order, int priority = 0) {
   absl::Time at = kT0 + absl::Seconds(order);
-  return CallKey{QueueIndex::Score(priority, 0, at), at, order, nullptr};
+  return CallKey{QueueIndex::Score(priority, 0, at), order, nullptr};
 }
 
 AgentKey Agent(uint64_t order) { return AgentKey{static_cast<int64_t>(order), 0, order, nullptr}; }
