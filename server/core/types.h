@@ -137,6 +137,8 @@ struct Call {
   // A callback not yet reached by an agent (queued, offered, or waiting for
   // a retry); false once an agent took it (even if it is transferred later).
   bool callback_pending = false;
+
+  friend bool operator==(const Call&, const Call&) = default;
 };
 
 struct Agent {
@@ -155,6 +157,8 @@ struct Agent {
   absl::Duration talk_time = absl::ZeroDuration();
   int consecutive_missed_offers = 0;
   std::string pending_away_reason;
+
+  friend bool operator==(const Agent&, const Agent&) = default;
 };
 
 // A new call as the integrator asked for it (before routing rules): kept so
@@ -165,6 +169,8 @@ struct EnqueueRequest {
   int priority = 0;
   SkillLevels required_skills;
   Attributes attributes;
+
+  friend bool operator==(const EnqueueRequest&, const EnqueueRequest&) = default;
 };
 
 // One state change. `seq` is assigned by the engine: gap-free, increasing.
@@ -181,6 +187,8 @@ struct Event {
   std::optional<Agent> agent;
   // On the call_queued event that creates a call: the request it came from.
   std::optional<EnqueueRequest> request;
+
+  friend bool operator==(const Event&, const Event&) = default;
 };
 
 // How a queue picks among the eligible available agents for a call.

@@ -167,6 +167,10 @@ void EncodeCall(const core::Call& call, JsonWriter&& w) {
   w.String("queue", call.queue);
   w.Int("priority", call.priority);
   w.SkillLevels("required_skills", call.required_skills);
+  // Only where escalation relaxed them: otherwise they are the required ones.
+  if (!(call.effective_skills == call.required_skills)) {
+    w.SkillLevels("effective_skills", call.effective_skills);
+  }
   w.Attributes("attributes", call.attributes);
   w.String("state", core::CallStateName(call.state));
   w.String("agent_id", call.agent_id);
@@ -436,6 +440,8 @@ absl::Status DecodeCall(const JsonValue& in, core::Call* call) {
   ACD_RETURN_IF_ERROR(r.String("queue", &call->queue));
   ACD_RETURN_IF_ERROR(r.Int("priority", &call->priority));
   ACD_RETURN_IF_ERROR(r.SkillLevels("required_skills", &call->required_skills));
+  call->effective_skills = call->required_skills;
+  ACD_RETURN_IF_ERROR(r.SkillLevels("effective_skills", &call->effective_skills));
   ACD_RETURN_IF_ERROR(r.Attributes("attributes", &call->attributes));
   ACD_RETURN_IF_ERROR(r.EnumName("state", ParseCallState, &call->state));
   ACD_RETURN_IF_ERROR(r.String("agent_id", &call->agent_id));

@@ -95,6 +95,7 @@ inline core::Call FullCall() {
   call.queue = "sales";
   call.priority = 7;
   call.required_skills = {{"english", 5}, {"billing", 10}};
+  call.effective_skills = {{"english", 3}};  // after escalation
   call.attributes = {{"caller", "+33 1 23 45 67 89"},
                      {"language",
                       "fran\xc3\xa7"
@@ -176,6 +177,9 @@ inline void ExpectCallEq(const core::Call& a, const core::Call& b) {
   EXPECT_EQ(a.callback_retry_at, b.callback_retry_at);
   EXPECT_EQ(a.transfer_fallback, b.transfer_fallback);
   EXPECT_EQ(a.callback_pending, b.callback_pending);
+  EXPECT_EQ(a.effective_skills, b.effective_skills);
+  // And whole: a field missing above still shows.
+  EXPECT_TRUE(a == b) << "calls " << a.call_id << " differ";
 }
 
 inline void ExpectAgentEq(const core::Agent& a, const core::Agent& b) {
@@ -193,6 +197,7 @@ inline void ExpectAgentEq(const core::Agent& a, const core::Agent& b) {
   EXPECT_EQ(a.talk_time, b.talk_time);
   EXPECT_EQ(a.consecutive_missed_offers, b.consecutive_missed_offers);
   EXPECT_EQ(a.pending_away_reason, b.pending_away_reason);
+  EXPECT_TRUE(a == b) << "agents " << a.agent_id << " differ";
 }
 
 inline void ExpectEventEq(const core::Event& a, const core::Event& b) {
@@ -216,6 +221,7 @@ inline void ExpectEventEq(const core::Event& a, const core::Event& b) {
     EXPECT_EQ(a.request->required_skills, b.request->required_skills);
     EXPECT_EQ(a.request->attributes, b.request->attributes);
   }
+  EXPECT_TRUE(a == b) << "events " << a.seq << " differ";
 }
 
 }  // namespace acd::store::testing
