@@ -19,6 +19,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/string_view.h"
@@ -89,7 +90,17 @@ class SparseString {
   size_t size() const { return str().size(); }
   void clear() { text_.reset(); }
 
-  friend bool operator==(const SparseString& a, absl::string_view b) { return a.view() == b; }
+  friend bool operator==(const SparseString& a, const SparseString& b) {
+    return a.view() == b.view();
+  }
+  // A template, so that text of any string type matches it exactly rather
+  // than by a conversion, which the overload above would tie with.
+  template <typename Text>
+    requires(std::is_convertible_v<const Text&, absl::string_view> &&
+             !std::is_same_v<Text, SparseString>)
+  friend bool operator==(const SparseString& a, const Text& b) {
+    return a.view() == absl::string_view(b);
+  }
   friend std::ostream& operator<<(std::ostream& os, const SparseString& s) { return os << s.str(); }
 
  private:

@@ -188,7 +188,16 @@ struct Event {
   // On the call_queued event that creates a call: the request it came from.
   std::optional<EnqueueRequest> request;
 
-  friend bool operator==(const Event&, const Event&) = default;
+  // By hand: libstdc++ 12's std::optional comparisons are ambiguous for a
+  // type with a defaulted operator== under clang, which deletes the default.
+  friend bool operator==(const Event& a, const Event& b) {
+    auto same = [](const auto& x, const auto& y) {
+      return x.has_value() == y.has_value() && (!x.has_value() || *x == *y);
+    };
+    return a.seq == b.seq && a.time == b.time && a.type == b.type && a.call_id == b.call_id &&
+           a.agent_id == b.agent_id && a.queue == b.queue && a.reason == b.reason &&
+           same(a.call, b.call) && same(a.agent, b.agent) && same(a.request, b.request);
+  }
 };
 
 // How a queue picks among the eligible available agents for a call.
