@@ -127,9 +127,17 @@ absl::StatusOr<store::ReportQuery> ReportQueryFromProto(const v1::GetReportReque
   }
   if (!req.has_from()) return absl::InvalidArgumentError("from is required");
   if (!req.has_to()) return absl::InvalidArgumentError("to is required");
-  query.from = FromProto(req.from());
-  query.to = FromProto(req.to());
-  if (req.has_interval()) query.interval = FromProto(req.interval());
+  absl::StatusOr<absl::Time> from = FromProto(req.from(), "from");
+  if (!from.ok()) return from.status();
+  absl::StatusOr<absl::Time> to = FromProto(req.to(), "to");
+  if (!to.ok()) return to.status();
+  query.from = *from;
+  query.to = *to;
+  if (req.has_interval()) {
+    absl::StatusOr<absl::Duration> interval = FromProto(req.interval(), "interval");
+    if (!interval.ok()) return interval.status();
+    query.interval = *interval;
+  }
   if (absl::Status s = store::ValidateReportQuery(query); !s.ok()) return s;
 
   bool configured = false;
@@ -205,13 +213,26 @@ grpc::ServerUnaryReactor* AdminServiceImpl::Staffing(grpc::CallbackServerContext
   // so it runs here rather than on the engine thread.
   core::StaffingInput in;
   in.calls_per_interval = req->calls_per_interval();
-  if (req->has_interval()) in.interval = FromProto(req->interval());
-  in.aht = FromProto(req->aht());
+  // Each Duration the request sets, checked, into `out`.
+  absl::Status bad;
+  auto duration = [&bad](bool set, const google::protobuf::Duration& d, const char* field,
+                         auto* out) {
+    if (!set || !bad.ok()) return;
+    absl::StatusOr<absl::Duration> value = FromProto(d, field);
+    if (value.ok()) {
+      *out = *value;
+    } else {
+      bad = value.status();
+    }
+  };
+  duration(req->has_interval(), req->interval(), "interval", &in.interval);
+  duration(true, req->aht(), "aht", &in.aht);
+  duration(req->has_threshold(), req->threshold(), "threshold", &in.threshold);
+  duration(req->has_max_asa(), req->max_asa(), "max_asa", &in.max_asa);
+  duration(req->has_mean_patience(), req->mean_patience(), "mean_patience", &in.mean_patience);
+  if (!bad.ok()) return Refuse(ctx, bad);
   if (req->has_service_level()) in.service_level = req->service_level();
-  if (req->has_threshold()) in.threshold = FromProto(req->threshold());
-  if (req->has_max_asa()) in.max_asa = FromProto(req->max_asa());
   if (req->has_max_abandonment()) in.max_abandonment = req->max_abandonment();
-  if (req->has_mean_patience()) in.mean_patience = FromProto(req->mean_patience());
   if (req->has_max_occupancy()) in.max_occupancy = req->max_occupancy();
   absl::StatusOr<core::StaffingPrediction> needed = core::AgentsNeeded(in);
   if (!needed.ok()) return Refuse(ctx, needed.status());
@@ -271,8 +292,10 @@ grpc::ServerWriteReactor<v1::StatsSnapshot>* AdminServiceImpl::WatchStats(
   absl::StatusOr<Caller> caller = auth_->Authorize(ctx, "/acd.v1.AdminService/WatchStats");
   if (!caller.ok()) return new RefusedStream<v1::StatsSnapshot>(caller.status());
   if (absl::Status s = Validate(*req); !s.ok()) return new RefusedStream<v1::StatsSnapshot>(s);
-  absl::Duration interval =
-      req->has_interval() ? FromProto(req->interval()) : kDefaultStatsInterval;
+  absl::StatusOr<absl::Duration> asked =
+      req->has_interval() ? FromProto(req->interval(), "interval") : kDefaultStatsInterval;
+  if (!asked.ok()) return new RefusedStream<v1::StatsSnapshot>(asked.status());
+  absl::Duration interval = *asked;
   absl::Status refused;
   if (interval < kMinStatsInterval || interval > kMaxStatsInterval) {
     refused = absl::InvalidArgumentError(

@@ -22,12 +22,32 @@ void SetDuration(absl::Duration d, google::protobuf::Duration* out) {
   *out = TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(d));
 }
 
-absl::Duration FromProto(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+absl::StatusOr<absl::Duration> FromProto(const google::protobuf::Duration& d,
+                                         absl::string_view field) {
+  const int64_t s = d.seconds();
+  const int32_t n = d.nanos();
+  if (s < TimeUtil::kDurationMinSeconds || s > TimeUtil::kDurationMaxSeconds ||
+      n <= -1'000'000'000 || n >= 1'000'000'000 || (s > 0 && n < 0) || (s < 0 && n > 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " {seconds: ", s, ", nanos: ", n,
+        "} is not a Duration: nanos must be within a second and of the seconds' sign, and "
+        "seconds within 10,000 years"));
+  }
+  return absl::Seconds(s) + absl::Nanoseconds(n);
 }
 
-absl::Time FromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+absl::StatusOr<absl::Time> FromProto(const google::protobuf::Timestamp& t,
+                                     absl::string_view field) {
+  const int64_t s = t.seconds();
+  const int32_t n = t.nanos();
+  if (s < TimeUtil::kTimestampMinSeconds || s > TimeUtil::kTimestampMaxSeconds || n < 0 ||
+      n >= 1'000'000'000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " {seconds: ", s, ", nanos: ", n,
+        "} is not a Timestamp: nanos must be 0 to 999,999,999, and the time within years 1 to "
+        "9999"));
+  }
+  return absl::FromUnixSeconds(s) + absl::Nanoseconds(n);
 }
 
 void ToProto(const store::ReportInterval& interval, bool rates, v1::ReportRow* out) {

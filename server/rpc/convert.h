@@ -40,8 +40,14 @@ void ToProto(const store::ReportInterval& interval, bool rates, v1::ReportRow* o
 
 // To the microsecond, as everything acd stores.
 void SetDuration(absl::Duration d, google::protobuf::Duration* out);
-absl::Duration FromProto(const google::protobuf::Duration& d);
-absl::Time FromProto(const google::protobuf::Timestamp& t);
+// A request's Duration or Timestamp, within the range and form the
+// well-known types define (nanos within a second, and of the seconds' sign
+// for a Duration; years 1 to 9999 for a Timestamp): INVALID_ARGUMENT naming
+// `field` and the value otherwise.
+absl::StatusOr<absl::Duration> FromProto(const google::protobuf::Duration& d,
+                                         absl::string_view field);
+absl::StatusOr<absl::Time> FromProto(const google::protobuf::Timestamp& t,
+                                     absl::string_view field);
 
 v1::CallState ToProto(core::CallState state);
 v1::AgentState ToProto(core::AgentState state);

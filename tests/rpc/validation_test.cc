@@ -620,6 +620,17 @@ TEST_F(ValidationTest, AdminService) {
        kInvalid,
        {"service_level", "1.5"}},
       {"Staffing agents", staffing([](auto& r) { r.set_agents(-3); }), kInvalid, {"agents", "-3"}},
+      {"Staffing aht nanos beyond a second",
+       staffing([](auto& r) { r.mutable_aht()->set_nanos(2'000'000'000); }),
+       kInvalid,
+       {"aht {seconds: 180, nanos: 2000000000}", "not a Duration"}},
+      {"Staffing patience of mixed signs",
+       staffing([](auto& r) {
+         r.mutable_mean_patience()->set_seconds(5);
+         r.mutable_mean_patience()->set_nanos(-1);
+       }),
+       kInvalid,
+       {"mean_patience {seconds: 5, nanos: -1}", "of the seconds' sign"}},
       {"GetReport no subject",
        report([](auto& r) { r.clear_subject(); }),
        kInvalid,
@@ -636,6 +647,14 @@ TEST_F(ValidationTest, AdminService) {
        report([](auto& r) { r.clear_from(); }),
        kInvalid,
        {"from is required"}},
+      {"GetReport negative nanos",
+       report([](auto& r) { r.mutable_from()->set_nanos(-1); }),
+       kInvalid,
+       {"from {seconds: 1767225600, nanos: -1}", "not a Timestamp"}},
+      {"GetReport past year 9999",
+       report([](auto& r) { r.mutable_to()->set_seconds(253402300800); }),
+       kInvalid,
+       {"to {seconds: 253402300800, nanos: 0}", "years 1 to 9999"}},
       {"GetReport range over 31 days",
        report([](auto& r) { r.mutable_to()->set_seconds(1767225600 + 32 * 86400); }),
        kInvalid,
@@ -656,6 +675,13 @@ TEST_F(ValidationTest, AdminService) {
        watch([](auto& r) { r.mutable_interval()->set_nanos(100000000); }),
        kInvalid,
        {"interval 100ms"}},
+      {"WatchStats interval nanos beyond a second",
+       watch([](auto& r) {
+         r.mutable_interval()->set_seconds(1);
+         r.mutable_interval()->set_nanos(2'000'000'000);
+       }),
+       kInvalid,
+       {"interval {seconds: 1, nanos: 2000000000}", "not a Duration"}},
       {"WatchStats too many queues",
        watch([](auto& r) {
          for (int i = 0; i < 1001; ++i) r.add_queues("support");
