@@ -187,4 +187,12 @@ absl::Status CheckHeldCall(const Caller& caller, absl::string_view call_id,
                                                   call_id, "\""));
 }
 
+absl::Status CheckHeldCall(const Caller& caller, absl::string_view call_id,
+                           const absl::StatusOr<core::Call>& call) {
+  if (!call.ok() && !(absl::IsNotFound(call.status()) && !caller.held_by.empty())) {
+    return call.status();
+  }
+  return CheckHeldCall(caller, call_id, call.ok() ? absl::string_view(call->agent_id) : "");
+}
+
 }  // namespace acd::rpc

@@ -26,6 +26,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "server/core/types.h"
 #include "server/base/mutex.h"
 #include "server/config/config.h"
 
@@ -98,6 +99,11 @@ class Authorizer {
 // not limited to held calls.
 absl::Status CheckHeldCall(const Caller& caller, absl::string_view call_id,
                            absl::string_view call_agent);
+// The same for a call looked up (`call` as the engine answered): a caller
+// limited to held calls gets the same refusal for an unknown call as for
+// another agent's, so that it cannot learn which call ids exist.
+absl::Status CheckHeldCall(const Caller& caller, absl::string_view call_id,
+                           const absl::StatusOr<core::Call>& call);
 
 }  // namespace acd::rpc
 

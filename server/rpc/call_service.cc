@@ -45,8 +45,7 @@ grpc::ServerUnaryReactor* CallServiceImpl::GetCall(grpc::CallbackServerContext* 
       [id = req->call_id(), caller = *std::move(caller)](const Engine& engine,
                                                          absl::Time) -> absl::StatusOr<Call> {
         absl::StatusOr<Call> call = engine.GetCall(id);
-        if (!call.ok()) return call;
-        if (absl::Status s = CheckHeldCall(caller, id, call->agent_id); !s.ok()) return s;
+        if (absl::Status s = CheckHeldCall(caller, id, call); !s.ok()) return s;
         return call;
       },
       [resp](const Call& call) { ToProto(call, resp); });
@@ -84,9 +83,7 @@ grpc::ServerUnaryReactor* CallServiceImpl::TransferCall(grpc::CallbackServerCont
   // An agent token may transfer only a call its agent holds.
   auto held = [caller = *std::move(caller)](Engine& engine, const std::string& id) {
     if (caller.held_by.empty()) return absl::OkStatus();
-    absl::StatusOr<Call> call = engine.GetCall(id);
-    if (!call.ok()) return call.status();
-    return CheckHeldCall(caller, id, call->agent_id);
+    return CheckHeldCall(caller, id, engine.GetCall(id));
   };
   switch (req->target_case()) {
     case v1::TransferCallRequest::kQueue: {

@@ -166,7 +166,9 @@ std::vector<Row> Rows() {
                                                                 r.set_call_id("c-matrix");
                                                                 r.set_queue("support");
                                                               })},
-      {"CallService_GetCall", "UUPPPPP",
+      // An agent's token is refused a call its agent does not hold, and
+      // "c-none" (no such call) alike.
+      {"CallService_GetCall", "UUPDDPP",
        Unary<v1::GetCallRequest, v1::Call>(&v1::CallService::Stub::GetCall, &Stubs::calls,
                                            call_id)},
       {"CallService_AbandonCall", "UUPDDDP",
@@ -175,7 +177,7 @@ std::vector<Row> Rows() {
       {"CallService_EndCall", "UUPDDDP",
        Unary<v1::EndCallRequest, v1::Call>(&v1::CallService::Stub::EndCall, &Stubs::calls,
                                            call_id)},
-      {"CallService_TransferCall", "UUPPPPP",
+      {"CallService_TransferCall", "UUPDDPP",
        Unary<v1::TransferCallRequest, v1::Call>(&v1::CallService::Stub::TransferCall, &Stubs::calls,
                                                 [](auto& r) {
                                                   r.set_call_id("c-none");
@@ -378,6 +380,13 @@ TEST_F(AuthTest, AnAgentSeesAndTransfersOnlyTheCallsItsAgentHolds) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(status.error_message(),
             "token \"desk-alice\" acts as agent \"alice\", which does not hold call \"c-bob\"");
+  // An unknown call is refused alike: the answer does not tell which ids exist.
+  status = GetCall(*alice, "c-nobody");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(status.error_message(),
+            "token \"desk-alice\" acts as agent \"alice\", which does not hold call \"c-nobody\"");
+  // Tokens not limited to held calls still learn that a call is unknown.
+  EXPECT_EQ(GetCall(*pbx, "c-nobody").error_code(), grpc::StatusCode::NOT_FOUND);
 
   v1::AcceptOfferRequest accept;
   accept.set_agent_id("alice");
