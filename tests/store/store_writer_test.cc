@@ -79,6 +79,14 @@ class StoreWriterTest : public testing::TempDirTest {
     return events.ok() ? *std::move(events) : std::vector<core::Event>();
   }
 
+  // Retries after 1-2 ms, so tests of failing commits run in milliseconds.
+  static StoreOptions QuickRetries() {
+    StoreOptions options;
+    options.retry_backoff_min = absl::Milliseconds(1);
+    options.retry_backoff_max = absl::Milliseconds(2);
+    return options;
+  }
+
   std::string path_;
 };
 
@@ -211,9 +219,7 @@ TEST_F(StoreWriterTest, FailedCommitIsReportedAndRetriedUntilItSucceeds) {
 
 TEST_F(StoreWriterTest, FaultsThroughTheWrapperAreRetriedAndCommittedInOrder) {
   CommitLog log;
-  StoreOptions options;
-  options.retry_backoff_min = absl::Milliseconds(1);
-  options.retry_backoff_max = absl::Milliseconds(2);
+  const StoreOptions options = QuickRetries();
   auto faults = std::make_shared<acd::testing::StoreFaults>();
   faults->FailNext(4, absl::DataLossError("checksum mismatch"));
   StoreWriter writer(
@@ -248,9 +254,7 @@ TEST_F(StoreWriterTest, FaultsThroughTheWrapperAreRetriedAndCommittedInOrder) {
 // committed, never before (a restart would skip events not in the log).
 TEST_F(StoreWriterTest, ACheckpointIsSavedOnlyOnceItsEventsAreCommitted) {
   CommitLog log;
-  StoreOptions options;
-  options.retry_backoff_min = absl::Milliseconds(1);
-  options.retry_backoff_max = absl::Milliseconds(2);
+  const StoreOptions options = QuickRetries();
   auto faults = std::make_shared<acd::testing::StoreFaults>();
   faults->FailAll(absl::UnavailableError("disk I/O error"));
   StoreWriter writer(
