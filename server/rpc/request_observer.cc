@@ -26,11 +26,12 @@ using grpc::experimental::InterceptionHookPoints;
 struct KnownMethod {
   std::string name;
   bool unary;
+  std::string request_type;  // empty for a client-streaming method
 };
 const KnownMethod kStandardMethods[] = {
-    {"grpc.health.v1.Health/Check", true},
-    {"grpc.health.v1.Health/Watch", false},
-    {"grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", false}};
+    {"grpc.health.v1.Health/Check", true, "grpc.health.v1.HealthCheckRequest"},
+    {"grpc.health.v1.Health/Watch", false, "grpc.health.v1.HealthCheckRequest"},
+    {"grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", false, ""}};
 
 // A string field of `request` by name, "" when it has none.
 std::string StringField(const google::protobuf::Message& request, const char* name) {
@@ -59,9 +60,19 @@ class Interceptor final : public grpc::experimental::Interceptor {
       // Every request of acd's services and the standard ones is a protobuf
       // message; only its pointer is kept, read if a line is logged.
       request_ = static_cast<const google::protobuf::Message*>(methods->GetRecvMessage());
+      // gRPC passes no message on when the request's single message did not
+      // parse, and then answers UNIMPLEMENTED without running the handler.
+      unparsed_ = request_ == nullptr && !method_->request_type.empty();
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      const grpc::Status status = methods->GetSendStatus();
+      grpc::Status status = methods->GetSendStatus();
+      if (unparsed_ && status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+        status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              absl::StrCat("the request does not parse as ", method_->request_type,
+                                           " (malformed protobuf, or a string field that is "
+                                           "not valid UTF-8)"));
+        methods->ModifySendStatus(status);
+      }
       observer_->Observe(method_, status.error_code(),
                          absl::FromChrono(std::chrono::steady_clock::now() - started_));
       if (!status.ok()) Log(status);
@@ -92,6 +103,7 @@ class Interceptor final : public grpc::experimental::Interceptor {
   RequestObserver::Method* const method_;
   const std::chrono::steady_clock::time_point started_;
   const google::protobuf::Message* request_ = nullptr;
+  bool unparsed_ = false;
 };
 
 }  // namespace
@@ -106,7 +118,8 @@ RequestObserver::RequestObserver(prometheus::Registry* registry) {
     for (int i = 0; descriptor != nullptr && i < descriptor->method_count(); ++i) {
       const google::protobuf::MethodDescriptor* method = descriptor->method(i);
       known.push_back({absl::StrCat(std::string(service), "/", method->name()),
-                       !method->client_streaming() && !method->server_streaming()});
+                       !method->client_streaming() && !method->server_streaming(),
+                       method->client_streaming() ? "" : method->input_type()->full_name()});
     }
   }
   other_.name = "other";
@@ -124,6 +137,7 @@ RequestObserver::RequestObserver(prometheus::Registry* registry) {
     auto method = std::make_unique<Method>();
     method->name = k.name;
     method->unary = k.unary;
+    method->request_type = k.request_type;
     methods_.emplace(absl::StrCat("/", k.name), std::move(method));
   }
   if (registry == nullptr) return;

@@ -1,4 +1,4 @@
-// RequestObserver: what the end of every RPC tells acdd's operators, as a gRPC
+// RequestObserver: what the end of every RPC tells acdd's operators and clients, as a gRPC
 // server interceptor (so requests refused by auth, validation or gRPC itself
 // count too):
 //
@@ -11,6 +11,11 @@
 //   for INTERNAL, UNKNOWN and DATA_LOSS, which are bugs), with its method,
 //   code, message and peer, and the call_id, agent_id and queue its request
 //   carried as the line's fields (server/base/log.h).
+// - A request whose message does not parse (malformed protobuf, or a string
+//   that is not valid UTF-8) is answered INVALID_ARGUMENT naming the message
+//   type: gRPC's callback API drops the parse error and answers UNIMPLEMENTED
+//   with no message, before any handler runs, so the interceptor rewrites that
+//   status.
 //
 // Costs per RPC: one interceptor object, a clock read at start and end, and
 // atomic counter updates; the request's fields are read only for a line
@@ -56,6 +61,7 @@ class RequestObserver {
   struct Method {
     std::string name;  // label value
     bool unary = false;
+    std::string request_type;  // "acd.v1.GetCallRequest"; empty if client-streaming
     prometheus::Histogram* latency = nullptr;                     // unary methods only
     std::array<std::atomic<prometheus::Counter*>, 17> by_code{};  // by grpc::StatusCode
   };

@@ -2,9 +2,11 @@
 // port 0: for every RPC of CallService, AgentService and AdminService, a bad
 // value of each validated field gets the canonical code and a message naming
 // the field (and the value, cut when long), and changes nothing: the calls,
-// the agents and the event log are the same afterwards. Also: an oversize
-// message, the stream cap, and one StreamOffers per agent.
+// the agents and the event log are the same afterwards. Also: a request that
+// does not parse, an oversize message, the stream cap, and one StreamOffers
+// per agent.
 #include <gmock/gmock.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -697,6 +699,77 @@ TEST_F(ValidationTest, AdminService) {
        kInvalid,
        {"queue is required"}},
   });
+}
+
+// Sends `bytes` as the request of `method` ("/acd.v1.CallService/GetCall"),
+// unary or server-streaming alike, and returns the status the call ended with.
+grpc::Status RawCall(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+                     const std::string& bytes) {
+  grpc::GenericStub stub(channel);
+  grpc::CompletionQueue cq;
+  std::unique_ptr<grpc::ClientContext> ctx = Ctx();
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call = stub.PrepareCall(ctx.get(), method, &cq);
+  void* tag = nullptr;
+  bool ok = false;
+  call->StartCall(nullptr);
+  cq.Next(&tag, &ok);
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  call->WriteLast(request, grpc::WriteOptions(), nullptr);
+  cq.Next(&tag, &ok);
+  grpc::ByteBuffer reply;
+  for (int i = 0; i < 100 && ok; ++i) {
+    call->Read(&reply, nullptr);
+    cq.Next(&tag, &ok);
+  }
+  grpc::Status status;
+  call->Finish(&status, nullptr);
+  cq.Next(&tag, &ok);
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  return status;
+}
+
+// A string field carrying bytes that are not UTF-8, as a request's wire form.
+std::string InvalidUtf8Field(const google::protobuf::Descriptor* type, const char* field) {
+  const int number = type->FindFieldByName(field)->number();
+  return absl::StrCat(std::string(1, static_cast<char>(number << 3 | 2)), "\x03" "c-\xff");
+}
+
+TEST_F(ValidationTest, ARequestThatDoesNotParseIsInvalidArgument) {
+  ASSERT_NO_FATAL_FAILURE(MakeCallsInEveryState());
+  const std::string before = Fingerprint();
+  struct Raw {
+    std::string method;
+    std::string bytes;
+    std::string type;
+  };
+  const std::vector<Raw> cases = {
+      {"/acd.v1.CallService/EnqueueCall",
+       InvalidUtf8Field(v1::EnqueueCallRequest::descriptor(), "call_id"),
+       "acd.v1.EnqueueCallRequest"},
+      {"/acd.v1.AgentService/Login", InvalidUtf8Field(v1::LoginRequest::descriptor(), "agent_id"),
+       "acd.v1.LoginRequest"},
+      // A length running past the end of the message.
+      {"/acd.v1.CallService/GetCall", "\x0a\x09" "c-1", "acd.v1.GetCallRequest"},
+      {"/acd.v1.AdminService/ListCalls", "\xff\xff\xff", "acd.v1.ListCallsRequest"},
+      // Server-streaming methods too.
+      {"/acd.v1.CallService/WatchEvents", "\x08\x80", "acd.v1.WatchEventsRequest"},
+      {"/acd.v1.AgentService/StreamOffers",
+       InvalidUtf8Field(v1::StreamOffersRequest::descriptor(), "agent_id"),
+       "acd.v1.StreamOffersRequest"},
+  };
+  for (const Raw& c : cases) {
+    SCOPED_TRACE(c.method);
+    grpc::Status s = RawCall(stubs_->channel, c.method, c.bytes);
+    EXPECT_EQ(s.error_code(), kInvalid) << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr("does not parse as " + c.type));
+  }
+  // A method acdd does not serve stays UNIMPLEMENTED.
+  EXPECT_EQ(RawCall(stubs_->channel, "/acd.v1.CallService/NoSuchMethod", "").error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(Fingerprint(), before);
 }
 
 TEST_F(ValidationTest, OversizeMessageIsResourceExhausted) {
