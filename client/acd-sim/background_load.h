@@ -22,7 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "acd/v1/agent_service.grpc.pb.h"
 #include "client/acd-sim/progress.h"
-#include "client/acdctl/rpc.h"
+#include "client/common/rpc.h"
 
 namespace acd::sim {
 

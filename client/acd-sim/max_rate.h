@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "client/acd-sim/progress.h"
-#include "client/acdctl/rpc.h"
+#include "client/common/rpc.h"
 
 namespace acd::sim {
 

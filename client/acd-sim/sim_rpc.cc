@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
-#include "client/acdctl/rpc.h"
+#include "client/common/rpc.h"
 
 namespace acd::sim {
 

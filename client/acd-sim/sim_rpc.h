@@ -14,7 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "acd/v1/agent_service.grpc.pb.h"
-#include "client/acdctl/rpc.h"
+#include "client/common/rpc.h"
 
 namespace acd::sim {
 

@@ -6,7 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 
-#include "client/acdctl/rpc.h"
+#include "client/common/rpc.h"
 
 namespace acd::ctl {
 

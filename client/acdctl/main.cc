@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "client/acdctl/commands.h"
-#include "client/acdctl/rpc.h"
+#include "client/common/rpc.h"
 
 int main(int argc, char** argv) {
   // Nothing may escape: a stray exception would abort with a core dump.

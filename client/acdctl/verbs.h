@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "acd/v1/types.pb.h"
-#include "client/acdctl/rpc.h"
+#include "client/common/rpc.h"
 
 namespace acd::ctl {
 

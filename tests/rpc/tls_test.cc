@@ -9,7 +9,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "client/acdctl/rpc.h"
+#include "client/common/rpc.h"
 #include "server/app/daemon.h"
 #include "server/app/exposure.h"
 #include "tests/support/test_daemon.h"

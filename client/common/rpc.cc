@@ -1,4 +1,4 @@
-#include "client/acdctl/rpc.h"
+#include "client/common/rpc.h"
 
 #include <grpcpp/support/client_interceptor.h>
 

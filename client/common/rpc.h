@@ -1,7 +1,7 @@
-// What every acdctl verb shares: the global flags, the channel to acdd, RPC
-// deadlines and how failures are reported.
-#ifndef ACD_CLIENT_ACDCTL_RPC_H_
-#define ACD_CLIENT_ACDCTL_RPC_H_
+// What acd's clients (acdctl, acd-sim) share: the global flags, the channel
+// to acdd, RPC deadlines and how failures are reported.
+#ifndef ACD_CLIENT_COMMON_RPC_H_
+#define ACD_CLIENT_COMMON_RPC_H_
 
 #include <grpcpp/grpcpp.h>
 
@@ -126,4 +126,4 @@ int ReportFailure(const Invocation& inv, absl::string_view message);
 
 }  // namespace acd::ctl
 
-#endif  // ACD_CLIENT_ACDCTL_RPC_H_
+#endif  // ACD_CLIENT_COMMON_RPC_H_
