@@ -4,9 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <queue>
 #include <random>
 #include <thread>
@@ -126,12 +124,12 @@ class Simulation {
   std::string first_error_ ABSL_GUARDED_BY(mu_);
 
   // Patience deadlines (real time, call index), earliest first.
-  std::mutex timers_mu_;
-  std::condition_variable timers_cv_;
+  absl::Mutex timers_mu_;
+  absl::CondVar timers_cv_;
   std::priority_queue<std::pair<TimePoint, int>, std::vector<std::pair<TimePoint, int>>,
                       std::greater<>>
-      timers_;
-  bool timers_stop_ = false;
+      timers_ ABSL_GUARDED_BY(timers_mu_);
+  bool timers_stop_ ABSL_GUARDED_BY(timers_mu_) = false;
 };
 
 std::optional<int> Simulation::IndexOf(const std::string& call_id) const {
@@ -301,9 +299,9 @@ void Simulation::Arrivals() {
           if (call.abandon_due) {
             // The caller hung up while the integrator was still registering
             // the call: it hangs up now, unless an agent has it already.
-            std::lock_guard<std::mutex> timers(timers_mu_);
+            absl::MutexLock timers(&timers_mu_);
             timers_.emplace(SteadyClock::now(), index);
-            timers_cv_.notify_one();
+            timers_cv_.Signal();
           }
         });
     if (o_.patience) {
@@ -312,31 +310,31 @@ void Simulation::Arrivals() {
         absl::MutexLock lock(&mu_);
         patience = calls_[index].patience;
       }
-      std::lock_guard<std::mutex> lock(timers_mu_);
+      absl::MutexLock lock(&timers_mu_);
       timers_.emplace(sent + std::chrono::duration_cast<SteadyClock::duration>(
                                  std::chrono::duration<double>(patience / o_.scale)),
                       index);
-      timers_cv_.notify_one();
+      timers_cv_.Signal();
     }
   }
 }
 
 void Simulation::PatienceLoop() {
-  std::unique_lock<std::mutex> lock(timers_mu_);
+  absl::MutexLock lock(&timers_mu_);
   while (!timers_stop_) {
     if (timers_.empty()) {
-      timers_cv_.wait(lock);
+      timers_cv_.Wait(&timers_mu_);
       continue;
     }
     const auto [deadline, index] = timers_.top();
-    if (SteadyClock::now() < deadline) {
-      timers_cv_.wait_until(lock, deadline);
+    if (const auto now = SteadyClock::now(); now < deadline) {
+      timers_cv_.WaitWithTimeout(&timers_mu_, absl::FromChrono(deadline - now));
       continue;
     }
     timers_.pop();
-    lock.unlock();
+    timers_mu_.Unlock();
     Abandon(index);
-    lock.lock();
+    timers_mu_.Lock();
   }
 }
 
@@ -508,9 +506,9 @@ absl::StatusOr<ErlangMeasurement> Simulation::Run() {
   }
   arrivals.join();
   {
-    std::lock_guard<std::mutex> lock(timers_mu_);
+    absl::MutexLock lock(&timers_mu_);
     timers_stop_ = true;
-    timers_cv_.notify_one();
+    timers_cv_.Signal();
   }
   patience.join();
   close_streams();

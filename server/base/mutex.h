@@ -6,7 +6,7 @@
 // invisible to TSan and every field an absl::Mutex guards would be reported
 // as a race, hiding the real ones. The Std* classes are std::mutex (whose
 // pthread calls TSan intercepts) plus a condition variable, with the part of
-// absl::Mutex's interface acd uses: Lock/Unlock, Await and AwaitWithTimeout on
+// absl::Mutex's interface acd uses: Lock/Unlock, AssertHeld, Await and AwaitWithTimeout on
 // an absl::Condition, and the scoped locks. The clang thread-safety
 // annotations (ABSL_GUARDED_BY, ...) hold for both.
 //
@@ -44,6 +44,10 @@ class ABSL_LOCKABLE StdMutex {
     if (waiters_ > 0) changed_.notify_all();
     mu_.unlock();
   }
+
+  // Tells the thread-safety analysis the caller holds the lock (std::mutex
+  // cannot tell; abseil's checks).
+  void AssertHeld() const ABSL_ASSERT_EXCLUSIVE_LOCK() {}
 
   // Releases the lock until `condition` holds, then returns holding it.
   void Await(const absl::Condition& condition) ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {

@@ -180,8 +180,12 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
  private:
   struct Shared {
     Mutex mu;
-    StreamReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
-  };
+    StreamReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;  };
+
+  // Sink and lease callbacks lock Shared::mu, then reach the reactor through
+  // Shared::reactor; its shared_->mu is that same lock, which clang's
+  // analysis cannot see through the pointer: they assert it with
+  // `r->shared_->mu.AssertHeld()`.
 
   class Sink : public runtime::EventSink {
    public:
@@ -191,21 +195,23 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
     void Begin(absl::StatusOr<std::vector<Msg>> first,
                absl::StatusOr<std::unique_ptr<Backlog<Msg>>> backlog) {
       MutexLock lock(&shared_->mu);
-      // Gone, or cancelled before subscribing: nothing may start after Finish.
-      if (shared_->reactor == nullptr || shared_->reactor->finishing_) return;
+      StreamReactor* reactor = shared_->reactor;
+      if (reactor == nullptr) return;
+      reactor->shared_->mu.AssertHeld();
+      // Cancelled before subscribing: nothing may start after Finish.
+      if (reactor->finishing_) return;
       if (!first.ok() || !backlog.ok()) {
-        shared_->reactor->FinishLocked(
-            ToGrpcStatus(!first.ok() ? first.status() : backlog.status()));
+        reactor->FinishLocked(ToGrpcStatus(!first.ok() ? first.status() : backlog.status()));
         return;
       }
-      shared_->reactor->StartSendInitialMetadata();
+      reactor->StartSendInitialMetadata();
       for (Msg& m : *first) {
-        if (!shared_->reactor->EnqueueLocked(std::move(m))) return;
+        if (!reactor->EnqueueLocked(std::move(m))) return;
       }
       // From here live messages wait until the backlog is sent. Its first
       // page is read once the initial metadata is out, on a gRPC thread (that
       // callback takes the lock, so it sees backlog_ set).
-      if (*backlog != nullptr) shared_->reactor->backlog_ = std::move(*backlog);
+      if (*backlog != nullptr) reactor->backlog_ = std::move(*backlog);
     }
     bool OnEvent(const core::Event& event) override {
       std::optional<Msg> msg = transform_(event);
@@ -213,20 +219,27 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
       // Unsubscribe, or at its next message.
       if (!msg) return true;
       MutexLock lock(&shared_->mu);
-      if (shared_->reactor == nullptr) return false;
-      return shared_->reactor->EnqueueLocked(std::move(*msg));
+      StreamReactor* reactor = shared_->reactor;
+      if (reactor == nullptr) return false;
+      reactor->shared_->mu.AssertHeld();
+      return reactor->EnqueueLocked(std::move(*msg));
     }
     bool OnTick(core::Engine& engine, absl::Time now) override {
       if (!tick_) return true;
       std::optional<Msg> msg = tick_(engine, now);
       MutexLock lock(&shared_->mu);
-      if (shared_->reactor == nullptr) return false;
+      StreamReactor* reactor = shared_->reactor;
+      if (reactor == nullptr) return false;
       if (!msg) return true;
-      return shared_->reactor->EnqueueLocked(std::move(*msg));
+      reactor->shared_->mu.AssertHeld();
+      return reactor->EnqueueLocked(std::move(*msg));
     }
     void OnClose(const absl::Status& status) override {
       MutexLock lock(&shared_->mu);
-      if (shared_->reactor != nullptr) shared_->reactor->CloseLocked(ToGrpcStatus(status));
+      StreamReactor* reactor = shared_->reactor;
+      if (reactor == nullptr) return;
+      reactor->shared_->mu.AssertHeld();
+      reactor->CloseLocked(ToGrpcStatus(status));
     }
 
    private:
@@ -245,9 +258,11 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
     if (lease != nullptr) {
       lease->OnReplaced([shared = reactor->shared_] {
         MutexLock lock(&shared->mu);
-        if (shared->reactor == nullptr) return;
-        shared->reactor->DropPending();
-        shared->reactor->FinishLocked(grpc::Status(
+        StreamReactor* reactor = shared->reactor;
+        if (reactor == nullptr) return;
+        reactor->shared_->mu.AssertHeld();
+        reactor->DropPending();
+        reactor->FinishLocked(grpc::Status(
             grpc::StatusCode::ABORTED, "replaced by a newer stream for the same agent"));
       });
       reactor->lease_ = std::move(lease);
@@ -409,19 +424,21 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   const size_t max_buffered_;
   std::shared_ptr<Shared> shared_;
   uint64_t subscription_ = 0;
-  std::deque<Msg> queue_;  // front is being written while writing_
+  // The stream's state, under its shared lock.
+  std::deque<Msg> queue_ ABSL_GUARDED_BY(shared_->mu);  // front is being written while writing_
   // While set, the backlog is being sent and live messages wait in held_.
-  std::unique_ptr<Backlog<Msg>> backlog_;
-  std::deque<Msg> held_;
+  std::unique_ptr<Backlog<Msg>> backlog_ ABSL_GUARDED_BY(shared_->mu);
+  std::deque<Msg> held_ ABSL_GUARDED_BY(shared_->mu);
   // Bytes of the messages in queue_ and held_ (ByteSizeLong, when each comes
   // and when it goes: a moved message loses its cached size).
-  int64_t buffered_bytes_ = 0;
-  bool fetching_ = false;  // a backlog page is being read
-  bool writing_ = false;
-  bool finishing_ = false;  // finish without sending the rest
-  bool finished_ = false;
-  std::optional<grpc::Status> finish_status_;
-  std::optional<grpc::Status> closing_;  // finish after sending the rest
+  int64_t buffered_bytes_ ABSL_GUARDED_BY(shared_->mu) = 0;
+  bool fetching_ ABSL_GUARDED_BY(shared_->mu) = false;  // a backlog page is being read
+  bool writing_ ABSL_GUARDED_BY(shared_->mu) = false;
+  bool finishing_ ABSL_GUARDED_BY(shared_->mu) = false;  // finish without sending the rest
+  bool finished_ ABSL_GUARDED_BY(shared_->mu) = false;
+  std::optional<grpc::Status> finish_status_ ABSL_GUARDED_BY(shared_->mu);
+  // Finish after sending the rest.
+  std::optional<grpc::Status> closing_ ABSL_GUARDED_BY(shared_->mu);
 };
 
 }  // namespace acd::rpc

@@ -22,7 +22,7 @@ StoreWriter::StoreWriter(std::unique_ptr<EventLog> store, StoreOptions options,
 StoreWriter::~StoreWriter() { Stop().IgnoreError(); }
 
 void StoreWriter::Start() {
-  std::lock_guard<std::mutex> stop_lock(stop_mu_);
+  MutexLock stop_lock(&stop_mu_);
   MutexLock lock(&mu_);
   if (started_ || stopping_) return;
   started_ = true;
@@ -63,7 +63,7 @@ void StoreWriter::SaveCheckpoint() {
 }
 
 absl::Status StoreWriter::Stop(std::optional<absl::Time> give_up_at) {
-  std::lock_guard<std::mutex> stop_lock(stop_mu_);
+  MutexLock stop_lock(&stop_mu_);
   {
     MutexLock lock(&mu_);
     if (!stopping_) {
@@ -140,7 +140,10 @@ bool StoreWriter::CommitWithRetry(const std::vector<core::Event>& batch) {
         // Wake early when Stop() begins, so a stop does not sit out a long
         // backoff before its next attempt.
         const bool was_stopping = stopping_;
-        auto stop_began = [this, was_stopping]() { return stopping_ != was_stopping; };
+        auto stop_began = [this, was_stopping]() {
+          mu_.AssertHeld();  // Await evaluates it under mu_
+          return stopping_ != was_stopping;
+        };
         mu_.AwaitWithTimeout(absl::Condition(&stop_began), wait);
         backoff = std::min(backoff * 2, options_.retry_backoff_max);
       }

@@ -28,7 +28,6 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -115,8 +114,8 @@ class StoreWriter {
   absl::Time stop_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
 
   // Serialises Stop() so the thread is joined once.
-  std::mutex stop_mu_;
-  std::thread thread_;
+  Mutex stop_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  std::thread thread_ ABSL_GUARDED_BY(stop_mu_);
   // Writer thread until joined, then Stop()'s result: what was not committed.
   absl::Status stop_status_;
 
