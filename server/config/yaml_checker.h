@@ -1,6 +1,6 @@
 // Internal to acd_config: a strict walker over a yaml-cpp node tree that
 // collects Problems (with 1-based line:column and key path) instead of stopping
-// at the first one. config.cc describes the acd schema with it.
+// at the first one. ConfigParser (config_parser.h) describes the acd schema with it.
 //
 // Thread safety: a YamlChecker is used by one thread for one parse.
 #ifndef ACD_SERVER_CONFIG_YAML_CHECKER_H_
