@@ -123,6 +123,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   std::unique_ptr<Daemon> daemon(new Daemon());
   daemon->startup_config_ = config;
   daemon->on_config_ = options.on_config;
+  if (options.time_system != nullptr) daemon->time_ = options.time_system;
   if (!config.server.http.empty()) {
     if (absl::Status s = daemon->StartHttp(config); !s.ok()) return s;
   }
@@ -191,7 +192,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   std::unique_ptr<store::EventLog> log =
       options.wrap_event_log ? options.wrap_event_log(std::move(*store)) : std::move(*store);
   absl::StatusOr<std::unique_ptr<runtime::Runtime>> runtime =
-      runtime::Runtime::Create(runtime_options, std::move(log), &daemon->clock_);
+      runtime::Runtime::Create(runtime_options, std::move(log), daemon->time_);
   if (!runtime.ok()) return runtime.status();
   daemon->runtime_ = std::move(*runtime);
   Daemon* self = daemon.get();
@@ -422,7 +423,7 @@ absl::Status Daemon::Shutdown(std::optional<absl::Duration> grace) {
   if (!grace)
     grace = config_ != nullptr ? config_->current().server.shutdown_grace
                                : startup_config_.server.shutdown_grace;
-  const absl::Time deadline = absl::Now() + *grace;
+  const absl::Time deadline = time_->Now() + *grace;
   if (server_ != nullptr) {
     spdlog::info("acdd shutting down (grace {})", absl::FormatDuration(*grace));
     NotifySystemd(absl::StrCat(
@@ -439,7 +440,7 @@ absl::Status Daemon::Shutdown(std::optional<absl::Duration> grace) {
     // (committed) replies.
     runtime_->Drain();
     runtime_->CloseSubscribers();
-    if (!runtime_->WaitIdle(deadline - absl::Now()))
+    if (!runtime_->WaitIdle(deadline - time_->Now()))
       spdlog::warn("shutdown: calls still in flight after {}", absl::FormatDuration(*grace));
   }
   // Nothing is in flight now, so no grace: gRPC would otherwise wait for idle

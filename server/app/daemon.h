@@ -37,8 +37,10 @@
 #include "server/rpc/request_observer.h"
 #include "server/rpc/services.h"
 #include "server/runtime/config_manager.h"
+#include "server/base/time_system.h"
 #include "server/runtime/runtime.h"
 #include "server/store/event_log.h"
+#include "server/store/event_store.h"
 #include "server/store/event_reader.h"
 #include "server/store/report_reader.h"
 
@@ -57,6 +59,10 @@ struct DaemonOptions {
   // anything is logged), then with each config a reload applies: main()
   // sets the log level and format from it.
   std::function<void(const config::Config&)> on_config = nullptr;
+  // Where the engine's time, its timers and the store's retries come from;
+  // null: the machine's (RealTimeSystem). Tests pass a simulated one and
+  // advance it. Must outlive the daemon.
+  TimeSystem* time_system = nullptr;
 
   // Test hooks. `wrap_event_log` wraps the opened store before the runtime
   // takes it (fault injection); `store_retry_backoff_max` caps the wait
@@ -116,7 +122,7 @@ class Daemon {
   std::function<void(const config::Config&)> on_config_;
   std::string host_;
   int port_ = 0;
-  runtime::RealClock clock_;
+  TimeSystem* time_ = &RealTimeSystem::Get();
   // The instruments kept up to date (gRPC, store commits, startup) when
   // server.http is on; before the runtime and the observer that write them.
   std::unique_ptr<prometheus::Registry> registry_;

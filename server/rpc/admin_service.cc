@@ -310,7 +310,7 @@ grpc::ServerWriteReactor<v1::StatsSnapshot>* AdminServiceImpl::WatchStats(
       runtime_, AcquireStream(streams_, StreamKind::kStats), runtime::Interest::None(),
       [](const core::Event&) { return std::optional<v1::StatsSnapshot>(); },
       [runtime, request,
-       refused](Engine& engine) -> absl::StatusOr<std::vector<v1::StatsSnapshot>> {
+       refused](const Engine& engine) -> absl::StatusOr<std::vector<v1::StatsSnapshot>> {
         if (!refused.ok()) return refused;
         absl::StatusOr<v1::StatsSnapshot> first =
             Snapshot(engine, runtime->live_stats(), *request, runtime->Now(), /*strict=*/true);
@@ -318,7 +318,8 @@ grpc::ServerWriteReactor<v1::StatsSnapshot>* AdminServiceImpl::WatchStats(
         return std::vector<v1::StatsSnapshot>{*std::move(first)};
       },
       kStatsBuffer,
-      [runtime, request](Engine& engine, absl::Time now) -> std::optional<v1::StatsSnapshot> {
+      [runtime, request](const Engine& engine,
+                         absl::Time now) -> std::optional<v1::StatsSnapshot> {
         absl::StatusOr<v1::StatsSnapshot> next =
             Snapshot(engine, runtime->live_stats(), *request, now, /*strict=*/false);
         if (!next.ok()) return std::nullopt;

@@ -106,7 +106,8 @@ grpc::ServerWriteReactor<v1::OfferUpdate>* AgentServiceImpl::StreamOffers(
             return std::nullopt;
         }
       },
-      [agent_id, last_offer](Engine& engine) -> absl::StatusOr<std::vector<v1::OfferUpdate>> {
+      [agent_id, last_offer](
+          const Engine& engine) -> absl::StatusOr<std::vector<v1::OfferUpdate>> {
         if (absl::StatusOr<Agent> agent = engine.GetAgent(agent_id); !agent.ok()) {
           return agent.status();
         }

@@ -200,7 +200,8 @@ grpc::ServerWriteReactor<v1::Event>* CallServiceImpl::WatchEvents(
   runtime::Runtime* runtime = runtime_;
   return StreamReactor<v1::Event>::StartResumed(
       runtime_, std::move(lease), std::move(interest), transform,
-      [filter, reader, runtime](Engine&) -> absl::StatusOr<std::unique_ptr<Backlog<v1::Event>>> {
+      [filter, reader, runtime](
+          const Engine&) -> absl::StatusOr<std::unique_ptr<Backlog<v1::Event>>> {
         const int64_t after = filter.after_seq();
         const int64_t committed = runtime->committed_seq();
         if (after > committed) {

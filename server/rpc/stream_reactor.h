@@ -92,13 +92,14 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   using Transform = std::function<std::optional<Msg>(const core::Event&)>;
   // Engine thread, once at subscription: messages to send first, or an error
   // that ends the stream (e.g. NOT_FOUND for an unknown agent).
-  using Init = std::function<absl::StatusOr<std::vector<Msg>>(core::Engine&)>;
+  using Init = std::function<absl::StatusOr<std::vector<Msg>>(const core::Engine&)>;
   // Engine thread, every tick: the message to send, or nullopt for none.
-  using Tick = std::function<std::optional<Msg>(core::Engine&, absl::Time)>;
+  using Tick = std::function<std::optional<Msg>(const core::Engine&, absl::Time)>;
 
   // Engine thread, once at subscription: the backlog to send before live
   // messages (null for none), or an error that ends the stream.
-  using MakeBacklog = std::function<absl::StatusOr<std::unique_ptr<Backlog<Msg>>>(core::Engine&)>;
+  using MakeBacklog =
+      std::function<absl::StatusOr<std::unique_ptr<Backlog<Msg>>>(const core::Engine&)>;
 
   // The stream's place among the live streams (null: unlimited), or why it
   // has none.
@@ -224,7 +225,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
       reactor->shared_->mu.AssertHeld();
       return reactor->EnqueueLocked(std::move(*msg));
     }
-    bool OnTick(core::Engine& engine, absl::Time now) override {
+    bool OnTick(const core::Engine& engine, absl::Time now) override {
       if (!tick_) return true;
       std::optional<Msg> msg = tick_(engine, now);
       MutexLock lock(&shared_->mu);
@@ -271,7 +272,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
     reactor->subscription_ = runtime->Subscribe(
         sink, std::move(interest),
         [sink, init = std::move(init),
-         make_backlog = std::move(make_backlog)](core::Engine& engine) {
+         make_backlog = std::move(make_backlog)](const core::Engine& engine) {
           absl::StatusOr<std::vector<Msg>> first = std::vector<Msg>{};
           if (init) first = init(engine);
           absl::StatusOr<std::unique_ptr<Backlog<Msg>>> backlog = nullptr;

@@ -5,35 +5,40 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/base/log.h"
+#include "server/runtime/event_loop.h"
+#include "server/store/store_writer.h"
 #include "spdlog/spdlog.h"
 
 namespace acd::runtime {
 
 absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options,
                                                          std::unique_ptr<store::EventLog> store,
-                                                         Clock* clock) {
+                                                         TimeSystem* time) {
   absl::StatusOr<int64_t> last = store->LastSeq();
   if (!last.ok()) return last.status();
-  std::unique_ptr<Runtime> runtime(new Runtime(options, clock));
+  std::unique_ptr<Runtime> runtime(new Runtime(options, time));
   runtime->engine_->set_next_seq(*last + 1);
   runtime->committed_seq_ = *last;
   runtime->appended_seq_ = *last;
   Runtime* self = runtime.get();
   runtime->writer_ = std::make_unique<store::StoreWriter>(
-      std::move(store), options.store, [self](int64_t seq, const absl::Status& status) {
+      std::move(store), options.store,
+      [self](int64_t seq, const absl::Status& status) {
         // Writer thread: hop to the engine thread.
-        asio::post(self->io_, [self, seq, status] { self->OnCommitted(seq, status); });
-      });
+        self->Post([self, seq, status] { self->OnCommitted(seq, status); });
+      },
+      time);
   return runtime;
 }
 
-Runtime::Runtime(RuntimeOptions options, Clock* clock)
+Runtime::Runtime(RuntimeOptions options, TimeSystem* time)
     : options_(options),
-      clock_(clock),
+      time_(time),
       engine_(std::make_unique<core::Engine>(options.engine)),
-      work_(asio::make_work_guard(io_)),
-      timer_(io_),
-      heartbeat_timer_(io_) {}
+      loop_(std::make_unique<EventLoop>()),
+      dispatcher_(time->Decorate(*loop_)),
+      timer_(dispatcher_->CreateTimer()),
+      heartbeat_timer_(dispatcher_->CreateTimer()) {}
 
 Runtime::~Runtime() { Stop().IgnoreError(); }
 
@@ -42,7 +47,7 @@ void Runtime::Start() {
   started_ = true;
   writer_->Start();
   if (heartbeat_) Post([this] { Beat(); });
-  thread_ = std::thread([this] { io_.run(); });
+  loop_->Start();
 }
 
 void Runtime::SetHeartbeat(absl::Duration interval, std::function<void()> beat) {
@@ -52,18 +57,14 @@ void Runtime::SetHeartbeat(absl::Duration interval, std::function<void()> beat) 
 
 void Runtime::Beat() {
   heartbeat_();
-  heartbeat_timer_.expires_after(absl::ToChronoNanoseconds(heartbeat_interval_));
-  heartbeat_timer_.async_wait([this](const asio::error_code& ec) {
-    if (ec == asio::error::operation_aborted) return;
-    Beat();
-  });
+  heartbeat_timer_->Arm(heartbeat_interval_, [this] { Beat(); });
 }
 
 void Runtime::CloseSubscribers(const absl::Status& status) {
   if (!started_ || stopped_) return;
   // Close the sinks on the engine thread, where they are kept.
   std::promise<void> closed;
-  asio::post(io_, [this, &closed, status] {
+  Post([this, &closed, status] {
     closing_ = true;
     close_status_ = status;
     sinks_.Clear([&status](EventSink& sink) { sink.OnClose(status); });
@@ -80,9 +81,9 @@ absl::Status Runtime::Stop(std::optional<absl::Time> give_up_at) {
   // The live KPIs as they stand, so that a restart after a clean stop has
   // no event to replay.
   std::promise<void> checkpointed;
-  asio::post(io_, [this, &checkpointed] {
-    timer_.cancel();
-    heartbeat_timer_.cancel();
+  Post([this, &checkpointed] {
+    timer_->Disarm();
+    heartbeat_timer_->Disarm();
     if (appended_seq() > checkpoint_seq_) {
       writer_->AppendCheckpoint(appended_seq(), stats_.Checkpoint());
     }
@@ -91,16 +92,12 @@ absl::Status Runtime::Stop(std::optional<absl::Time> give_up_at) {
   checkpointed.get_future().wait();
   // Commit everything; the commit callbacks post releases of held replies.
   stop_status_ = writer_->Stop(give_up_at);
-  std::promise<void> drained;
-  asio::post(io_, [&drained] { drained.set_value(); });
-  drained.get_future().wait();
-  work_.reset();
-  io_.stop();
-  if (thread_.joinable()) thread_.join();
+  // The engine thread runs what the commit callbacks posted, then ends.
+  loop_->Stop();
   return stop_status_;
 }
 
-void Runtime::Post(std::function<void()> fn) { asio::post(io_, std::move(fn)); }
+void Runtime::Post(std::function<void()> fn) { dispatcher_->Post(std::move(fn)); }
 
 bool Runtime::Admit() {
   MutexLock lock(&admission_mu_);
@@ -122,7 +119,7 @@ void Runtime::Drain() {
 bool Runtime::WaitIdle(absl::Duration timeout) {
   MutexLock lock(&admission_mu_);
   auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(admission_mu_) { return in_flight_ == 0; };
-  return admission_mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
+  return time_->AwaitWithTimeout(admission_mu_, absl::Condition(&idle), timeout);
 }
 
 absl::Status Runtime::StoreRefusal() const {
@@ -150,7 +147,7 @@ void Runtime::Settle(std::function<void(const absl::Status& not_committed)> repl
     const int64_t last = events.back().seq;
     appended = writer_->Append(std::move(events));
     if (!appended.ok()) spdlog::error("store: {}", std::string(appended.message()));
-    if (const absl::Time now = clock_->Now(); appended.ok() && now >= next_checkpoint_) {
+    if (const absl::Time now = time_->Now(); appended.ok() && now >= next_checkpoint_) {
       writer_->AppendCheckpoint(last, stats_.Checkpoint());
       checkpoint_seq_ = last;
       next_checkpoint_ = now + options_.kpi_checkpoint_every;
@@ -222,7 +219,7 @@ void Runtime::Publish(const core::Event& event) {
 }
 
 uint64_t Runtime::Subscribe(std::shared_ptr<EventSink> sink, Interest interest,
-                            std::function<void(core::Engine&)> init, absl::Duration tick) {
+                            std::function<void(const core::Engine&)> init, absl::Duration tick) {
   // The id is taken here so the caller can unsubscribe before the post runs.
   static std::atomic<uint64_t> next_id{1};
   uint64_t id = next_id++;
@@ -232,10 +229,10 @@ uint64_t Runtime::Subscribe(std::shared_ptr<EventSink> sink, Interest interest,
       sink->OnClose(close_status_);
       return;
     }
-    if (init) init(*engine_);
+    if (init) init(std::as_const(*engine_));
     sinks_.Add(id, interest, sink);
     if (tick > absl::ZeroDuration()) {
-      tickers_.emplace(id, Ticker{tick, std::make_unique<asio::steady_timer>(io_)});
+      tickers_.emplace(id, Ticker{tick, dispatcher_->CreateTimer()});
       ArmTick(id);
     }
   });
@@ -248,24 +245,20 @@ void Runtime::Unsubscribe(uint64_t id) {
 
 void Runtime::DropSink(uint64_t id) {
   sinks_.Remove(id);
-  tickers_.erase(id);  // its timer's destructor cancels a pending wait
+  tickers_.erase(id);  // its timer's destructor disarms it
 }
 
 void Runtime::ArmTick(uint64_t id) {
   auto it = tickers_.find(id);
   if (it == tickers_.end()) return;
-  it->second.timer->expires_after(absl::ToChronoNanoseconds(it->second.interval));
-  it->second.timer->async_wait([this, id](const asio::error_code& ec) {
-    if (ec == asio::error::operation_aborted) return;
-    OnTick(id);
-  });
+  it->second.timer->Arm(it->second.interval, [this, id] { OnTick(id); });
 }
 
 void Runtime::OnTick(uint64_t id) {
   // The ticker may have gone between the timer firing and this handler.
   EventSink* sink = sinks_.Find(id);
   if (sink == nullptr || !tickers_.contains(id)) return;
-  if (!sink->OnTick(*engine_, clock_->Now())) {
+  if (!sink->OnTick(std::as_const(*engine_), time_->Now())) {
     DropSink(id);
     return;
   }
@@ -274,7 +267,7 @@ void Runtime::OnTick(uint64_t id) {
 
 void Runtime::ConfigureStats(core::RoutingConfig routing, core::LiveStatsOptions options) {
   Post([this, routing = std::move(routing), options] {
-    stats_.Configure(routing, options, clock_->Now());
+    stats_.Configure(routing, options, time_->Now());
   });
 }
 
@@ -299,20 +292,15 @@ void Runtime::ArmTimer() {
   if (next == timer_at_) return;
   timer_at_ = next;
   if (!next) {
-    timer_.cancel();
+    timer_->Disarm();
     return;
   }
-  absl::Duration delay = std::max(*next - clock_->Now(), absl::ZeroDuration());
-  timer_.expires_after(absl::ToChronoNanoseconds(delay));
-  timer_.async_wait([this](const asio::error_code& ec) {
-    if (ec == asio::error::operation_aborted) return;
-    OnTimer();
-  });
+  timer_->Arm(*next - time_->Now(), [this] { OnTimer(); });
 }
 
 void Runtime::OnTimer() {
   timer_at_.reset();
-  engine_->AdvanceTo(clock_->Now());
+  engine_->AdvanceTo(time_->Now());
   Settle([](const absl::Status&) {});
 }
 

@@ -1,9 +1,12 @@
 // Runtime: runs the engine on its own thread and connects it to the store and
 // to subscribers.
 //
-// - Engine thread: one asio::io_context owns the core::Engine. Every command is
-//   posted to it; the engine needs no lock. One timer is armed for the
-//   engine's NextDeadline().
+// - Engine thread: one event loop (an Asio io_context, private to the
+//   runtime) owns the core::Engine. Every command is posted to it; the engine
+//   needs no lock. One timer is armed for the engine's NextDeadline().
+// - Time: the given TimeSystem's. Commands get its Now(), and the loop's
+//   timers (deadlines, ticks, heartbeat) follow it, so a test on simulated
+//   time fires them by advancing it.
 // - Commit gate: the events of a command go to the StoreWriter (group commit).
 //   With AckMode::kCommitted the command's reply is held until the store
 //   reports its last event committed; with kApplied it is sent at once.
@@ -34,7 +37,6 @@
 #ifndef ACD_SERVER_RUNTIME_RUNTIME_H_
 #define ACD_SERVER_RUNTIME_RUNTIME_H_
 
-#include <asio.hpp>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -43,35 +45,28 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/base/mutex.h"
+#include "server/base/time_system.h"
 #include "server/core/engine.h"
 #include "server/core/live_stats.h"
 #include "server/runtime/sink_index.h"
-#include "server/store/event_store.h"
-#include "server/store/store_writer.h"
+#include "server/store/event_log.h"
+#include "server/store/store_options.h"
+
+namespace acd::store {
+class StoreWriter;
+}  // namespace acd::store
 
 namespace acd::runtime {
 
-// Where time comes from; tests may substitute their own.
-class Clock {
- public:
-  virtual ~Clock() = default;
-  virtual absl::Time Now() = 0;
-};
-
-class RealClock : public Clock {
- public:
-  absl::Time Now() override { return absl::Now(); }
-};
+class EventLoop;
 
 // Receives committed events on the engine thread. Must not block.
 class EventSink {
@@ -84,7 +79,7 @@ class EventSink {
   virtual void OnClose(const absl::Status& status) = 0;
   // Every tick of a subscription made with a tick interval, at `now`.
   // Returns false to be dropped, like OnEvent.
-  virtual bool OnTick(core::Engine& engine, absl::Time now) { return true; }
+  virtual bool OnTick(const core::Engine& engine, absl::Time now) { return true; }
 };
 
 struct RuntimeOptions {
@@ -102,9 +97,10 @@ struct RuntimeOptions {
 class Runtime {
  public:
   // Takes the opened store. The engine's seq continues after the store's last.
+  // `time` must outlive the runtime.
   static absl::StatusOr<std::unique_ptr<Runtime>> Create(RuntimeOptions options,
                                                          std::unique_ptr<store::EventLog> store,
-                                                         Clock* clock);
+                                                         TimeSystem* time);
   ~Runtime();
 
   // Called on the engine thread when the store turns unhealthy (a commit
@@ -145,7 +141,7 @@ class Runtime {
         Release();
         return;
       }
-      absl::StatusOr<T> result = command(*engine_, clock_->Now());
+      absl::StatusOr<T> result = command(*engine_, time_->Now());
       Settle([this, done = std::move(done),
               result = std::move(result)](const absl::Status& not_committed) mutable {
         // A failed command reports its own error; a success is one only once
@@ -172,7 +168,7 @@ class Runtime {
       return;
     }
     Post([this, query = std::move(query), done = std::move(done)]() mutable {
-      absl::StatusOr<T> result = query(std::as_const(*engine_), clock_->Now());
+      absl::StatusOr<T> result = query(std::as_const(*engine_), time_->Now());
       Settle(
           [this, done = std::move(done), result = std::move(result)](const absl::Status&) mutable {
             done(std::move(result));
@@ -196,12 +192,12 @@ class Runtime {
   // With a positive `tick`, the sink's OnTick runs every `tick` too (the
   // first one `tick` after `init`).
   uint64_t Subscribe(std::shared_ptr<EventSink> sink, Interest interest,
-                     std::function<void(core::Engine&)> init = {},
+                     std::function<void(const core::Engine&)> init = {},
                      absl::Duration tick = absl::ZeroDuration());
   void Unsubscribe(uint64_t id);
 
-  // The runtime's clock (the `now` commands get).
-  absl::Time Now() const { return clock_->Now(); }
+  // The runtime's time (the `now` commands get).
+  absl::Time Now() const { return time_->Now(); }
 
   // Live KPIs. Engine thread only: from a command, an `init` or a sink.
   const core::LiveStats& live_stats() const { return stats_; }
@@ -231,7 +227,7 @@ class Runtime {
   bool store_healthy() const { return store_healthy_.load(); }
 
  private:
-  Runtime(RuntimeOptions options, Clock* clock);
+  Runtime(RuntimeOptions options, TimeSystem* time);
 
   void Post(std::function<void()> fn);
   bool Admit();
@@ -259,18 +255,18 @@ class Runtime {
   void DropSink(uint64_t id);
 
   RuntimeOptions options_;
-  Clock* clock_;
+  TimeSystem* time_;
   std::unique_ptr<core::Engine> engine_;
   std::unique_ptr<store::StoreWriter> writer_;
 
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  asio::steady_timer timer_;
+  // The engine thread, and its timers on the time system's time.
+  std::unique_ptr<EventLoop> loop_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<Timer> timer_;
   std::optional<absl::Time> timer_at_;
-  asio::steady_timer heartbeat_timer_;
+  std::unique_ptr<Timer> heartbeat_timer_;
   absl::Duration heartbeat_interval_ = absl::ZeroDuration();
   std::function<void()> heartbeat_;
-  std::thread thread_;
   bool started_ = false;
   bool stopped_ = false;
   absl::Status stop_status_;
@@ -289,7 +285,7 @@ class Runtime {
   SinkIndex sinks_;
   struct Ticker {
     absl::Duration interval;
-    std::unique_ptr<asio::steady_timer> timer;
+    std::unique_ptr<Timer> timer;
   };
   std::map<uint64_t, Ticker> tickers_;  // by sink id
   core::LiveStats stats_;

@@ -40,32 +40,13 @@
 #include "server/core/types.h"
 #include "server/store/config_journal.h"
 #include "server/store/event_log.h"
+#include "server/store/store_options.h"
 #include "server/store/sqlite.h"
 
 namespace acd::store {
 
 // The schema version this code writes; databases at a newer one are refused.
 inline constexpr int kSchemaVersion = 6;
-
-struct StoreOptions {
-  // PRAGMA synchronous=FULL (a commit survives power loss), else NORMAL (in WAL
-  // mode a commit survives a process crash but not power loss).
-  bool synchronous_full = true;
-  // StoreWriter: most events per transaction.
-  int max_batch_events = 4096;
-  // How long a statement waits for a lock held by another connection.
-  absl::Duration busy_timeout = absl::Seconds(5);
-  // StoreWriter::Stop: how long to keep retrying a failing commit before
-  // giving up on the events still pending (reported through the callback).
-  absl::Duration stop_timeout = absl::Seconds(10);
-  // StoreWriter: the wait before retrying a failed commit, doubling from min
-  // to max (tests shorten them).
-  absl::Duration retry_backoff_min = absl::Milliseconds(10);
-  absl::Duration retry_backoff_max = absl::Seconds(1);
-  // StoreWriter: told of each committed transaction on the writer thread (its
-  // events and how long the commit took), for metrics. Must not block.
-  std::function<void(size_t events, absl::Duration took)> observe_commit = nullptr;
-};
 
 // One row of `calls`: a call detail record.
 struct CallRecord {

@@ -11,8 +11,11 @@
 namespace acd::store {
 
 StoreWriter::StoreWriter(std::unique_ptr<EventLog> store, StoreOptions options,
-                         CommitCallback on_commit)
-    : store_(std::move(store)), options_(std::move(options)), on_commit_(std::move(on_commit)) {
+                         CommitCallback on_commit, TimeSystem* time)
+    : store_(std::move(store)),
+      options_(std::move(options)),
+      on_commit_(std::move(on_commit)),
+      time_(time) {
   // Until the first commit, what is already on disk is what is committed. If
   // it cannot be read, the first commit (or its error) will tell.
   absl::StatusOr<int64_t> last_seq = store_->LastSeq();
@@ -68,7 +71,7 @@ absl::Status StoreWriter::Stop(std::optional<absl::Time> give_up_at) {
     MutexLock lock(&mu_);
     if (!stopping_) {
       stopping_ = true;
-      stop_deadline_ = give_up_at.value_or(absl::Now() + options_.stop_timeout);
+      stop_deadline_ = give_up_at.value_or(time_->Now() + options_.stop_timeout);
       if (!started_ && !pending_.empty()) {
         started_ = true;
         thread_ = std::thread([this] { Run(); });
@@ -122,7 +125,7 @@ bool StoreWriter::CommitWithRetry(const std::vector<core::Event>& batch) {
     absl::Status gave_up;
     {
       MutexLock lock(&mu_);
-      if (stopping_ && absl::Now() >= stop_deadline_) {
+      if (stopping_ && time_->Now() >= stop_deadline_) {
         // Shutting down and the store is still failing: waiting longer would
         // hang the shutdown. Say exactly what is lost; report nothing as
         // committed that is not.
@@ -136,7 +139,7 @@ bool StoreWriter::CommitWithRetry(const std::vector<core::Event>& batch) {
                                         "'; last error: ", status.message()));
       } else {
         absl::Duration wait = backoff;
-        if (stopping_) wait = std::min(wait, stop_deadline_ - absl::Now());
+        if (stopping_) wait = std::min(wait, stop_deadline_ - time_->Now());
         // Wake early when Stop() begins, so a stop does not sit out a long
         // backoff before its next attempt.
         const bool was_stopping = stopping_;
@@ -144,7 +147,7 @@ bool StoreWriter::CommitWithRetry(const std::vector<core::Event>& batch) {
           mu_.AssertHeld();  // Await evaluates it under mu_
           return stopping_ != was_stopping;
         };
-        mu_.AwaitWithTimeout(absl::Condition(&stop_began), wait);
+        time_->AwaitWithTimeout(mu_, absl::Condition(&stop_began), wait);
         backoff = std::min(backoff * 2, options_.retry_backoff_max);
       }
     }

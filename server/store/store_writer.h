@@ -36,9 +36,10 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "server/base/mutex.h"
+#include "server/base/time_system.h"
 #include "server/core/types.h"
 #include "server/store/event_log.h"
-#include "server/store/event_store.h"
+#include "server/store/store_options.h"
 
 namespace acd::store {
 
@@ -49,7 +50,10 @@ class StoreWriter {
   using CommitCallback = std::function<void(int64_t committed_seq, const absl::Status& status)>;
 
   // `store` must not be null. committed_seq() starts at the store's LastSeq().
-  StoreWriter(std::unique_ptr<EventLog> store, StoreOptions options, CommitCallback on_commit);
+  // Retry backoffs and the stop deadline follow `time`, which must outlive
+  // the writer.
+  StoreWriter(std::unique_ptr<EventLog> store, StoreOptions options, CommitCallback on_commit,
+              TimeSystem* time = &RealTimeSystem::Get());
   StoreWriter(const StoreWriter&) = delete;
   StoreWriter& operator=(const StoreWriter&) = delete;
   ~StoreWriter();  // Stop()
@@ -100,6 +104,7 @@ class StoreWriter {
   const std::unique_ptr<EventLog> store_;
   const StoreOptions options_;
   const CommitCallback on_commit_;
+  TimeSystem* const time_;
 
   Mutex mu_;
   std::deque<core::Event> pending_ ABSL_GUARDED_BY(mu_);

@@ -177,6 +177,7 @@ TEST(AcddE2eTest, SigtermWithOpenStreamsAndCallsInFlightExitsZeroWithinTheGrace)
       std::lock_guard<std::mutex> lock(mu);
       if (acknowledged.size() >= 20) break;
     }
+    // Real time: two client threads against a separate acdd process.
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
 
@@ -238,6 +239,7 @@ TEST(AcddE2eTest, RefusesANonLoopbackAddressWithoutAuthUnlessInsecure) {
   int status = -1;
   for (int i = 0; i < 1000; ++i) {
     if (waitpid(pid, &status, WNOHANG) == pid) break;
+    // Real time: a child process exiting (bounded: 10 s).
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (!WIFEXITED(status)) {

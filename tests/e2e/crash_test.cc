@@ -290,6 +290,7 @@ TEST(CrashTest, SigkillAtRandomMomentsLosesNothingAcknowledged) {
     }
     threads.emplace_back(RunCallers, acdd.address(), round, std::ref(acked), std::ref(stop));
     std::uniform_int_distribution<int> load_ms(50, static_cast<int>(kMaxLoad.count()));
+    // Real time: the kill must land at a random moment of a real load.
     std::this_thread::sleep_for(std::chrono::milliseconds(load_ms(rng)));
     int status = acdd.Stop(SIGKILL);  // mid-load: replies, commits, offers in flight
     EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);

@@ -490,6 +490,7 @@ TEST_F(AuthTest, ReloadSwapsTokensAndABadTokensFileKeepsTheRunningOnes) {
   bool accepted = false;
   for (int i = 0; i < 1000 && !accepted; ++i) {
     accepted = ListQueues(*hup).ok();
+    // Real time: the reload runs on a thread of its own, not on a timer.
     if (!accepted) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_TRUE(accepted);

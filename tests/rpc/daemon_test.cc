@@ -6,7 +6,6 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include <thread>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/support/daemon_fixture.h"
@@ -199,8 +198,9 @@ TEST_F(DaemonTest, CallsAreAnsweredInArrivalOrderAndLongestIdleAgentFirst) {
 }
 
 TEST_F(DaemonTest, LongestIdleAgentGetsTheCall) {
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(testing::kTestConfig, {.time_system = &time_}));
   Login("alice");
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  time_.Advance(absl::Seconds(1));
   Login("bob");
   ASSERT_TRUE(Enqueue("c1").ok());
   EXPECT_EQ(GetCall("c1").agent_id(), "alice");

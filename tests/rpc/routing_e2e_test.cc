@@ -8,7 +8,6 @@
 #include <chrono>
 #include <map>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "server/app/daemon.h"
@@ -68,7 +67,8 @@ routing:
 
 class RoutingE2eTest : public testing::DaemonFixture {
  protected:
-  void SetUp() override { StartDaemon(kRoutingConfig); }
+  // On simulated time: waits and limits pass when the test says so.
+  void SetUp() override { StartDaemon(kRoutingConfig, {.time_system = &time_}); }
 
   void Login(const std::string& agent) {
     v1::LoginRequest req;
@@ -161,7 +161,7 @@ TEST_F(RoutingE2eTest, VipRuleSetsQueueAndPriorityAndIsAnsweredFirst) {
   v1::Call normal = Enqueue("normal-1", {{"tier", "silver"}});
   EXPECT_EQ(normal.queue(), "general");  // the default rule
   EXPECT_EQ(normal.priority(), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2));  // normal-1 has waited longer
+  time_.Advance(absl::Seconds(1));  // normal-1 has waited longer
   v1::Call gold = Enqueue("gold-1", {{"tier", "gold"}});
   EXPECT_EQ(gold.queue(), "vip");
   EXPECT_EQ(gold.priority(), 8);
@@ -184,7 +184,7 @@ TEST_F(RoutingE2eTest, VipRuleSetsQueueAndPriorityAndIsAnsweredFirst) {
 
 TEST_F(RoutingE2eTest, SpanishCallGoesToTheSpanishSpeakerOnly) {
   Login("john");  // idle longest: he would get any call he is able to take
-  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  time_.Advance(absl::Seconds(1));
   Login("maria");
 
   // By rule (language == "es" adds spanish >= 3) and by request.
@@ -233,7 +233,9 @@ TEST_F(RoutingE2eTest, FullQueueOverflowsAtEnqueueAndAnAgentThereAnswers) {
 TEST_F(RoutingE2eTest, MaxWaitOverflowsAWaitingCall) {
   EventWatch watch(stubs_->calls.get(), "c3");
   EXPECT_EQ(Enqueue("c3", {}, "brief").queue(), "brief");
-  // No sleep: the stream returns when the 20ms limit moves the call.
+  time_.Advance(absl::Milliseconds(19));
+  EXPECT_EQ(GetCall("c3").queue(), "brief");
+  time_.Advance(absl::Milliseconds(1));  // brief's max_wait
   v1::Event moved;
   ASSERT_TRUE(watch.WaitFor(v1::EVENT_TYPE_CALL_OVERFLOWED, &moved));
   EXPECT_EQ(moved.queue(), "spill");

@@ -801,7 +801,9 @@ TEST_F(ValidationTest, OversizeMessageIsResourceExhausted) {
   EXPECT_LT(s.error_message().size(), 300u);  // the value is not echoed
 }
 
-// Waits (bounded) until `done` holds.
+// Waits (bounded) until `done` holds. Real time: what it waits for is gRPC
+// noticing a cancelled stream on its own threads, which no clock of the
+// daemon's drives.
 bool WaitFor(const std::function<bool()>& done) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   while (!done()) {

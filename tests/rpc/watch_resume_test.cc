@@ -211,7 +211,9 @@ TEST_F(WatchResumeTest, ResumeWhileEventsAreProducedHasNoGapAndNoDuplicate) {
   // seq received. Bounded: at most 400 rounds, each stream by its deadline.
   for (int round = 0; round < 400 && !saw_last_call && !producer_failed; ++round) {
     // Away until a few events were stored, so the resume has a backlog to
-    // read while more are committed (bounded: 2000 polls of 1ms).
+    // read while more are committed (bounded: 2000 polls of 1ms). Real time:
+    // the race under test is between the store writer's thread and the
+    // resumed stream's, which no clock orders.
     for (int poll = 0; poll < 2000 && !producer_done && LastStoredSeq() < last + 3; ++poll) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }

@@ -28,11 +28,6 @@ using ::testing::HasSubstr;
 
 constexpr absl::Duration kWait = absl::Seconds(5);
 
-class FixedClock : public Clock {
- public:
-  absl::Time Now() override { return absl::FromUnixSeconds(1'700'000'000); }
-};
-
 // Every store health change the runtime reported.
 class HealthLog {
  public:
@@ -76,7 +71,7 @@ class RuntimeFaultTest : public ::testing::Test {
     RuntimeOptions options;
     options.store = store_options;
     absl::StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::Create(
-        options, std::make_unique<FaultInjectionEventLog>(std::move(*store), faults_), &clock_);
+        options, std::make_unique<FaultInjectionEventLog>(std::move(*store), faults_), &RealTimeSystem::Get());
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = std::move(*runtime);
     runtime_->set_store_health_listener(
@@ -140,7 +135,6 @@ class RuntimeFaultTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::string db_path_;
-  FixedClock clock_;
   std::shared_ptr<StoreFaults> faults_ = std::make_shared<StoreFaults>();
   HealthLog health_;
   std::unique_ptr<Runtime> runtime_;
@@ -286,9 +280,8 @@ TEST(RuntimeRealFaultTest, LockedDatabaseIsUnavailableUntilTheLockGoes) {
   ASSERT_TRUE(store.ok()) << store.status();
   RuntimeOptions options;
   options.store = store_options;
-  FixedClock clock;
   absl::StatusOr<std::unique_ptr<Runtime>> runtime =
-      Runtime::Create(options, std::move(*store), &clock);
+      Runtime::Create(options, std::move(*store), &RealTimeSystem::Get());
   ASSERT_TRUE(runtime.ok()) << runtime.status();
   HealthLog health;
   (*runtime)->set_store_health_listener(

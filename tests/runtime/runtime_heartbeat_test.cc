@@ -1,6 +1,7 @@
 // The runtime's heartbeat (the systemd watchdog's source): it beats on the
 // engine thread, so a stuck engine thread stops it, and it resumes when the
-// thread is free again.
+// thread is free again. On simulated time: a beat is due only when the test
+// advances the time, so nothing here depends on the machine's speed.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -8,47 +9,49 @@
 #include <memory>
 
 #include "absl/synchronization/notification.h"
-#include "absl/time/clock.h"
 #include "server/runtime/runtime.h"
+#include "server/store/event_store.h"
+#include "tests/support/simulated_time_system.h"
 #include "tests/support/test_daemon.h"
 
 namespace acd::runtime {
 namespace {
 
-constexpr absl::Duration kBeat = absl::Milliseconds(20);
+constexpr absl::Duration kBeat = absl::Seconds(5);
 
-class RealTime : public Clock {
- public:
-  absl::Time Now() override { return absl::Now(); }
-};
-
-// Waits (at most 10 s) until `beats` passes `at_least`.
-bool WaitForBeats(const std::atomic<int>& beats, int at_least) {
-  const absl::Time give_up = absl::Now() + absl::Seconds(10);
-  while (beats.load() < at_least) {
-    if (absl::Now() > give_up) return false;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return true;
+// Returns once the engine thread has run everything posted before.
+void Flush(Runtime& runtime) {
+  std::promise<void> ran;
+  runtime.Read<bool>([](const core::Engine&, absl::Time) -> absl::StatusOr<bool> { return true; },
+                     [&ran](absl::StatusOr<bool>) { ran.set_value(); });
+  ran.get_future().wait();
 }
 
 TEST(RuntimeHeartbeatTest, BeatsOnTheEngineThreadAndStopsWhileItIsStuck) {
   acd::testing::TempDir dir;
+  acd::testing::SimulatedTimeSystem time;
   absl::StatusOr<std::unique_ptr<store::EventStore>> store =
       store::EventStore::Open(dir.File("acd.db"), {});
   ASSERT_TRUE(store.ok()) << store.status();
-  RealTime clock;
-  absl::StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::Create({}, *std::move(store), &clock);
-  ASSERT_TRUE(runtime.ok()) << runtime.status();
+  absl::StatusOr<std::unique_ptr<Runtime>> made = Runtime::Create({}, *std::move(store), &time);
+  ASSERT_TRUE(made.ok()) << made.status();
+  Runtime& runtime = **made;
   std::atomic<int> beats{0};
-  (*runtime)->SetHeartbeat(kBeat, [&beats] { beats++; });
-  (*runtime)->Start();
-  ASSERT_TRUE(WaitForBeats(beats, 3));
+  runtime.SetHeartbeat(kBeat, [&beats] { beats++; });
+  runtime.Start();
+  Flush(runtime);
+  EXPECT_EQ(beats.load(), 1) << "the first beat comes at Start()";
+  time.Advance(kBeat - absl::Milliseconds(1));
+  Flush(runtime);
+  EXPECT_EQ(beats.load(), 1) << "a beat came early";
+  time.Advance(absl::Milliseconds(1));
+  Flush(runtime);
+  EXPECT_EQ(beats.load(), 2);
 
-  // A command that holds the engine thread for 25 beats.
+  // A command that holds the engine thread while 25 beats fall due.
   absl::Notification running, release;
   std::promise<void> done;
-  (*runtime)->Execute<bool>(
+  runtime.Execute<bool>(
       [&](core::Engine&, absl::Time) -> absl::StatusOr<bool> {
         running.Notify();
         release.WaitForNotification();
@@ -56,17 +59,20 @@ TEST(RuntimeHeartbeatTest, BeatsOnTheEngineThreadAndStopsWhileItIsStuck) {
       },
       [&done](absl::StatusOr<bool>) { done.set_value(); });
   running.WaitForNotification();
-  const int before = beats.load();
-  absl::SleepFor(25 * kBeat);
-  EXPECT_EQ(beats.load(), before) << "a beat came from a stuck engine thread";
+  for (int i = 0; i < 25; ++i) time.Advance(kBeat);
+  EXPECT_EQ(beats.load(), 2) << "a beat came from a stuck engine thread";
   release.Notify();
   done.get_future().wait();
-  EXPECT_TRUE(WaitForBeats(beats, before + 3)) << "the beats did not resume";
+  Flush(runtime);
+  EXPECT_EQ(beats.load(), 3) << "the beat due while stuck did not come once free";
+  time.Advance(kBeat);
+  Flush(runtime);
+  EXPECT_EQ(beats.load(), 4) << "the beats did not resume";
 
-  EXPECT_TRUE((*runtime)->Stop().ok());
-  const int stopped = beats.load();
-  absl::SleepFor(5 * kBeat);
-  EXPECT_EQ(beats.load(), stopped);
+  EXPECT_TRUE(runtime.Stop().ok());
+  EXPECT_EQ(time.armed_timers(), 0u) << "a timer outlived Stop()";
+  time.Advance(5 * kBeat);
+  EXPECT_EQ(beats.load(), 4);
 }
 
 }  // namespace

@@ -2,6 +2,10 @@
 // acdd (app::Daemon) in this process, listening on 127.0.0.1 port 0, with its
 // config (acd.yaml) and SQLite file (acd.db) in a fresh temp dir.
 //
+// The daemon runs on the machine's time unless StartDaemon's options say
+// `.time_system = &time_`: then its time, offer timeouts, limits and ticks
+// move only when the test advances time_ (from kT0).
+//
 // A derived fixture calls StartDaemon, usually from SetUp; a test may stop the
 // daemon and start it again on the same files (a restart). A failure to start
 // is a fatal failure of the test: a caller that goes on after StartDaemon
@@ -19,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/app/daemon.h"
+#include "tests/support/simulated_time_system.h"
 #include "tests/support/test_daemon.h"
 
 namespace acd::testing {
@@ -51,6 +56,7 @@ class DaemonFixture : public ::testing::Test {
     daemon_.reset();
   }
 
+  SimulatedTimeSystem time_;  // declared first: outlives the daemon
   TempDir dir_;
   std::string config_path_;
   const std::string db_path_ = dir_.File("acd.db");
