@@ -14,58 +14,31 @@
 #include "server/core/engine.h"
 #include "server/core/types.h"
 #include "tests/core/property/crash_report.h"
-#include "tests/core/property/generator.h"
+#include "tests/core/routing_fixture.h"
 
-namespace acd::core::property {
+namespace acd::core {
 namespace {
 
 // ---------------------------------------------------------------------------
 // Regressions: the shortest reproductions of what the random runs found, by
 // hand, so that each names its cause.
 
-class EngineRegressionTest : public ::testing::Test {
+// The routing fixture (a manual clock from kT0, the engine's invariants
+// checked after every test), with a watchdog.
+class EngineRegressionTest : public RoutingTest {
  protected:
-  static QueueConfig MakeQueue(const std::string& name) {
-    QueueConfig q;
-    q.name = name;
-    q.offer_timeout = absl::Seconds(20);
-    q.wrap_up_time = absl::ZeroDuration();
-    q.max_missed_offers = 0;
-    return q;
-  }
-  static AgentConfig MakeAgent(const std::string& id, std::vector<std::string> queues) {
-    AgentConfig a;
-    a.agent_id = id;
-    a.queues = std::move(queues);
-    return a;
-  }
-  void Apply() {
-    absl::Status s = engine_->ApplyConfig(config_, now_);
-    ASSERT_TRUE(s.ok()) << s;
-  }
-  void Advance(absl::Duration d) {
-    now_ += d;
-    engine_->AdvanceTo(now_);
-  }
-  absl::Status Enqueue(const std::string& id, const std::string& queue) {
-    EnqueueRequest request;
-    request.call_id = id;
-    request.queue = queue;
-    return engine_->EnqueueCall(request, now_).status();
+  // Starts over with an engine made with `options` (before the first Apply).
+  // Engine is neither copyable nor movable, so the new one is built in place.
+  void ResetEngine(EngineOptions options) {
+    std::destroy_at(&engine_);
+    std::construct_at(&engine_, options);
   }
   std::string StateOf(const std::string& id) {
-    absl::StatusOr<Call> c = engine_->GetCall(id);
+    absl::StatusOr<Call> c = engine_.GetCall(id);
     return c.ok() ? std::string(CallStateName(c->state)) : c.status().ToString();
   }
-  void TearDown() override {
-    absl::Status s = engine_->CheckInvariants();
-    EXPECT_TRUE(s.ok()) << s;
-  }
 
-  Watchdog watchdog_;  // an engine that loops forever fails the test
-  RoutingConfig config_;
-  absl::Time now_ = kT0;
-  std::unique_ptr<Engine> engine_ = std::make_unique<Engine>();
+  property::Watchdog watchdog_;  // an engine that loops forever fails the test
 };
 
 // Seeds 7, 21, 26, 36: a queue was refused as full (or overflowed) while
@@ -83,7 +56,7 @@ TEST_F(EngineRegressionTest, MaxSizeCountsOnlyTheQueuesOwnCalls) {
   Apply();
   ASSERT_TRUE(Enqueue("w", "wide").ok());
   Advance(absl::Seconds(60));  // w may now go to small's agents too
-  absl::StatusOr<QueueStats> stats = engine_->GetQueueStats("small", now_);
+  absl::StatusOr<QueueStats> stats = engine_.GetQueueStats("small", now_);
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->queued + stats->offered, 0);
   EXPECT_TRUE(Enqueue("s", "small").ok()) << "small holds none of its own calls";
@@ -96,17 +69,17 @@ TEST_F(EngineRegressionTest, MaxSizeCountsOnlyTheQueuesOwnCalls) {
 // (A stale deadline at the top of the heap is dropped by NextDeadline(); y's
 // deadline, due first, keeps the old call's one below the top.)
 TEST_F(EngineRegressionTest, ReusedCallIdDoesNotInheritTheOldCallsDeadlines) {
-  engine_ = std::make_unique<Engine>(EngineOptions{.max_finished_calls = 1});
+  ResetEngine(EngineOptions{.max_finished_calls = 1});
   QueueConfig limited = MakeQueue("limited");
   limited.max_wait = absl::Seconds(60);
   config_.queues = {limited, MakeQueue("plain")};
   Apply();
   ASSERT_TRUE(Enqueue("y", "limited").ok());
   ASSERT_TRUE(Enqueue("c", "limited").ok());
-  ASSERT_TRUE(engine_->AbandonCall("c", "", now_).ok());
+  ASSERT_TRUE(engine_.AbandonCall("c", "", now_).ok());
   ASSERT_TRUE(Enqueue("x", "plain").ok());
-  ASSERT_TRUE(engine_->AbandonCall("x", "", now_).ok());
-  ASSERT_EQ(engine_->GetCall("c").status().code(), absl::StatusCode::kNotFound);  // forgotten
+  ASSERT_TRUE(engine_.AbandonCall("x", "", now_).ok());
+  ASSERT_EQ(engine_.GetCall("c").status().code(), absl::StatusCode::kNotFound);  // forgotten
   Advance(absl::Seconds(10));
   ASSERT_TRUE(Enqueue("c", "plain").ok());
   Advance(absl::Seconds(50));  // 60 s since the old c arrived: y times out
@@ -121,12 +94,12 @@ TEST_F(EngineRegressionTest, ReloadRestartsTheLimitsOfAnOfferedCall) {
   config_.queues = {q};
   config_.agents = {MakeAgent("a", {"q"})};
   Apply();
-  ASSERT_TRUE(engine_->Login("a", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(engine_.Login("a", /*ready=*/true, now_).ok());
   ASSERT_TRUE(Enqueue("c", "q").ok());
   ASSERT_EQ(StateOf("c"), "offered");
   config_.queues[0].max_wait = absl::ZeroDuration();
   Apply();
-  ASSERT_TRUE(engine_->SetAway("a", "break", now_).ok());  // the offer goes back
+  ASSERT_TRUE(engine_.SetAway("a", "break", now_).ok());  // the offer goes back
   Advance(absl::Seconds(61));
   EXPECT_EQ(StateOf("c"), "queued");
 }
@@ -145,7 +118,7 @@ TEST_F(EngineRegressionTest, ReloadRemovingAQueueAnOfferedCallWasWidenedTo) {
   Apply();
   ASSERT_TRUE(Enqueue("c", "wide").ok());
   Advance(absl::Seconds(30));  // widened to extra
-  ASSERT_TRUE(engine_->Login("a", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(engine_.Login("a", /*ready=*/true, now_).ok());
   ASSERT_EQ(StateOf("c"), "offered");
   config_.queues.pop_back();  // extra goes while the offer is out
   config_.queues[0].escalation[0].add_queues.clear();
@@ -166,7 +139,7 @@ TEST_F(EngineRegressionTest, ReloadRemovingMaxWaitNoAgentDoesNotLoop) {
   config_.queues = {q};
   config_.agents = {MakeAgent("a", {"q"})};
   Apply();
-  ASSERT_TRUE(engine_->Login("a", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(engine_.Login("a", /*ready=*/true, now_).ok());
   ASSERT_TRUE(Enqueue("c", "q").ok());
   ASSERT_EQ(StateOf("c"), "offered");
   config_.queues[0].max_wait_no_agent = absl::ZeroDuration();
@@ -198,7 +171,7 @@ TEST_F(EngineRegressionTest, ReAddedQueueIgnoresTheOldQueuesScheduleEdges) {
   config_.queues.push_back(MakeQueue("timed"));  // and comes back, always open
   Apply();
   Advance(absl::Hours(1));  // crashes when the bug is there
-  absl::StatusOr<QueueStats> stats = engine_->GetQueueStats("timed", now_);
+  absl::StatusOr<QueueStats> stats = engine_.GetQueueStats("timed", now_);
   ASSERT_TRUE(stats.ok());
   EXPECT_TRUE(stats->open);
 }
@@ -224,14 +197,14 @@ TEST_F(EngineRegressionTest, ReloadKeepsArrivalOrderOfDeadlinesDueTogether) {
     request.call_id = arrived.back();
     request.queue = "q";
     request.required_skills = {{"en", 5}};
-    ASSERT_TRUE(engine_->EnqueueCall(request, now_).ok());
+    ASSERT_TRUE(engine_.EnqueueCall(request, now_).ok());
   }
   Advance(absl::Seconds(30));
   Apply();  // the same config: every escalation is re-armed for kT0 + 60 s
-  engine_->TakeEvents();
+  engine_.TakeEvents();
   Advance(absl::Seconds(30));
   std::vector<std::string> escalated;
-  for (const Event& e : engine_->TakeEvents()) {
+  for (const Event& e : engine_.TakeEvents()) {
     if (e.type == EventType::kCallEscalated) escalated.push_back(e.call_id);
   }
   EXPECT_EQ(escalated, arrived);
@@ -251,12 +224,12 @@ TEST_F(EngineRegressionTest, FailedCallbackDialKeepsItsWindow) {
   config_.agents = {MakeAgent("a", {"q"})};
   Apply();
   ASSERT_TRUE(Enqueue("c", "q").ok());
-  ASSERT_TRUE(engine_->RequestCallback("c", "5550123", now_).ok());
-  ASSERT_TRUE(engine_->Login("a", /*ready=*/true, now_).ok());
-  ASSERT_TRUE(engine_->AcceptOffer("a", "c", now_).ok());
-  engine_->NextDeadline();  // as the runtime does: drops the stale window deadline
-  ASSERT_TRUE(engine_->CallbackFailed("c", "no_answer", now_).ok());
-  ASSERT_TRUE(engine_->SetAway("a", "break", now_).ok());
+  ASSERT_TRUE(engine_.RequestCallback("c", "5550123", now_).ok());
+  ASSERT_TRUE(engine_.Login("a", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(engine_.AcceptOffer("a", "c", now_).ok());
+  engine_.NextDeadline();  // as the runtime does: drops the stale window deadline
+  ASSERT_TRUE(engine_.CallbackFailed("c", "no_answer", now_).ok());
+  ASSERT_TRUE(engine_.SetAway("a", "break", now_).ok());
   Advance(absl::Minutes(1));
   ASSERT_EQ(StateOf("c"), "queued");  // the retry
   Advance(absl::Minutes(9));          // the window ends
@@ -270,19 +243,19 @@ TEST_F(EngineRegressionTest, AcceptedTransferForgetsItsFallback) {
   config_.queues = {MakeQueue("q"), MakeQueue("old")};
   config_.agents = {MakeAgent("a", {"q"}), MakeAgent("b", {"old"})};
   Apply();
-  ASSERT_TRUE(engine_->Login("a", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(engine_.Login("a", /*ready=*/true, now_).ok());
   ASSERT_TRUE(Enqueue("c", "q").ok());
-  ASSERT_TRUE(engine_->AcceptOffer("a", "c", now_).ok());
-  ASSERT_TRUE(engine_->Login("b", /*ready=*/true, now_).ok());
-  ASSERT_TRUE(engine_->TransferToAgent("c", "b", "old", now_).ok());
-  ASSERT_TRUE(engine_->AcceptOffer("b", "c", now_).ok());
-  ASSERT_TRUE(engine_->TransferToQueue("c", "q", std::nullopt, now_).ok());
-  absl::StatusOr<Call> c = engine_->GetCall("c");
+  ASSERT_TRUE(engine_.AcceptOffer("a", "c", now_).ok());
+  ASSERT_TRUE(engine_.Login("b", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(engine_.TransferToAgent("c", "b", "old", now_).ok());
+  ASSERT_TRUE(engine_.AcceptOffer("b", "c", now_).ok());
+  ASSERT_TRUE(engine_.TransferToQueue("c", "q", std::nullopt, now_).ok());
+  absl::StatusOr<Call> c = engine_.GetCall("c");
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->transfer_fallback, "");
   ASSERT_EQ(c->agent_id, "a");  // offered in q
-  ASSERT_TRUE(engine_->RejectOffer("a", "c", "busy", now_).ok());
-  c = engine_->GetCall("c");
+  ASSERT_TRUE(engine_.RejectOffer("a", "c", "busy", now_).ok());
+  c = engine_.GetCall("c");
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->queue, "q");
 }
@@ -304,14 +277,14 @@ TEST_F(EngineRegressionTest, CallbackWindowIsTheOneItWasAskedWith) {
   config_.agents = {MakeAgent("a", {"long"})};
   Apply();
   ASSERT_TRUE(Enqueue("c", "short").ok());
-  ASSERT_TRUE(engine_->RequestCallback("c", "5550123", now_).ok());
-  ASSERT_TRUE(engine_->Login("a", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(engine_.RequestCallback("c", "5550123", now_).ok());
+  ASSERT_TRUE(engine_.Login("a", /*ready=*/true, now_).ok());
   Advance(absl::Minutes(5));
-  ASSERT_TRUE(engine_->MoveCall("c", "long", now_).ok());
+  ASSERT_TRUE(engine_.MoveCall("c", "long", now_).ok());
   ASSERT_EQ(StateOf("c"), "offered");
   Advance(absl::Minutes(7));  // the window ends while the offer is out
   ASSERT_EQ(StateOf("c"), "offered");
-  ASSERT_TRUE(engine_->MoveCall("c", "empty", now_).ok());
+  ASSERT_TRUE(engine_.MoveCall("c", "empty", now_).ok());
   EXPECT_EQ(StateOf("c"), "timed_out");
 }
 
@@ -322,14 +295,14 @@ TEST_F(EngineRegressionTest, TransferNotTakenDoesNotGoBackToTheAgentLeaving) {
   config_.queues = {MakeQueue("q")};
   config_.agents = {MakeAgent("a", {"q"}), MakeAgent("b", {"q"})};
   Apply();
-  ASSERT_TRUE(engine_->Login("a", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(engine_.Login("a", /*ready=*/true, now_).ok());
   ASSERT_TRUE(Enqueue("c", "q").ok());
-  ASSERT_TRUE(engine_->AcceptOffer("a", "c", now_).ok());
-  ASSERT_TRUE(engine_->Login("b", /*ready=*/true, now_).ok());
-  ASSERT_TRUE(engine_->TransferToAgent("c", "b", "", now_).ok());
-  ASSERT_TRUE(engine_->SetAway("a", "break", now_).ok());
-  ASSERT_TRUE(engine_->SetAway("b", "break", now_).ok());
-  absl::StatusOr<Agent> b = engine_->GetAgent("b");
+  ASSERT_TRUE(engine_.AcceptOffer("a", "c", now_).ok());
+  ASSERT_TRUE(engine_.Login("b", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(engine_.TransferToAgent("c", "b", "", now_).ok());
+  ASSERT_TRUE(engine_.SetAway("a", "break", now_).ok());
+  ASSERT_TRUE(engine_.SetAway("b", "break", now_).ok());
+  absl::StatusOr<Agent> b = engine_.GetAgent("b");
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(b->state, AgentState::kAway);
   EXPECT_EQ(b->call_id, "");
@@ -344,18 +317,18 @@ TEST_F(EngineRegressionTest, ReloadRemovingATransfersFallbackQueueIsRefused) {
   config_.queues = {MakeQueue("q"), MakeQueue("fallback")};
   config_.agents = {MakeAgent("a", {"q"}), MakeAgent("b", {"q"})};
   Apply();
-  ASSERT_TRUE(engine_->Login("a", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(engine_.Login("a", /*ready=*/true, now_).ok());
   ASSERT_TRUE(Enqueue("c", "q").ok());
-  ASSERT_TRUE(engine_->AcceptOffer("a", "c", now_).ok());
-  ASSERT_TRUE(engine_->Login("b", /*ready=*/true, now_).ok());
-  ASSERT_TRUE(engine_->TransferToAgent("c", "b", "fallback", now_).ok());
+  ASSERT_TRUE(engine_.AcceptOffer("a", "c", now_).ok());
+  ASSERT_TRUE(engine_.Login("b", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(engine_.TransferToAgent("c", "b", "fallback", now_).ok());
   RoutingConfig without = config_;
   without.queues.pop_back();
-  absl::Status s = engine_->ApplyConfig(without, now_);
+  absl::Status s = engine_.ApplyConfig(without, now_);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
   EXPECT_THAT(s.message(), ::testing::HasSubstr("fallback"));
-  ASSERT_TRUE(engine_->RejectOffer("b", "c", "busy", now_).ok());  // crashed when the bug was there
-  absl::StatusOr<Call> c = engine_->GetCall("c");
+  ASSERT_TRUE(engine_.RejectOffer("b", "c", "busy", now_).ok());  // crashed when the bug was there
+  absl::StatusOr<Call> c = engine_.GetCall("c");
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->queue, "fallback");
 }
@@ -375,11 +348,11 @@ TEST_F(EngineRegressionTest, ReloadRemovingAQueueARetryingCallbackWasWidenedTo) 
   config_.agents = {MakeAgent("a", {"extra"})};
   Apply();
   ASSERT_TRUE(Enqueue("c", "wide").ok());
-  ASSERT_TRUE(engine_->RequestCallback("c", "5550123", now_).ok());
+  ASSERT_TRUE(engine_.RequestCallback("c", "5550123", now_).ok());
   Advance(absl::Seconds(30));  // widened to extra
-  ASSERT_TRUE(engine_->Login("a", /*ready=*/true, now_).ok());
-  ASSERT_TRUE(engine_->AcceptOffer("a", "c", now_).ok());
-  ASSERT_TRUE(engine_->CallbackFailed("c", "no_answer", now_).ok());
+  ASSERT_TRUE(engine_.Login("a", /*ready=*/true, now_).ok());
+  ASSERT_TRUE(engine_.AcceptOffer("a", "c", now_).ok());
+  ASSERT_TRUE(engine_.CallbackFailed("c", "no_answer", now_).ok());
   config_.queues.pop_back();  // extra goes while the retry waits
   config_.queues[0].escalation.clear();
   config_.agents = {MakeAgent("a", {"wide"})};
@@ -389,4 +362,4 @@ TEST_F(EngineRegressionTest, ReloadRemovingAQueueARetryingCallbackWasWidenedTo) 
 }
 
 }  // namespace
-}  // namespace acd::core::property
+}  // namespace acd::core
