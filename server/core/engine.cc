@@ -1411,9 +1411,7 @@ bool Engine::IsStale(const Deadline& d) const {
 }
 
 std::optional<absl::Time> Engine::NextDeadline() {
-  while (!deadlines_.empty() && IsStale(deadlines_.top())) deadlines_.pop();
-  if (deadlines_.empty()) return std::nullopt;
-  return deadlines_.top().at;
+  return deadlines_.Next([this](const Deadline& d) { return IsStale(d); });
 }
 
 void Engine::AdvanceTo(absl::Time now) {
@@ -1421,8 +1419,7 @@ void Engine::AdvanceTo(absl::Time now) {
   while (true) {
     std::optional<absl::Time> next = NextDeadline();
     if (!next || *next > now) break;
-    Deadline d = deadlines_.top();
-    deadlines_.pop();
+    Deadline d = deadlines_.Pop();
     // Handlers see the time the deadline fell due, so recorded times are exact.
     now_ = std::max(now_, d.at);
     FireDeadline(d);
@@ -1431,7 +1428,7 @@ void Engine::AdvanceTo(absl::Time now) {
 }
 
 void Engine::PushDeadline(absl::Time at, DeadlineKind kind, const std::string& id, uint64_t gen) {
-  deadlines_.push(Deadline{at, next_deadline_order_++, kind, id, gen});
+  deadlines_.Push(at, kind, id, gen);
 }
 
 void Engine::FireDeadline(const Deadline& d) {

@@ -29,10 +29,8 @@
 
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <memory>
 #include <optional>
-#include <queue>
 #include <string>
 #include <vector>
 
@@ -46,13 +44,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "server/core/deadline_queue.h"
 #include "server/core/limits.h"
 #include "server/core/routing_index.h"
 #include "server/core/types.h"
 
 namespace acd::core {
 
-// Live state of a queue, an agent, a call (defined in engine.cc).
+// Live state of a queue, an agent, a call (defined in engine_state.h).
 struct QueueSlot;
 struct Membership;
 
@@ -245,28 +244,6 @@ class Engine {
   int64_t next_seq() const { return next_seq_; }
 
  private:
-  enum class DeadlineKind {
-    kOfferTimeout,    // id: call
-    kWrapUpEnd,       // id: agent
-    kMaxWait,         // id: call
-    kNoAgent,         // id: call
-    kEscalation,      // id: call
-    kScheduleEdge,    // id: queue
-    kCallbackRetry,   // id: call
-    kCallbackWindow,  // id: call
-  };
-  struct Deadline {
-    absl::Time at;
-    uint64_t order;  // FIFO among equal times, for determinism
-    DeadlineKind kind;
-    std::string id;
-    uint64_t generation;
-    bool operator>(const Deadline& o) const {
-      if (at != o.at) return at > o.at;
-      return order > o.order;
-    }
-  };
-
   // Commands start here: clamps `now` to be monotonic and runs due deadlines.
   absl::Time Begin(absl::Time now);
   bool IsStale(const Deadline& d) const;
@@ -390,7 +367,6 @@ class Engine {
   int64_t next_seq_ = 1;
   uint64_t next_arrival_order_ = 1;
   uint64_t next_ready_order_ = 1;
-  uint64_t next_deadline_order_ = 1;
 
   SkillInterner skills_;
   std::vector<RoutingRule> rules_;
@@ -419,7 +395,7 @@ class Engine {
   absl::flat_hash_map<std::string, std::unique_ptr<AgentSlot>> agents_;
   absl::flat_hash_map<std::string, std::unique_ptr<QueueSlot>> queues_;
   std::deque<std::string> finished_;  // ids of finished calls, oldest first
-  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  DeadlineQueue deadlines_;
   std::vector<Event> outbox_;
 };
 
