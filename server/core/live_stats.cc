@@ -11,9 +11,9 @@ namespace acd::core {
 namespace {
 
 // The engine's reason on a call_queued event that overflowed at admission:
-// "overflowed from a,b" (engine.cc, EnqueueCall).
+// "overflowed from a,b" (engine_calls.cc, EnqueueCall).
 constexpr absl::string_view kQueuedViaPrefix = "overflowed from ";
-// Overflow and transfer reasons end in " from <queue>" (engine.cc,
+// Overflow and transfer reasons end in " from <queue>" (engine_routing.cc,
 // MoveToQueue): used only for a call LiveStats did not see arrive.
 constexpr absl::string_view kFromMarker = " from ";
 
