@@ -4,6 +4,9 @@
 # tests with ThreadSanitizer and runs them (tests/tsan.sh), then builds acdd
 # and acdctl with GCC as deploy/quickstart.sh does.
 #
+# The clang builds compile with -Wthread-safety as an error (CMakeLists.txt),
+# and the ctest run includes the layer check (tests/layers_test.sh).
+#
 # Both sanitizer builds use clang: GCC 12 compiles with ASan + UBSan at about
 # half clang's speed (server/app/daemon.cc 70 s against 39 s), which was most
 # of a CI run. The last step keeps GCC, quickstart's compiler, building what

@@ -282,17 +282,17 @@ class Engine {
   // Starts the clock on a call's limits and escalation in its current queue
   // (`restoring`: a call from the store, whose earlier checks were made).
   void ArmCallDeadlines(CallSlot& call, absl::Time now, bool restoring = false);
-  // Takes the escalation steps due by `now`; returns what changed.
   // Keeps what a retry of `request` is compared with.
   void KeepRequest(CallSlot& call, const EnqueueRequest& request);
   // Sets the call's effective skills and signature.
   void SetEffectiveSkills(CallSlot& call, const SkillLevels& skills);
+  // Takes the escalation steps due by `now`; returns what changed.
   std::vector<std::string> TakeEscalationSteps(CallSlot& call, absl::Time now);
   void ApplyEscalation(CallSlot& call, absl::Time now);
-  // Applies an overflow or disconnect to a waiting call.
   // A call back in its queue after an offer: applies max_wait if it fell due
   // meanwhile (it does not interrupt an offer).
   void CheckOverdue(CallSlot& call, absl::Time now);
+  // Applies an overflow or disconnect to a waiting call.
   void ApplyLimit(CallSlot& call, const LimitAction& action, absl::string_view reason,
                   absl::Time now);
   void MoveToQueue(CallSlot& call, QueueSlot& target, absl::string_view reason, absl::Time now,

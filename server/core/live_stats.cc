@@ -85,8 +85,7 @@ int64_t LiveStats::Ring::Index(absl::Time t) const {
 
 KpiSpan* LiveStats::Ring::At(absl::Time t) {
   int64_t i = Index(t);
-  size_t n = buckets_.size();
-  Bucket& b = buckets_[static_cast<size_t>(((i % static_cast<int64_t>(n)) + n) % n)];
+  Bucket& b = Slot(i);
   if (b.index > i) return nullptr;  // t is older than the window kept
   if (b.index < i) {
     b.index = i;
@@ -129,9 +128,13 @@ std::vector<LiveStatsCheckpoint::Bucket> LiveStats::Ring::InUse() const {
   return in_use;
 }
 
-void LiveStats::Ring::Put(const LiveStatsCheckpoint::Bucket& bucket) {
+LiveStats::Ring::Bucket& LiveStats::Ring::Slot(int64_t index) {
   const int64_t n = static_cast<int64_t>(buckets_.size());
-  Bucket& b = buckets_[static_cast<size_t>(((bucket.index % n) + n) % n)];
+  return buckets_[static_cast<size_t>(((index % n) + n) % n)];
+}
+
+void LiveStats::Ring::Put(const LiveStatsCheckpoint::Bucket& bucket) {
+  Bucket& b = Slot(bucket.index);
   if (b.index > bucket.index) return;
   b.index = bucket.index;
   b.span = bucket.span;

@@ -278,6 +278,8 @@ class LiveStats {
       int64_t index = INT64_MIN;
       KpiSpan span;
     };
+    // The slot of bucket `index` (since the epoch; negative too).
+    Bucket& Slot(int64_t index);
     absl::Duration bucket_;
     std::vector<Bucket> buckets_;
   };

@@ -39,7 +39,7 @@ namespace acd::core::property {
 // Each command draws its targets from its operation's seed, predicts its
 // outcome from the model where it can, then checks what the engine did.
 
-// engine.cc refuses overflow chains of more hops than this.
+// engine_calls.cc refuses overflow chains of more hops than this.
 inline constexpr int kMaxOverflowHops = 4;
 inline constexpr size_t kNoLimit = std::numeric_limits<size_t>::max();
 inline constexpr CallState kLiveStates[] = {CallState::kQueued, CallState::kOffered,
