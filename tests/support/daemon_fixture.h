@@ -6,6 +6,9 @@
 // `.time_system = &time_`: then its time, offer timeouts, limits and ticks
 // move only when the test advances time_ (from kT0).
 //
+// Tests talk to it through client() (client.h), or stubs_ for what the client
+// does not cover.
+//
 // A derived fixture calls StartDaemon, usually from SetUp; a test may stop the
 // daemon and start it again on the same files (a restart). A failure to start
 // is a fatal failure of the test: a caller that goes on after StartDaemon
@@ -23,6 +26,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/app/daemon.h"
+#include "tests/support/client.h"
 #include "tests/support/simulated_time_system.h"
 #include "tests/support/test_daemon.h"
 
@@ -49,6 +53,9 @@ class DaemonFixture : public ::testing::Test {
     daemon_ = std::move(*d);
     stubs_ = std::make_unique<Stubs>(daemon_->address());
   }
+
+  // A client of the running daemon (a new one after a restart).
+  Client client() const { return Client(*stubs_); }
 
   // Drops the clients, then stops acdd (a clean shutdown).
   void StopDaemon() {

@@ -1,48 +1,20 @@
-// Test support: a real acdd Daemon on 127.0.0.1 port 0 with its config and
-// SQLite file in a fresh temp dir, plus gRPC stubs and small helpers.
+// Test support for tests of a real acdd (in process or a child process): the
+// config most of them run (kTestConfig) and SQL over its SQLite file (Query).
+// It brings the temp dir (temp_dir.h) and the gRPC client (client.h) along,
+// as every such test needs both.
 #ifndef ACD_TESTS_SUPPORT_TEST_DAEMON_H_
 #define ACD_TESTS_SUPPORT_TEST_DAEMON_H_
 
-#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <stdlib.h>
 
-#include <filesystem>
-#include <fstream>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "acd/v1/admin_service.grpc.pb.h"
-#include "acd/v1/agent_service.grpc.pb.h"
-#include "acd/v1/call_service.grpc.pb.h"
+#include "tests/support/client.h"
+#include "tests/support/temp_dir.h"
 
 namespace acd::testing {
-
-// A fresh directory under the test temp dir, removed at destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = ::testing::TempDir() + "acd-XXXXXX";
-    char* made = mkdtemp(pattern.data());
-    EXPECT_NE(made, nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-  std::string Write(const std::string& name, const std::string& text) const {
-    std::ofstream(File(name)) << text;
-    return File(name);
-  }
-
- private:
-  std::string path_;
-};
 
 // Two queues and three agents; short timeouts so real-time tests stay fast.
 inline constexpr char kTestConfig[] = R"(server:
@@ -68,26 +40,6 @@ agents:
     skills: {english: 2}
     queues: [support, sales]
 )";
-
-// Clients for a daemon at `address`.
-struct Stubs {
-  explicit Stubs(const std::string& address)
-      : channel(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
-        calls(v1::CallService::NewStub(channel)),
-        agents(v1::AgentService::NewStub(channel)),
-        admin(v1::AdminService::NewStub(channel)) {}
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<v1::CallService::Stub> calls;
-  std::unique_ptr<v1::AgentService::Stub> agents;
-  std::unique_ptr<v1::AdminService::Stub> admin;
-};
-
-// A context with a deadline, so a broken server fails a test instead of hanging it.
-inline std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 10) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-  return ctx;
-}
 
 // Rows of a query against a SQLite file, each column as text ("" for NULL).
 inline std::vector<std::vector<std::string>> Query(const std::string& db_path,
