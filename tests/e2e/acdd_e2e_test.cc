@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tests/support/acdd_process.h"
+#include "tests/support/client.h"
 #include "tests/support/test_daemon.h"
 
 extern char** environ;
@@ -27,7 +28,9 @@ namespace acd {
 namespace {
 
 using ::acd::testing::AcddProcess;
-using ::acd::testing::Ctx;
+using ::acd::testing::Client;
+using ::acd::testing::EventWatch;
+using ::acd::testing::OfferStream;
 using ::acd::testing::Query;
 using ::testing::ElementsAre;
 
@@ -36,66 +39,44 @@ TEST(AcddE2eTest, CallLifeOverGrpcThenEventsAndCallRowOnDisk) {
   std::string config = dir.Write("acd.yaml", testing::kTestConfig);
   std::string db = dir.File("acd.db");
   AcddProcess acdd(ACDD_PATH, config, db, dir.File("port"));
-  testing::Stubs stubs(acdd.address());
+  Client client(acdd.address());
 
-  v1::LoginRequest login;
-  login.set_agent_id("alice");
-  login.set_ready(true);
-  v1::Agent agent;
-  ASSERT_TRUE(stubs.agents->Login(Ctx().get(), login, &agent).ok());
-  EXPECT_EQ(agent.state(), v1::AGENT_STATE_AVAILABLE);
+  auto agent = client.Login("alice");
+  ASSERT_TRUE(agent.ok());
+  EXPECT_EQ(agent->state(), v1::AGENT_STATE_AVAILABLE);
 
-  grpc::ClientContext offers_ctx;
-  offers_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-  v1::StreamOffersRequest offers_req;
-  offers_req.set_agent_id("alice");
-  auto offers = stubs.agents->StreamOffers(&offers_ctx, offers_req);
-  offers->WaitForInitialMetadata();
-
-  v1::EnqueueCallRequest enqueue;
-  enqueue.set_call_id("e2e-1");
-  enqueue.set_queue("support");
-  (*enqueue.mutable_required_skills())["spanish"] = 2;
-  (*enqueue.mutable_attributes())["language"] = "es";
-  v1::EnqueueCallResponse enqueued;
-  ASSERT_TRUE(stubs.calls->EnqueueCall(Ctx().get(), enqueue, &enqueued).ok());
+  OfferStream offers(client, "alice");
+  ASSERT_TRUE(client
+                  .Enqueue("e2e-1", {.queue = "support",
+                                     .attributes = {{"language", "es"}},
+                                     .skills = {{"spanish", 2}}})
+                  .ok());
 
   v1::OfferUpdate offer;
-  ASSERT_TRUE(offers->Read(&offer));
+  ASSERT_TRUE(offers.Read(&offer));
   ASSERT_TRUE(offer.has_offer());
   EXPECT_EQ(offer.offer().call().call_id(), "e2e-1");
 
-  v1::AcceptOfferRequest accept;
-  accept.set_agent_id("alice");
-  accept.set_call_id("e2e-1");
-  v1::Call call;
-  ASSERT_TRUE(stubs.agents->AcceptOffer(Ctx().get(), accept, &call).ok());
-  EXPECT_EQ(call.state(), v1::CALL_STATE_CONNECTED);
+  auto connected = client.Accept("alice", "e2e-1");
+  ASSERT_TRUE(connected.ok());
+  EXPECT_EQ(connected->state(), v1::CALL_STATE_CONNECTED);
 
-  v1::EndCallRequest end;
-  end.set_call_id("e2e-1");
-  ASSERT_TRUE(stubs.calls->EndCall(Ctx().get(), end, &call).ok());
-  EXPECT_EQ(call.state(), v1::CALL_STATE_WRAP_UP);
+  auto ended = client.End("e2e-1");
+  ASSERT_TRUE(ended.ok());
+  EXPECT_EQ(ended->state(), v1::CALL_STATE_WRAP_UP);
 
-  v1::CompleteCallRequest complete;
-  complete.set_agent_id("alice");
-  complete.set_call_id("e2e-1");
-  complete.set_disposition("resolved");
-  complete.set_notes("explained the bill");
-  ASSERT_TRUE(stubs.agents->CompleteCall(Ctx().get(), complete, &call).ok());
-  EXPECT_EQ(call.state(), v1::CALL_STATE_COMPLETED);
+  auto completed = client.Complete("alice", "e2e-1", "resolved", "explained the bill");
+  ASSERT_TRUE(completed.ok());
+  EXPECT_EQ(completed->state(), v1::CALL_STATE_COMPLETED);
 
   // SIGTERM ends the stream (which the desktop keeps reading) with
   // UNAVAILABLE, and the daemon exits 0.
-  std::thread desktop([&] {
-    v1::OfferUpdate more;
-    while (offers->Read(&more)) {
-    }
-  });
+  grpc::Status offers_ended;
+  std::thread desktop([&] { offers_ended = offers.Finish(); });
   int status = acdd.Stop(SIGTERM);
   desktop.join();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-  EXPECT_EQ(offers->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(offers_ended.error_code(), grpc::StatusCode::UNAVAILABLE);
 
   auto events = Query(db, "SELECT type, agent_id FROM events WHERE call_id = 'e2e-1' ORDER BY seq");
   std::vector<std::string> types;
@@ -123,35 +104,15 @@ TEST(AcddE2eTest, SigtermWithOpenStreamsAndCallsInFlightExitsZeroWithinTheGrace)
   std::string config = dir.Write("acd.yaml", config_text);
   std::string db = dir.File("acd.db");
   AcddProcess acdd(ACDD_PATH, config, db, dir.File("port"));
-  testing::Stubs stubs(acdd.address());
-
-  v1::LoginRequest login;
-  login.set_agent_id("alice");
-  login.set_ready(true);
-  v1::Agent agent;
-  ASSERT_TRUE(stubs.agents->Login(Ctx().get(), login, &agent).ok());
+  Client client(acdd.address());
+  ASSERT_TRUE(client.Login("alice").ok());
 
   // An agent desktop and an integrator's event feed, both read to their end.
-  grpc::ClientContext offers_ctx, events_ctx;
-  for (grpc::ClientContext* ctx : {&offers_ctx, &events_ctx}) {
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-  }
-  v1::StreamOffersRequest offers_req;
-  offers_req.set_agent_id("alice");
-  auto offers = stubs.agents->StreamOffers(&offers_ctx, offers_req);
-  auto events = stubs.calls->WatchEvents(&events_ctx, v1::WatchEventsRequest());
-  offers->WaitForInitialMetadata();
-  events->WaitForInitialMetadata();
-  std::thread desktop([&] {
-    v1::OfferUpdate update;
-    while (offers->Read(&update)) {
-    }
-  });
-  std::thread feed([&] {
-    v1::Event event;
-    while (events->Read(&event)) {
-    }
-  });
+  OfferStream offers(client, "alice");
+  EventWatch events(client);
+  grpc::Status offers_ended, events_ended;
+  std::thread desktop([&] { offers_ended = offers.Finish(); });
+  std::thread feed([&] { events_ended = events.Finish(); });
 
   // Two integrators enqueue calls until the daemon stops answering.
   std::mutex mu;
@@ -159,16 +120,13 @@ TEST(AcddE2eTest, SigtermWithOpenStreamsAndCallsInFlightExitsZeroWithinTheGrace)
   std::atomic<bool> failed{false};
   auto integrator = [&](int id) {
     for (int i = 0; i < 20000 && !failed; ++i) {
-      v1::EnqueueCallRequest req;
-      req.set_call_id("w" + std::to_string(id) + "-" + std::to_string(i));
-      req.set_queue(i % 2 == 0 ? "support" : "sales");
-      v1::EnqueueCallResponse resp;
-      if (!stubs.calls->EnqueueCall(Ctx().get(), req, &resp).ok()) {
+      const std::string call_id = "w" + std::to_string(id) + "-" + std::to_string(i);
+      if (!client.Enqueue(call_id, i % 2 == 0 ? "support" : "sales").ok()) {
         failed = true;
         return;
       }
       std::lock_guard<std::mutex> lock(mu);
-      acknowledged.push_back(req.call_id());
+      acknowledged.push_back(call_id);
     }
   };
   std::thread first(integrator, 1), second(integrator, 2);
@@ -192,8 +150,8 @@ TEST(AcddE2eTest, SigtermWithOpenStreamsAndCallsInFlightExitsZeroWithinTheGrace)
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   EXPECT_LT(took, std::chrono::seconds(3)) << "shutdown_grace is 2s";
   EXPECT_TRUE(failed);  // the integrators were turned away
-  EXPECT_EQ(offers->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_EQ(events->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(offers_ended.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(events_ended.error_code(), grpc::StatusCode::UNAVAILABLE);
 
   // Every acknowledged call is on disk, and the log has no gap.
   std::set<std::string> stored;

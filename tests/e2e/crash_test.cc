@@ -32,16 +32,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "tests/support/acdd_process.h"
+#include "tests/support/client.h"
 #include "tests/support/test_daemon.h"
 
 namespace acd {
 namespace {
 
 using ::acd::testing::AcddProcess;
-using ::acd::testing::Ctx;
+using ::acd::testing::Client;
+using ::acd::testing::OfferStream;
 using ::acd::testing::Query;
 
 constexpr int kRounds = 25;
+// The load's RPCs give up soon: the daemon under them is killed any moment.
+constexpr std::chrono::seconds kRpcDeadline{2};
 constexpr int kAgents = 6;
 constexpr auto kMaxLoad = std::chrono::milliseconds(600);
 
@@ -103,55 +107,33 @@ class Acknowledged {
 // ends the call. Returns when the daemon goes away or `stop` is set.
 void RunAgent(const std::string& address, const std::string& agent_id, Acknowledged& acked,
               std::atomic<bool>& stop) {
-  testing::Stubs stubs(address);
-  v1::LoginRequest login;
-  login.set_agent_id(agent_id);
-  login.set_ready(true);
-  v1::Agent agent;
-  if (!stubs.agents->Login(Ctx(2).get(), login, &agent).ok()) return;
+  Client client(address, kRpcDeadline);
+  if (!client.Login(agent_id).ok()) return;
   acked.LoggedIn(agent_id);
-  grpc::ClientContext offers_ctx;
-  offers_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  v1::StreamOffersRequest request;
-  request.set_agent_id(agent_id);
-  auto offers = stubs.agents->StreamOffers(&offers_ctx, request);
+  OfferStream offers(client, agent_id, std::chrono::seconds(10));
   v1::OfferUpdate update;
-  while (!stop.load() && offers->Read(&update)) {
+  while (!stop.load() && offers.Read(&update)) {
     if (!update.has_offer()) continue;
     const std::string call_id = update.offer().call().call_id();
-    v1::AcceptOfferRequest accept;
-    accept.set_agent_id(agent_id);
-    accept.set_call_id(call_id);
-    v1::Call call;
-    if (!stubs.agents->AcceptOffer(Ctx(2).get(), accept, &call).ok()) continue;
+    if (!client.Accept(agent_id, call_id).ok()) continue;
     acked.Raise(call_id, kConnected);
-    v1::EndCallRequest end;
-    end.set_call_id(call_id);
-    if (stubs.calls->EndCall(Ctx(2).get(), end, &call).ok()) acked.Raise(call_id, kCompleted);
+    if (client.End(call_id).ok()) acked.Raise(call_id, kCompleted);
   }
-  offers_ctx.TryCancel();
 }
 
 // Callers: new calls as fast as the daemon takes them; every fifth caller
 // hangs up a call enqueued earlier.
 void RunCallers(const std::string& address, int round, Acknowledged& acked,
                 std::atomic<bool>& stop) {
-  testing::Stubs stubs(address);
+  Client client(address, kRpcDeadline);
   for (int n = 0; n < 5000 && !stop.load(); ++n) {
-    v1::EnqueueCallRequest enqueue;
-    enqueue.set_call_id(absl::StrCat("r", round, "-c", n));
-    enqueue.set_queue("q");
-    v1::EnqueueCallResponse enqueued;
-    if (!stubs.calls->EnqueueCall(Ctx(2).get(), enqueue, &enqueued).ok()) return;
-    acked.Raise(enqueue.call_id(), kEnqueued);
+    const std::string call_id = absl::StrCat("r", round, "-c", n);
+    if (!client.Enqueue(call_id, "q").ok()) return;
+    acked.Raise(call_id, kEnqueued);
     if (n % 5 == 4) {
-      v1::AbandonCallRequest abandon;
-      abandon.set_call_id(absl::StrCat("r", round, "-c", n - 2));
-      v1::Call call;
-      if (stubs.calls->AbandonCall(Ctx(2).get(), abandon, &call).ok() &&
-          call.state() == v1::CALL_STATE_ABANDONED) {
-        acked.Raise(abandon.call_id(), kAbandoned);
-      }
+      const std::string hung_up = absl::StrCat("r", round, "-c", n - 2);
+      auto call = client.Abandon(hung_up);
+      if (call.ok() && call->state() == v1::CALL_STATE_ABANDONED) acked.Raise(hung_up, kAbandoned);
     }
   }
 }
@@ -191,14 +173,13 @@ int CheckRestored(const std::string& address, const std::string& db, const Ackno
   EXPECT_EQ(regressed, 0);
 
   // The restored live state is the store's.
-  testing::Stubs stubs(address);
+  Client client(address);
   v1::ListCallsRequest list;
   list.set_limit(100000);
-  v1::ListCallsResponse live;
-  EXPECT_TRUE(stubs.admin->ListCalls(Ctx().get(), list, &live).ok());
-  v1::ListAgentsRequest agents_request;
-  v1::ListAgentsResponse agents;
-  EXPECT_TRUE(stubs.admin->ListAgents(Ctx().get(), agents_request, &agents).ok());
+  auto live = client.ListCalls(list);
+  EXPECT_TRUE(live.ok());
+  auto agents = client.ListAgents();
+  EXPECT_TRUE(agents.ok());
   std::set<std::string> live_ids, stored_live;
   for (const auto& [id, state_agent] : stored) {
     const std::string& state = state_agent.first;
@@ -208,7 +189,7 @@ int CheckRestored(const std::string& address, const std::string& db, const Ackno
   }
   bool waiting = false;
   std::map<std::string, std::string> holder;  // call -> agent
-  for (const v1::Call& c : live.calls()) {
+  for (const v1::Call& c : live->calls()) {
     EXPECT_TRUE(live_ids.insert(c.call_id()).second) << "call " << c.call_id() << " twice";
     auto it = stored.find(c.call_id());
     if (it == stored.end()) continue;  // (reported below as not stored)
@@ -234,22 +215,19 @@ int CheckRestored(const std::string& address, const std::string& db, const Ackno
   for (const auto& [id, state_agent] : stored) {
     if (stored_live.contains(id) || state_agent.first == "callback_scheduled") continue;
     if (++finished > 20) break;
-    v1::GetCallRequest get;
-    get.set_call_id(id);
-    v1::Call call;
-    grpc::Status status = stubs.calls->GetCall(Ctx().get(), get, &call);
-    if (!status.ok()) {
-      ADD_FAILURE() << "finished call " << id << ": " << status.error_message();
+    auto call = client.GetCall(id);
+    if (!call.ok()) {
+      ADD_FAILURE() << "finished call " << id << ": " << call.error_message();
       continue;
     }
     EXPECT_EQ(
-        absl::AsciiStrToLower(absl::StripPrefix(v1::CallState_Name(call.state()), "CALL_STATE_")),
+        absl::AsciiStrToLower(absl::StripPrefix(v1::CallState_Name(call->state()), "CALL_STATE_")),
         state_agent.first)
         << id;
   }
 
   std::set<std::string> holding;
-  for (const v1::Agent& a : agents.agents()) {
+  for (const v1::Agent& a : agents->agents()) {
     if (acked.logged_in(a.agent_id())) {
       EXPECT_NE(a.state(), v1::AGENT_STATE_LOGGED_OUT) << a.agent_id() << " lost its login";
     }
@@ -263,7 +241,7 @@ int CheckRestored(const std::string& address, const std::string& db, const Ackno
     }
   }
   EXPECT_EQ(holding.size(), holder.size()) << "a call names an agent that does not hold it";
-  return live.calls_size();
+  return live->calls_size();
 }
 
 TEST(CrashTest, SigkillAtRandomMomentsLosesNothingAcknowledged) {

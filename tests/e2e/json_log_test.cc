@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,13 +17,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "tests/support/acdd_process.h"
+#include "tests/support/client.h"
 #include "tests/support/test_daemon.h"
 
 namespace acd {
 namespace {
 
 using ::acd::testing::AcddProcess;
-using ::acd::testing::Ctx;
+using ::acd::testing::Client;
 using ::google::protobuf::Struct;
 
 // Ids a telephony integrator may well send: JSON's two special characters.
@@ -44,32 +46,16 @@ TEST(JsonLogTest, EveryLineOfARealRunIsAJsonObject) {
     AcddProcess acdd(ACDD_PATH, config_path, dir.File("acd.db"), dir.File("port"),
                      {.log_level = "", .stderr_path = log_path});
     ASSERT_TRUE(acdd.started());
-    testing::Stubs stubs(acdd.address());
+    Client client(acdd.address());
 
-    v1::LoginRequest login;
-    login.set_agent_id("alice");
-    login.set_ready(true);
-    v1::Agent agent;
-    ASSERT_TRUE(stubs.agents->Login(Ctx().get(), login, &agent).ok());
-    v1::EnqueueCallRequest enqueue;
-    enqueue.set_call_id(kCallId);
-    enqueue.set_queue("support");
-    (*enqueue.mutable_attributes())["caller"] = "\"O'Brien\" \\ +353";
-    v1::EnqueueCallResponse enqueued;
-    ASSERT_TRUE(stubs.calls->EnqueueCall(Ctx().get(), enqueue, &enqueued).ok());
-    v1::AcceptOfferRequest accept;
-    accept.set_agent_id("alice");
-    accept.set_call_id(kCallId);
-    v1::Call call;
-    ASSERT_TRUE(stubs.agents->AcceptOffer(Ctx().get(), accept, &call).ok());
-    v1::EndCallRequest end;
-    end.set_call_id(kCallId);
-    ASSERT_TRUE(stubs.calls->EndCall(Ctx().get(), end, &call).ok());
+    ASSERT_TRUE(client.Login("alice").ok());
+    const std::map<std::string, std::string> attributes = {{"caller", "\"O'Brien\" \\ +353"}};
+    ASSERT_TRUE(client.Enqueue(kCallId, {.queue = "support", .attributes = attributes}).ok());
+    ASSERT_TRUE(client.Accept("alice", kCallId).ok());
+    ASSERT_TRUE(client.End(kCallId).ok());
 
     // Refused: an unknown queue, named in the message with its quotes.
-    enqueue.set_call_id("c2");
-    enqueue.set_queue(kBadQueue);
-    EXPECT_EQ(stubs.calls->EnqueueCall(Ctx().get(), enqueue, &enqueued).error_code(),
+    EXPECT_EQ(client.Enqueue("c2", {.queue = kBadQueue, .attributes = attributes}).error_code(),
               grpc::StatusCode::NOT_FOUND);
 
     kill(acdd.pid(), SIGHUP);

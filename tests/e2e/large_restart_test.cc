@@ -15,13 +15,14 @@
 #include "server/core/engine.h"
 #include "server/store/event_store.h"
 #include "tests/support/acdd_process.h"
+#include "tests/support/client.h"
 #include "tests/support/test_daemon.h"
 
 namespace acd {
 namespace {
 
 using ::acd::testing::AcddProcess;
-using ::acd::testing::Ctx;
+using ::acd::testing::Client;
 
 constexpr int kWaiting = 20000;
 constexpr int kFinished = 20000;
@@ -75,42 +76,35 @@ TEST(LargeRestartTest, TwentyThousandWaitingCallsComeBackInOrderWithTodaysKpis) 
   ASSERT_TRUE(acdd.started());
   std::fprintf(stderr, "acdd restored %d waiting calls and served in %.2f s\n", kWaiting,
                absl::ToDoubleSeconds(absl::Now() - started));
-  testing::Stubs stubs(acdd.address());
+  Client client(acdd.address());
 
-  v1::GetQueueStatsRequest stats_request;
-  stats_request.set_queue("q");
-  v1::QueueStats stats;
-  ASSERT_TRUE(stubs.admin->GetQueueStats(Ctx().get(), stats_request, &stats).ok());
-  EXPECT_EQ(stats.queued(), kWaiting);
+  auto stats = client.QueueStats("q");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->queued(), kWaiting);
   // Today's figures are the stored day's, replayed.
-  EXPECT_EQ(stats.today().offered(), kWaiting + kFinished);
-  EXPECT_EQ(stats.today().abandoned(), kFinished);
+  EXPECT_EQ(stats->today().offered(), kWaiting + kFinished);
+  EXPECT_EQ(stats->today().abandoned(), kFinished);
 
   // Oldest first, as they arrived.
   v1::ListCallsRequest list;
   list.set_queue("q");
   list.set_limit(3);
-  v1::ListCallsResponse calls;
-  ASSERT_TRUE(stubs.admin->ListCalls(Ctx().get(), list, &calls).ok());
-  ASSERT_EQ(calls.calls_size(), 3);
+  auto calls = client.ListCalls(list);
+  ASSERT_TRUE(calls.ok());
+  ASSERT_EQ(calls->calls_size(), 3);
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(calls.calls(i).call_id(), absl::StrCat("w-", i));
-    EXPECT_EQ(calls.calls(i).attributes().at("channel"), "voice");
+    EXPECT_EQ(calls->calls(i).call_id(), absl::StrCat("w-", i));
+    EXPECT_EQ(calls->calls(i).attributes().at("channel"), "voice");
   }
 
   // A new call waits behind them; a finished one is still known (a retry).
-  v1::EnqueueCallRequest enqueue;
-  enqueue.set_call_id("after-restart");
-  enqueue.set_queue("q");
-  v1::EnqueueCallResponse enqueued;
-  ASSERT_TRUE(stubs.calls->EnqueueCall(Ctx().get(), enqueue, &enqueued).ok());
-  EXPECT_TRUE(enqueued.created());
-  EXPECT_EQ(enqueued.call().position(), kWaiting + 1);
-  v1::GetCallRequest get;
-  get.set_call_id(absl::StrCat("f-", kFinished - 1));
-  v1::Call finished;
-  ASSERT_TRUE(stubs.calls->GetCall(Ctx().get(), get, &finished).ok());
-  EXPECT_EQ(finished.state(), v1::CALL_STATE_ABANDONED);
+  auto enqueued = client.Enqueue("after-restart", "q");
+  ASSERT_TRUE(enqueued.ok());
+  EXPECT_TRUE(enqueued->created());
+  EXPECT_EQ(enqueued->call().position(), kWaiting + 1);
+  auto finished = client.GetCall(absl::StrCat("f-", kFinished - 1));
+  ASSERT_TRUE(finished.ok());
+  EXPECT_EQ(finished->state(), v1::CALL_STATE_ABANDONED);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -25,6 +26,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "tests/support/acdd_process.h"
+#include "tests/support/client.h"
 #include "tests/support/http_client.h"
 #include "tests/support/test_daemon.h"
 
@@ -88,14 +90,12 @@ TEST(SlowConsumerTest, StuckStreamsAreCutOffAtTheBufferWhileTheEngineGoesOn) {
     stuck.back()->WaitForInitialMetadata();
   }
   // A client that reads, on a connection of its own.
-  testing::Stubs reader_stubs(acdd.address());
-  auto reader_context = Ctx(60);
-  auto reader = reader_stubs.calls->WatchEvents(reader_context.get(), {});
-  reader->WaitForInitialMetadata();
+  testing::Client reader_client(acdd.address());
+  testing::EventWatch reader(reader_client, {}, std::chrono::seconds(60));
   std::atomic<int> read{0};
   std::thread reading([&] {
     v1::Event e;
-    while (read.load() < kEvents && reader->Read(&e)) read++;
+    while (read.load() < kEvents && reader.Read(&e)) read++;
   });
 
   // What acdd holds for its stream clients, sampled while the calls come.
@@ -117,14 +117,10 @@ TEST(SlowConsumerTest, StuckStreamsAreCutOffAtTheBufferWhileTheEngineGoesOn) {
   std::vector<std::thread> callers;
   for (int t = 0; t < kCallers; ++t) {
     callers.emplace_back([&] {
-      testing::Stubs stubs(acdd.address());
+      testing::Client client(acdd.address());
       for (int i = next++; i < kEvents; i = next++) {
-        v1::EnqueueCallRequest request;
-        request.set_call_id(absl::StrCat("call-", i));
-        request.set_queue("q");
-        v1::EnqueueCallResponse response;
         const absl::Time sent = absl::Now();
-        if (!stubs.calls->EnqueueCall(Ctx().get(), request, &response).ok()) failed++;
+        if (!client.Enqueue(absl::StrCat("call-", i), "q").ok()) failed++;
         absl::MutexLock lock(&mu);
         slowest = std::max(slowest, absl::Now() - sent);
       }
@@ -140,8 +136,7 @@ TEST(SlowConsumerTest, StuckStreamsAreCutOffAtTheBufferWhileTheEngineGoesOn) {
   // The reading stream got every event.
   reading.join();
   EXPECT_EQ(read.load(), kEvents);
-  reader_context->TryCancel();
-  reader->Finish();
+  reader.Cancel();
 
   // At most stream_buffer messages per stream (an event here is under 512
   // bytes), plus the reading stream's few.

@@ -20,13 +20,16 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "server/app/daemon.h"
 #include "server/config/config.h"
+#include "tests/support/client.h"
 #include "tests/support/daemon_fixture.h"
 #include "tests/support/test_daemon.h"
 
 namespace acd {
 namespace {
 
+using ::acd::testing::Client;
 using ::acd::testing::Ctx;
+using ::acd::testing::OfferStream;
 using ::testing::HasSubstr;
 
 constexpr char kIntegratorToken[] = "integrator-token-0001";
@@ -66,37 +69,10 @@ std::unique_ptr<testing::Stubs> StubsWith(const std::string& address, const std:
   return stubs;
 }
 
-// stubs_ (no token) is unused: each test picks its callers with As().
+// client() (no token) is unused: each test picks its callers with As().
 class AuthDaemon : public testing::DaemonFixture {
  protected:
-  std::unique_ptr<testing::Stubs> As(const std::string& token) {
-    return StubsWith(daemon_->address(), token);
-  }
-
-  grpc::Status Login(testing::Stubs& s, const std::string& agent) {
-    v1::LoginRequest req;
-    req.set_agent_id(agent);
-    req.set_ready(true);
-    v1::Agent resp;
-    return s.agents->Login(Ctx().get(), req, &resp);
-  }
-  grpc::Status Enqueue(testing::Stubs& s, const std::string& call, const std::string& queue) {
-    v1::EnqueueCallRequest req;
-    req.set_call_id(call);
-    req.set_queue(queue);
-    v1::EnqueueCallResponse resp;
-    return s.calls->EnqueueCall(Ctx().get(), req, &resp);
-  }
-  grpc::Status GetCall(testing::Stubs& s, const std::string& call, v1::Call* out = nullptr) {
-    v1::GetCallRequest req;
-    req.set_call_id(call);
-    v1::Call resp;
-    return s.calls->GetCall(Ctx().get(), req, out ? out : &resp);
-  }
-  grpc::Status ListQueues(testing::Stubs& s) {
-    v1::ListQueuesResponse resp;
-    return s.admin->ListQueues(Ctx().get(), v1::ListQueuesRequest(), &resp);
-  }
+  Client As(const std::string& token) { return Client(StubsWith(daemon_->address(), token)); }
 };
 
 // ---------------------------------------------------------------------------
@@ -132,7 +108,7 @@ struct Row {
   Rpc rpc;
   // Run once before the row with an admin and an integrator (e.g. an offer
   // out to alice, so a passed StreamOffers sends it at once).
-  std::function<void(testing::Stubs& admin, testing::Stubs& integrator)> prepare{};
+  std::function<void(const Client& admin, const Client& integrator)> prepare{};
 };
 
 // gtest names a row by its RPC, not by its bytes.
@@ -214,18 +190,11 @@ std::vector<Row> Rows() {
          auto ctx = Ctx();
          return StreamStatus(ctx.get(), s.agents->StreamOffers(ctx.get(), req));
        },
-       [](Stubs& admin, Stubs& integrator) {
-         v1::LoginRequest login;
-         login.set_agent_id("alice");
-         login.set_ready(true);
-         v1::Agent agent;
-         ASSERT_TRUE(admin.agents->Login(Ctx().get(), login, &agent).ok());
-         v1::EnqueueCallRequest enqueue;
-         enqueue.set_call_id("c-offer");
-         enqueue.set_queue("support");
-         v1::EnqueueCallResponse resp;
-         ASSERT_TRUE(integrator.calls->EnqueueCall(Ctx().get(), enqueue, &resp).ok());
-         ASSERT_EQ(resp.call().agent_id(), "alice");  // offered to her
+       [](const Client& admin, const Client& integrator) {
+         ASSERT_TRUE(admin.Login("alice").ok());
+         auto enqueued = integrator.Enqueue("c-offer", "support");
+         ASSERT_TRUE(enqueued.ok());
+         ASSERT_EQ(enqueued->call().agent_id(), "alice");  // offered to her
        }},
       {"AgentService_AcceptOffer", "UUDPDDP",
        Unary<v1::AcceptOfferRequest, v1::Call>(&v1::AgentService::Stub::AcceptOffer, &Stubs::agents,
@@ -282,17 +251,13 @@ TEST_P(AuthMatrixTest, EveryCallerGetsTheExpectedCode) {
   const Row& row = GetParam();
   ASSERT_EQ(row.expect.size(), static_cast<size_t>(kColumns));
   StartDaemon(AuthConfig());
-  if (row.prepare) {
-    auto admin = As(kAdminToken);
-    auto integrator = As(kIntegratorToken);
-    row.prepare(*admin, *integrator);
-  }
+  if (row.prepare) row.prepare(As(kAdminToken), As(kIntegratorToken));
   const std::string tokens[] = {
       "",          "not-a-configured-token", kIntegratorToken, kAliceToken,
       kAliceToken, kSupervisorToken,         kAdminToken};
   for (int column = 0; column < kColumns; ++column) {
-    auto stubs = As(tokens[column]);
-    grpc::Status status = row.rpc(*stubs, column == kAgentOther ? "bob" : "alice");
+    Client caller = As(tokens[column]);
+    grpc::Status status = row.rpc(caller.stubs(), column == kAgentOther ? "bob" : "alice");
     const char got = status.error_code() == grpc::StatusCode::UNAUTHENTICATED     ? 'U'
                      : status.error_code() == grpc::StatusCode::PERMISSION_DENIED ? 'D'
                                                                                   : 'P';
@@ -334,28 +299,28 @@ class AuthTest : public AuthDaemon {};
 
 TEST_F(AuthTest, RefusalsSayWhoWasRefusedAndWhy) {
   StartDaemon(AuthConfig());
-  grpc::Status status = ListQueues(*As(""));
+  grpc::Status status = As("").ListQueues().status();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_THAT(status.error_message(), HasSubstr("authorization: Bearer <token>"));
 
-  status = ListQueues(*As("wrong-token-0000000"));
+  status = As("wrong-token-0000000").ListQueues().status();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(status.error_message(), "unknown token");
 
-  status = ListQueues(*As(kIntegratorToken));
+  status = As(kIntegratorToken).ListQueues().status();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(status.error_message(),
             "role integrator (token \"pbx\") may not call acd.v1.AdminService/ListQueues; roles "
             "that may: supervisor, admin");
 
-  status = Login(*As(kAliceToken), "bob");
+  status = As(kAliceToken).Login("bob").status();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(status.error_message(),
             "token \"desk-alice\" acts as agent \"alice\" only, not as agent \"bob\"");
   // The refused Login changed nothing.
-  v1::ListAgentsResponse agents;
-  ASSERT_TRUE(As(kSupervisorToken)->admin->ListAgents(Ctx().get(), {}, &agents).ok());
-  for (const v1::Agent& a : agents.agents()) {
+  auto agents = As(kSupervisorToken).ListAgents();
+  ASSERT_TRUE(agents.ok());
+  for (const v1::Agent& a : agents->agents()) {
     EXPECT_EQ(a.state(), v1::AGENT_STATE_LOGGED_OUT) << a.agent_id();
   }
 }
@@ -365,47 +330,45 @@ TEST_F(AuthTest, AnAgentSeesAndTransfersOnlyTheCallsItsAgentHolds) {
   auto alice = As(kAliceToken);
   auto bob = As(kBobToken);
   auto pbx = As(kIntegratorToken);
-  ASSERT_TRUE(Login(*alice, "alice").ok());
-  ASSERT_TRUE(Enqueue(*pbx, "c-alice", "support").ok());
-  ASSERT_TRUE(Login(*bob, "bob").ok());
-  ASSERT_TRUE(Enqueue(*pbx, "c-bob", "support").ok());
-  v1::Call call;
-  ASSERT_TRUE(GetCall(*pbx, "c-alice", &call).ok());
-  ASSERT_EQ(call.agent_id(), "alice");
-  ASSERT_TRUE(GetCall(*pbx, "c-bob", &call).ok());
-  ASSERT_EQ(call.agent_id(), "bob");
+  ASSERT_TRUE(alice.Login("alice").ok());
+  ASSERT_TRUE(pbx.Enqueue("c-alice", "support").ok());
+  ASSERT_TRUE(bob.Login("bob").ok());
+  ASSERT_TRUE(pbx.Enqueue("c-bob", "support").ok());
+  auto c_alice = pbx.GetCall("c-alice");
+  ASSERT_TRUE(c_alice.ok());
+  ASSERT_EQ(c_alice->agent_id(), "alice");
+  auto c_bob = pbx.GetCall("c-bob");
+  ASSERT_TRUE(c_bob.ok());
+  ASSERT_EQ(c_bob->agent_id(), "bob");
 
-  EXPECT_TRUE(GetCall(*alice, "c-alice").ok());
-  grpc::Status status = GetCall(*alice, "c-bob");
+  EXPECT_TRUE(alice.GetCall("c-alice").ok());
+  grpc::Status status = alice.GetCall("c-bob").status();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(status.error_message(),
             "token \"desk-alice\" acts as agent \"alice\", which does not hold call \"c-bob\"");
   // An unknown call is refused alike: the answer does not tell which ids exist.
-  status = GetCall(*alice, "c-nobody");
+  status = alice.GetCall("c-nobody").status();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(status.error_message(),
             "token \"desk-alice\" acts as agent \"alice\", which does not hold call \"c-nobody\"");
   // Tokens not limited to held calls still learn that a call is unknown.
-  EXPECT_EQ(GetCall(*pbx, "c-nobody").error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(pbx.GetCall("c-nobody").error_code(), grpc::StatusCode::NOT_FOUND);
 
-  v1::AcceptOfferRequest accept;
-  accept.set_agent_id("alice");
-  accept.set_call_id("c-alice");
-  ASSERT_TRUE(alice->agents->AcceptOffer(Ctx().get(), accept, &call).ok());
+  ASSERT_TRUE(alice.Accept("alice", "c-alice").ok());
 
   v1::TransferCallRequest transfer;
   transfer.set_call_id("c-bob");
   transfer.set_queue("sales");
-  status = alice->calls->TransferCall(Ctx().get(), transfer, &call);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(GetCall(*pbx, "c-bob", &call).ok());
-  EXPECT_EQ(call.queue(), "support");  // unchanged
-  EXPECT_EQ(call.agent_id(), "bob");
+  EXPECT_EQ(alice.Transfer(transfer).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  auto unchanged = pbx.GetCall("c-bob");
+  ASSERT_TRUE(unchanged.ok());
+  EXPECT_EQ(unchanged->queue(), "support");  // unchanged
+  EXPECT_EQ(unchanged->agent_id(), "bob");
 
   transfer.set_call_id("c-alice");
-  status = alice->calls->TransferCall(Ctx().get(), transfer, &call);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(call.queue(), "sales");
+  auto moved = alice.Transfer(transfer);
+  EXPECT_TRUE(moved.ok()) << moved.error_message();
+  EXPECT_EQ(moved->queue(), "sales");
 }
 
 // Auth comes before the stream limiter: a token that may not act as alice
@@ -413,33 +376,28 @@ TEST_F(AuthTest, AnAgentSeesAndTransfersOnlyTheCallsItsAgentHolds) {
 TEST_F(AuthTest, AStreamOffersRefusedByAuthLeavesTheAgentsStreamOpen) {
   StartDaemon(AuthConfig());
   auto alice = As(kAliceToken);
-  ASSERT_TRUE(Login(*alice, "alice").ok());
-  v1::StreamOffersRequest req;
-  req.set_agent_id("alice");
-  auto alice_ctx = Ctx(10);
-  auto alice_stream = alice->agents->StreamOffers(alice_ctx.get(), req);
-  alice_stream->WaitForInitialMetadata();
+  ASSERT_TRUE(alice.Login("alice").ok());
+  OfferStream alice_stream(alice, "alice", std::chrono::seconds(10));
 
-  auto bob_ctx = Ctx();
-  auto bob_stream = As(kBobToken)->agents->StreamOffers(bob_ctx.get(), req);
+  OfferStream bob_stream(As(kBobToken), "alice", std::chrono::seconds(10));
   v1::OfferUpdate update;
-  EXPECT_FALSE(bob_stream->Read(&update));
-  grpc::Status refused = bob_stream->Finish();
+  EXPECT_FALSE(bob_stream.Read(&update));
+  grpc::Status refused = bob_stream.Finish();
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED) << refused.error_message();
 
   // Alice's stream still gets her next offer.
-  ASSERT_TRUE(Enqueue(*As(kIntegratorToken), "c-1", "support").ok());
-  ASSERT_TRUE(alice_stream->Read(&update));
+  ASSERT_TRUE(As(kIntegratorToken).Enqueue("c-1", "support").ok());
+  ASSERT_TRUE(alice_stream.Read(&update));
   EXPECT_EQ(update.offer().call().call_id(), "c-1");
-  alice_ctx->TryCancel();
-  EXPECT_EQ(alice_stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  alice_stream.TryCancel();
+  EXPECT_EQ(alice_stream.Finish().error_code(), grpc::StatusCode::CANCELLED);
 }
 
 TEST_F(AuthTest, WithNoTokensConfiguredEveryCallIsAllowed) {
   StartDaemon(testing::kTestConfig);
-  EXPECT_TRUE(ListQueues(*As("")).ok());
-  EXPECT_TRUE(ListQueues(*As("any-token-at-all-123")).ok());
-  EXPECT_TRUE(Login(*As(""), "bob").ok());
+  EXPECT_TRUE(As("").ListQueues().ok());
+  EXPECT_TRUE(As("any-token-at-all-123").ListQueues().ok());
+  EXPECT_TRUE(As("").Login("bob").ok());
 }
 
 TEST_F(AuthTest, HealthStaysOpen) {
@@ -459,26 +417,25 @@ TEST_F(AuthTest, ReloadSwapsTokensAndABadTokensFileKeepsTheRunningOnes) {
   dir_.Write("tokens.yaml",
              "tokens:\n  - {name: old-boss, role: supervisor, token: old-boss-token-00001}\n");
   StartDaemon(absl::StrCat(AuthConfig(), "  tokens_file: tokens.yaml\n"));
-  auto admin = As(kAdminToken);
-  EXPECT_TRUE(ListQueues(*As("old-boss-token-00001")).ok());
+  Client admin = As(kAdminToken);
+  EXPECT_TRUE(As("old-boss-token-00001").ListQueues().ok());
 
   // The file now names a new token and no longer the old one.
   dir_.Write("tokens.yaml",
              "tokens:\n  - {name: new-boss, role: supervisor, token: new-boss-token-00001}\n");
-  v1::ReloadConfigResponse reloaded;
-  grpc::Status status = admin->admin->ReloadConfig(Ctx().get(), {}, &reloaded);
+  grpc::Status status = admin.Reload().status();
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_TRUE(ListQueues(*As("new-boss-token-00001")).ok());
-  EXPECT_EQ(ListQueues(*As("old-boss-token-00001")).error_code(),
+  EXPECT_TRUE(As("new-boss-token-00001").ListQueues().ok());
+  EXPECT_EQ(As("old-boss-token-00001").ListQueues().error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
 
   // A broken tokens file: the reload is refused and the running tokens stay.
   dir_.Write("tokens.yaml", "tokens:\n  - {name: x, role: emperor, token: x-token-000000000001}\n");
-  status = admin->admin->ReloadConfig(Ctx().get(), {}, &reloaded);
+  status = admin.Reload().status();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("tokens.yaml:2:21: tokens[0].role: invalid role"));
-  EXPECT_TRUE(ListQueues(*As("new-boss-token-00001")).ok());
-  EXPECT_EQ(ListQueues(*As("x-token-000000000001")).error_code(),
+  EXPECT_TRUE(As("new-boss-token-00001").ListQueues().ok());
+  EXPECT_EQ(As("x-token-000000000001").ListQueues().error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
 
   // SIGHUP (Daemon::Reload) takes the same path; it answers no one, so wait
@@ -486,15 +443,15 @@ TEST_F(AuthTest, ReloadSwapsTokensAndABadTokensFileKeepsTheRunningOnes) {
   dir_.Write("tokens.yaml",
              "tokens:\n  - {name: hup-boss, role: supervisor, token: hup-boss-token-00001}\n");
   daemon_->Reload();
-  auto hup = As("hup-boss-token-00001");
+  Client hup = As("hup-boss-token-00001");
   bool accepted = false;
   for (int i = 0; i < 1000 && !accepted; ++i) {
-    accepted = ListQueues(*hup).ok();
+    accepted = hup.ListQueues().ok();
     // Real time: the reload runs on a thread of its own, not on a timer.
     if (!accepted) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_TRUE(accepted);
-  EXPECT_EQ(ListQueues(*As("new-boss-token-00001")).error_code(),
+  EXPECT_EQ(As("new-boss-token-00001").ListQueues().error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
 }
 

@@ -6,8 +6,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/support/client.h"
 #include "tests/support/daemon_fixture.h"
 #include "tests/support/test_daemon.h"
 
@@ -15,6 +15,8 @@ namespace acd {
 namespace {
 
 using ::acd::testing::Ctx;
+using ::acd::testing::EventWatch;
+using ::acd::testing::OfferStream;
 using ::acd::testing::Query;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -22,90 +24,6 @@ using ::testing::HasSubstr;
 class DaemonTest : public testing::DaemonFixture {
  protected:
   void SetUp() override { StartDaemon(testing::kTestConfig); }
-
-  v1::Agent Login(const std::string& agent, bool ready = true) {
-    v1::LoginRequest req;
-    req.set_agent_id(agent);
-    req.set_ready(ready);
-    v1::Agent resp;
-    grpc::Status s = stubs_->agents->Login(Ctx().get(), req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp;
-  }
-
-  grpc::Status Enqueue(const std::string& id, const std::string& queue = "support",
-                       v1::EnqueueCallResponse* out = nullptr) {
-    v1::EnqueueCallRequest req;
-    req.set_call_id(id);
-    req.set_queue(queue);
-    v1::EnqueueCallResponse resp;
-    return stubs_->calls->EnqueueCall(Ctx().get(), req, out ? out : &resp);
-  }
-
-  v1::Call GetCall(const std::string& id) {
-    v1::GetCallRequest req;
-    req.set_call_id(id);
-    v1::Call resp;
-    grpc::Status s = stubs_->calls->GetCall(Ctx().get(), req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp;
-  }
-
-  grpc::Status Accept(const std::string& agent, const std::string& call) {
-    v1::AcceptOfferRequest req;
-    req.set_agent_id(agent);
-    req.set_call_id(call);
-    v1::Call resp;
-    return stubs_->agents->AcceptOffer(Ctx().get(), req, &resp);
-  }
-
-  grpc::Status End(const std::string& call) {
-    v1::EndCallRequest req;
-    req.set_call_id(call);
-    v1::Call resp;
-    return stubs_->calls->EndCall(Ctx().get(), req, &resp);
-  }
-
-  grpc::Status Complete(const std::string& agent, const std::string& call,
-                        const std::string& disposition = "", const std::string& notes = "") {
-    v1::CompleteCallRequest req;
-    req.set_agent_id(agent);
-    req.set_call_id(call);
-    req.set_disposition(disposition);
-    req.set_notes(notes);
-    v1::Call resp;
-    return stubs_->agents->CompleteCall(Ctx().get(), req, &resp);
-  }
-};
-
-// An open StreamOffers stream; live once constructed.
-class OfferStream {
- public:
-  OfferStream(v1::AgentService::Stub* stub, const std::string& agent) {
-    ctx_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-    v1::StreamOffersRequest req;
-    req.set_agent_id(agent);
-    reader_ = stub->StreamOffers(&ctx_, req);
-    reader_->WaitForInitialMetadata();
-  }
-  ~OfferStream() {
-    ctx_.TryCancel();
-    v1::OfferUpdate ignored;
-    while (reader_->Read(&ignored)) {
-    }
-    reader_->Finish();
-  }
-  v1::OfferUpdate Next() {
-    v1::OfferUpdate update;
-    EXPECT_TRUE(reader_->Read(&update)) << "offer stream ended";
-    return update;
-  }
-  grpc::Status Finish() { return reader_->Finish(); }
-  grpc::ClientReader<v1::OfferUpdate>* reader() { return reader_.get(); }
-
- private:
-  grpc::ClientContext ctx_;
-  std::unique_ptr<grpc::ClientReader<v1::OfferUpdate>> reader_;
 };
 
 TEST_F(DaemonTest, HealthIsServing) {
@@ -117,22 +35,15 @@ TEST_F(DaemonTest, HealthIsServing) {
 }
 
 TEST_F(DaemonTest, WholeLifeOfACallIsStreamedAndStored) {
-  grpc::ClientContext watch_ctx;
-  watch_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-  auto events = stubs_->calls->WatchEvents(&watch_ctx, v1::WatchEventsRequest());
-  events->WaitForInitialMetadata();
-
-  Login("bob");
-  OfferStream offers(stubs_->agents.get(), "bob");
-  v1::EnqueueCallResponse enq;
-  v1::EnqueueCallRequest req;
-  req.set_call_id("call-1");
-  req.set_queue("support");
-  req.set_priority(3);
-  (*req.mutable_attributes())["caller"] = "+15550100";
-  (*req.mutable_required_skills())["english"] = 3;
-  ASSERT_TRUE(stubs_->calls->EnqueueCall(Ctx().get(), req, &enq).ok());
-  EXPECT_TRUE(enq.created());
+  EventWatch events(client());
+  client().Login("bob");
+  OfferStream offers(client(), "bob");
+  auto enq = client().Enqueue("call-1", {.queue = "support",
+                                         .priority = 3,
+                                         .attributes = {{"caller", "+15550100"}},
+                                         .skills = {{"english", 3}}});
+  ASSERT_TRUE(enq.ok());
+  EXPECT_TRUE(enq->created());
 
   v1::OfferUpdate offer = offers.Next();
   ASSERT_TRUE(offer.has_offer());
@@ -140,19 +51,19 @@ TEST_F(DaemonTest, WholeLifeOfACallIsStreamedAndStored) {
   EXPECT_EQ(offer.offer().call().attributes().at("caller"), "+15550100");
   EXPECT_TRUE(offer.offer().call().has_offer_expires_at());
 
-  ASSERT_TRUE(Accept("bob", "call-1").ok());
-  EXPECT_EQ(GetCall("call-1").state(), v1::CALL_STATE_CONNECTED);
-  ASSERT_TRUE(End("call-1").ok());
-  EXPECT_EQ(GetCall("call-1").state(), v1::CALL_STATE_WRAP_UP);
-  ASSERT_TRUE(Complete("bob", "call-1", "sale", "upgraded to gold").ok());
-  v1::Call done = GetCall("call-1");
+  ASSERT_TRUE(client().Accept("bob", "call-1").ok());
+  EXPECT_EQ(client().GetCall("call-1")->state(), v1::CALL_STATE_CONNECTED);
+  ASSERT_TRUE(client().End("call-1").ok());
+  EXPECT_EQ(client().GetCall("call-1")->state(), v1::CALL_STATE_WRAP_UP);
+  ASSERT_TRUE(client().Complete("bob", "call-1", "sale", "upgraded to gold").ok());
+  v1::Call done = *client().GetCall("call-1");
   EXPECT_EQ(done.state(), v1::CALL_STATE_COMPLETED);
   EXPECT_EQ(done.disposition(), "sale");
 
   std::vector<v1::EventType> seen;
   int64_t last_seq = 0;
   v1::Event e;
-  while (seen.size() < 6 && events->Read(&e)) {
+  while (seen.size() < 6 && events.Read(&e)) {
     EXPECT_GT(e.seq(), last_seq);
     last_seq = e.seq();
     seen.push_back(e.type());
@@ -160,10 +71,7 @@ TEST_F(DaemonTest, WholeLifeOfACallIsStreamedAndStored) {
   EXPECT_THAT(seen, ElementsAre(v1::EVENT_TYPE_AGENT_LOGGED_IN, v1::EVENT_TYPE_CALL_QUEUED,
                                 v1::EVENT_TYPE_CALL_OFFERED, v1::EVENT_TYPE_CALL_CONNECTED,
                                 v1::EVENT_TYPE_CALL_ENDED, v1::EVENT_TYPE_CALL_COMPLETED));
-  watch_ctx.TryCancel();
-  while (events->Read(&e)) {
-  }
-  events->Finish();
+  events.Cancel();
 
   // A success reply means the events are committed: they are in the file now.
   auto rows = Query(db_path_, "SELECT type FROM events WHERE call_id = 'call-1' ORDER BY seq");
@@ -179,175 +87,155 @@ TEST_F(DaemonTest, WholeLifeOfACallIsStreamedAndStored) {
 }
 
 TEST_F(DaemonTest, CallsAreAnsweredInArrivalOrderAndLongestIdleAgentFirst) {
-  for (const char* id : {"t0", "t1", "t2"}) ASSERT_TRUE(Enqueue(id).ok());
-  Login("bob");
+  for (const char* id : {"t0", "t1", "t2"}) ASSERT_TRUE(client().Enqueue(id).ok());
+  client().Login("bob");
   for (const char* id : {"t0", "t1", "t2"}) {
-    v1::Agent bob;
-    v1::ListAgentsRequest req;
-    v1::ListAgentsResponse agents;
-    ASSERT_TRUE(stubs_->admin->ListAgents(Ctx().get(), req, &agents).ok());
+    auto agents = client().ListAgents();
+    ASSERT_TRUE(agents.ok());
     std::string offered;
-    for (const v1::Agent& a : agents.agents()) {
+    for (const v1::Agent& a : agents->agents()) {
       if (a.agent_id() == "bob") offered = a.call_id();
     }
     EXPECT_EQ(offered, id);
-    ASSERT_TRUE(Accept("bob", id).ok());
-    ASSERT_TRUE(End(id).ok());
-    ASSERT_TRUE(Complete("bob", id).ok());
+    ASSERT_TRUE(client().Accept("bob", id).ok());
+    ASSERT_TRUE(client().End(id).ok());
+    ASSERT_TRUE(client().Complete("bob", id).ok());
   }
 }
 
 TEST_F(DaemonTest, LongestIdleAgentGetsTheCall) {
   ASSERT_NO_FATAL_FAILURE(StartDaemon(testing::kTestConfig, {.time_system = &time_}));
-  Login("alice");
+  client().Login("alice");
   time_.Advance(absl::Seconds(1));
-  Login("bob");
-  ASSERT_TRUE(Enqueue("c1").ok());
-  EXPECT_EQ(GetCall("c1").agent_id(), "alice");
-  EXPECT_EQ(GetCall("c1").state(), v1::CALL_STATE_OFFERED);
-  ASSERT_TRUE(Enqueue("c2").ok());
-  EXPECT_EQ(GetCall("c2").agent_id(), "bob");
+  client().Login("bob");
+  ASSERT_TRUE(client().Enqueue("c1").ok());
+  EXPECT_EQ(client().GetCall("c1")->agent_id(), "alice");
+  EXPECT_EQ(client().GetCall("c1")->state(), v1::CALL_STATE_OFFERED);
+  ASSERT_TRUE(client().Enqueue("c2").ok());
+  EXPECT_EQ(client().GetCall("c2")->agent_id(), "bob");
 }
 
 TEST_F(DaemonTest, AbandonWhileOfferedWithdrawsTheOfferFromTheStream) {
-  Login("bob");
-  OfferStream offers(stubs_->agents.get(), "bob");
-  ASSERT_TRUE(Enqueue("c1").ok());
+  client().Login("bob");
+  OfferStream offers(client(), "bob");
+  ASSERT_TRUE(client().Enqueue("c1").ok());
   ASSERT_TRUE(offers.Next().has_offer());
-  v1::AbandonCallRequest req;
-  req.set_call_id("c1");
-  v1::Call resp;
-  ASSERT_TRUE(stubs_->calls->AbandonCall(Ctx().get(), req, &resp).ok());
-  EXPECT_EQ(resp.state(), v1::CALL_STATE_ABANDONED);
+  auto abandoned = client().Abandon("c1");
+  ASSERT_TRUE(abandoned.ok());
+  EXPECT_EQ(abandoned->state(), v1::CALL_STATE_ABANDONED);
   v1::OfferUpdate update = offers.Next();
   ASSERT_TRUE(update.has_withdrawn());
   EXPECT_EQ(update.withdrawn().call_id(), "c1");
   EXPECT_EQ(update.withdrawn().reason(), "caller_hangup");
-  EXPECT_EQ(Accept("bob", "c1").error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(client().Accept("bob", "c1").error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 TEST_F(DaemonTest, OfferStreamStartsWithTheOutstandingOffer) {
-  Login("bob");
-  ASSERT_TRUE(Enqueue("c1").ok());
-  OfferStream offers(stubs_->agents.get(), "bob");
+  client().Login("bob");
+  ASSERT_TRUE(client().Enqueue("c1").ok());
+  OfferStream offers(client(), "bob");
   v1::OfferUpdate first = offers.Next();
   ASSERT_TRUE(first.has_offer());
   EXPECT_EQ(first.offer().call().call_id(), "c1");
 }
 
 TEST_F(DaemonTest, OfferStreamForUnknownAgentIsNotFound) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  v1::StreamOffersRequest req;
-  req.set_agent_id("mallory");
-  auto reader = stubs_->agents->StreamOffers(&ctx, req);
+  OfferStream offers(client(), "mallory");
   v1::OfferUpdate update;
-  EXPECT_FALSE(reader->Read(&update));
-  grpc::Status s = reader->Finish();
+  EXPECT_FALSE(offers.Read(&update));
+  grpc::Status s = offers.Finish();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_THAT(s.error_message(), HasSubstr("\"mallory\""));
 }
 
 // Bad input: the canonical code, the offending value in the message, and nothing changed.
 TEST_F(DaemonTest, BadInputIsRefusedAndChangesNothing) {
-  Login("bob");
-  ASSERT_TRUE(Enqueue("c1").ok());  // offered to bob
+  client().Login("bob");
+  ASSERT_TRUE(client().Enqueue("c1").ok());  // offered to bob
   int64_t events_before = std::stoll(Query(db_path_, "SELECT count(*) FROM events")[0][0]);
 
-  grpc::Status s = Enqueue("");
+  grpc::Status s = client().Enqueue("").status();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("call_id"));
 
-  s = Enqueue("c2", "no-such-queue");
+  s = client().Enqueue("c2", "no-such-queue").status();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_THAT(s.error_message(), HasSubstr("\"no-such-queue\""));
 
-  s = Accept("alice", "c1");
+  s = client().Accept("alice", "c1").status();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(s.error_message(), HasSubstr("\"c1\""));
   EXPECT_THAT(s.error_message(), HasSubstr("\"alice\""));
 
-  v1::LoginRequest login;
-  login.set_agent_id("mallory");
-  v1::Agent agent;
-  s = stubs_->agents->Login(Ctx().get(), login, &agent);
+  s = client().Login("mallory", /*ready=*/false).status();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_THAT(s.error_message(), HasSubstr("\"mallory\""));
 
-  v1::SetStateRequest set;
-  set.set_agent_id("bob");
-  set.set_state(v1::AGENT_STATE_BUSY);
-  s = stubs_->agents->SetState(Ctx().get(), set, &agent);
+  s = client().SetState("bob", v1::AGENT_STATE_BUSY).status();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("AGENT_STATE_BUSY"));
 
-  v1::Call call = GetCall("c1");
+  v1::Call call = *client().GetCall("c1");
   EXPECT_EQ(call.state(), v1::CALL_STATE_OFFERED);
   EXPECT_EQ(call.agent_id(), "bob");
-  v1::ListCallsResponse calls;
-  ASSERT_TRUE(stubs_->admin->ListCalls(Ctx().get(), v1::ListCallsRequest(), &calls).ok());
-  EXPECT_EQ(calls.calls_size(), 1);
+  auto calls = client().ListCalls();
+  ASSERT_TRUE(calls.ok());
+  EXPECT_EQ(calls->calls_size(), 1);
   EXPECT_EQ(std::stoll(Query(db_path_, "SELECT count(*) FROM events")[0][0]), events_before);
 }
 
 TEST_F(DaemonTest, EnqueueIsIdempotent) {
-  v1::EnqueueCallResponse first, again;
-  ASSERT_TRUE(Enqueue("c1", "support", &first).ok());
-  ASSERT_TRUE(Enqueue("c1", "support", &again).ok());
-  EXPECT_TRUE(first.created());
-  EXPECT_FALSE(again.created());
-  grpc::Status s = Enqueue("c1", "sales");
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  auto first = client().Enqueue("c1", "support");
+  ASSERT_TRUE(first.ok());
+  auto again = client().Enqueue("c1", "support");
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(first->created());
+  EXPECT_FALSE(again->created());
+  EXPECT_EQ(client().Enqueue("c1", "sales").error_code(), grpc::StatusCode::ALREADY_EXISTS);
 }
 
 TEST_F(DaemonTest, QueueStatsCountByState) {
-  Login("bob");
-  ASSERT_TRUE(Enqueue("c1").ok());
-  ASSERT_TRUE(Enqueue("c2").ok());
-  ASSERT_TRUE(Accept("bob", "c1").ok());
-  v1::GetQueueStatsRequest req;
-  req.set_queue("support");
-  v1::QueueStats stats;
-  ASSERT_TRUE(stubs_->admin->GetQueueStats(Ctx().get(), req, &stats).ok());
-  EXPECT_EQ(stats.queued(), 1);
-  EXPECT_EQ(stats.connected(), 1);
-  EXPECT_EQ(stats.agents_busy(), 1);
-  EXPECT_EQ(stats.agents_logged_out(), 2);
-  v1::ListQueuesResponse queues;
-  ASSERT_TRUE(stubs_->admin->ListQueues(Ctx().get(), v1::ListQueuesRequest(), &queues).ok());
-  ASSERT_EQ(queues.queues_size(), 2);
-  EXPECT_EQ(queues.queues(0).name(), "sales");
-  EXPECT_EQ(queues.queues(1).stats().queued(), 1);
+  client().Login("bob");
+  ASSERT_TRUE(client().Enqueue("c1").ok());
+  ASSERT_TRUE(client().Enqueue("c2").ok());
+  ASSERT_TRUE(client().Accept("bob", "c1").ok());
+  auto stats = client().QueueStats("support");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->queued(), 1);
+  EXPECT_EQ(stats->connected(), 1);
+  EXPECT_EQ(stats->agents_busy(), 1);
+  EXPECT_EQ(stats->agents_logged_out(), 2);
+  auto queues = client().ListQueues();
+  ASSERT_TRUE(queues.ok());
+  ASSERT_EQ(queues->queues_size(), 2);
+  EXPECT_EQ(queues->queues(0).name(), "sales");
+  EXPECT_EQ(queues->queues(1).stats().queued(), 1);
 }
 
 TEST_F(DaemonTest, TransferAndMoveOverGrpc) {
-  Login("bob");
-  ASSERT_TRUE(Enqueue("c1").ok());
-  ASSERT_TRUE(Accept("bob", "c1").ok());
-  Login("carol");  // serves support and sales
+  client().Login("bob");
+  ASSERT_TRUE(client().Enqueue("c1").ok());
+  ASSERT_TRUE(client().Accept("bob", "c1").ok());
+  client().Login("carol");  // serves support and sales
 
   v1::TransferCallRequest bad;
   bad.set_call_id("c1");
-  v1::Call call;
-  grpc::Status s = stubs_->calls->TransferCall(Ctx().get(), bad, &call);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(client().Transfer(bad).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 
   v1::TransferCallRequest to_agent;
   to_agent.set_call_id("c1");
   to_agent.set_agent_id("carol");
   to_agent.set_fallback_queue("sales");
-  ASSERT_TRUE(stubs_->calls->TransferCall(Ctx().get(), to_agent, &call).ok());
-  EXPECT_EQ(call.state(), v1::CALL_STATE_OFFERED);
-  EXPECT_EQ(call.agent_id(), "carol");
-  EXPECT_EQ(call.transfers(), 1);
+  auto call = client().Transfer(to_agent);
+  ASSERT_TRUE(call.ok());
+  EXPECT_EQ(call->state(), v1::CALL_STATE_OFFERED);
+  EXPECT_EQ(call->agent_id(), "carol");
+  EXPECT_EQ(call->transfers(), 1);
 
   // A supervisor moves the call to sales instead: the offer is withdrawn, and
   // carol (a sales agent, free again) is offered it there.
-  v1::MoveCallRequest move;
-  move.set_call_id("c1");
-  move.set_queue("sales");
-  ASSERT_TRUE(stubs_->admin->MoveCall(Ctx().get(), move, &call).ok());
-  v1::Call now = GetCall("c1");
+  ASSERT_TRUE(client().Move("c1", "sales").ok());
+  v1::Call now = *client().GetCall("c1");
   EXPECT_EQ(now.queue(), "sales");
   EXPECT_EQ(now.state(), v1::CALL_STATE_OFFERED);
   EXPECT_EQ(now.transfers(), 2);
@@ -380,31 +268,28 @@ TEST_F(DaemonTest, StaffingAnswersWithErlangC) {
 
 TEST_F(DaemonTest, BadConfigReloadIsRefusedAndTheRunningConfigStays) {
   dir_.Write("acd.yaml", "queues:\n  - name: support\n    offer_timeout: 20x\n");
-  v1::ReloadConfigResponse resp;
-  grpc::Status s = stubs_->admin->ReloadConfig(Ctx().get(), v1::ReloadConfigRequest(), &resp);
+  grpc::Status s = client().Reload().status();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("acd.yaml:3:20"));
   EXPECT_THAT(s.error_message(), HasSubstr("20x"));
-  ASSERT_TRUE(Enqueue("c1", "sales").ok());  // sales is still there
+  ASSERT_TRUE(client().Enqueue("c1", "sales").ok());  // sales is still there
 
-  v1::ValidateConfigRequest vreq;
-  vreq.set_config_yaml("queues:\n  - name: a\n  - name: a\n");
-  v1::ValidateConfigResponse vresp;
-  ASSERT_TRUE(stubs_->admin->ValidateConfig(Ctx().get(), vreq, &vresp).ok());
-  EXPECT_FALSE(vresp.valid());
-  ASSERT_EQ(vresp.problems_size(), 1);
-  EXPECT_EQ(vresp.problems(0).line(), 3);
+  auto vresp = client().Validate("queues:\n  - name: a\n  - name: a\n");
+  ASSERT_TRUE(vresp.ok());
+  EXPECT_FALSE(vresp->valid());
+  ASSERT_EQ(vresp->problems_size(), 1);
+  EXPECT_EQ(vresp->problems(0).line(), 3);
 }
 
 TEST_F(DaemonTest, GoodConfigReloadApplies) {
   std::string text = testing::kTestConfig;
   text += "  - id: dave\n    skills: {english: 5}\n    queues: [sales]\n";
   dir_.Write("acd.yaml", text);
-  v1::ReloadConfigResponse resp;
-  ASSERT_TRUE(stubs_->admin->ReloadConfig(Ctx().get(), v1::ReloadConfigRequest(), &resp).ok());
-  EXPECT_EQ(resp.config_hash().size(), 64u);
-  EXPECT_THAT(resp.agents(), ::testing::Contains("dave"));
-  Login("dave");
+  auto resp = client().Reload();
+  ASSERT_TRUE(resp.ok());
+  EXPECT_EQ(resp->config_hash().size(), 64u);
+  EXPECT_THAT(resp->agents(), ::testing::Contains("dave"));
+  client().Login("dave");
 }
 
 // --- GetReport ---
@@ -441,13 +326,6 @@ class ReportTest : public DaemonTest {
     return stubs_->admin->GetReport(Ctx().get(), req, resp);
   }
 
-  grpc::Status Abandon(const std::string& id) {
-    v1::AbandonCallRequest req;
-    req.set_call_id(id);
-    v1::Call resp;
-    return stubs_->calls->AbandonCall(Ctx().get(), req, &resp);
-  }
-
   int64_t EventCount() { return std::stoll(Query(db_path_, "SELECT count(*) FROM events")[0][0]); }
 };
 
@@ -456,17 +334,16 @@ TEST_F(ReportTest, ReportCountsAnsweredAbandonedAndLiveCallsWithTheQueuesThresho
   dir_.Write("acd.yaml", Replaced(testing::kTestConfig, "    wrap_up_time: 30s\n",
                                   "    wrap_up_time: 30s\n    service_level_threshold: 15s\n"
                                   "    short_abandon: 3s\n"));
-  v1::ReloadConfigResponse reloaded;
-  ASSERT_TRUE(stubs_->admin->ReloadConfig(Ctx().get(), v1::ReloadConfigRequest(), &reloaded).ok());
+  ASSERT_TRUE(client().Reload().ok());
 
-  Login("bob");
-  ASSERT_TRUE(Enqueue("c1").ok());  // offered to bob
-  ASSERT_TRUE(Accept("bob", "c1").ok());
-  ASSERT_TRUE(End("c1").ok());
-  ASSERT_TRUE(Complete("bob", "c1", "resolved").ok());
-  ASSERT_TRUE(Enqueue("c2").ok());  // offered to bob; the caller hangs up at once
-  ASSERT_TRUE(Abandon("c2").ok());
-  ASSERT_TRUE(Enqueue("c3", "sales").ok());  // nobody serves sales: still waiting
+  client().Login("bob");
+  ASSERT_TRUE(client().Enqueue("c1").ok());  // offered to bob
+  ASSERT_TRUE(client().Accept("bob", "c1").ok());
+  ASSERT_TRUE(client().End("c1").ok());
+  ASSERT_TRUE(client().Complete("bob", "c1", "resolved").ok());
+  ASSERT_TRUE(client().Enqueue("c2").ok());  // offered to bob; the caller hangs up at once
+  ASSERT_TRUE(client().Abandon("c2").ok());
+  ASSERT_TRUE(client().Enqueue("c3", "sales").ok());  // nobody serves sales: still waiting
 
   const absl::Time from = ThisHour();
   v1::GetReportResponse r;
@@ -522,8 +399,8 @@ TEST_F(ReportTest, ReportCountsAnsweredAbandonedAndLiveCallsWithTheQueuesThresho
 }
 
 TEST_F(ReportTest, BadReportRequestsAreRefusedNamingTheValue) {
-  Login("bob");
-  ASSERT_TRUE(Enqueue("c1").ok());
+  client().Login("bob");
+  ASSERT_TRUE(client().Enqueue("c1").ok());
   const int64_t events_before = EventCount();
   const absl::Time from = ThisHour();
   v1::GetReportResponse r;
@@ -561,23 +438,22 @@ TEST_F(ReportTest, BadReportRequestsAreRefusedNamingTheValue) {
 
   // Nothing changed: no events, and the call still waits with bob.
   EXPECT_EQ(EventCount(), events_before);
-  EXPECT_EQ(GetCall("c1").state(), v1::CALL_STATE_OFFERED);
+  EXPECT_EQ(client().GetCall("c1")->state(), v1::CALL_STATE_OFFERED);
 }
 
 TEST_F(ReportTest, QueueRemovedFromTheConfigIsReportedFromItsRecords) {
-  ASSERT_TRUE(Enqueue("s1", "sales").ok());
-  ASSERT_TRUE(Abandon("s1").ok());
+  ASSERT_TRUE(client().Enqueue("s1", "sales").ok());
+  ASSERT_TRUE(client().Abandon("s1").ok());
   std::string text = Replaced(testing::kTestConfig,
                               "  - name: sales\n    offer_timeout: 2s\n    wrap_up_time: 0s\n", "");
   dir_.Write("acd.yaml", Replaced(text, "[support, sales]", "[support]"));
-  v1::ReloadConfigResponse reloaded;
-  grpc::Status s = stubs_->admin->ReloadConfig(Ctx().get(), v1::ReloadConfigRequest(), &reloaded);
-  ASSERT_TRUE(s.ok()) << s.error_message();
-  ASSERT_THAT(reloaded.queues(), ElementsAre("support"));
+  auto reloaded = client().Reload();
+  ASSERT_TRUE(reloaded.ok()) << reloaded.error_message();
+  ASSERT_THAT(reloaded->queues(), ElementsAre("support"));
 
   const absl::Time from = ThisHour();
   v1::GetReportResponse r;
-  s = Report("sales", "", from, from + absl::Hours(2), 60, &r);
+  grpc::Status s = Report("sales", "", from, from + absl::Hours(2), 60, &r);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(r.total().offered(), 1);
   EXPECT_EQ(r.total().abandoned(), 1);

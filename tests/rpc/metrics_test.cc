@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/app/daemon.h"
+#include "tests/support/client.h"
 #include "tests/support/daemon_fixture.h"
 #include "tests/support/fault_injection_event_log.h"
 #include "tests/support/http_client.h"
@@ -18,7 +19,6 @@
 namespace acd {
 namespace {
 
-using ::acd::testing::Ctx;
 using ::acd::testing::FaultInjectionEventLog;
 using ::acd::testing::HttpGet;
 using ::acd::testing::HttpResult;
@@ -40,13 +40,6 @@ class MetricsTest : public testing::DaemonFixture {
   HttpResult Get(const std::string& path, const std::vector<std::string>& headers = {}) {
     return HttpGet(absl::StrCat("http://127.0.0.1:", daemon_->http_port(), path), headers);
   }
-  grpc::Status Enqueue(const std::string& id, const std::string& queue = "support") {
-    v1::EnqueueCallRequest req;
-    req.set_call_id(id);
-    req.set_queue(queue);
-    v1::EnqueueCallResponse resp;
-    return stubs_->calls->EnqueueCall(Ctx().get(), req, &resp);
-  }
   // Waits (at most 5 s) until /readyz answers `status`; returns its last body.
   std::string WaitForReadyz(long status) {
     HttpResult r;
@@ -63,19 +56,11 @@ class MetricsTest : public testing::DaemonFixture {
 
 TEST_F(MetricsTest, MetricsOfRoutedCallsRequestsAndTheDaemon) {
   Start(WithHttp(testing::kTestConfig));
-  v1::LoginRequest login;
-  login.set_agent_id("alice");
-  login.set_ready(true);
-  v1::Agent agent;
-  ASSERT_TRUE(stubs_->agents->Login(Ctx().get(), login, &agent).ok());
-  ASSERT_TRUE(Enqueue("c1").ok());  // offered to alice
-  v1::AcceptOfferRequest accept;
-  accept.set_agent_id("alice");
-  accept.set_call_id("c1");
-  v1::Call call;
-  ASSERT_TRUE(stubs_->agents->AcceptOffer(Ctx().get(), accept, &call).ok());
-  ASSERT_TRUE(Enqueue("c2").ok());  // waits: alice is busy
-  EXPECT_EQ(Enqueue("c3", "nowhere").error_code(), grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(client().Login("alice").ok());
+  ASSERT_TRUE(client().Enqueue("c1").ok());  // offered to alice
+  ASSERT_TRUE(client().Accept("alice", "c1").ok());
+  ASSERT_TRUE(client().Enqueue("c2").ok());  // waits: alice is busy
+  EXPECT_EQ(client().Enqueue("c3", "nowhere").error_code(), grpc::StatusCode::NOT_FOUND);
 
   HttpResult page = Get("/metrics");
   ASSERT_EQ(page.status, 200) << page.error;
@@ -115,9 +100,9 @@ TEST_F(MetricsTest, ReadyzFollowsTheStoreAndMetricsSayWhy) {
   auto faults = std::make_shared<StoreFaults>();
   Start(WithHttp(testing::kTestConfig), {.wrap_event_log = FaultInjectionEventLog::Wrapper(faults),
                                          .store_retry_backoff_max = absl::Milliseconds(10)});
-  ASSERT_TRUE(Enqueue("c1").ok());
+  ASSERT_TRUE(client().Enqueue("c1").ok());
   faults->FailAll(absl::UnavailableError("disk full"));
-  EXPECT_EQ(Enqueue("c2").error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(client().Enqueue("c2").error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(WaitForReadyz(503), HasSubstr("store unavailable"));
   EXPECT_THAT(Get("/readyz").body, HasSubstr("disk full"));
   EXPECT_EQ(Get("/healthz").status, 200);  // the process is up all the same

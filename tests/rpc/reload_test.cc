@@ -7,6 +7,7 @@
 
 #include "server/app/daemon.h"
 #include "server/config/config.h"
+#include "tests/support/client.h"
 #include "tests/support/daemon_fixture.h"
 #include "tests/support/test_daemon.h"
 
@@ -14,7 +15,6 @@ namespace acd {
 namespace {
 
 using ::testing::Contains;
-using testing::Ctx;
 using ::testing::HasSubstr;
 using testing::Query;
 
@@ -35,25 +35,15 @@ class ReloadTest : public testing::DaemonFixture {
     return Query(db_path_, "SELECT hash, text, applied_at_us FROM config_versions ORDER BY id");
   }
 
-  grpc::Status Reload(v1::ReloadConfigResponse* resp) {
-    return stubs_->admin->ReloadConfig(Ctx().get(), v1::ReloadConfigRequest(), resp);
-  }
-
+  // The dry run of `text`, which the test expects to be answered.
   v1::ValidateConfigResponse Validate(const std::string& text) {
-    v1::ValidateConfigRequest req;
-    req.set_config_yaml(text);
-    req.set_file_name("candidate.yaml");
-    v1::ValidateConfigResponse resp;
-    grpc::Status s = stubs_->admin->ValidateConfig(Ctx().get(), req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp;
+    return *client().Validate(text, "candidate.yaml");
   }
 
   std::vector<std::string> Queues() {
-    v1::ListQueuesResponse resp;
-    EXPECT_TRUE(stubs_->admin->ListQueues(Ctx().get(), v1::ListQueuesRequest(), &resp).ok());
+    auto queues = client().ListQueues();
     std::vector<std::string> names;
-    for (const auto& q : resp.queues()) names.push_back(q.name());
+    for (const auto& q : queues->queues()) names.push_back(q.name());
     return names;
   }
 };
@@ -74,11 +64,10 @@ TEST_F(ReloadTest, ValidReloadAppliesAndRecordsTheExactText) {
                "offer_timeout: 3s\n    wrap_up_time: 30s") +
       "  - id: dave\n    skills: {english: 5}\n    queues: [sales]\n# a comment counts too\n";
   dir_.Write("acd.yaml", text);
-  v1::ReloadConfigResponse resp;
-  grpc::Status s = Reload(&resp);
-  ASSERT_TRUE(s.ok()) << s.error_message();
-  EXPECT_EQ(resp.config_hash(), config::Sha256Hex(text));
-  EXPECT_THAT(resp.agents(), Contains("dave"));
+  auto resp = client().Reload();
+  ASSERT_TRUE(resp.ok()) << resp.error_message();
+  EXPECT_EQ(resp->config_hash(), config::Sha256Hex(text));
+  EXPECT_THAT(resp->agents(), Contains("dave"));
 
   // The reply came after the commit: the row is there already.
   auto rows = Versions();
@@ -94,8 +83,7 @@ TEST_F(ReloadTest, InvalidReloadListsEveryProblemAndChangesNothing) {
   dir_.Write("acd.yaml",
              "queues:\n  - name: support\n    offer_timeout: 20x\n  - name: sales\n"
              "    weight: 0\n");
-  v1::ReloadConfigResponse resp;
-  grpc::Status s = Reload(&resp);
+  grpc::Status s = client().Reload().status();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("2 problem"));
   EXPECT_THAT(s.error_message(), HasSubstr(config_path_ + ":3:20"));
@@ -111,13 +99,7 @@ TEST_F(ReloadTest, InvalidReloadListsEveryProblemAndChangesNothing) {
 
 TEST_F(ReloadTest, RemovedQueueWithWaitingCallsIsRefusedAndTheCallsStay) {
   // Nobody who serves sales is logged in: both calls wait there.
-  for (const char* id : {"c1", "c2"}) {
-    v1::EnqueueCallRequest req;
-    req.set_call_id(id);
-    req.set_queue("sales");
-    v1::EnqueueCallResponse resp;
-    ASSERT_TRUE(stubs_->calls->EnqueueCall(Ctx().get(), req, &resp).ok());
-  }
+  for (const char* id : {"c1", "c2"}) ASSERT_TRUE(client().Enqueue(id, "sales").ok());
   std::string text = Replaced(testing::kTestConfig,
                               "  - name: sales\n    offer_timeout: 2s\n    wrap_up_time: 0s\n", "");
   text = Replaced(text, "queues: [support, sales]", "queues: [support]");
@@ -134,17 +116,14 @@ TEST_F(ReloadTest, RemovedQueueWithWaitingCallsIsRefusedAndTheCallsStay) {
   EXPECT_THAT(v.blockers(0), HasSubstr("2 live call(s)"));
 
   dir_.Write("acd.yaml", text);
-  v1::ReloadConfigResponse resp;
-  grpc::Status s = Reload(&resp);
+  grpc::Status s = client().Reload().status();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(s.error_message(), HasSubstr("\"sales\""));
   for (const char* id : {"c1", "c2"}) {
-    v1::GetCallRequest req;
-    req.set_call_id(id);
-    v1::Call call;
-    ASSERT_TRUE(stubs_->calls->GetCall(Ctx().get(), req, &call).ok());
-    EXPECT_EQ(call.queue(), "sales");
-    EXPECT_EQ(call.state(), v1::CALL_STATE_QUEUED);
+    auto call = client().GetCall(id);
+    ASSERT_TRUE(call.ok());
+    EXPECT_EQ(call->queue(), "sales");
+    EXPECT_EQ(call->state(), v1::CALL_STATE_QUEUED);
   }
   EXPECT_EQ(Versions().size(), 1u);
   EXPECT_THAT(Queues(), Contains("sales"));

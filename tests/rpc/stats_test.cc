@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "server/app/daemon.h"
+#include "tests/support/client.h"
 #include "tests/support/daemon_fixture.h"
 #include "tests/support/test_daemon.h"
 
@@ -20,70 +21,29 @@ class StatsTest : public testing::DaemonFixture {
  protected:
   void SetUp() override { StartDaemon(testing::kTestConfig); }
 
-  void Ok(const grpc::Status& s) { ASSERT_TRUE(s.ok()) << s.error_message(); }
-
-  void Login(const std::string& agent) {
-    v1::LoginRequest req;
-    req.set_agent_id(agent);
-    req.set_ready(true);
-    v1::Agent resp;
-    Ok(stubs_->agents->Login(Ctx().get(), req, &resp));
-  }
-  void Enqueue(const std::string& id, const std::string& queue = "support") {
-    v1::EnqueueCallRequest req;
-    req.set_call_id(id);
-    req.set_queue(queue);
-    v1::EnqueueCallResponse resp;
-    Ok(stubs_->calls->EnqueueCall(Ctx().get(), req, &resp));
-  }
-  void Accept(const std::string& agent, const std::string& call) {
-    v1::AcceptOfferRequest req;
-    req.set_agent_id(agent);
-    req.set_call_id(call);
-    v1::Call resp;
-    Ok(stubs_->agents->AcceptOffer(Ctx().get(), req, &resp));
-  }
-  void Abandon(const std::string& call) {
-    v1::AbandonCallRequest req;
-    req.set_call_id(call);
-    v1::Call resp;
-    Ok(stubs_->calls->AbandonCall(Ctx().get(), req, &resp));
-  }
+  // Ends the call, then its wrap-up.
   void EndAndComplete(const std::string& agent, const std::string& call) {
-    v1::EndCallRequest end;
-    end.set_call_id(call);
-    v1::Call resp;
-    Ok(stubs_->calls->EndCall(Ctx().get(), end, &resp));
-    v1::CompleteCallRequest complete;
-    complete.set_agent_id(agent);
-    complete.set_call_id(call);
-    Ok(stubs_->agents->CompleteCall(Ctx().get(), complete, &resp));
-  }
-  v1::QueueStats Stats(const std::string& queue) {
-    v1::GetQueueStatsRequest req;
-    req.set_queue(queue);
-    v1::QueueStats resp;
-    grpc::Status s = stubs_->admin->GetQueueStats(Ctx().get(), req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp;
+    auto ended = client().End(call);
+    ASSERT_TRUE(ended.ok()) << ended.error_message();
+    client().Complete(agent, call);
   }
 };
 
 TEST_F(StatsTest, GetQueueStatsCountsAnsweredAndAbandonedCalls) {
   // Nothing yet: rates are absent, not zero.
-  v1::QueueStats empty = Stats("support");
+  v1::QueueStats empty = *client().QueueStats("support");
   EXPECT_TRUE(empty.has_window());
   EXPECT_EQ(empty.today().offered(), 0);
   EXPECT_FALSE(empty.today().has_service_level());
   EXPECT_FALSE(empty.today().has_asa());
 
-  Login("alice");
-  Enqueue("c1");  // offered to alice
-  Accept("alice", "c1");
-  Enqueue("c2");  // nobody free
-  Abandon("c2");  // at once: a short abandon (support keeps the 5 s default)
+  client().Login("alice");
+  client().Enqueue("c1");  // offered to alice
+  client().Accept("alice", "c1");
+  client().Enqueue("c2");  // nobody free
+  client().Abandon("c2");  // at once: a short abandon (support keeps the 5 s default)
 
-  v1::QueueStats s = Stats("support");
+  v1::QueueStats s = *client().QueueStats("support");
   for (const v1::QueueStats::Kpis& k : {s.window(), s.today()}) {
     EXPECT_EQ(k.offered(), 2);
     EXPECT_EQ(k.answered(), 1);
@@ -104,12 +64,11 @@ TEST_F(StatsTest, GetQueueStatsCountsAnsweredAndAbandonedCalls) {
   EXPECT_EQ(s.agents_busy(), 1);  // the live counts are still there
 
   EndAndComplete("alice", "c1");
-  s = Stats("support");
+  s = *client().QueueStats("support");
   EXPECT_EQ(s.today().handled(), 1);
   EXPECT_TRUE(s.today().has_aht());
   // ListQueues carries the same KPIs.
-  v1::ListQueuesResponse queues;
-  Ok(stubs_->admin->ListQueues(Ctx().get(), v1::ListQueuesRequest(), &queues));
+  v1::ListQueuesResponse queues = *client().ListQueues();
   int handled = -1;
   for (const v1::Queue& q : queues.queues()) {
     if (q.name() == "support") handled = q.stats().today().handled();
@@ -136,8 +95,8 @@ TEST_F(StatsTest, WatchStatsSendsASnapshotAtOnceThenChanges) {
   EXPECT_EQ(snap.agents(0).agent_id(), "alice");
   EXPECT_EQ(snap.agents(0).state(), v1::AGENT_STATE_LOGGED_OUT);
 
-  Login("bob");
-  Enqueue("w1");  // offered to bob
+  client().Login("bob");
+  client().Enqueue("w1");  // offered to bob
   // A later snapshot shows it; at 200 ms apart, 50 reads is 10 s at most.
   bool seen = false;
   for (int i = 0; i < 50 && !seen && reader->Read(&snap); ++i) {
@@ -191,17 +150,17 @@ TEST_F(StatsTest, WatchStatsEndsCleanlyOnShutdown) {
 }
 
 TEST_F(StatsTest, LiveKpisSurviveARestart) {
-  Login("alice");
-  Enqueue("c1");  // offered to alice
-  Accept("alice", "c1");
-  Enqueue("c2");
-  Abandon("c2");
-  Enqueue("c3");  // waiting
-  v1::QueueStats before = Stats("support");
+  client().Login("alice");
+  client().Enqueue("c1");  // offered to alice
+  client().Accept("alice", "c1");
+  client().Enqueue("c2");
+  client().Abandon("c2");
+  client().Enqueue("c3");  // waiting
+  v1::QueueStats before = *client().QueueStats("support");
   ASSERT_EQ(before.today().offered(), 3);
   // A restart on the same file: the stored events of today are replayed.
   ASSERT_NO_FATAL_FAILURE(RestartDaemon());
-  v1::QueueStats after = Stats("support");
+  v1::QueueStats after = *client().QueueStats("support");
   EXPECT_EQ(after.today().offered(), 3);
   EXPECT_EQ(after.today().abandoned(), before.today().abandoned());
   EXPECT_EQ(after.today().answered(), before.today().answered());
@@ -217,17 +176,17 @@ TEST_F(StatsTest, LiveKpisResumeFromTheStoredCheckpoint) {
   app::DaemonOptions options;
   options.kpi_checkpoint_every = absl::ZeroDuration();
   StartDaemon(testing::kTestConfig, options);
-  Login("alice");
-  Enqueue("c1");
-  Accept("alice", "c1");
-  Enqueue("c2");
-  Abandon("c2");
+  client().Login("alice");
+  client().Enqueue("c1");
+  client().Accept("alice", "c1");
+  client().Enqueue("c2");
+  client().Abandon("c2");
   EndAndComplete("alice", "c1");
-  Enqueue("c3");  // offered to alice
-  v1::QueueStats before = Stats("support");
+  client().Enqueue("c3");  // offered to alice
+  v1::QueueStats before = *client().QueueStats("support");
   ASSERT_EQ(before.today().offered(), 3);
   ASSERT_NO_FATAL_FAILURE(RestartDaemon());
-  v1::QueueStats after = Stats("support");
+  v1::QueueStats after = *client().QueueStats("support");
   EXPECT_EQ(after.today().offered(), 3);
   EXPECT_EQ(after.today().answered(), 1);
   EXPECT_EQ(after.today().abandoned(), 1);

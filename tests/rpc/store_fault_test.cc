@@ -12,6 +12,7 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "server/app/daemon.h"
+#include "tests/support/client.h"
 #include "tests/support/daemon_fixture.h"
 #include "tests/support/fault_injection_event_log.h"
 #include "tests/support/test_daemon.h"
@@ -35,19 +36,6 @@ class StoreFaultTest : public testing::DaemonFixture {
     health_ = grpc::health::v1::Health::NewStub(stubs_->channel);
   }
 
-  grpc::Status Enqueue(const std::string& id, v1::EnqueueCallResponse* out = nullptr) {
-    v1::EnqueueCallRequest req;
-    req.set_call_id(id);
-    req.set_queue("support");
-    v1::EnqueueCallResponse resp;
-    return stubs_->calls->EnqueueCall(Ctx().get(), req, out ? out : &resp);
-  }
-  grpc::Status GetCall(const std::string& id) {
-    v1::GetCallRequest req;
-    req.set_call_id(id);
-    v1::Call resp;
-    return stubs_->calls->GetCall(Ctx().get(), req, &resp);
-  }
   // The health of `service` ("" for the server as a whole).
   HealthCheckResponse::ServingStatus Health(const std::string& service) {
     grpc::health::v1::HealthCheckRequest req;
@@ -72,11 +60,11 @@ class StoreFaultTest : public testing::DaemonFixture {
 };
 
 TEST_F(StoreFaultTest, FailingStoreIsUnavailableAndNotServingUntilItRecovers) {
-  ASSERT_TRUE(Enqueue("c-1").ok());
+  ASSERT_TRUE(client().Enqueue("c-1").ok());
   EXPECT_EQ(Health(""), HealthCheckResponse::SERVING);
 
   faults_->FailAll(absl::UnavailableError("disk full"));
-  grpc::Status failed = Enqueue("c-2");
+  grpc::Status failed = client().Enqueue("c-2").status();
   EXPECT_EQ(failed.error_code(), grpc::StatusCode::UNAVAILABLE) << failed.error_message();
   EXPECT_THAT(failed.error_message(), HasSubstr("disk full"));
   EXPECT_THAT(failed.error_message(), HasSubstr("kept in memory"));
@@ -86,25 +74,24 @@ TEST_F(StoreFaultTest, FailingStoreIsUnavailableAndNotServingUntilItRecovers) {
   EXPECT_EQ(Health("acd.v1.AgentService"), HealthCheckResponse::NOT_SERVING);
 
   // New changes are refused before they reach the engine; reads are served.
-  grpc::Status refused = Enqueue("c-3");
+  grpc::Status refused = client().Enqueue("c-3").status();
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(refused.error_message(), HasSubstr("refused"));
-  EXPECT_TRUE(GetCall("c-2").ok());  // kept in memory
-  EXPECT_EQ(GetCall("c-3").error_code(), grpc::StatusCode::NOT_FOUND);
-  v1::ListQueuesResponse queues;
-  EXPECT_TRUE(stubs_->admin->ListQueues(Ctx().get(), v1::ListQueuesRequest(), &queues).ok());
+  EXPECT_TRUE(client().GetCall("c-2").ok());  // kept in memory
+  EXPECT_EQ(client().GetCall("c-3").error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(client().ListQueues().ok());
   EXPECT_EQ(Query(db_path_, "SELECT count(*) FROM calls WHERE call_id = 'c-2'")[0][0], "0");
 
   faults_->Clear();
   ASSERT_TRUE(WaitForHealth(HealthCheckResponse::SERVING));
   EXPECT_EQ(Health("acd.v1.CallService"), HealthCheckResponse::SERVING);
   // The retry the UNAVAILABLE asked for finds the call kept in memory.
-  v1::EnqueueCallResponse again;
-  ASSERT_TRUE(Enqueue("c-2", &again).ok());
-  EXPECT_FALSE(again.created());
-  v1::EnqueueCallResponse fresh;
-  ASSERT_TRUE(Enqueue("c-3", &fresh).ok());
-  EXPECT_TRUE(fresh.created());
+  auto again = client().Enqueue("c-2");
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->created());
+  auto fresh = client().Enqueue("c-3");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_TRUE(fresh->created());
 
   // Every change is on disk, in order, with no gap.
   auto events = Query(db_path_, "SELECT seq, call_id FROM events ORDER BY seq");
@@ -118,7 +105,7 @@ TEST_F(StoreFaultTest, FailingStoreIsUnavailableAndNotServingUntilItRecovers) {
 TEST_F(StoreFaultTest, FailedAppendsOnceReportFailureThenCommitWithoutARestart) {
   // A single failed transaction (DATA_LOSS, say a checksum error) is retried.
   faults_->FailNext(1, absl::DataLossError("checksum mismatch"));
-  grpc::Status failed = Enqueue("c-1");
+  grpc::Status failed = client().Enqueue("c-1").status();
   EXPECT_EQ(failed.error_code(), grpc::StatusCode::UNAVAILABLE) << failed.error_message();
   EXPECT_THAT(failed.error_message(), HasSubstr("checksum mismatch"));
   ASSERT_TRUE(WaitForHealth(HealthCheckResponse::SERVING));
@@ -128,7 +115,7 @@ TEST_F(StoreFaultTest, FailedAppendsOnceReportFailureThenCommitWithoutARestart) 
 
 TEST_F(StoreFaultTest, ShutdownWithTheStoreStillFailingSaysWhatWasNotCommitted) {
   faults_->FailAll(absl::UnavailableError("disk full"));
-  EXPECT_EQ(Enqueue("c-1").error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(client().Enqueue("c-1").error_code(), grpc::StatusCode::UNAVAILABLE);
   const absl::Time start = absl::Now();
   absl::Status stopped = daemon_->Shutdown(absl::Milliseconds(300));
   EXPECT_LT(absl::Now() - start, absl::Seconds(1));
@@ -150,7 +137,7 @@ TEST(ShutdownTest, ReturnsWithinTheGraceWhileAClientHoldsAStreamAndDoesNotRead) 
   options.database = dir.File("acd.db");
   absl::StatusOr<std::unique_ptr<app::Daemon>> daemon = app::Daemon::Start(options);
   ASSERT_TRUE(daemon.ok()) << daemon.status();
-  testing::Stubs stubs((*daemon)->address());
+  testing::Client client((*daemon)->address());
 
   // Its own connection, with a fixed 64 KiB window (no BDP probing to grow it).
   grpc::ChannelArguments args;
@@ -166,12 +153,11 @@ TEST(ShutdownTest, ReturnsWithinTheGraceWhileAClientHoldsAStreamAndDoesNotRead) 
   // Well over the window: ~600 KB of events the client never reads.
   const std::string padding(500, 'x');
   for (int i = 0; i < 1000; ++i) {
-    v1::EnqueueCallRequest req;
-    req.set_call_id("c-" + std::to_string(i));
-    req.set_queue("support");
-    (*req.mutable_attributes())["note"] = padding;
-    v1::EnqueueCallResponse resp;
-    ASSERT_TRUE(stubs.calls->EnqueueCall(Ctx().get(), req, &resp).ok()) << i;
+    ASSERT_TRUE(client
+                    .Enqueue("c-" + std::to_string(i),
+                             {.queue = "support", .attributes = {{"note", padding}}})
+                    .ok())
+        << i;
   }
 
   const absl::Time start = absl::Now();

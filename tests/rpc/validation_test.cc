@@ -20,6 +20,7 @@
 #include "absl/strings/str_replace.h"
 #include "server/app/daemon.h"
 #include "server/core/limits.h"
+#include "tests/support/client.h"
 #include "tests/support/daemon_fixture.h"
 #include "tests/support/test_daemon.h"
 
@@ -27,6 +28,7 @@ namespace acd {
 namespace {
 
 using ::acd::testing::Ctx;
+using ::acd::testing::OfferStream;
 using ::acd::testing::Query;
 using ::testing::HasSubstr;
 
@@ -77,50 +79,19 @@ class ValidationTest : public testing::DaemonFixture {
  protected:
   void SetUp() override { StartDaemon(kConfig); }
 
-  void Login(const std::string& agent) {
-    v1::LoginRequest req;
-    req.set_agent_id(agent);
-    req.set_ready(true);
-    v1::Agent resp;
-    grpc::Status s = stubs_->agents->Login(Ctx().get(), req, &resp);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-  }
-
-  v1::Call Enqueue(const std::string& id, const std::string& queue) {
-    v1::EnqueueCallRequest req;
-    req.set_call_id(id);
-    req.set_queue(queue);
-    v1::EnqueueCallResponse resp;
-    grpc::Status s = stubs_->calls->EnqueueCall(Ctx().get(), req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp.call();
-  }
-
-  void Accept(const std::string& agent, const std::string& call) {
-    v1::AcceptOfferRequest req;
-    req.set_agent_id(agent);
-    req.set_call_id(call);
-    v1::Call resp;
-    grpc::Status s = stubs_->agents->AcceptOffer(Ctx().get(), req, &resp);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-  }
-
   // One call in each live state: c-wrap (alice, WRAP_UP), c-conn (bob,
   // CONNECTED), c-offer (carol, OFFERED), c-queued (QUEUED).
   void MakeCallsInEveryState() {
-    Login("alice");
-    ASSERT_EQ(Enqueue("c-wrap", "support").state(), v1::CALL_STATE_OFFERED);
-    Accept("alice", "c-wrap");
-    v1::EndCallRequest end;
-    end.set_call_id("c-wrap");
-    v1::Call ended;
-    ASSERT_TRUE(stubs_->calls->EndCall(Ctx().get(), end, &ended).ok());
-    Login("bob");
-    ASSERT_EQ(Enqueue("c-conn", "support").agent_id(), "bob");
-    Accept("bob", "c-conn");
-    Login("carol");
-    ASSERT_EQ(Enqueue("c-offer", "sales").agent_id(), "carol");
-    ASSERT_EQ(Enqueue("c-queued", "support").state(), v1::CALL_STATE_QUEUED);
+    client().Login("alice");
+    ASSERT_EQ(client().Enqueue("c-wrap", "support")->call().state(), v1::CALL_STATE_OFFERED);
+    client().Accept("alice", "c-wrap");
+    ASSERT_TRUE(client().End("c-wrap").ok());
+    client().Login("bob");
+    ASSERT_EQ(client().Enqueue("c-conn", "support")->call().agent_id(), "bob");
+    client().Accept("bob", "c-conn");
+    client().Login("carol");
+    ASSERT_EQ(client().Enqueue("c-offer", "sales")->call().agent_id(), "carol");
+    ASSERT_EQ(client().Enqueue("c-queued", "support")->call().state(), v1::CALL_STATE_QUEUED);
   }
 
   // Calls (every state), agents and the number of stored events.
@@ -129,10 +100,8 @@ class ValidationTest : public testing::DaemonFixture {
     for (int s = v1::CALL_STATE_QUEUED; s <= v1::CALL_STATE_CALLBACK_SCHEDULED; ++s) {
       calls_req.add_states(static_cast<v1::CallState>(s));
     }
-    v1::ListCallsResponse calls;
-    EXPECT_TRUE(stubs_->admin->ListCalls(Ctx().get(), calls_req, &calls).ok());
-    v1::ListAgentsResponse agents;
-    EXPECT_TRUE(stubs_->admin->ListAgents(Ctx().get(), {}, &agents).ok());
+    v1::ListCallsResponse calls = *client().ListCalls(calls_req);
+    v1::ListAgentsResponse agents = *client().ListAgents();
     std::string out;
     for (v1::Call& c : *calls.mutable_calls()) {
       c.clear_estimated_wait();
@@ -161,13 +130,12 @@ TEST_F(ValidationTest, CallService) {
   ASSERT_NO_FATAL_FAILURE(MakeCallsInEveryState());
   v1::CallService::Stub& calls = *stubs_->calls;
   auto enqueue = [&](std::function<void(v1::EnqueueCallRequest&)> edit) {
-    return [&calls, edit] {
+    return [this, edit] {
       v1::EnqueueCallRequest req;
       req.set_call_id("c-new");
       req.set_queue("support");
       edit(req);
-      v1::EnqueueCallResponse resp;
-      return calls.EnqueueCall(Ctx().get(), req, &resp);
+      return client().Enqueue(req).status();
     };
   };
   auto call_rpc = [](auto method) {
@@ -384,30 +352,13 @@ TEST_F(ValidationTest, AgentService) {
   ASSERT_NO_FATAL_FAILURE(MakeCallsInEveryState());
   v1::AgentService::Stub& agents = *stubs_->agents;
   auto login = [&](const std::string& id) {
-    return [&agents, id] {
-      v1::LoginRequest req;
-      req.set_agent_id(id);
-      v1::Agent resp;
-      return agents.Login(Ctx().get(), req, &resp);
-    };
+    return [this, id] { return client().Login(id, /*ready=*/false).status(); };
   };
   auto logout = [&](const std::string& id) {
-    return [&agents, id] {
-      v1::LogoutRequest req;
-      req.set_agent_id(id);
-      v1::Agent resp;
-      return agents.Logout(Ctx().get(), req, &resp);
-    };
+    return [this, id] { return client().Logout(id).status(); };
   };
   auto set_state = [&](const std::string& id, v1::AgentState state, const std::string& reason) {
-    return [&agents, id, state, reason] {
-      v1::SetStateRequest req;
-      req.set_agent_id(id);
-      req.set_state(state);
-      req.set_reason(reason);
-      v1::Agent resp;
-      return agents.SetState(Ctx().get(), req, &resp);
-    };
+    return [this, id, state, reason] { return client().SetState(id, state, reason).status(); };
   };
   auto offers = [&](const std::string& id) {
     return [&agents, id] {
@@ -418,34 +369,15 @@ TEST_F(ValidationTest, AgentService) {
     };
   };
   auto accept = [&](const std::string& agent, const std::string& call) {
-    return [&agents, agent, call] {
-      v1::AcceptOfferRequest req;
-      req.set_agent_id(agent);
-      req.set_call_id(call);
-      v1::Call resp;
-      return agents.AcceptOffer(Ctx().get(), req, &resp);
-    };
+    return [this, agent, call] { return client().Accept(agent, call).status(); };
   };
   auto reject = [&](const std::string& agent, const std::string& call, const std::string& reason) {
-    return [&agents, agent, call, reason] {
-      v1::RejectOfferRequest req;
-      req.set_agent_id(agent);
-      req.set_call_id(call);
-      req.set_reason(reason);
-      v1::Call resp;
-      return agents.RejectOffer(Ctx().get(), req, &resp);
-    };
+    return [this, agent, call, reason] { return client().Reject(agent, call, reason).status(); };
   };
   auto complete = [&](const std::string& call, const std::string& disposition,
                       const std::string& notes) {
-    return [&agents, call, disposition, notes] {
-      v1::CompleteCallRequest req;
-      req.set_agent_id("alice");
-      req.set_call_id(call);
-      req.set_disposition(disposition);
-      req.set_notes(notes);
-      v1::Call resp;
-      return agents.CompleteCall(Ctx().get(), req, &resp);
+    return [this, call, disposition, notes] {
+      return client().Complete("alice", call, disposition, notes).status();
     };
   };
 
@@ -503,26 +435,16 @@ TEST_F(ValidationTest, AgentService) {
   });
 
   // Notes may span lines.
-  v1::Call done;
-  v1::CompleteCallRequest ok;
-  ok.set_agent_id("alice");
-  ok.set_call_id("c-wrap");
-  ok.set_notes("line 1\nline 2");
-  grpc::Status s = agents.CompleteCall(Ctx().get(), ok, &done);
-  ASSERT_TRUE(s.ok()) << s.error_message();
-  EXPECT_EQ(done.notes(), "line 1\nline 2");
+  auto done = client().Complete("alice", "c-wrap", "", "line 1\nline 2");
+  ASSERT_TRUE(done.ok()) << done.error_message();
+  EXPECT_EQ(done->notes(), "line 1\nline 2");
 }
 
 TEST_F(ValidationTest, AdminService) {
   ASSERT_NO_FATAL_FAILURE(MakeCallsInEveryState());
   v1::AdminService::Stub& admin = *stubs_->admin;
   auto queue_stats = [&](const std::string& queue) {
-    return [&admin, queue] {
-      v1::GetQueueStatsRequest req;
-      req.set_queue(queue);
-      v1::QueueStats resp;
-      return admin.GetQueueStats(Ctx().get(), req, &resp);
-    };
+    return [this, queue] { return client().QueueStats(queue).status(); };
   };
   auto list_agents = [&](const std::string& queue) {
     return [&admin, queue] {
@@ -533,21 +455,14 @@ TEST_F(ValidationTest, AdminService) {
     };
   };
   auto list_calls = [&](std::function<void(v1::ListCallsRequest&)> edit) {
-    return [&admin, edit] {
+    return [this, edit] {
       v1::ListCallsRequest req;
       edit(req);
-      v1::ListCallsResponse resp;
-      return admin.ListCalls(Ctx().get(), req, &resp);
+      return client().ListCalls(req).status();
     };
   };
   auto move = [&](const std::string& call, const std::string& queue) {
-    return [&admin, call, queue] {
-      v1::MoveCallRequest req;
-      req.set_call_id(call);
-      req.set_queue(queue);
-      v1::Call resp;
-      return admin.MoveCall(Ctx().get(), req, &resp);
-    };
+    return [this, call, queue] { return client().Move(call, queue).status(); };
   };
   auto staffing = [&](std::function<void(v1::StaffingRequest&)> edit) {
     return [&admin, edit] {
@@ -572,13 +487,7 @@ TEST_F(ValidationTest, AdminService) {
     };
   };
   auto validate = [&](const std::string& file_name) {
-    return [&admin, file_name] {
-      v1::ValidateConfigRequest req;
-      req.set_config_yaml(kConfig);
-      req.set_file_name(file_name);
-      v1::ValidateConfigResponse resp;
-      return admin.ValidateConfig(Ctx().get(), req, &resp);
-    };
+    return [this, file_name] { return client().Validate(kConfig, file_name).status(); };
   };
   auto watch = [&](std::function<void(v1::WatchStatsRequest&)> edit) {
     return [&admin, edit] {
@@ -781,20 +690,16 @@ TEST_F(ValidationTest, OversizeMessageIsResourceExhausted) {
   enqueue.set_call_id("c-big");
   enqueue.set_queue("support");
   (*enqueue.mutable_attributes())["blob"] = std::string((1 << 20) + 1, 'b');
-  v1::EnqueueCallResponse resp;
-  grpc::Status s = stubs_->calls->EnqueueCall(Ctx().get(), enqueue, &resp);
+  grpc::Status s = client().Enqueue(enqueue).status();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
 
-  v1::ValidateConfigRequest validate;
-  validate.set_config_yaml(std::string(kConfig) + "#" + std::string(2 << 20, 'x') + "\n");
-  v1::ValidateConfigResponse vresp;
-  s = stubs_->admin->ValidateConfig(Ctx().get(), validate, &vresp);
+  s = client().Validate(std::string(kConfig) + "#" + std::string(2 << 20, 'x') + "\n").status();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
   EXPECT_EQ(Fingerprint(), before);
 
   // Just under the limit is served (and refused by the engine for what it is).
   (*enqueue.mutable_attributes())["blob"] = std::string(900 << 10, 'b');
-  s = stubs_->calls->EnqueueCall(Ctx().get(), enqueue, &resp);
+  s = client().Enqueue(enqueue).status();
   EXPECT_EQ(s.error_code(), kInvalid) << s.error_message();
   EXPECT_THAT(s.error_message(), HasSubstr("attributes[\"blob\"]"));
   EXPECT_THAT(s.error_message(), HasSubstr(absl::StrCat("(", 900 << 10, " bytes)")));
@@ -855,8 +760,7 @@ TEST_F(ValidationTest, StreamsOverTheCapAreResourceExhausted) {
     over(StreamStatus(stubs_->agents->StreamOffers(ctx.get(), bob)), "StreamOffers");
   }
   // Unary calls are not streams: still served.
-  v1::ListAgentsResponse agents;
-  EXPECT_TRUE(stubs_->admin->ListAgents(Ctx().get(), {}, &agents).ok());
+  EXPECT_TRUE(client().ListAgents().ok());
 
   // A closed stream frees its place.
   open[0].ctx->TryCancel();
@@ -881,28 +785,22 @@ TEST_F(ValidationTest, StreamsOverTheCapAreResourceExhausted) {
 }
 
 TEST_F(ValidationTest, ANewerStreamOffersReplacesTheOlder) {
-  Login("alice");
-  v1::StreamOffersRequest req;
-  req.set_agent_id("alice");
-  auto old_ctx = Ctx(10);
-  auto old_stream = stubs_->agents->StreamOffers(old_ctx.get(), req);
-  old_stream->WaitForInitialMetadata();
-  auto new_ctx = Ctx(10);
-  auto new_stream = stubs_->agents->StreamOffers(new_ctx.get(), req);
-  new_stream->WaitForInitialMetadata();
+  client().Login("alice");
+  OfferStream old_stream(client(), "alice", std::chrono::seconds(10));
+  OfferStream new_stream(client(), "alice", std::chrono::seconds(10));
 
   v1::OfferUpdate update;
-  EXPECT_FALSE(old_stream->Read(&update));
-  grpc::Status ended = old_stream->Finish();
+  EXPECT_FALSE(old_stream.Read(&update));
+  grpc::Status ended = old_stream.Finish();
   EXPECT_EQ(ended.error_code(), grpc::StatusCode::ABORTED) << ended.error_message();
   EXPECT_THAT(ended.error_message(), HasSubstr("replaced by a newer stream"));
 
   // The newer one gets the next offer.
-  Enqueue("c-1", "support");
-  ASSERT_TRUE(new_stream->Read(&update));
+  client().Enqueue("c-1", "support");
+  ASSERT_TRUE(new_stream.Read(&update));
   EXPECT_EQ(update.offer().call().call_id(), "c-1");
-  new_ctx->TryCancel();
-  EXPECT_EQ(new_stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  new_stream.TryCancel();
+  EXPECT_EQ(new_stream.Finish().error_code(), grpc::StatusCode::CANCELLED);
 }
 
 }  // namespace

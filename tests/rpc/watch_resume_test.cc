@@ -7,72 +7,40 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "server/app/daemon.h"
+#include "tests/support/client.h"
 #include "tests/support/daemon_fixture.h"
 #include "tests/support/test_daemon.h"
 
 namespace acd {
 namespace {
 
-using ::acd::testing::Ctx;
+using ::acd::testing::EventWatch;
 using ::acd::testing::Query;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-// An open WatchEvents stream; live (or resuming) once constructed.
-class EventStream {
- public:
-  EventStream(v1::CallService::Stub* stub, int64_t after_seq, const std::string& queue = "") {
-    ctx_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    v1::WatchEventsRequest req;
-    req.set_after_seq(after_seq);
-    req.set_queue(queue);
-    reader_ = stub->WatchEvents(&ctx_, req);
-  }
-  ~EventStream() { Close(); }
+// Longer than the default: the resume rounds race a producer on a loaded
+// machine.
+constexpr std::chrono::seconds kWatchDeadline{30};
 
-  // The next event; fails the test if the stream ends.
-  v1::Event Next() {
-    v1::Event event;
-    EXPECT_TRUE(reader_->Read(&event)) << "event stream ended";
-    return event;
+// Seqs of the next events of `watch` until (and with) the first one >= `seq`,
+// at most `max` of them.
+std::vector<int64_t> SeqsThrough(EventWatch& watch, int64_t seq, int max = 100000) {
+  std::vector<int64_t> seqs;
+  v1::Event event;
+  while (static_cast<int>(seqs.size()) < max && watch.Read(&event)) {
+    seqs.push_back(event.seq());
+    if (event.seq() >= seq) break;
   }
-  // Seqs of the next events until (and with) the first one >= `seq`, at most
-  // `max` of them.
-  std::vector<int64_t> SeqsThrough(int64_t seq, int max = 100000) {
-    std::vector<int64_t> seqs;
-    v1::Event event;
-    while (static_cast<int>(seqs.size()) < max && reader_->Read(&event)) {
-      seqs.push_back(event.seq());
-      if (event.seq() >= seq) break;
-    }
-    return seqs;
-  }
-  // The status the stream ended with, reading what is left first.
-  grpc::Status Finish() {
-    v1::Event ignored;
-    while (reader_->Read(&ignored)) {
-    }
-    closed_ = true;
-    return reader_->Finish();
-  }
-  // The client goes away (a disconnect).
-  void Close() {
-    if (closed_) return;
-    ctx_.TryCancel();
-    Finish();
-  }
-
- private:
-  grpc::ClientContext ctx_;
-  std::unique_ptr<grpc::ClientReader<v1::Event>> reader_;
-  bool closed_ = false;
-};
+  return seqs;
+}
 
 // seq first..last, in order.
 std::vector<int64_t> Range(int64_t first, int64_t last) {
@@ -84,14 +52,6 @@ std::vector<int64_t> Range(int64_t first, int64_t last) {
 class WatchResumeTest : public testing::DaemonFixture {
  protected:
   void SetUp() override { StartDaemon(testing::kTestConfig); }
-
-  grpc::Status Enqueue(const std::string& id, const std::string& queue = "support") {
-    v1::EnqueueCallRequest req;
-    req.set_call_id(id);
-    req.set_queue(queue);
-    v1::EnqueueCallResponse resp;
-    return stubs_->calls->EnqueueCall(Ctx().get(), req, &resp);
-  }
 
   // Every stored seq above `after` (optionally of one queue), from the file.
   std::vector<int64_t> StoredSeqsAfter(int64_t after, const std::string& queue = "") {
@@ -109,38 +69,38 @@ class WatchResumeTest : public testing::DaemonFixture {
 };
 
 TEST_F(WatchResumeTest, ResumeSendsExactlyTheMissedEventsThenLiveOnes) {
-  ASSERT_TRUE(Enqueue("c0").ok());  // so the stream starts above seq 0
+  ASSERT_TRUE(client().Enqueue("c0").ok());  // so the stream starts above seq 0
   int64_t last = 0;
   {
-    EventStream live(stubs_->calls.get(), LastStoredSeq());
-    ASSERT_TRUE(Enqueue("c1").ok());
-    ASSERT_TRUE(Enqueue("c2").ok());
-    std::vector<int64_t> seen = live.SeqsThrough(LastStoredSeq());
+    EventWatch live(client(), {.after_seq = LastStoredSeq()}, kWatchDeadline);
+    ASSERT_TRUE(client().Enqueue("c1").ok());
+    ASSERT_TRUE(client().Enqueue("c2").ok());
+    std::vector<int64_t> seen = SeqsThrough(live, LastStoredSeq());
     ASSERT_FALSE(seen.empty());
     last = seen.back();
   }  // disconnects
 
   // Missed while away, in both queues.
-  ASSERT_TRUE(Enqueue("c3").ok());
-  ASSERT_TRUE(Enqueue("c4", "sales").ok());
-  ASSERT_TRUE(Enqueue("c5").ok());
+  ASSERT_TRUE(client().Enqueue("c3").ok());
+  ASSERT_TRUE(client().Enqueue("c4", "sales").ok());
+  ASSERT_TRUE(client().Enqueue("c5").ok());
   const std::vector<int64_t> missed = StoredSeqsAfter(last);
   ASSERT_GE(missed.size(), 3u);
   EXPECT_EQ(missed, Range(last + 1, missed.back())) << "the store's seqs are contiguous";
 
-  EventStream resumed(stubs_->calls.get(), last);
-  std::vector<int64_t> got = resumed.SeqsThrough(missed.back());
+  EventWatch resumed(client(), {.after_seq = last}, kWatchDeadline);
+  std::vector<int64_t> got = SeqsThrough(resumed, missed.back());
   EXPECT_EQ(got, missed);
 
   // Then live, continuing the same sequence.
-  ASSERT_TRUE(Enqueue("c6").ok());
+  ASSERT_TRUE(client().Enqueue("c6").ok());
   v1::Event next = resumed.Next();
   EXPECT_EQ(next.seq(), missed.back() + 1);
   EXPECT_EQ(next.call_id(), "c6");
   EXPECT_EQ(next.type(), v1::EVENT_TYPE_CALL_QUEUED);
 
   // A filtered resume replays only the matching stored events.
-  EventStream sales(stubs_->calls.get(), last, "sales");
+  EventWatch sales(client(), {.queue = "sales", .after_seq = last}, kWatchDeadline);
   const std::vector<int64_t> sales_missed = StoredSeqsAfter(last, "sales");
   ASSERT_FALSE(sales_missed.empty());
   for (int64_t seq : sales_missed) {
@@ -148,24 +108,24 @@ TEST_F(WatchResumeTest, ResumeSendsExactlyTheMissedEventsThenLiveOnes) {
     EXPECT_EQ(e.seq(), seq);
     EXPECT_EQ(e.queue(), "sales");
   }
-  ASSERT_TRUE(Enqueue("c7", "sales").ok());
+  ASSERT_TRUE(client().Enqueue("c7", "sales").ok());
   v1::Event sales_live = sales.Next();
   EXPECT_EQ(sales_live.call_id(), "c7");
   EXPECT_EQ(sales_live.seq(), LastStoredSeq());
 }
 
 TEST_F(WatchResumeTest, ResumeAcrossARestartOnTheSameDatabase) {
-  ASSERT_TRUE(Enqueue("c0").ok());
+  ASSERT_TRUE(client().Enqueue("c0").ok());
   int64_t last = 0;
   {
-    EventStream live(stubs_->calls.get(), LastStoredSeq());
-    ASSERT_TRUE(Enqueue("c1").ok());
-    std::vector<int64_t> seen = live.SeqsThrough(LastStoredSeq());
+    EventWatch live(client(), {.after_seq = LastStoredSeq()}, kWatchDeadline);
+    ASSERT_TRUE(client().Enqueue("c1").ok());
+    std::vector<int64_t> seen = SeqsThrough(live, LastStoredSeq());
     ASSERT_FALSE(seen.empty());
     last = seen.back();
   }
-  ASSERT_TRUE(Enqueue("c2").ok());
-  ASSERT_TRUE(Enqueue("c3", "sales").ok());
+  ASSERT_TRUE(client().Enqueue("c2").ok());
+  ASSERT_TRUE(client().Enqueue("c3", "sales").ok());
   const int64_t before_restart = LastStoredSeq();
   ASSERT_GT(before_restart, last);
 
@@ -176,9 +136,9 @@ TEST_F(WatchResumeTest, ResumeAcrossARestartOnTheSameDatabase) {
   const std::vector<int64_t> missed = StoredSeqsAfter(last);
   EXPECT_EQ(missed, Range(last + 1, missed.back()));
   EXPECT_GE(missed.back(), before_restart);
-  EventStream resumed(stubs_->calls.get(), last);
-  EXPECT_EQ(resumed.SeqsThrough(missed.back()), missed);
-  ASSERT_TRUE(Enqueue("c4").ok());
+  EventWatch resumed(client(), {.after_seq = last}, kWatchDeadline);
+  EXPECT_EQ(SeqsThrough(resumed, missed.back()), missed);
+  ASSERT_TRUE(client().Enqueue("c4").ok());
   v1::Event next = resumed.Next();
   EXPECT_EQ(next.seq(), missed.back() + 1);
   EXPECT_EQ(next.call_id(), "c4");
@@ -187,14 +147,14 @@ TEST_F(WatchResumeTest, ResumeAcrossARestartOnTheSameDatabase) {
 // Resumes again and again while another thread enqueues calls, so backlog
 // reads race live commits; the seqs received must be exactly contiguous.
 TEST_F(WatchResumeTest, ResumeWhileEventsAreProducedHasNoGapAndNoDuplicate) {
-  ASSERT_TRUE(Enqueue("warmup").ok());
+  ASSERT_TRUE(client().Enqueue("warmup").ok());
   const int64_t start = LastStoredSeq();
   constexpr int kCalls = 300;
   std::atomic<bool> producer_failed{false};
   std::atomic<bool> producer_done{false};
   std::thread producer([&] {
     for (int i = 0; i < kCalls && !producer_failed; ++i) {
-      if (!Enqueue(absl::StrCat("p", i), i % 2 == 0 ? "support" : "sales").ok()) {
+      if (!client().Enqueue(absl::StrCat("p", i), i % 2 == 0 ? "support" : "sales").ok()) {
         producer_failed = true;
       }
     }
@@ -217,7 +177,7 @@ TEST_F(WatchResumeTest, ResumeWhileEventsAreProducedHasNoGapAndNoDuplicate) {
     for (int poll = 0; poll < 2000 && !producer_done && LastStoredSeq() < last + 3; ++poll) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    EventStream stream(stubs_->calls.get(), last);
+    EventWatch stream(client(), {.after_seq = last}, kWatchDeadline);
     for (int i = 0; i < 1 + round % 7 && !saw_last_call; ++i) {
       v1::Event e = stream.Next();
       if (e.seq() == 0) break;  // ended: Next() reported it
@@ -231,24 +191,24 @@ TEST_F(WatchResumeTest, ResumeWhileEventsAreProducedHasNoGapAndNoDuplicate) {
   // Then the rest, in one stream.
   const int64_t end = LastStoredSeq();
   if (last < end) {
-    EventStream stream(stubs_->calls.get(), last);
-    for (int64_t seq : stream.SeqsThrough(end)) received.push_back(seq);
+    EventWatch stream(client(), {.after_seq = last}, kWatchDeadline);
+    for (int64_t seq : SeqsThrough(stream, end)) received.push_back(seq);
   }
   EXPECT_EQ(received, Range(start + 1, end));
   EXPECT_EQ(StoredSeqsAfter(start), Range(start + 1, end));
 }
 
 TEST_F(WatchResumeTest, BadAfterSeqIsRefusedNamingTheValue) {
-  ASSERT_TRUE(Enqueue("c0").ok());
+  ASSERT_TRUE(client().Enqueue("c0").ok());
   const int64_t last = LastStoredSeq();
 
-  EventStream negative(stubs_->calls.get(), -1);
+  EventWatch negative(client(), {.after_seq = -1}, kWatchDeadline);
   grpc::Status s = negative.Finish();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("after_seq -1"));
 
   const int64_t ahead = last + 1000;
-  EventStream future(stubs_->calls.get(), ahead);
+  EventWatch future(client(), {.after_seq = ahead}, kWatchDeadline);
   s = future.Finish();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::OUT_OF_RANGE);
   EXPECT_THAT(s.error_message(), AllOf(HasSubstr(absl::StrCat("after_seq ", ahead)),
@@ -256,8 +216,8 @@ TEST_F(WatchResumeTest, BadAfterSeqIsRefusedNamingTheValue) {
 
   // Nothing changed, and resuming from the last seq itself is live at once.
   EXPECT_EQ(LastStoredSeq(), last);
-  EventStream at_end(stubs_->calls.get(), last);
-  ASSERT_TRUE(Enqueue("c1").ok());
+  EventWatch at_end(client(), {.after_seq = last}, kWatchDeadline);
+  ASSERT_TRUE(client().Enqueue("c1").ok());
   v1::Event next = at_end.Next();
   EXPECT_EQ(next.seq(), last + 1);
   EXPECT_EQ(next.call_id(), "c1");
