@@ -1,9 +1,6 @@
 // The `auth` section (tokens inline and in a tokens_file) and server.tls:
 // what parses, and every mistake reported at its file:line:col.
-#include <stdlib.h>
-
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -11,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "server/config/config.h"
 #include "tests/support/config_matchers.h"
+#include "tests/support/temp_dir.h"
 
 namespace acd::config {
 namespace {
@@ -26,29 +24,6 @@ using ::testing::SizeIs;
 constexpr char kHead[] =
     "queues: [{name: q}]\n"
     "agents: [{id: alice, queues: [q]}, {id: bob, queues: [q]}]\n";
-
-// A fresh directory, removed at the end of the test.
-class Dir {
- public:
-  Dir() {
-    std::string pattern = ::testing::TempDir() + "acd-auth-XXXXXX";
-    EXPECT_NE(mkdtemp(pattern.data()), nullptr);
-    path_ = pattern;
-  }
-  ~Dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string Write(const std::string& name, const std::string& text) const {
-    std::string path = path_ + "/" + name;
-    std::ofstream(path) << text;
-    return path;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 ParseOutcome Parse(const std::string& text) {
   return ParseConfig(text, "acd.yaml", {.base_dir = "", .read_files = true});
@@ -165,7 +140,7 @@ TEST(AuthConfigTest, AnAuthSectionWithNoTokenIsAnError) {
 }
 
 TEST(AuthConfigTest, TokensFileIsReadRelativeToTheConfigFile) {
-  Dir dir;
+  testing::TempDir dir;
   std::filesystem::create_directory(dir.path() + "/secrets");
   dir.Write("secrets/tokens.yaml",
             "tokens:\n"
@@ -198,7 +173,7 @@ TEST(AuthConfigTest, TokensFileIsReadRelativeToTheConfigFile) {
 }
 
 TEST(AuthConfigTest, TokensFileProblemsNameTheTokensFile) {
-  Dir dir;
+  testing::TempDir dir;
   std::string tokens = dir.Write("tokens.yaml",
                                  "tokens:\n"
                                  "  - name: pbx\n"
@@ -220,7 +195,7 @@ TEST(AuthConfigTest, TokensFileProblemsNameTheTokensFile) {
 }
 
 TEST(AuthConfigTest, MissingOrBrokenTokensFileIsAProblem) {
-  Dir dir;
+  testing::TempDir dir;
   std::string config =
       dir.Write("acd.yaml", absl::StrCat(kHead, "auth:\n  tokens_file: missing.yaml\n"));
   EXPECT_THAT(LoadConfigFile(config).problems,
@@ -242,7 +217,7 @@ TEST(AuthConfigTest, MissingOrBrokenTokensFileIsAProblem) {
 }
 
 TEST(TlsConfigTest, PathsAreRelativeToTheConfigFile) {
-  Dir dir;
+  testing::TempDir dir;
   dir.Write("server.pem", "cert");
   dir.Write("server.key", "key");
   dir.Write("ca.pem", "ca");
@@ -260,7 +235,7 @@ TEST(TlsConfigTest, PathsAreRelativeToTheConfigFile) {
 }
 
 TEST(TlsConfigTest, MistakesAreReportedAtTheirPlace) {
-  Dir dir;
+  testing::TempDir dir;
   dir.Write("server.pem", "cert");
   std::string config = dir.Write("acd.yaml", absl::StrCat("server:\n"
                                                           "  tls:\n"

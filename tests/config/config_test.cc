@@ -1,8 +1,5 @@
 #include "server/config/config.h"
 
-#include <unistd.h>
-
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -17,6 +14,7 @@
 #include "server/core/expr.h"
 #include "server/core/schedule.h"
 #include "tests/support/config_matchers.h"
+#include "tests/support/temp_dir.h"
 
 namespace acd::config {
 namespace {
@@ -35,23 +33,6 @@ std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
-
-// A temporary file removed at the end of the test.
-class TempFile {
- public:
-  explicit TempFile(std::string_view content) {
-    path_ = (std::filesystem::temp_directory_path() /
-             absl::StrCat("acd_config_test_", getpid(), "_", counter_++, ".yaml"))
-                .string();
-    std::ofstream(path_, std::ios::binary) << content;
-  }
-  ~TempFile() { std::remove(path_.c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  std::string path_;
-};
 
 const core::AgentConfig* FindAgent(const Config& config, std::string_view id) {
   for (const auto& agent : config.routing.agents) {
@@ -829,23 +810,26 @@ TEST(LoadConfigFileTest, DirectoryIsOneProblem) {
 }
 
 TEST(LoadConfigFileTest, ProblemsNameTheFile) {
-  TempFile file("queues:\n  - name: q\n    offer_timeout: forever\n");
-  ParseOutcome outcome = LoadConfigFile(file.path());
+  testing::TempDir dir;
+  const std::string path =
+      dir.Write("test.yaml", "queues:\n  - name: q\n    offer_timeout: forever\n");
+  ParseOutcome outcome = LoadConfigFile(path);
   ASSERT_THAT(outcome.problems, SizeIs(1));
   EXPECT_EQ(
       outcome.problems[0].ToString(),
-      absl::StrCat(file.path(),
+      absl::StrCat(path,
                    ":3:20: queues[0].offer_timeout: invalid duration \"forever\" (use e.g. 20s, "
                    "1m30s, 500ms)"));
 }
 
 TEST(LoadConfigFileTest, ReadsTheExactText) {
   std::string text = "# keep me\r\nqueues: [{name: q}]\r\n";
-  TempFile file(text);
-  ParseOutcome outcome = LoadConfigFile(file.path());
+  testing::TempDir dir;
+  const std::string path = dir.Write("test.yaml", text);
+  ParseOutcome outcome = LoadConfigFile(path);
   ASSERT_TRUE(outcome.ok()) << ProblemsToStatus(outcome.problems);
   EXPECT_EQ(outcome.config->text, text);
-  EXPECT_EQ(outcome.config->file, file.path());
+  EXPECT_EQ(outcome.config->file, path);
 }
 
 TEST(ProblemTest, ToStringFormats) {
