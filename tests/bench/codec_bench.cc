@@ -14,11 +14,12 @@
 #include "absl/time/time.h"
 #include "server/core/types.h"
 #include "server/store/event_codec.h"
+#include "tests/support/test_time.h"
 
 namespace acd::store {
 namespace {
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
+using ::acd::testing::kT0;
 
 // call_offered as EnqueueCall's decision writes it: two attributes, one
 // required skill; the agent in two queues with three skills.

@@ -23,11 +23,12 @@
 #include "server/core/engine.h"
 #include "server/store/event_store.h"
 #include "server/store/live_state.h"
+#include "tests/support/test_time.h"
 
 namespace acd {
 namespace {
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
+using ::acd::testing::kT0;
 
 void Check(const absl::Status& status, const char* what) {
   if (status.ok()) return;

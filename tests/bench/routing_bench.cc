@@ -52,6 +52,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "server/core/engine.h"
+#include "tests/support/test_time.h"
 
 namespace acd::core {
 namespace {
@@ -68,7 +69,7 @@ struct WorldSpec {
 constexpr WorldSpec kSmall{1000, 100, 50, 10, 1};
 constexpr WorldSpec kLarge{100000, 10000, 50, 200, 2};
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
+using ::acd::testing::kT0;
 // Simulated time per operation; aging is off, so it only orders idle agents.
 constexpr absl::Duration kTick = absl::Milliseconds(10);
 

@@ -23,11 +23,12 @@
 #include "absl/strings/str_cat.h"
 #include "server/core/engine.h"
 #include "server/store/event_store.h"
+#include "tests/support/test_time.h"
 
 namespace acd {
 namespace {
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
+using ::acd::testing::kT0;
 constexpr int kAgents = 16;
 constexpr int kEventsPerCommit = 6;
 

@@ -5,14 +5,14 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "tests/support/test_time.h"
 
 namespace acd::core {
 namespace {
 
+using ::acd::testing::kT0;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
 
 class EngineTest : public ::testing::Test {
  protected:

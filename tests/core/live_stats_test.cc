@@ -15,7 +15,7 @@ namespace acd::core {
 namespace {
 
 // 2026-05-04 10:00:00 UTC, a Monday: buckets and minutes line up.
-const absl::Time kT0 =
+const absl::Time kMondayTen =
     absl::FromCivil(absl::CivilSecond(2026, 5, 4, 10, 0, 0), absl::UTCTimeZone());
 
 class LiveStatsTest : public ::testing::Test {
@@ -49,8 +49,8 @@ class LiveStatsTest : public ::testing::Test {
       log_.push_back(std::move(e));
     }
   }
-  void At(absl::Duration since_t0) {
-    now_ = kT0 + since_t0;
+  void At(absl::Duration since_start) {
+    now_ = kMondayTen + since_start;
     engine_.AdvanceTo(now_);
     Pump();
   }
@@ -88,7 +88,7 @@ class LiveStatsTest : public ::testing::Test {
   LiveStatsOptions options_;
   Engine engine_;
   LiveStats stats_;
-  absl::Time now_ = kT0;
+  absl::Time now_ = kMondayTen;
   std::vector<Event> log_;  // every event fed, in order
 };
 
@@ -148,7 +148,7 @@ TEST_F(LiveStatsTest, TotalsOnlyGrowAndLeaveReplayedEventsOut) {
   Ready("alice");
   // Before a restart: c1 arrives and is answered; the store replays it.
   ASSERT_TRUE(engine_.EnqueueCall({.call_id = "c1", .queue = "sales"}, now_).ok());
-  now_ = kT0 + absl::Seconds(10);
+  now_ = kMondayTen + absl::Seconds(10);
   ASSERT_TRUE(engine_.AcceptOffer("alice", "c1", now_).ok());
   for (const Event& e : engine_.TakeEvents()) stats_.OnEvent(e, LiveStats::Feed::kReplayed);
   // Live from here.
@@ -256,7 +256,7 @@ TEST_F(LiveStatsTest, ResumingFromACheckpointMatchesReplayingEveryEvent) {
   for (size_t cut = 0; cut <= log_.size(); ++cut) {
     SCOPED_TRACE(absl::StrCat("checkpoint after ", cut, " of ", log_.size(), " events"));
     LiveStats before;
-    before.Configure(config_, options_, kT0);
+    before.Configure(config_, options_, kMondayTen);
     for (size_t i = 0; i < cut; ++i) before.OnEvent(log_[i], LiveStats::Feed::kReplayed);
     LiveStats resumed;
     resumed.Configure(config_, options_, end);
@@ -318,13 +318,13 @@ TEST_F(LiveStatsTest, WindowSlidesOutByTheMinute) {
   Accept("alice", "c1");
   At(absl::Minutes(15) + absl::Seconds(59));
   QueueKpis q = Queue("sales");
-  EXPECT_EQ(q.window.from, kT0);
+  EXPECT_EQ(q.window.from, kMondayTen);
   EXPECT_EQ(q.window.calls.answered, 1);
   EXPECT_EQ(*q.window.asa, absl::Seconds(10));
 
   At(absl::Minutes(16));
   q = Queue("sales");
-  EXPECT_EQ(q.window.from, kT0 + absl::Minutes(1));
+  EXPECT_EQ(q.window.from, kMondayTen + absl::Minutes(1));
   EXPECT_EQ(q.window.calls.offered, 0);
   EXPECT_FALSE(q.window.asa.has_value());
   // Busy since 10:00:40, still running: the window holds its last 15 min.
@@ -338,7 +338,7 @@ TEST_F(LiveStatsTest, WindowSlidesOutByTheMinute) {
   At(absl::Minutes(20));
   End("c1");
   q = Queue("sales");
-  EXPECT_EQ(q.window.from, kT0 + absl::Minutes(5));
+  EXPECT_EQ(q.window.from, kMondayTen + absl::Minutes(5));
   EXPECT_EQ(q.window.agent_time[AgentState::kBusy], absl::Minutes(15));
   EXPECT_EQ(q.today.agent_time[AgentState::kBusy], absl::Minutes(19) + absl::Seconds(20));
 }
@@ -431,43 +431,43 @@ TEST_F(LiveStatsTest, CallbacksAndWithdrawnCallbacks) {
   Call call;
   call.call_id = "cb1";
   call.queue = "sales";
-  call.enqueued_at = kT0;
-  stats_.OnEvent({.time = kT0,
+  call.enqueued_at = kMondayTen;
+  stats_.OnEvent({.time = kMondayTen,
                   .type = EventType::kCallQueued,
                   .call_id = "cb1",
                   .queue = "sales",
                   .call = call});
-  call.callback_requested_at = kT0 + absl::Seconds(30);
-  stats_.OnEvent({.time = kT0 + absl::Seconds(30),
+  call.callback_requested_at = kMondayTen + absl::Seconds(30);
+  stats_.OnEvent({.time = kMondayTen + absl::Seconds(30),
                   .type = EventType::kCallbackRequested,
                   .call_id = "cb1",
                   .queue = "sales",
                   .call = call});
   // Connected later: a callback, not an answer.
-  call.connected_at = kT0 + absl::Minutes(5);
-  stats_.OnEvent({.time = kT0 + absl::Minutes(5),
+  call.connected_at = kMondayTen + absl::Minutes(5);
+  stats_.OnEvent({.time = kMondayTen + absl::Minutes(5),
                   .type = EventType::kCallConnected,
                   .call_id = "cb1",
                   .queue = "sales",
                   .call = call});
   call.call_id = "cb2";
   call.connected_at.reset();
-  stats_.OnEvent({.time = kT0 + absl::Minutes(6),
+  stats_.OnEvent({.time = kMondayTen + absl::Minutes(6),
                   .type = EventType::kCallQueued,
                   .call_id = "cb2",
                   .queue = "sales",
                   .call = call});
-  stats_.OnEvent({.time = kT0 + absl::Minutes(7),
+  stats_.OnEvent({.time = kMondayTen + absl::Minutes(7),
                   .type = EventType::kCallbackRequested,
                   .call_id = "cb2",
                   .queue = "sales",
                   .call = call});
-  stats_.OnEvent({.time = kT0 + absl::Minutes(8),
+  stats_.OnEvent({.time = kMondayTen + absl::Minutes(8),
                   .type = EventType::kCallbackWithdrawn,
                   .call_id = "cb2",
                   .queue = "sales",
                   .call = call});
-  QueueKpis q = *stats_.Queue("sales", kT0 + absl::Minutes(9));
+  QueueKpis q = *stats_.Queue("sales", kMondayTen + absl::Minutes(9));
   EXPECT_EQ(q.today.calls.offered, 2);
   EXPECT_EQ(q.today.calls.callbacks, 2);
   EXPECT_EQ(q.today.calls.answered, 0);
@@ -484,7 +484,7 @@ class LiveStatsZoneTest : public LiveStatsTest {
     for (auto& day : s.weekly) day = {{0, kMinutesPerDay}};
     config_.schedules = {s};
     config_.queues[0].schedule = "ny";
-    now_ = Local(2026, 10, 31, 23, 0);  // after kT0: the engine's time only moves on
+    now_ = Local(2026, 10, 31, 23, 0);  // after kMondayTen: the engine's time only moves on
     Apply();
   }
   absl::Time Local(int y, int m, int d, int hh, int mm) const {

@@ -12,11 +12,12 @@
 #include <vector>
 
 #include "server/core/engine.h"
+#include "tests/support/test_time.h"
 
 namespace acd::core {
 
-inline const absl::Time kT0 =
-    absl::FromUnixSeconds(1'800'000'000);  // 2027-01-15 08:00 UTC, a Friday
+// Every engine test starts at the shared instant (tests/support/test_time.h).
+using ::acd::testing::kT0;
 
 inline QueueConfig MakeQueue(const std::string& name) {
   QueueConfig q;

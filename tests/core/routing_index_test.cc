@@ -10,10 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/test_time.h"
+
 namespace acd::core {
 namespace {
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
+using ::acd::testing::kT0;
 
 CallKey Call(uint64_t order, int priority = 0) {
   absl::Time at = kT0 + absl::Seconds(order);

@@ -17,7 +17,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const absl::Time kT0 =
+// 2026-05-04 10:00:00 UTC, a Monday: buckets and minutes line up.
+const absl::Time kMondayTen =
     absl::FromCivil(absl::CivilSecond(2026, 5, 4, 10, 0, 0), absl::UTCTimeZone());
 
 class QueueMetricsTest : public ::testing::Test {
@@ -39,8 +40,8 @@ class QueueMetricsTest : public ::testing::Test {
   void Pump() {
     for (const core::Event& e : engine_.TakeEvents()) stats_.OnEvent(e);
   }
-  void At(absl::Duration since_t0) {
-    now_ = kT0 + since_t0;
+  void At(absl::Duration since_start) {
+    now_ = kMondayTen + since_start;
     engine_.AdvanceTo(now_);
     Pump();
   }
@@ -52,7 +53,7 @@ class QueueMetricsTest : public ::testing::Test {
   core::RoutingConfig config_;
   core::Engine engine_;
   core::LiveStats stats_;
-  absl::Time now_ = kT0;
+  absl::Time now_ = kMondayTen;
 };
 
 TEST_F(QueueMetricsTest, LiveTrafficAndKpisPerQueue) {

@@ -15,6 +15,7 @@
 #include "server/core/expr.h"
 #include "server/core/schedule.h"
 #include "server/core/types.h"
+#include "tests/support/test_time.h"
 
 namespace acd::core::property {
 
@@ -23,8 +24,8 @@ namespace acd::core::property {
 // targets when it runs, from the operation's own seed, with the Rng and the
 // names below.
 
-inline const absl::Time kT0 =
-    absl::FromUnixSeconds(1'800'000'000);  // 2027-01-15 08:00 UTC, a Friday
+// Every engine test starts at the shared instant (tests/support/test_time.h).
+using ::acd::testing::kT0;
 
 inline constexpr int kMaxQueues = 5;
 inline constexpr int kMaxAgents = 12;
