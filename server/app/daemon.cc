@@ -15,6 +15,7 @@
 #include "prometheus/text_serializer.h"
 #include "server/app/exposure.h"
 #include "server/app/systemd_notify.h"
+#include "server/store/event_reader.h"
 #include "server/store/live_state.h"
 #include "spdlog/spdlog.h"
 
@@ -87,7 +88,7 @@ absl::Status ReplayStats(store::sqlite::Database& db, const config::Config& conf
   std::future<void> feeding;
   for (int64_t seq = *from; seq <= last_seq;) {
     absl::StatusOr<std::vector<core::Event>> events =
-        store::ReadEventRange(db, seq, last_seq, kChunk);
+        store::ReadEvents(db, {.after_seq = seq - 1, .up_to_seq = last_seq, .limit = kChunk});
     if (!events.ok()) {
       if (feeding.valid()) feeding.wait();
       return events.status();

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/store/event_codec.h"
 #include "server/store/event_store.h"
 #include "server/store/status_macros.h"
 
@@ -19,36 +20,53 @@ constexpr char kReadSql[] =
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<EventReader>> EventReader::Open(const std::string& path,
-                                                               absl::Duration busy_timeout) {
-  ACD_ASSIGN_OR_RETURN(sqlite::Database db,
-                       OpenReadConnection(path, busy_timeout, "resuming event streams"));
-  std::unique_ptr<EventReader> reader(new EventReader(std::move(db)));
-  MutexLock lock(&reader->mu_);
-  ACD_ASSIGN_OR_RETURN(reader->read_, reader->db_.Prepare(kReadSql));
-  return reader;
-}
-
-EventReader::EventReader(sqlite::Database db) : path_(db.path()), db_(std::move(db)) {}
-
-EventReader::~EventReader() = default;
-
-absl::StatusOr<std::vector<core::Event>> EventReader::Read(const EventQuery& query) {
+absl::StatusOr<std::vector<core::Event>> ReadEvents(sqlite::Database& db, const EventQuery& query) {
   if (query.limit < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("event read limit ", query.limit, " is below 1"));
   }
   const std::string context = absl::StrCat("reading events after seq ", query.after_seq, " up to ",
-                                           query.up_to_seq, " from '", path_, "'");
+                                           query.up_to_seq, " from '", db.path(), "'");
+  ACD_ASSIGN_OR_RETURN(sqlite::Statement rows, db.Prepare(kReadSql));
+  rows.BindInt64(1, query.after_seq);
+  rows.BindInt64(2, query.up_to_seq);
+  rows.BindTextOrNull(3, query.call_id);
+  rows.BindTextOrNull(4, query.agent_id);
+  rows.BindTextOrNull(5, query.queue);
+  rows.BindInt64(6, query.limit);
+  std::vector<core::Event> events;
+  while (true) {
+    ACD_ASSIGN_OR_RETURN(bool row, rows.Step(context));
+    if (!row) break;
+    const int64_t seq = rows.ColumnInt64(0);
+    absl::StatusOr<core::Event> event = DecodeEventPayload(rows.ColumnText(1));
+    if (!event.ok()) {
+      return absl::DataLossError(absl::StrCat("event seq ", seq, " in '", db.path(),
+                                              "' has a bad payload: ", event.status().message()));
+    }
+    if (event->seq != seq) {
+      return absl::DataLossError(absl::StrCat("event seq ", seq, " in '", db.path(),
+                                              "' has a payload for seq ", event->seq));
+    }
+    events.push_back(*std::move(event));
+  }
+  return events;
+}
+
+absl::StatusOr<std::unique_ptr<EventReader>> EventReader::Open(const std::string& path,
+                                                               absl::Duration busy_timeout) {
+  ACD_ASSIGN_OR_RETURN(sqlite::Database db,
+                       OpenReadConnection(path, busy_timeout, "resuming event streams"));
+  return std::unique_ptr<EventReader>(new EventReader(std::move(db)));
+}
+
+EventReader::EventReader(sqlite::Database db) : db_(std::move(db)) {}
+
+EventReader::~EventReader() = default;
+
+absl::StatusOr<std::vector<core::Event>> EventReader::Read(const EventQuery& query) {
   MutexLock lock(&mu_);
-  sqlite::ScopedReset reset(&read_);
-  read_.BindInt64(1, query.after_seq);
-  read_.BindInt64(2, query.up_to_seq);
-  read_.BindTextOrNull(3, query.call_id);
-  read_.BindTextOrNull(4, query.agent_id);
-  read_.BindTextOrNull(5, query.queue);
-  read_.BindInt64(6, query.limit);
-  return DecodeEventRows(read_, context, path_);
+  return ReadEvents(db_, query);
 }
 
 }  // namespace acd::store

@@ -1,15 +1,17 @@
-// EventReader: reads the stored event log for streams that resume from a seq
-// (CallService.WatchEvents with after_seq), beside the store thread that
-// writes it.
+// Reading the stored event log back: ReadEvents, over a connection the caller
+// owns, is the one way events are read (the daemon's replay of the live KPIs
+// at start-up, tests); EventReader wraps it for streams that resume from a
+// seq (CallService.WatchEvents with after_seq), beside the store thread that
+// writes the log.
 //
-// Thread safety: safe from any thread (gRPC threads). It owns one read-only
-// SQLite connection, used under a mutex. In WAL mode each Read is one SELECT
-// over a consistent snapshot, so it sees whole committed batches only; an
-// event the store has reported committed is always visible to it.
+// In WAL mode each read is one SELECT over a consistent snapshot, so it sees
+// whole committed batches only; an event the store has reported committed is
+// always visible to it.
 #ifndef ACD_SERVER_STORE_EVENT_READER_H_
 #define ACD_SERVER_STORE_EVENT_READER_H_
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,13 +29,23 @@ namespace acd::store {
 // empty, the call, agent and queue the event must name.
 struct EventQuery {
   int64_t after_seq = 0;
-  int64_t up_to_seq = 0;
+  int64_t up_to_seq = std::numeric_limits<int64_t>::max();
   std::string call_id;
   std::string agent_id;
   std::string queue;
   int limit = 256;  // most events returned
 };
 
+// Up to `query.limit` events of `db` matching `query`, in seq order, decoded
+// fully. INVALID_ARGUMENT for a limit below 1; DATA_LOSS naming the seq for a
+// payload that does not decode. Uses `db` from the calling thread only (see
+// sqlite.h).
+absl::StatusOr<std::vector<core::Event>> ReadEvents(sqlite::Database& db, const EventQuery& query);
+
+// EventReader: ReadEvents over a read-only connection of its own.
+//
+// Thread safety: safe from any thread (gRPC threads); the connection is used
+// under a mutex.
 class EventReader {
  public:
   // Opens the database at `path` read-only (see OpenReadConnection).
@@ -44,17 +56,14 @@ class EventReader {
   EventReader& operator=(const EventReader&) = delete;
   ~EventReader();
 
-  // Up to `query.limit` matching events, in seq order, decoded fully.
-  // INVALID_ARGUMENT for a limit below 1.
+  // ReadEvents(query) over the reader's connection.
   absl::StatusOr<std::vector<core::Event>> Read(const EventQuery& query) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   explicit EventReader(sqlite::Database db);
 
-  const std::string path_;
   Mutex mu_;
   sqlite::Database db_ ABSL_GUARDED_BY(mu_);
-  sqlite::Statement read_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace acd::store

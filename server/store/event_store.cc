@@ -289,8 +289,6 @@ absl::Status EventStore::PrepareStatements() {
   ACD_ASSIGN_OR_RETURN(upsert_call_, db_.Prepare(kUpsertCallSql));
   ACD_ASSIGN_OR_RETURN(update_call_, db_.Prepare(kUpdateCallSql));
   ACD_ASSIGN_OR_RETURN(upsert_agent_, db_.Prepare(kUpsertAgentSql));
-  ACD_ASSIGN_OR_RETURN(read_events_, db_.Prepare("SELECT seq, payload FROM events WHERE seq > ?1 "
-                                                 "ORDER BY seq LIMIT ?2"));
   ACD_ASSIGN_OR_RETURN(get_call_, db_.Prepare(kGetCallSql));
   ACD_ASSIGN_OR_RETURN(insert_config_,
                        db_.Prepare("INSERT INTO config_versions (hash, text, applied_at_us) "
@@ -470,42 +468,6 @@ absl::StatusOr<sqlite::Database> OpenReadConnection(const std::string& path,
                      " (open it with the event store first, which migrates it)"));
   }
   return db;
-}
-
-absl::StatusOr<std::vector<core::Event>> DecodeEventRows(sqlite::Statement& rows,
-                                                         absl::string_view context,
-                                                         absl::string_view path) {
-  std::vector<core::Event> events;
-  while (true) {
-    ACD_ASSIGN_OR_RETURN(bool row, rows.Step(context));
-    if (!row) break;
-    int64_t seq = rows.ColumnInt64(0);
-    absl::StatusOr<core::Event> event = DecodeEventPayload(rows.ColumnText(1));
-    if (!event.ok()) {
-      return absl::DataLossError(absl::StrCat("event seq ", seq, " in '", path,
-                                              "' has a bad payload: ", event.status().message()));
-    }
-    if (event->seq != seq) {
-      return absl::DataLossError(
-          absl::StrCat("event seq ", seq, " in '", path, "' has a payload for seq ", event->seq));
-    }
-    events.push_back(*std::move(event));
-  }
-  return events;
-}
-
-absl::StatusOr<std::vector<core::Event>> EventStore::ReadEvents(int64_t after_seq, int limit) {
-  if (limit < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("ReadEvents: negative limit ", limit));
-  }
-  std::vector<core::Event> events;
-  if (limit == 0) return events;
-  std::string context =
-      absl::StrCat("reading events after seq ", after_seq, " from '", path(), "'");
-  sqlite::ScopedReset reset(&read_events_);
-  read_events_.BindInt64(1, after_seq);
-  read_events_.BindInt64(2, limit);
-  return DecodeEventRows(read_events_, context, path());
 }
 
 absl::StatusOr<std::optional<CallRecord>> EventStore::GetCallRecord(absl::string_view call_id) {

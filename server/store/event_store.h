@@ -89,13 +89,6 @@ absl::StatusOr<sqlite::Database> OpenReadConnection(const std::string& path,
                                                     absl::Duration busy_timeout,
                                                     absl::string_view purpose);
 
-// Steps `rows`, a statement selecting (seq, payload) from `events`, to its end
-// and decodes every row: DATA_LOSS naming the seq for a bad payload. `context`
-// names the read in errors.
-absl::StatusOr<std::vector<core::Event>> DecodeEventRows(sqlite::Statement& rows,
-                                                         absl::string_view context,
-                                                         absl::string_view path);
-
 class EventStore final : public EventLog {
  public:
   // Opens or creates the database at `path` and migrates it to kSchemaVersion.
@@ -126,9 +119,6 @@ class EventStore final : public EventLog {
   // Keeps `checkpoint` as the one to resume the live KPIs from, in place of
   // the last, in its own transaction. `seq` must be committed already.
   absl::Status SaveKpiCheckpoint(int64_t seq, const core::LiveStatsCheckpoint& checkpoint) override;
-
-  // Up to `limit` events with seq > `after_seq`, in seq order, decoded fully.
-  absl::StatusOr<std::vector<core::Event>> ReadEvents(int64_t after_seq, int limit);
 
   // The call's record, or nullopt if no event carried it.
   absl::StatusOr<std::optional<CallRecord>> GetCallRecord(absl::string_view call_id);
@@ -170,7 +160,6 @@ class EventStore final : public EventLog {
   sqlite::Statement upsert_call_;
   sqlite::Statement update_call_;
   sqlite::Statement upsert_agent_;
-  sqlite::Statement read_events_;
   sqlite::Statement get_call_;
   sqlite::Statement insert_config_;
 };

@@ -5,7 +5,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/store/event_codec.h"
-#include "server/store/event_store.h"
 #include "server/store/kpi_checkpoint_codec.h"
 #include "server/store/status_macros.h"
 
@@ -121,18 +120,6 @@ absl::StatusOr<core::RestoredState> LoadLiveState(sqlite::Database& db,
     state.handle_times[queue] = std::move(times);
   }
   return state;
-}
-
-absl::StatusOr<std::vector<core::Event>> ReadEventRange(sqlite::Database& db, int64_t from_seq,
-                                                        int64_t to_seq, int limit) {
-  ACD_ASSIGN_OR_RETURN(
-      sqlite::Statement rows,
-      db.Prepare("SELECT seq, payload FROM events WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq "
-                 "LIMIT ?3"));
-  rows.BindInt64(1, from_seq);
-  rows.BindInt64(2, to_seq);
-  rows.BindInt64(3, limit);
-  return DecodeEventRows(rows, "reading events for the live KPIs", db.path());
 }
 
 absl::StatusOr<std::optional<StoredKpiCheckpoint>> LoadKpiCheckpoint(sqlite::Database& db) {

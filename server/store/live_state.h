@@ -46,10 +46,6 @@ absl::StatusOr<core::RestoredState> LoadLiveState(sqlite::Database& db,
                                                   const std::vector<std::string>& queues,
                                                   const LiveStateLimits& limits = {});
 
-// Up to `limit` events with from_seq <= seq <= to_seq, in seq order.
-absl::StatusOr<std::vector<core::Event>> ReadEventRange(sqlite::Database& db, int64_t from_seq,
-                                                        int64_t to_seq, int limit);
-
 // The live KPIs' latest checkpoint (EventStore::SaveKpiCheckpoint) and the
 // seq it was taken at, or nullopt if none was kept. DATA_LOSS if it does not
 // decode.

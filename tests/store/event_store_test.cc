@@ -21,6 +21,7 @@ using testing::FullAgent;
 using testing::FullCall;
 using ::testing::HasSubstr;
 using testing::RawDb;
+using testing::ReadStoredEvents;
 using testing::T0;
 
 class EventStoreTest : public testing::TempDirTest {
@@ -96,20 +97,54 @@ TEST_F(EventStoreTest, EventsSurviveReopenDecodedIdentical) {
   ASSERT_TRUE(last.ok()) << last.status();
   EXPECT_EQ(*last, 4);
 
-  absl::StatusOr<std::vector<core::Event>> read = store->ReadEvents(0, 100);
+  absl::StatusOr<std::vector<core::Event>> read = ReadStoredEvents(path_, {.limit = 100});
   ASSERT_TRUE(read.ok()) << read.status();
   ASSERT_EQ(read->size(), events.size());
   for (size_t i = 0; i < events.size(); ++i) ExpectEventEq((*read)[i], events[i]);
 
   // A page from the middle.
-  read = store->ReadEvents(1, 2);
+  read = ReadStoredEvents(path_, {.after_seq = 1, .limit = 2});
   ASSERT_TRUE(read.ok()) << read.status();
   ASSERT_EQ(read->size(), 2u);
   EXPECT_EQ((*read)[0].seq, 2);
   EXPECT_EQ((*read)[1].seq, 3);
-  read = store->ReadEvents(4, 10);
+  read = ReadStoredEvents(path_, {.after_seq = 4, .limit = 10});
   ASSERT_TRUE(read.ok());
   EXPECT_TRUE(read->empty());
+}
+
+TEST_F(EventStoreTest, ReadEventsKeepsToItsRangeAndFilters) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  core::Call sales = FullCall();  // call-1 in sales, with alice
+  core::Call support;
+  support.call_id = "call-2";
+  support.queue = "support";
+  support.enqueued_at = T0();
+  core::Event alice = AgentEvent(3);
+  alice.agent_id = "alice";
+  ASSERT_TRUE(store
+                  ->Append({CallEvent(1, core::EventType::kCallQueued, sales, T0()),
+                            CallEvent(2, core::EventType::kCallQueued, support, T0()), alice,
+                            AgentEvent(4), CallEvent(5, core::EventType::kCallEnded, sales, T0())})
+                  .ok());
+  auto seqs = [this](const EventQuery& query) {
+    absl::StatusOr<std::vector<core::Event>> read = ReadStoredEvents(path_, query);
+    EXPECT_TRUE(read.ok()) << read.status();
+    std::vector<int64_t> out;
+    if (read.ok()) {
+      for (const core::Event& e : *read) out.push_back(e.seq);
+    }
+    return out;
+  };
+  using Seqs = std::vector<int64_t>;
+  EXPECT_EQ(seqs({.after_seq = 1, .up_to_seq = 4}), (Seqs{2, 3, 4}));
+  EXPECT_EQ(seqs({.call_id = "call-1"}), (Seqs{1, 5}));
+  EXPECT_EQ(seqs({.agent_id = "alice"}), (Seqs{1, 3, 5}));
+  EXPECT_EQ(seqs({.queue = "support"}), (Seqs{2}));
+  EXPECT_EQ(seqs({.after_seq = 1, .call_id = "call-1", .agent_id = "alice"}), (Seqs{5}));
+  EXPECT_EQ(seqs({.up_to_seq = 4, .call_id = "call-1", .limit = 5}), (Seqs{1}));
+  EXPECT_EQ(seqs({.agent_id = "nobody"}), Seqs{});
 }
 
 TEST_F(EventStoreTest, ColumnsAndPayloadAreReadableFromSql) {
@@ -333,7 +368,7 @@ TEST_F(EventStoreTest, NonIncreasingSeqFailsAndChangesNothing) {
   absl::StatusOr<int64_t> last = store->LastSeq();
   ASSERT_TRUE(last.ok());
   EXPECT_EQ(*last, 3);
-  absl::StatusOr<std::vector<core::Event>> read = store->ReadEvents(0, 100);
+  absl::StatusOr<std::vector<core::Event>> read = ReadStoredEvents(path_, {.limit = 100});
   ASSERT_TRUE(read.ok());
   EXPECT_EQ(read->size(), 3u);
   absl::StatusOr<std::optional<CallRecord>> r = store->GetCallRecord("c");
@@ -507,11 +542,11 @@ TEST_F(EventStoreTest, CorruptPayloadIsDataLossNamingTheSeq) {
   ASSERT_TRUE(store->Append({AgentEvent(1), AgentEvent(2)}).ok());
   RawDb raw(path_);
   raw.Exec("UPDATE events SET payload = '{\"type\": 17}' WHERE seq = 2");
-  absl::StatusOr<std::vector<core::Event>> read = store->ReadEvents(0, 10);
+  absl::StatusOr<std::vector<core::Event>> read = ReadStoredEvents(path_, {.limit = 10});
   EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss) << read.status();
   EXPECT_THAT(read.status().message(), HasSubstr("seq 2"));
   // The intact part is still readable.
-  read = store->ReadEvents(0, 1);
+  read = ReadStoredEvents(path_, {.limit = 1});
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->size(), 1u);
 }
@@ -585,16 +620,17 @@ TEST_F(EventStoreTest, FailedAppendKeepsTheConfigVersionForTheRetry) {
   EXPECT_EQ(journal->pending(), 0u);
 }
 
-TEST_F(EventStoreTest, EmptyAppendAndZeroLimitAreNoOps) {
+TEST_F(EventStoreTest, EmptyAppendIsANoOpAndAReadLimitBelowOneIsRefused) {
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(store->Append({}).ok());
   EXPECT_EQ(store->transactions_committed(), 0);
   ASSERT_TRUE(store->Append({AgentEvent(1)}).ok());
-  absl::StatusOr<std::vector<core::Event>> read = store->ReadEvents(0, 0);
-  ASSERT_TRUE(read.ok());
-  EXPECT_TRUE(read->empty());
-  EXPECT_EQ(store->ReadEvents(0, -1).status().code(), absl::StatusCode::kInvalidArgument);
+  for (int limit : {0, -1}) {
+    absl::StatusOr<std::vector<core::Event>> read = ReadStoredEvents(path_, {.limit = limit});
+    EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument) << read.status();
+    EXPECT_THAT(read.status().message(), HasSubstr(absl::StrCat("limit ", limit)));
+  }
 }
 
 TEST_F(EventStoreTest, CallRecordKeepsTransfersAndCallback) {

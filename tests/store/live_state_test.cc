@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/core/engine.h"
+#include "server/store/event_reader.h"
 #include "server/store/event_store.h"
 #include "tests/core/snapshot_fold.h"
 #include "tests/store/store_test_util.h"
@@ -153,11 +154,17 @@ TEST_F(LiveStateTest, FirstSeqAtOrAfterFindsTheFirstEventOfATime) {
   EXPECT_EQ(*FirstSeqAtOrAfter(db, T0() + absl::Minutes(4)), 10);
   EXPECT_EQ(*FirstSeqAtOrAfter(db, T0() + absl::Minutes(4) + absl::Seconds(1)), 12);
   EXPECT_EQ(*FirstSeqAtOrAfter(db, T0() + absl::Hours(1)), 22);  // none: last + 1
-  absl::StatusOr<std::vector<core::Event>> range = ReadEventRange(db, 10, 13, 3);
+  // The daemon's replay reads from there in chunks.
+  absl::StatusOr<std::vector<core::Event>> range =
+      ReadEvents(db, {.after_seq = 9, .up_to_seq = 13, .limit = 3});
   ASSERT_TRUE(range.ok()) << range.status();
   ASSERT_EQ(range->size(), 3u);
   EXPECT_EQ(range->front().seq, 10);
   EXPECT_EQ(range->back().seq, 12);
+  range = ReadEvents(db, {.after_seq = 12, .up_to_seq = 13, .limit = 3});
+  ASSERT_TRUE(range.ok()) << range.status();
+  ASSERT_EQ(range->size(), 1u);
+  EXPECT_EQ(range->front().seq, 13);
 }
 
 TEST_F(LiveStateTest, AnUndecodableSnapshotIsDataLossNamingItsSeq) {

@@ -1,6 +1,7 @@
 // Shared helpers for the store tests: a fresh temporary directory per test, a
 // raw SQLite connection to inspect or sabotage a database behind the store's
-// back, sample events, and field-by-field comparisons of events.
+// back, the stored events read back, sample events, and field-by-field
+// comparisons of events.
 #ifndef ACD_TESTS_STORE_STORE_TEST_UTIL_H_
 #define ACD_TESTS_STORE_STORE_TEST_UTIL_H_
 
@@ -12,10 +13,14 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "server/core/types.h"
+#include "server/store/event_reader.h"
+#include "server/store/event_store.h"
 
 namespace acd::store::testing {
 
@@ -74,6 +79,15 @@ class RawDb {
  private:
   sqlite3* db_ = nullptr;
 };
+
+// The events of the database at `path` that `query` selects, read over a
+// connection of their own, as a reader beside the store reads them.
+inline absl::StatusOr<std::vector<core::Event>> ReadStoredEvents(const std::string& path,
+                                                                 const EventQuery& query) {
+  absl::StatusOr<sqlite::Database> db = OpenReadConnection(path, absl::Seconds(5), "a test");
+  if (!db.ok()) return db.status();
+  return ReadEvents(*db, query);
+}
 
 inline absl::Time T0() { return absl::FromUnixSeconds(1'700'000'000); }
 

@@ -72,9 +72,8 @@ class StoreWriterTest : public testing::TempDirTest {
 
   // Reads the whole log back through a fresh connection.
   std::vector<core::Event> ReadAll() {
-    std::unique_ptr<EventStore> store = OpenStore();
-    if (store == nullptr) return {};
-    absl::StatusOr<std::vector<core::Event>> events = store->ReadEvents(0, 1'000'000);
+    absl::StatusOr<std::vector<core::Event>> events =
+        testing::ReadStoredEvents(path_, {.limit = 1'000'000});
     EXPECT_TRUE(events.ok()) << events.status();
     return events.ok() ? *std::move(events) : std::vector<core::Event>();
   }
