@@ -178,12 +178,6 @@ ON CONFLICT (agent_id) DO UPDATE SET state = excluded.state, last_seq = excluded
 WHERE excluded.last_seq > agents.last_seq
 )sql";
 
-constexpr char kGetCallSql[] =
-    "SELECT call_id, queue, state, priority, agent_id, enqueued_at_us, offered_at_us, "
-    "connected_at_us, ended_at_us, completed_at_us, wait_ms, talk_ms, wrap_up_ms, disposition, "
-    "notes, end_reason, missed_offers, attributes, required_skills, last_seq, transfers, "
-    "callback_number, callback_attempts FROM calls WHERE call_id = ?1";
-
 std::optional<int64_t> Micros(const std::optional<absl::Time>& t) {
   if (!t.has_value()) return std::nullopt;
   return absl::ToUnixMicros(*t);
@@ -193,16 +187,6 @@ std::optional<int64_t> MillisBetween(const std::optional<absl::Time>& from,
                                      const std::optional<absl::Time>& to) {
   if (!from.has_value() || !to.has_value()) return std::nullopt;
   return absl::ToInt64Milliseconds(*to - *from);
-}
-
-std::optional<absl::Time> TimeFromMicros(std::optional<int64_t> micros) {
-  if (!micros.has_value()) return std::nullopt;
-  return absl::FromUnixMicros(*micros);
-}
-
-std::optional<absl::Duration> DurationFromMillis(std::optional<int64_t> millis) {
-  if (!millis.has_value()) return std::nullopt;
-  return absl::Milliseconds(*millis);
 }
 
 // The database's schema version; FAILED_PRECONDITION if this code is too old
@@ -289,7 +273,6 @@ absl::Status EventStore::PrepareStatements() {
   ACD_ASSIGN_OR_RETURN(upsert_call_, db_.Prepare(kUpsertCallSql));
   ACD_ASSIGN_OR_RETURN(update_call_, db_.Prepare(kUpdateCallSql));
   ACD_ASSIGN_OR_RETURN(upsert_agent_, db_.Prepare(kUpsertAgentSql));
-  ACD_ASSIGN_OR_RETURN(get_call_, db_.Prepare(kGetCallSql));
   ACD_ASSIGN_OR_RETURN(insert_config_,
                        db_.Prepare("INSERT INTO config_versions (hash, text, applied_at_us) "
                                    "VALUES (?1, ?2, ?3)"));
@@ -468,47 +451,6 @@ absl::StatusOr<sqlite::Database> OpenReadConnection(const std::string& path,
                      " (open it with the event store first, which migrates it)"));
   }
   return db;
-}
-
-absl::StatusOr<std::optional<CallRecord>> EventStore::GetCallRecord(absl::string_view call_id) {
-  std::string context =
-      absl::StrCat("reading the record of call '", call_id, "' from '", path(), "'");
-  sqlite::ScopedReset reset(&get_call_);
-  get_call_.BindText(1, call_id);
-  ACD_ASSIGN_OR_RETURN(bool row, get_call_.Step(context));
-  if (!row) return std::nullopt;
-  const sqlite::Statement& s = get_call_;
-  CallRecord record;
-  record.call_id = std::string(s.ColumnText(0));
-  record.queue = std::string(s.ColumnText(1));
-  record.state = std::string(s.ColumnText(2));
-  record.priority = static_cast<int>(s.ColumnInt64(3));
-  record.agent_id = std::string(s.ColumnText(4));
-  record.enqueued_at = TimeFromMicros(s.ColumnOptionalInt64(5));
-  record.offered_at = TimeFromMicros(s.ColumnOptionalInt64(6));
-  record.connected_at = TimeFromMicros(s.ColumnOptionalInt64(7));
-  record.ended_at = TimeFromMicros(s.ColumnOptionalInt64(8));
-  record.completed_at = TimeFromMicros(s.ColumnOptionalInt64(9));
-  record.wait = DurationFromMillis(s.ColumnOptionalInt64(10));
-  record.talk = DurationFromMillis(s.ColumnOptionalInt64(11));
-  record.wrap_up = DurationFromMillis(s.ColumnOptionalInt64(12));
-  record.disposition = std::string(s.ColumnText(13));
-  record.notes = std::string(s.ColumnText(14));
-  record.end_reason = std::string(s.ColumnText(15));
-  record.missed_offers = static_cast<int>(s.ColumnInt64(16));
-  absl::StatusOr<core::Attributes> attributes = DecodeAttributes(s.ColumnText(17));
-  absl::StatusOr<core::SkillLevels> skills = DecodeSkillLevels(s.ColumnText(18));
-  if (!attributes.ok() || !skills.ok()) {
-    const absl::Status& bad = attributes.ok() ? skills.status() : attributes.status();
-    return absl::DataLossError(absl::StrCat(context, ": ", bad.message()));
-  }
-  record.attributes = *std::move(attributes);
-  record.required_skills = *std::move(skills);
-  record.last_seq = s.ColumnInt64(19);
-  record.transfers = static_cast<int>(s.ColumnInt64(20));
-  record.callback_number = std::string(s.ColumnText(21));
-  record.callback_attempts = static_cast<int>(s.ColumnInt64(22));
-  return record;
 }
 
 absl::Status EventStore::SaveKpiCheckpoint(int64_t seq,

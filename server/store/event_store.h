@@ -28,7 +28,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,46 +39,13 @@
 #include "server/core/types.h"
 #include "server/store/config_journal.h"
 #include "server/store/event_log.h"
-#include "server/store/store_options.h"
 #include "server/store/sqlite.h"
+#include "server/store/store_options.h"
 
 namespace acd::store {
 
 // The schema version this code writes; databases at a newer one are refused.
 inline constexpr int kSchemaVersion = 6;
-
-// One row of `calls`: a call detail record.
-struct CallRecord {
-  std::string call_id;
-  std::string queue;
-  std::string state;  // core::CallStateName
-  std::string agent_id;
-  std::string disposition;
-  std::string notes;
-  std::string end_reason;
-  int priority = 0;
-  int missed_offers = 0;
-  core::SkillLevels required_skills;
-  core::Attributes attributes;
-  std::optional<absl::Time> enqueued_at;
-  std::optional<absl::Time> offered_at;
-  std::optional<absl::Time> connected_at;
-  std::optional<absl::Time> ended_at;
-  std::optional<absl::Time> completed_at;
-  // Millisecond precision. wait: until connected, or until the call ended
-  // without being connected (abandoned, timed out ...). talk: connected to
-  // ended. wrap_up: ended to completed. Absent while not known.
-  std::optional<absl::Duration> wait;
-  std::optional<absl::Duration> talk;
-  std::optional<absl::Duration> wrap_up;
-  // Times transferred or moved; the callback number ("" if the caller never
-  // asked for one) and failed dials.
-  int transfers = 0;
-  std::string callback_number;
-  int callback_attempts = 0;
-  // The event that last updated the row.
-  int64_t last_seq = 0;
-};
 
 // Opens `path` read-only for a reader beside the store (reports, event
 // backlogs), waiting up to `busy_timeout` on locks. The database must be at
@@ -120,9 +86,6 @@ class EventStore final : public EventLog {
   // the last, in its own transaction. `seq` must be committed already.
   absl::Status SaveKpiCheckpoint(int64_t seq, const core::LiveStatsCheckpoint& checkpoint) override;
 
-  // The call's record, or nullopt if no event carried it.
-  absl::StatusOr<std::optional<CallRecord>> GetCallRecord(absl::string_view call_id);
-
   // Adds a config_versions row, in its own transaction (tools and tests; the
   // daemon records through the config journal).
   absl::Status RecordConfig(absl::string_view hash, absl::string_view text, absl::Time applied_at);
@@ -150,7 +113,7 @@ class EventStore final : public EventLog {
   int64_t transactions_committed_ = 0;
   std::shared_ptr<ConfigJournal> config_journal_;
 
-  // Cached statements for the hot path and repeated reads.
+  // Cached statements, prepared once at Open.
   sqlite::Statement begin_;
   sqlite::Statement commit_;
   sqlite::Statement rollback_;
@@ -160,7 +123,6 @@ class EventStore final : public EventLog {
   sqlite::Statement upsert_call_;
   sqlite::Statement update_call_;
   sqlite::Statement upsert_agent_;
-  sqlite::Statement get_call_;
   sqlite::Statement insert_config_;
 };
 

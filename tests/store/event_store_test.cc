@@ -10,17 +10,20 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/store/event_codec.h"
+#include "tests/store/call_record.h"
 #include "tests/store/store_test_util.h"
 
 namespace acd::store {
 namespace {
 
 using testing::AgentEvent;
+using testing::CallRecord;
 using testing::ExpectEventEq;
 using testing::FullAgent;
 using testing::FullCall;
 using ::testing::HasSubstr;
 using testing::RawDb;
+using testing::ReadCallRecord;
 using testing::ReadStoredEvents;
 using testing::T0;
 
@@ -182,7 +185,7 @@ TEST_F(EventStoreTest, CallRecordFollowsTheCallsLife) {
   call.enqueued_at = t0;
 
   auto record = [&]() {
-    absl::StatusOr<std::optional<CallRecord>> r = store->GetCallRecord("c-42");
+    absl::StatusOr<std::optional<CallRecord>> r = ReadCallRecord(path_, "c-42");
     EXPECT_TRUE(r.ok()) << r.status();
     EXPECT_TRUE(r.ok() && r->has_value());
     return r.ok() && r->has_value() ? **r : CallRecord();
@@ -283,7 +286,7 @@ TEST_F(EventStoreTest, LaterSnapshotInTheSameBatchWins) {
   call.offered_at = T0() + absl::Seconds(1);
   core::Event offered = CallEvent(2, core::EventType::kCallOffered, call, T0() + absl::Seconds(1));
   ASSERT_TRUE(store->Append({queued, offered}).ok());
-  absl::StatusOr<std::optional<CallRecord>> r = store->GetCallRecord("c-1");
+  absl::StatusOr<std::optional<CallRecord>> r = ReadCallRecord(path_, "c-1");
   ASSERT_TRUE(r.ok() && r->has_value());
   EXPECT_EQ((*r)->state, "offered");
   EXPECT_EQ((*r)->agent_id, "bob");
@@ -305,7 +308,7 @@ TEST_F(EventStoreTest, AbandonedCallWaitsUntilItWasAbandoned) {
   ASSERT_TRUE(
       store->Append({CallEvent(2, core::EventType::kCallAbandoned, call, abandoned_at)}).ok());
 
-  absl::StatusOr<std::optional<CallRecord>> r = store->GetCallRecord("gone");
+  absl::StatusOr<std::optional<CallRecord>> r = ReadCallRecord(path_, "gone");
   ASSERT_TRUE(r.ok() && r->has_value()) << r.status();
   EXPECT_EQ((*r)->state, "abandoned");
   EXPECT_EQ((*r)->wait, absl::Seconds(42));
@@ -319,7 +322,7 @@ TEST_F(EventStoreTest, AbandonedCallWaitsUntilItWasAbandoned) {
   call.ended_at = T0() + absl::Seconds(10);
   ASSERT_TRUE(
       store->Append({CallEvent(3, core::EventType::kCallAbandoned, call, abandoned_at)}).ok());
-  r = store->GetCallRecord("gone-too");
+  r = ReadCallRecord(path_, "gone-too");
   ASSERT_TRUE(r.ok() && r->has_value()) << r.status();
   EXPECT_EQ((*r)->wait, absl::Seconds(10));
 }
@@ -327,7 +330,7 @@ TEST_F(EventStoreTest, AbandonedCallWaitsUntilItWasAbandoned) {
 TEST_F(EventStoreTest, UnknownCallHasNoRecord) {
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  absl::StatusOr<std::optional<CallRecord>> r = store->GetCallRecord("nobody");
+  absl::StatusOr<std::optional<CallRecord>> r = ReadCallRecord(path_, "nobody");
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_FALSE(r->has_value());
 }
@@ -371,7 +374,7 @@ TEST_F(EventStoreTest, NonIncreasingSeqFailsAndChangesNothing) {
   absl::StatusOr<std::vector<core::Event>> read = ReadStoredEvents(path_, {.limit = 100});
   ASSERT_TRUE(read.ok());
   EXPECT_EQ(read->size(), 3u);
-  absl::StatusOr<std::optional<CallRecord>> r = store->GetCallRecord("c");
+  absl::StatusOr<std::optional<CallRecord>> r = ReadCallRecord(path_, "c");
   ASSERT_TRUE(r.ok() && r->has_value());
   EXPECT_EQ((*r)->state, "queued");
   EXPECT_EQ((*r)->last_seq, 3);
@@ -641,7 +644,7 @@ TEST_F(EventStoreTest, CallRecordKeepsTransfersAndCallback) {
   call.queue = "sales";
   call.enqueued_at = T0();
   ASSERT_TRUE(store->Append({CallEvent(1, core::EventType::kCallQueued, call, T0())}).ok());
-  absl::StatusOr<std::optional<CallRecord>> r = store->GetCallRecord("cb-1");
+  absl::StatusOr<std::optional<CallRecord>> r = ReadCallRecord(path_, "cb-1");
   ASSERT_TRUE(r.ok() && r->has_value()) << r.status();
   EXPECT_EQ((*r)->transfers, 0);
   EXPECT_EQ((*r)->callback_number, "");
@@ -655,7 +658,7 @@ TEST_F(EventStoreTest, CallRecordKeepsTransfersAndCallback) {
                   ->Append({CallEvent(2, core::EventType::kCallbackRequested, call,
                                       T0() + absl::Seconds(30))})
                   .ok());
-  r = store->GetCallRecord("cb-1");
+  r = ReadCallRecord(path_, "cb-1");
   ASSERT_TRUE(r.ok() && r->has_value()) << r.status();
   EXPECT_EQ((*r)->transfers, 2);
   EXPECT_EQ((*r)->callback_number, "+15550100");
@@ -768,12 +771,12 @@ TEST_F(EventStoreTest, V1DatabaseMigratesToTheCurrentSchemaAndKeepsItsRows) {
                     "('events_by_call', 'events_by_agent')"),
             0);
 
-  absl::StatusOr<std::optional<CallRecord>> moved = store->GetCallRecord("moved");
+  absl::StatusOr<std::optional<CallRecord>> moved = ReadCallRecord(path_, "moved");
   ASSERT_TRUE(moved.ok() && moved->has_value()) << moved.status();
   EXPECT_EQ((*moved)->transfers, 2);
   EXPECT_EQ((*moved)->callback_number, "+15550100");
   EXPECT_EQ((*moved)->callback_attempts, 1);
-  absl::StatusOr<std::optional<CallRecord>> plain = store->GetCallRecord("plain");
+  absl::StatusOr<std::optional<CallRecord>> plain = ReadCallRecord(path_, "plain");
   ASSERT_TRUE(plain.ok() && plain->has_value()) << plain.status();
   EXPECT_EQ((*plain)->state, "abandoned");
   EXPECT_EQ((*plain)->priority, 3);
