@@ -144,9 +144,6 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   absl::StatusOr<std::unique_ptr<store::EventStore>> store =
       store::EventStore::Open(config.server.database, store_options);
   if (!store.ok()) return store.status();
-  // Applied configs reach config_versions with their config_applied event.
-  auto journal = std::make_shared<store::ConfigJournal>();
-  (*store)->set_config_journal(journal);
   // Reports and resumed event streams read the file over connections of
   // their own (WAL lets them read while the store thread writes). An
   // in-memory database has no file to share.
@@ -208,8 +205,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
 
   // Live KPIs first (configured, then fed the stored events they still
   // count), so they see events in time order.
-  daemon->config_ =
-      std::make_unique<runtime::ConfigManager>(daemon->runtime_.get(), as_written, journal);
+  daemon->config_ = std::make_unique<runtime::ConfigManager>(daemon->runtime_.get(), as_written);
   if (history.has_value()) {
     if (absl::Status s = ReplayStats(*history, config, *stored_seq, *daemon->runtime_); !s.ok()) {
       return s;
@@ -220,8 +216,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   // like one; then the restored state goes back in.
   std::promise<absl::Status> applied;
   daemon->runtime_->Execute<bool>(
-      [&config, &journal, &restored](core::Engine& engine, absl::Time now) -> absl::StatusOr<bool> {
-        if (absl::Status s = runtime::ApplyToEngine(engine, config, now, journal.get()); !s.ok()) {
+      [&config, &restored, self](core::Engine& engine, absl::Time now) -> absl::StatusOr<bool> {
+        if (absl::Status s = runtime::ApplyToEngine(*self->runtime_, engine, config, now);
+            !s.ok()) {
           return s;
         }
         if (restored.has_value()) {

@@ -53,19 +53,15 @@ core::LiveStatsOptions LiveStatsOptionsFor(const config::ServerConfig& server) {
   return options;
 }
 
-absl::Status ApplyToEngine(core::Engine& engine, const config::Config& config, absl::Time now,
-                           store::ConfigJournal* journal) {
-  // The config_applied event gets this seq or a later one.
-  const int64_t from_seq = engine.next_seq();
+absl::Status ApplyToEngine(Runtime& runtime, core::Engine& engine, const config::Config& config,
+                           absl::Time now) {
   if (absl::Status s = engine.ApplyConfig(config.routing, now); !s.ok()) return s;
-  // Before the runtime hands the apply's events to the store writer.
-  if (journal != nullptr) journal->Add(from_seq, {config.hash, config.text, now});
+  runtime.RecordConfigVersion({.hash = config.hash, .text = config.text, .applied_at = now});
   return absl::OkStatus();
 }
 
-ConfigManager::ConfigManager(Runtime* runtime, config::Config initial,
-                             std::shared_ptr<store::ConfigJournal> journal)
-    : runtime_(runtime), journal_(std::move(journal)), current_(std::move(initial)) {
+ConfigManager::ConfigManager(Runtime* runtime, config::Config initial)
+    : runtime_(runtime), current_(std::move(initial)) {
   runtime_->ConfigureStats(current_.routing, LiveStatsOptionsFor(current_.server));
 }
 
@@ -132,7 +128,7 @@ void ConfigManager::Reload(std::function<void(absl::StatusOr<config::Config>)> d
   auto loaded = std::make_shared<config::Config>(std::move(*outcome.config));
   runtime_->Execute<config::Config>(
       [this, loaded](core::Engine& engine, absl::Time now) -> absl::StatusOr<config::Config> {
-        if (absl::Status s = ApplyToEngine(engine, *loaded, now, journal_.get()); !s.ok()) {
+        if (absl::Status s = ApplyToEngine(*runtime_, engine, *loaded, now); !s.ok()) {
           return s;
         }
         runtime_->ConfigureStats(loaded->routing, LiveStatsOptionsFor(loaded->server));

@@ -3,7 +3,7 @@
 // SIGHUP and AdminService; a bad file is refused with every problem and the
 // running config stays. Every applied config (the first one too, through
 // ApplyToEngine) is recorded in the store's `config_versions` in the same
-// transaction as its config_applied event (store::ConfigJournal).
+// transaction as its config_applied event (Runtime::RecordConfigVersion).
 //
 // Thread safety: all methods may be called from any thread. Reloads are applied
 // in the order they reach the engine thread.
@@ -13,7 +13,6 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,15 +22,14 @@
 #include "server/config/config.h"
 #include "server/config/config_diff.h"
 #include "server/runtime/runtime.h"
-#include "server/store/config_journal.h"
 
 namespace acd::runtime {
 
-// Applies `config` to `engine` at `now` (engine thread) and, when it applied,
-// adds its version to `journal` (if not null) so the store records it with
-// the config_applied event. Returns the engine's refusal otherwise.
-absl::Status ApplyToEngine(core::Engine& engine, const config::Config& config, absl::Time now,
-                           store::ConfigJournal* journal);
+// Applies `config` to `engine` at `now`, from inside a command of `runtime`
+// (engine thread), and when it applied has the runtime record its version
+// with the config_applied event. Returns the engine's refusal otherwise.
+absl::Status ApplyToEngine(Runtime& runtime, core::Engine& engine, const config::Config& config,
+                           absl::Time now);
 
 // The live KPI settings of a server config.
 core::LiveStatsOptions LiveStatsOptionsFor(const config::ServerConfig& server);
@@ -51,10 +49,8 @@ class ConfigManager {
  public:
   // `initial` is the config the daemon starts with (applied to the engine
   // by the daemon, through ApplyToEngine); the live KPIs take it from here,
-  // and each reload. `journal` (may
-  // be null) is where applied reloads are recorded.
-  ConfigManager(Runtime* runtime, config::Config initial,
-                std::shared_ptr<store::ConfigJournal> journal = nullptr);
+  // and each reload.
+  ConfigManager(Runtime* runtime, config::Config initial);
 
   // The file the daemon was started with.
   std::string path() const;
@@ -88,7 +84,6 @@ class ConfigManager {
  private:
   Runtime* runtime_;
   std::function<void(const config::Config&)> on_applied_;
-  std::shared_ptr<store::ConfigJournal> journal_;
   mutable Mutex mu_;
   config::Config current_ ABSL_GUARDED_BY(mu_);
   std::atomic<int64_t> reloads_applied_{0};

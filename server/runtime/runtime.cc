@@ -135,8 +135,26 @@ absl::Status Runtime::StoreFailure(const absl::Status& store_error) {
       "then (safe for the requests README \"Retries\" lists)"));
 }
 
+std::vector<store::ConfigVersion> Runtime::TakeConfigVersions(
+    const std::vector<core::Event>& events) {
+  std::vector<store::ConfigVersion> versions = std::move(config_versions_);
+  config_versions_.clear();
+  size_t paired = 0;
+  for (const core::Event& e : events) {
+    if (paired == versions.size()) break;
+    if (e.type == core::EventType::kConfigApplied) versions[paired++].seq = e.seq;
+  }
+  for (size_t i = paired; i < versions.size(); ++i) {
+    spdlog::error("config {} not recorded in config_versions: its command applied no config",
+                  versions[i].hash);
+  }
+  versions.resize(paired);
+  return versions;
+}
+
 void Runtime::Settle(std::function<void(const absl::Status& not_committed)> reply) {
   std::vector<core::Event> events = engine_->TakeEvents();
+  std::vector<store::ConfigVersion> configs = TakeConfigVersions(events);
   absl::Status appended;
   if (!events.empty()) {
     for (const core::Event& e : events) stats_.OnEvent(e);
@@ -145,7 +163,7 @@ void Runtime::Settle(std::function<void(const absl::Status& not_committed)> repl
     // Fails only once the writer is stopping (a command that outlived the
     // shutdown grace): those events are lost, and say so.
     const int64_t last = events.back().seq;
-    appended = writer_->Append(std::move(events));
+    appended = writer_->Append(std::move(events), std::move(configs));
     if (!appended.ok()) spdlog::error("store: {}", std::string(appended.message()));
     if (const absl::Time now = time_->Now(); appended.ok() && now >= next_checkpoint_) {
       writer_->AppendCheckpoint(last, stats_.Checkpoint());

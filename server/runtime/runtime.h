@@ -7,7 +7,10 @@
 // - Time: the given TimeSystem's. Commands get its Now(), and the loop's
 //   timers (deadlines, ticks, heartbeat) follow it, so a test on simulated
 //   time fires them by advancing it.
-// - Commit gate: the events of a command go to the StoreWriter (group commit).
+// - Commit gate: the events of a command go to the StoreWriter (group commit),
+//   with the config version of the config_applied event a command emits when
+//   the command asked for it (RecordConfigVersion), so that both are written
+//   in one transaction.
 //   With AckMode::kCommitted the command's reply is held until the store
 //   reports its last event committed; with kApplied it is sent at once.
 // - Store faults: when a commit fails, the store is unhealthy until a commit
@@ -32,8 +35,9 @@
 //   in memory only, so nothing a crash takes back is ever persisted from them.
 //
 // Thread safety: Execute(), Subscribe() and Unsubscribe() may be called from any
-// thread. Completions and sink callbacks run on the engine thread and must not
-// block. Start() and Stop() are called once each, by the owner.
+// thread; RecordConfigVersion() only from a command, on the engine thread.
+// Completions and sink callbacks run on the engine thread and must not block.
+// Start() and Stop() are called once each, by the owner.
 #ifndef ACD_SERVER_RUNTIME_RUNTIME_H_
 #define ACD_SERVER_RUNTIME_RUNTIME_H_
 
@@ -156,6 +160,15 @@ class Runtime {
     });
   }
 
+  // From inside an Execute command (engine thread): the config the command
+  // applies is written to the store's config_versions with the config_applied
+  // event the command emits, in the same transaction; `version.seq` is set
+  // to that event's. Versions pair with the command's config_applied events
+  // in order; one without such an event is not recorded.
+  void RecordConfigVersion(store::ConfigVersion version) {
+    config_versions_.push_back(std::move(version));
+  }
+
   // Runs the read-only `query` like Execute, and while the store is unhealthy
   // too. Its reply waits, like any, for the events before it to be committed,
   // except while the store is unhealthy: then it shows the engine's state,
@@ -232,10 +245,14 @@ class Runtime {
   void Post(std::function<void()> fn);
   bool Admit();
   void Release();
-  // After a command: hands its events to the store and holds or sends
-  // `reply`: with OK once its events and those before are committed, or with
-  // UNAVAILABLE saying why they are not when a commit fails (or has failed)
-  // first.
+  // The versions asked for since the last Settle, each given the seq of its
+  // config_applied event among `events` (in order); those left without one
+  // are dropped, with an error logged.
+  std::vector<store::ConfigVersion> TakeConfigVersions(const std::vector<core::Event>& events);
+  // After a command: hands its events (and their config versions) to the
+  // store and holds or sends `reply`: with OK once its events and those
+  // before are committed, or with UNAVAILABLE saying why they are not when a
+  // commit fails (or has failed) first.
   void Settle(std::function<void(const absl::Status& not_committed)> reply);
   // UNAVAILABLE for a mutating command refused while the store is unhealthy
   // (engine thread).
@@ -282,6 +299,8 @@ class Runtime {
   absl::Status store_error_;             // the last failed commit's, while unhealthy
   std::deque<HeldReply> held_;           // seq ascending
   std::deque<core::Event> uncommitted_;  // seq ascending
+  // Asked for by the running command (RecordConfigVersion); taken by Settle.
+  std::vector<store::ConfigVersion> config_versions_;
   SinkIndex sinks_;
   struct Ticker {
     absl::Duration interval;

@@ -3,7 +3,6 @@
 #include <iterator>
 #include <utility>
 
-#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/store/event_codec.h"
@@ -279,8 +278,9 @@ absl::Status EventStore::PrepareStatements() {
   return absl::OkStatus();
 }
 
-absl::Status EventStore::Append(absl::Span<const core::Event> events) {
-  if (events.empty()) return absl::OkStatus();
+absl::Status EventStore::Append(absl::Span<const core::Event> events,
+                                absl::Span<const ConfigVersion> configs) {
+  if (events.empty() && configs.empty()) return absl::OkStatus();
   for (size_t i = 1; i < events.size(); ++i) {
     if (events[i].seq <= events[i - 1].seq) {
       return absl::InvalidArgumentError(absl::StrCat("events to append to '", path(),
@@ -288,30 +288,28 @@ absl::Status EventStore::Append(absl::Span<const core::Event> events) {
                                                      " follows seq ", events[i - 1].seq));
     }
   }
+  ACD_RETURN_IF_ERROR(CheckConfigVersions(events, configs, path()));
   std::string context = absl::StrCat("appending events ", events.front().seq, "..",
                                      events.back().seq, " to '", path(), "'");
   {
     sqlite::ScopedReset reset(&begin_);
     ACD_RETURN_IF_ERROR(begin_.Run(context));
   }
-  std::vector<int64_t> config_keys;
-  absl::Status status = AppendInTransaction(events, &config_keys);
+  absl::Status status = AppendInTransaction(events, configs);
   if (status.ok()) {
     sqlite::ScopedReset reset(&commit_);
     status = commit_.Run(absl::StrCat("committing ", context));
   }
   if (!status.ok()) {
-    // The journal keeps the versions: the writer retries the same events.
     Rollback();
     return status;
   }
   ++transactions_committed_;
-  if (!config_keys.empty()) config_journal_->Committed(config_keys);
   return absl::OkStatus();
 }
 
 absl::Status EventStore::AppendInTransaction(absl::Span<const core::Event> events,
-                                             std::vector<int64_t>* config_keys) {
+                                             absl::Span<const ConfigVersion> configs) {
   // Checked inside the transaction, against what is on disk.
   ACD_ASSIGN_OR_RETURN(int64_t last_seq, LastSeq());
   if (events.front().seq <= last_seq) {
@@ -319,6 +317,8 @@ absl::Status EventStore::AppendInTransaction(absl::Span<const core::Event> event
                                                    " to '", path(), "': seq ", last_seq,
                                                    " is already stored"));
   }
+  // CheckConfigVersions matched each version to its event, in order.
+  const ConfigVersion* next_config = configs.begin();
   for (const core::Event& event : events) {
     sqlite::ScopedReset reset(&insert_event_);
     insert_event_.BindInt64(1, event.seq);
@@ -333,13 +333,9 @@ absl::Status EventStore::AppendInTransaction(absl::Span<const core::Event> event
         insert_event_.Run(absl::StrCat("inserting event seq ", event.seq, " into '", path(), "'")));
     if (event.call.has_value()) ACD_RETURN_IF_ERROR(UpsertCall(event));
     if (event.agent.has_value()) ACD_RETURN_IF_ERROR(UpsertAgent(event));
-    if (event.type == core::EventType::kConfigApplied && config_journal_ != nullptr) {
-      auto version = config_journal_->ForEvent(event.seq);
-      // Each version once, even if a stray config_applied follows in the batch.
-      if (version.has_value() && absl::c_find(*config_keys, version->first) == config_keys->end()) {
-        ACD_RETURN_IF_ERROR(InsertConfig(version->second));
-        config_keys->push_back(version->first);
-      }
+    if (next_config != configs.end() && next_config->seq == event.seq) {
+      ACD_RETURN_IF_ERROR(InsertConfig(*next_config));
+      ++next_config;
     }
   }
   return absl::OkStatus();
@@ -461,14 +457,6 @@ absl::Status EventStore::SaveKpiCheckpoint(int64_t seq,
   // A single statement outside BEGIN is its own transaction.
   ACD_RETURN_IF_ERROR(save_checkpoint_.Run(
       absl::StrCat("saving the live KPIs' checkpoint at seq ", seq, " in '", path(), "'")));
-  ++transactions_committed_;
-  return absl::OkStatus();
-}
-
-absl::Status EventStore::RecordConfig(absl::string_view hash, absl::string_view text,
-                                      absl::Time applied_at) {
-  // A single statement outside BEGIN is its own transaction.
-  ACD_RETURN_IF_ERROR(InsertConfig({std::string(hash), std::string(text), applied_at}));
   ++transactions_committed_;
   return absl::OkStatus();
 }

@@ -9,7 +9,7 @@
 //   agents           one row per agent: its state and the event carrying its
 //                    latest snapshot (read back at start-up, live_state.h).
 //   config_versions  every applied config text, its hash and when: written
-//                    with its config_applied event (see ConfigJournal).
+//                    with its config_applied event, in its transaction.
 // The database runs in WAL mode; each Append is one transaction, and with
 // synchronous_full (the default) it is on disk when Append returns.
 //
@@ -37,7 +37,6 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "server/core/types.h"
-#include "server/store/config_journal.h"
 #include "server/store/event_log.h"
 #include "server/store/sqlite.h"
 #include "server/store/store_options.h"
@@ -65,19 +64,13 @@ class EventStore final : public EventLog {
   EventStore& operator=(const EventStore&) = delete;
   ~EventStore() override;
 
-  // Appends `events` (seq strictly increasing, the first above LastSeq()) and
-  // upserts the `calls` row of each event that carries a call snapshot, all in
-  // one transaction. With a config journal, each config_applied event also
-  // writes the journal's version for it (if any) to `config_versions` in the
-  // same transaction, and the journal forgets it once committed. On error
-  // nothing is written. Empty is a no-op.
-  absl::Status Append(absl::Span<const core::Event> events) override;
-
-  // Where Append finds the config versions of config_applied events; null (the
-  // default) records none. Set before the store is handed to its writer.
-  void set_config_journal(std::shared_ptr<ConfigJournal> journal) {
-    config_journal_ = std::move(journal);
-  }
+  // Appends `events` (seq strictly increasing, the first above LastSeq()),
+  // upserts the `calls` row of each event that carries a call snapshot, and
+  // writes each of `configs` to `config_versions` with its config_applied
+  // event (see EventLog), all in one transaction. On error nothing is
+  // written. No events and no configs is a no-op.
+  absl::Status Append(absl::Span<const core::Event> events,
+                      absl::Span<const ConfigVersion> configs) override;
 
   // The highest stored seq, 0 for an empty log.
   absl::StatusOr<int64_t> LastSeq() override;
@@ -86,22 +79,17 @@ class EventStore final : public EventLog {
   // the last, in its own transaction. `seq` must be committed already.
   absl::Status SaveKpiCheckpoint(int64_t seq, const core::LiveStatsCheckpoint& checkpoint) override;
 
-  // Adds a config_versions row, in its own transaction (tools and tests; the
-  // daemon records through the config journal).
-  absl::Status RecordConfig(absl::string_view hash, absl::string_view text, absl::Time applied_at);
-
   const std::string& path() const override { return db_.path(); }
   // Write transactions committed through this object (Append and
-  // RecordConfig; not schema migrations).
+  // SaveKpiCheckpoint; not schema migrations).
   int64_t transactions_committed() const { return transactions_committed_; }
 
  private:
   EventStore(sqlite::Database db, StoreOptions options);
 
   absl::Status PrepareStatements();
-  // Fills `config_keys` with the journal keys of the versions it wrote.
   absl::Status AppendInTransaction(absl::Span<const core::Event> events,
-                                   std::vector<int64_t>* config_keys);
+                                   absl::Span<const ConfigVersion> configs);
   absl::Status InsertConfig(const ConfigVersion& version);
   absl::Status UpsertCall(const core::Event& event);
   absl::Status UpsertAgent(const core::Event& event);
@@ -111,7 +99,6 @@ class EventStore final : public EventLog {
   sqlite::Database db_;
   StoreOptions options_;
   int64_t transactions_committed_ = 0;
-  std::shared_ptr<ConfigJournal> config_journal_;
 
   // Cached statements, prepared once at Open.
   sqlite::Statement begin_;

@@ -32,7 +32,11 @@ void StoreWriter::Start() {
   thread_ = std::thread([this] { Run(); });
 }
 
-absl::Status StoreWriter::Append(std::vector<core::Event> events) {
+absl::Status StoreWriter::Append(std::vector<core::Event> events,
+                                 std::vector<ConfigVersion> configs) {
+  // Refused here rather than by the store, where the writer would retry it
+  // forever.
+  if (absl::Status s = CheckConfigVersions(events, configs, store_->path()); !s.ok()) return s;
   if (events.empty()) return absl::OkStatus();
   MutexLock lock(&mu_);
   if (stopping_) {
@@ -42,6 +46,8 @@ absl::Status StoreWriter::Append(std::vector<core::Event> events) {
   }
   pending_.insert(pending_.end(), std::make_move_iterator(events.begin()),
                   std::make_move_iterator(events.end()));
+  pending_configs_.insert(pending_configs_.end(), std::make_move_iterator(configs.begin()),
+                          std::make_move_iterator(configs.end()));
   return absl::OkStatus();
 }
 
@@ -85,6 +91,7 @@ absl::Status StoreWriter::Stop(std::optional<absl::Time> give_up_at) {
 void StoreWriter::Run() {
   const size_t max_batch = static_cast<size_t>(std::max(1, options_.max_batch_events));
   std::vector<core::Event> batch;
+  std::vector<ConfigVersion> configs;
   while (true) {
     bool last_round;
     {
@@ -97,18 +104,26 @@ void StoreWriter::Run() {
       batch.reserve(n);
       std::move(pending_.begin(), pending_.begin() + n, std::back_inserter(batch));
       pending_.erase(pending_.begin(), pending_.begin() + n);
+      // The versions of the events in the batch go with it.
+      configs.clear();
+      while (!batch.empty() && !pending_configs_.empty() &&
+             pending_configs_.front().seq <= batch.back().seq) {
+        configs.push_back(std::move(pending_configs_.front()));
+        pending_configs_.pop_front();
+      }
     }
-    if (!batch.empty() && !CommitWithRetry(batch)) return;
+    if (!batch.empty() && !CommitWithRetry(batch, configs)) return;
     SaveCheckpoint();
     if (last_round) return;
   }
 }
 
-bool StoreWriter::CommitWithRetry(const std::vector<core::Event>& batch) {
+bool StoreWriter::CommitWithRetry(const std::vector<core::Event>& batch,
+                                  const std::vector<ConfigVersion>& configs) {
   absl::Duration backoff = options_.retry_backoff_min;
   while (true) {
     const auto started = std::chrono::steady_clock::now();
-    absl::Status status = store_->Append(batch);
+    absl::Status status = store_->Append(batch, configs);
     if (status.ok()) {
       if (options_.observe_commit) {
         options_.observe_commit(batch.size(),
@@ -130,13 +145,17 @@ bool StoreWriter::CommitWithRetry(const std::vector<core::Event>& batch) {
         // hang the shutdown. Say exactly what is lost; report nothing as
         // committed that is not.
         size_t lost = batch.size() + pending_.size();
+        size_t lost_configs = configs.size() + pending_configs_.size();
         int64_t last = pending_.empty() ? batch.back().seq : pending_.back().seq;
         pending_.clear();
+        pending_configs_.clear();
         gave_up = absl::Status(
-            status.code(), absl::StrCat("store writer stopped with the store still failing: ", lost,
-                                        " events (seq ", batch.front().seq, "..", last,
-                                        ") were not committed to '", store_->path(),
-                                        "'; last error: ", status.message()));
+            status.code(),
+            absl::StrCat(
+                "store writer stopped with the store still failing: ", lost, " events (seq ",
+                batch.front().seq, "..", last, ")",
+                lost_configs > 0 ? absl::StrCat(" and ", lost_configs, " config versions") : "",
+                " were not committed to '", store_->path(), "'; last error: ", status.message()));
       } else {
         absl::Duration wait = backoff;
         if (stopping_) wait = std::min(wait, stop_deadline_ - time_->Now());

@@ -4,6 +4,10 @@
 // to StoreOptions::max_batch_events) goes into the next transaction, so one
 // fsync covers many events and the cost of synchronous=FULL is shared.
 //
+// Config versions travel with their events: each is committed in the
+// transaction that holds its config_applied event, never in another (a batch
+// cut at max_batch_events takes the versions of the events it holds).
+//
 // Durability contract: after each transaction the commit callback gets the
 // highest committed seq; an event is reported committed only once its
 // transaction has committed. A failed commit is reported with its error
@@ -62,9 +66,12 @@ class StoreWriter {
   // Idempotent; does nothing after Stop().
   void Start();
 
-  // Queues events for commit (seq increasing across calls). Never blocks on
-  // I/O. FAILED_PRECONDITION once Stop() has begun: the events are not taken.
-  absl::Status Append(std::vector<core::Event> events);
+  // Queues events for commit (seq increasing across calls), with the config
+  // versions of config_applied events among them (see EventLog). Never blocks
+  // on I/O. Nothing is taken on error: FAILED_PRECONDITION once Stop() has
+  // begun, INVALID_ARGUMENT for a version that names no config_applied event
+  // of `events`.
+  absl::Status Append(std::vector<core::Event> events, std::vector<ConfigVersion> configs = {});
 
   // Hands over the live KPIs' checkpoint taken after the event `seq` (appended
   // already). It is saved once `seq` is committed, in a transaction of its own;
@@ -86,9 +93,10 @@ class StoreWriter {
 
  private:
   void Run();
-  // Commits `batch`, retrying until it succeeds (true) or Stop() gives up
-  // (false).
-  bool CommitWithRetry(const std::vector<core::Event>& batch);
+  // Commits `batch` and its `configs`, retrying until it succeeds (true) or
+  // Stop() gives up (false).
+  bool CommitWithRetry(const std::vector<core::Event>& batch,
+                       const std::vector<ConfigVersion>& configs);
   // Saves the pending checkpoint if its seq is committed.
   void SaveCheckpoint();
   bool CheckpointDue() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -108,6 +116,8 @@ class StoreWriter {
 
   Mutex mu_;
   std::deque<core::Event> pending_ ABSL_GUARDED_BY(mu_);
+  // The versions of config_applied events in pending_, in seq order.
+  std::deque<ConfigVersion> pending_configs_ ABSL_GUARDED_BY(mu_);
   struct Checkpoint {
     int64_t seq;
     core::LiveStatsCheckpoint stats;

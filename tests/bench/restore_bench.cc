@@ -83,11 +83,11 @@ std::string DatabaseWith(int n) {
     Check(engine.AbandonCall(id, "hung up", kT0).status(), "AbandonCall");
     for (core::Event& e : engine.TakeEvents()) batch.push_back(std::move(e));
     if (batch.size() >= 4096) {
-      Check((*store)->Append(batch), "Append");
+      Check((*store)->Append(batch, {}), "Append");
       batch.clear();
     }
   }
-  Check((*store)->Append(batch), "Append");
+  Check((*store)->Append(batch, {}), "Append");
   return (*made)[n] = path;
 }
 

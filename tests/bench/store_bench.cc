@@ -124,7 +124,7 @@ void BM_Append(benchmark::State& state) {
   std::vector<core::Event> warm = world.Lifecycles(20000);
   for (size_t i = 0; i < warm.size(); i += 500) {
     const size_t end = std::min(warm.size(), i + 500);
-    Check((*store)->Append({warm.data() + i, end - i}), "Append");
+    Check((*store)->Append({warm.data() + i, end - i}, {}), "Append");
   }
   const std::vector<core::Event> events = world.Lifecycles(4000);
   const int64_t written_before = BytesWritten();
@@ -137,7 +137,7 @@ void BM_Append(benchmark::State& state) {
       break;
     }
     const size_t n = std::min(events.size() - next, static_cast<size_t>(kEventsPerCommit));
-    Check((*store)->Append({events.data() + next, n}), "Append");
+    Check((*store)->Append({events.data() + next, n}, {}), "Append");
     next += n;
     appended += static_cast<int64_t>(n);
     ++commits;

@@ -43,7 +43,7 @@ void WriteStore(const std::string& path) {
   std::vector<core::Event> batch = engine.TakeEvents();
   auto flush = [&](bool always) {
     if (!always && batch.size() < 4096) return;
-    ASSERT_TRUE((*store)->Append(batch).ok());
+    ASSERT_TRUE((*store)->Append(batch, {}).ok());
     batch.clear();
   };
   for (int i = 0; i < kFinished + kWaiting; ++i) {

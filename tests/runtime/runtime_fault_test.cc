@@ -81,13 +81,18 @@ class RuntimeFaultTest : public ::testing::Test {
     config::ParseOutcome parsed = config::ParseConfig(testing::kTestConfig, "acd.yaml");
     ASSERT_TRUE(parsed.ok());
     config::Config config = *parsed.config;
-    absl::StatusOr<bool> applied =
-        Execute<bool>([&config](core::Engine& engine, absl::Time now) -> absl::StatusOr<bool> {
-          absl::Status s = ApplyToEngine(engine, config, now, nullptr);
+    absl::StatusOr<bool> applied = Apply(config);
+    ASSERT_TRUE(applied.ok()) << applied.status();
+  }
+
+  // Applies `config` like a reload, recording its version.
+  absl::StatusOr<bool> Apply(const config::Config& config) {
+    return Execute<bool>(
+        [this, &config](core::Engine& engine, absl::Time now) -> absl::StatusOr<bool> {
+          absl::Status s = ApplyToEngine(*runtime_, engine, config, now);
           if (!s.ok()) return s;
           return true;
         });
-    ASSERT_TRUE(applied.ok()) << applied.status();
   }
 
   // Runs a command and waits (bounded) for its reply.
@@ -264,6 +269,26 @@ TEST_F(RuntimeFaultTest, StopWithTheStoreStillFailingSaysWhatWasNotCommitted) {
   EXPECT_THAT(stopped.message(), HasSubstr(absl::StrCat("seq ", before + 1, "..")));
   EXPECT_THAT(stopped.message(), HasSubstr("disk full"));
   EXPECT_EQ(StoredEvents().size(), static_cast<size_t>(before));
+}
+
+TEST_F(RuntimeFaultTest, AConfigAppliedWhileCommitsFailIsRecordedWithItsEventOnRecovery) {
+  faults_->FailNext(3, absl::UnavailableError("disk full"));
+  config::ParseOutcome parsed =
+      config::ParseConfig(absl::StrCat(testing::kTestConfig, "# reloaded\n"), "acd.yaml");
+  ASSERT_TRUE(parsed.ok());
+  // Applied, but not committed: no success.
+  absl::StatusOr<bool> applied = Apply(*parsed.config);
+  EXPECT_EQ(applied.status().code(), absl::StatusCode::kUnavailable) << applied.status();
+  ASSERT_TRUE(health_.WaitForChanges(2, kWait));  // the writer retried until it committed
+  ASSERT_TRUE(runtime_->Stop().ok());
+  EXPECT_EQ(faults_->failures(), 3);
+  // Each version with its event: the start-up one and this one, once each.
+  EXPECT_EQ(Query(db_path_, "SELECT count(*) FROM events WHERE type = 'config_applied'")[0][0],
+            "2");
+  std::vector<std::vector<std::string>> versions =
+      Query(db_path_, "SELECT hash FROM config_versions ORDER BY id");
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(versions[1][0], parsed.config->hash);
 }
 
 // A real SQLite fault, no wrapper involved: another connection holds the

@@ -90,7 +90,7 @@ TEST_F(EventStoreTest, EventsSurviveReopenDecodedIdentical) {
   {
     std::unique_ptr<EventStore> store = OpenStore();
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->Append(events).ok());
+    ASSERT_TRUE(store->Append(events, {}).ok());
     EXPECT_EQ(store->transactions_committed(), 1);
   }
 
@@ -129,7 +129,8 @@ TEST_F(EventStoreTest, ReadEventsKeepsToItsRangeAndFilters) {
   ASSERT_TRUE(store
                   ->Append({CallEvent(1, core::EventType::kCallQueued, sales, T0()),
                             CallEvent(2, core::EventType::kCallQueued, support, T0()), alice,
-                            AgentEvent(4), CallEvent(5, core::EventType::kCallEnded, sales, T0())})
+                            AgentEvent(4), CallEvent(5, core::EventType::kCallEnded, sales, T0())},
+                           {})
                   .ok());
   auto seqs = [this](const EventQuery& query) {
     absl::StatusOr<std::vector<core::Event>> read = ReadStoredEvents(path_, query);
@@ -156,7 +157,7 @@ TEST_F(EventStoreTest, ColumnsAndPayloadAreReadableFromSql) {
   core::Call call = FullCall();
   core::Event event = CallEvent(1, core::EventType::kCallOffered, call, T0());
   event.agent_id.clear();
-  ASSERT_TRUE(store->Append({event}).ok());
+  ASSERT_TRUE(store->Append({event}, {}).ok());
 
   RawDb raw(path_);
   EXPECT_EQ(raw.Text("SELECT type FROM events WHERE seq = 1"), "call_offered");
@@ -192,7 +193,7 @@ TEST_F(EventStoreTest, CallRecordFollowsTheCallsLife) {
   };
 
   // Queued: nothing measured yet.
-  ASSERT_TRUE(store->Append({CallEvent(1, core::EventType::kCallQueued, call, t0)}).ok());
+  ASSERT_TRUE(store->Append({CallEvent(1, core::EventType::kCallQueued, call, t0)}, {}).ok());
   CallRecord r = record();
   EXPECT_EQ(r.state, "queued");
   EXPECT_EQ(r.queue, "sales");
@@ -211,7 +212,8 @@ TEST_F(EventStoreTest, CallRecordFollowsTheCallsLife) {
   call.agent_id = "alice";
   call.offered_at = t0 + absl::Seconds(5);
   ASSERT_TRUE(
-      store->Append({CallEvent(2, core::EventType::kCallOffered, call, *call.offered_at)}).ok());
+      store->Append({CallEvent(2, core::EventType::kCallOffered, call, *call.offered_at)}, {})
+          .ok());
   r = record();
   EXPECT_EQ(r.state, "offered");
   EXPECT_EQ(r.agent_id, "alice");
@@ -222,7 +224,7 @@ TEST_F(EventStoreTest, CallRecordFollowsTheCallsLife) {
   call.state = core::CallState::kConnected;
   call.connected_at = t0 + absl::Seconds(8) + absl::Milliseconds(250);
   ASSERT_TRUE(
-      store->Append({CallEvent(3, core::EventType::kCallConnected, call, *call.connected_at)})
+      store->Append({CallEvent(3, core::EventType::kCallConnected, call, *call.connected_at)}, {})
           .ok());
   r = record();
   EXPECT_EQ(r.state, "connected");
@@ -235,7 +237,7 @@ TEST_F(EventStoreTest, CallRecordFollowsTheCallsLife) {
   call.ended_at = t0 + absl::Seconds(68) + absl::Milliseconds(250);
   call.end_reason = "caller_hangup";
   ASSERT_TRUE(
-      store->Append({CallEvent(4, core::EventType::kCallEnded, call, *call.ended_at)}).ok());
+      store->Append({CallEvent(4, core::EventType::kCallEnded, call, *call.ended_at)}, {}).ok());
   r = record();
   EXPECT_EQ(r.state, "wrap_up");
   EXPECT_EQ(r.ended_at, call.ended_at);
@@ -250,7 +252,7 @@ TEST_F(EventStoreTest, CallRecordFollowsTheCallsLife) {
   call.disposition = "sale";
   call.notes = "upgrade to gold, call back Tuesday";
   ASSERT_TRUE(
-      store->Append({CallEvent(5, core::EventType::kCallCompleted, call, *call.completed_at)})
+      store->Append({CallEvent(5, core::EventType::kCallCompleted, call, *call.completed_at)}, {})
           .ok());
   r = record();
   EXPECT_EQ(r.call_id, "c-42");
@@ -269,7 +271,7 @@ TEST_F(EventStoreTest, CallRecordFollowsTheCallsLife) {
   // Events that carry no call snapshot leave the record alone.
   core::Event unrelated = AgentEvent(6);
   unrelated.call_id = "c-42";
-  ASSERT_TRUE(store->Append({unrelated}).ok());
+  ASSERT_TRUE(store->Append({unrelated}, {}).ok());
   EXPECT_EQ(record().last_seq, 5);
 }
 
@@ -285,7 +287,7 @@ TEST_F(EventStoreTest, LaterSnapshotInTheSameBatchWins) {
   call.agent_id = "bob";
   call.offered_at = T0() + absl::Seconds(1);
   core::Event offered = CallEvent(2, core::EventType::kCallOffered, call, T0() + absl::Seconds(1));
-  ASSERT_TRUE(store->Append({queued, offered}).ok());
+  ASSERT_TRUE(store->Append({queued, offered}, {}).ok());
   absl::StatusOr<std::optional<CallRecord>> r = ReadCallRecord(path_, "c-1");
   ASSERT_TRUE(r.ok() && r->has_value());
   EXPECT_EQ((*r)->state, "offered");
@@ -300,13 +302,13 @@ TEST_F(EventStoreTest, AbandonedCallWaitsUntilItWasAbandoned) {
   call.call_id = "gone";
   call.queue = "sales";
   call.enqueued_at = T0();
-  ASSERT_TRUE(store->Append({CallEvent(1, core::EventType::kCallQueued, call, T0())}).ok());
+  ASSERT_TRUE(store->Append({CallEvent(1, core::EventType::kCallQueued, call, T0())}, {}).ok());
   // The snapshot has no end time: the abandon event's time counts.
   call.state = core::CallState::kAbandoned;
   call.end_reason = "caller_hangup";
   const absl::Time abandoned_at = T0() + absl::Seconds(42);
   ASSERT_TRUE(
-      store->Append({CallEvent(2, core::EventType::kCallAbandoned, call, abandoned_at)}).ok());
+      store->Append({CallEvent(2, core::EventType::kCallAbandoned, call, abandoned_at)}, {}).ok());
 
   absl::StatusOr<std::optional<CallRecord>> r = ReadCallRecord(path_, "gone");
   ASSERT_TRUE(r.ok() && r->has_value()) << r.status();
@@ -321,7 +323,7 @@ TEST_F(EventStoreTest, AbandonedCallWaitsUntilItWasAbandoned) {
   call.call_id = "gone-too";
   call.ended_at = T0() + absl::Seconds(10);
   ASSERT_TRUE(
-      store->Append({CallEvent(3, core::EventType::kCallAbandoned, call, abandoned_at)}).ok());
+      store->Append({CallEvent(3, core::EventType::kCallAbandoned, call, abandoned_at)}, {}).ok());
   r = ReadCallRecord(path_, "gone-too");
   ASSERT_TRUE(r.ok() && r->has_value()) << r.status();
   EXPECT_EQ((*r)->wait, absl::Seconds(10));
@@ -344,7 +346,8 @@ TEST_F(EventStoreTest, NonIncreasingSeqFailsAndChangesNothing) {
   call.enqueued_at = T0();
   ASSERT_TRUE(store
                   ->Append({AgentEvent(1), AgentEvent(2),
-                            CallEvent(3, core::EventType::kCallQueued, call, T0())})
+                            CallEvent(3, core::EventType::kCallQueued, call, T0())},
+                           {})
                   .ok());
   const int64_t transactions = store->transactions_committed();
 
@@ -362,7 +365,7 @@ TEST_F(EventStoreTest, NonIncreasingSeqFailsAndChangesNothing) {
            {{abandon_new, AgentEvent(5), AgentEvent(5)}, "seq 5 follows seq 5"},  // repeats
            {{AgentEvent(6), abandon_new}, "seq 4 follows seq 6"},                 // out of order
        }) {
-    absl::Status status = store->Append(c.batch);
+    absl::Status status = store->Append(c.batch, {});
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
     EXPECT_THAT(status.message(), HasSubstr(c.mentions));
   }
@@ -380,7 +383,7 @@ TEST_F(EventStoreTest, NonIncreasingSeqFailsAndChangesNothing) {
   EXPECT_EQ((*r)->last_seq, 3);
 
   // The store is still usable.
-  EXPECT_TRUE(store->Append({abandon_new}).ok());
+  EXPECT_TRUE(store->Append({abandon_new}, {}).ok());
 }
 
 TEST_F(EventStoreTest, FailureMidBatchRollsBackTheWholeBatch) {
@@ -397,7 +400,7 @@ TEST_F(EventStoreTest, FailureMidBatchRollsBackTheWholeBatch) {
   call.enqueued_at = T0();
   std::vector<core::Event> batch = {CallEvent(1, core::EventType::kCallQueued, call, T0()),
                                     AgentEvent(2), AgentEvent(3), AgentEvent(4)};
-  absl::Status status = store->Append(batch);
+  absl::Status status = store->Append(batch, {});
   EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << status;
   EXPECT_THAT(status.message(), HasSubstr("no seq 3 today"));
   EXPECT_THAT(status.message(), HasSubstr("seq 3"));
@@ -408,7 +411,7 @@ TEST_F(EventStoreTest, FailureMidBatchRollsBackTheWholeBatch) {
   EXPECT_EQ(store->transactions_committed(), 0);
 
   raw.Exec("DROP TRIGGER fail_seq_3");
-  ASSERT_TRUE(store->Append(batch).ok());
+  ASSERT_TRUE(store->Append(batch, {}).ok());
   EXPECT_EQ(raw.Int("SELECT count(*) FROM events"), 4);
   EXPECT_EQ(raw.Int("SELECT count(*) FROM calls"), 1);
 }
@@ -420,10 +423,10 @@ TEST_F(EventStoreTest, SeqCheckSeesWhatIsOnDisk) {
   // and the store notices inside its transaction.
   RawDb raw(path_);
   raw.Exec("INSERT INTO events (seq, time_us, type, payload) VALUES (1, 0, 'call_queued', '{}')");
-  absl::Status status = store->Append({AgentEvent(1)});
+  absl::Status status = store->Append({AgentEvent(1)}, {});
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
   EXPECT_EQ(raw.Int("SELECT count(*) FROM events"), 1);
-  EXPECT_TRUE(store->Append({AgentEvent(2)}).ok());
+  EXPECT_TRUE(store->Append({AgentEvent(2)}, {}).ok());
 }
 
 TEST_F(EventStoreTest, CallRowFollowsQueueAndAgentChangesAndItsIndexesAgree) {
@@ -457,7 +460,7 @@ TEST_F(EventStoreTest, CallRowFollowsQueueAndAgentChangesAndItsIndexesAgree) {
   steps.push_back(CallEvent(6, core::EventType::kCallCompleted, call, T0()));
   RawDb raw(path_);
   for (const core::Event& step : steps) {
-    ASSERT_TRUE(store->Append({step}).ok());
+    ASSERT_TRUE(store->Append({step}, {}).ok());
     const core::Call& c = *step.call;
     EXPECT_EQ(raw.Text("SELECT queue || '/' || coalesce(agent_id, '-') || '/' || state || '/' || "
                        "last_seq FROM calls WHERE call_id = 'c1'"),
@@ -542,7 +545,7 @@ TEST_F(EventStoreTest, NotADatabaseIsDataLoss) {
 TEST_F(EventStoreTest, CorruptPayloadIsDataLossNamingTheSeq) {
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->Append({AgentEvent(1), AgentEvent(2)}).ok());
+  ASSERT_TRUE(store->Append({AgentEvent(1), AgentEvent(2)}, {}).ok());
   RawDb raw(path_);
   raw.Exec("UPDATE events SET payload = '{\"type\": 17}' WHERE seq = 2");
   absl::StatusOr<std::vector<core::Event>> read = ReadStoredEvents(path_, {.limit = 10});
@@ -552,22 +555,6 @@ TEST_F(EventStoreTest, CorruptPayloadIsDataLossNamingTheSeq) {
   read = ReadStoredEvents(path_, {.limit = 1});
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->size(), 1u);
-}
-
-TEST_F(EventStoreTest, RecordConfigWritesARow) {
-  std::unique_ptr<EventStore> store = OpenStore();
-  ASSERT_NE(store, nullptr);
-  const std::string text = "queues:\n  - name: sales\n    wrap_up_time: 30s\n";
-  ASSERT_TRUE(store->RecordConfig("sha256:abc", text, T0()).ok());
-  ASSERT_TRUE(store->RecordConfig("sha256:def", "queues: []\n", T0() + absl::Minutes(5)).ok());
-  EXPECT_EQ(store->transactions_committed(), 2);
-
-  RawDb raw(path_);
-  EXPECT_EQ(raw.Int("SELECT count(*) FROM config_versions"), 2);
-  EXPECT_EQ(raw.Text("SELECT hash FROM config_versions ORDER BY id LIMIT 1"), "sha256:abc");
-  EXPECT_EQ(raw.Text("SELECT text FROM config_versions ORDER BY id LIMIT 1"), text);
-  EXPECT_EQ(raw.Int("SELECT applied_at_us FROM config_versions ORDER BY id DESC LIMIT 1"),
-            absl::ToUnixMicros(T0() + absl::Minutes(5)));
 }
 
 // A config_applied event with seq `seq`.
@@ -583,52 +570,94 @@ core::Event ConfigAppliedEvent(int64_t seq) {
 TEST_F(EventStoreTest, ConfigVersionIsWrittenWithItsConfigAppliedEvent) {
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  auto journal = std::make_shared<ConfigJournal>();
-  store->set_config_journal(journal);
-  // Applied by a command whose events start at seq 2; the config_applied is 3.
-  journal->Add(2, {"h1", "queues: []\n", T0()});
-  // A batch before it leaves the version pending.
-  ASSERT_TRUE(store->Append({AgentEvent(1)}).ok());
-  EXPECT_EQ(journal->pending(), 1u);
+  const std::string text = "queues:\n  - name: sales\n    wrap_up_time: 30s\n";
+  ASSERT_TRUE(store
+                  ->Append({AgentEvent(1), ConfigAppliedEvent(2), AgentEvent(3)},
+                           {{.seq = 2, .hash = "h1", .text = text, .applied_at = T0()}})
+                  .ok());
+  EXPECT_EQ(store->transactions_committed(), 1);  // the row included
   RawDb raw(path_);
-  EXPECT_EQ(raw.Int("SELECT count(*) FROM config_versions"), 0);
-
-  ASSERT_TRUE(store->Append({AgentEvent(2), ConfigAppliedEvent(3), AgentEvent(4)}).ok());
-  EXPECT_EQ(journal->pending(), 0u);
-  EXPECT_EQ(store->transactions_committed(), 2);  // one transaction each, rows included
   EXPECT_EQ(raw.Int("SELECT count(*) FROM config_versions"), 1);
   EXPECT_EQ(raw.Text("SELECT hash FROM config_versions"), "h1");
-  EXPECT_EQ(raw.Text("SELECT text FROM config_versions"), "queues: []\n");
+  EXPECT_EQ(raw.Text("SELECT text FROM config_versions"), text);
   EXPECT_EQ(raw.Int("SELECT applied_at_us FROM config_versions"), absl::ToUnixMicros(T0()));
 
-  // A config_applied nobody journalled (the version is gone) records nothing.
-  ASSERT_TRUE(store->Append({ConfigAppliedEvent(5)}).ok());
-  EXPECT_EQ(raw.Int("SELECT count(*) FROM config_versions"), 1);
+  // Two in one batch, in order; a config_applied without a version records
+  // nothing.
+  ASSERT_TRUE(store
+                  ->Append({ConfigAppliedEvent(4), ConfigAppliedEvent(5), ConfigAppliedEvent(6)},
+                           {{.seq = 4, .hash = "h4", .text = "queues: []\n", .applied_at = T0()},
+                            {.seq = 6, .hash = "h6", .text = "agents: []\n", .applied_at = T0()}})
+                  .ok());
+  EXPECT_EQ(raw.Text("SELECT group_concat(hash, ' ') FROM (SELECT hash FROM config_versions "
+                     "ORDER BY id)"),
+            "h1 h4 h6");
 }
 
-TEST_F(EventStoreTest, FailedAppendKeepsTheConfigVersionForTheRetry) {
+TEST_F(EventStoreTest, AVersionNamingNoConfigAppliedEventOfItsBatchIsRefused) {
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  auto journal = std::make_shared<ConfigJournal>();
-  store->set_config_journal(journal);
-  ASSERT_TRUE(store->Append({AgentEvent(1)}).ok());
-  journal->Add(2, {"h2", "agents: []\n", T0()});
-  // Out of order: refused inside the transaction, nothing written.
-  EXPECT_FALSE(store->Append({ConfigAppliedEvent(1)}).ok());
-  EXPECT_EQ(journal->pending(), 1u);
+  ASSERT_TRUE(store->Append({ConfigAppliedEvent(1)}, {}).ok());
+  const ConfigVersion version{.hash = "h", .text = "queues: []\n", .applied_at = T0()};
+  struct Case {
+    std::vector<core::Event> events;
+    std::vector<int64_t> version_seqs;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{AgentEvent(2), ConfigAppliedEvent(3)}, {2}},             // not a config_applied
+           {{ConfigAppliedEvent(2)}, {1}},                            // an earlier batch's
+           {{ConfigAppliedEvent(2)}, {3}},                            // a later one
+           {{ConfigAppliedEvent(2)}, {2, 2}},                         // two for one event
+           {{ConfigAppliedEvent(2), ConfigAppliedEvent(3)}, {3, 2}},  // out of order
+           {{}, {2}},                                                 // no event at all
+       }) {
+    std::vector<ConfigVersion> configs;
+    for (int64_t seq : c.version_seqs) {
+      configs.push_back(version);
+      configs.back().seq = seq;
+    }
+    absl::Status status = store->Append(c.events, configs);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+    EXPECT_THAT(status.message(), HasSubstr("config version h"));
+  }
   RawDb raw(path_);
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM events"), 1);
   EXPECT_EQ(raw.Int("SELECT count(*) FROM config_versions"), 0);
-  ASSERT_TRUE(store->Append({ConfigAppliedEvent(2)}).ok());
+}
+
+// The durability rule: a config_versions row exists exactly when its
+// config_applied event is committed.
+TEST_F(EventStoreTest, AFailedAppendWritesNeitherTheEventNorTheVersionAndTheRetryWritesBoth) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  RawDb raw(path_);
+  const std::vector<core::Event> batch = {AgentEvent(1), ConfigAppliedEvent(2), AgentEvent(3)};
+  const std::vector<ConfigVersion> configs = {
+      {.seq = 2, .hash = "h2", .text = "agents: []\n", .applied_at = T0()}};
+  // The event after the version fails, then the version itself.
+  for (const char* trigger : {"CREATE TRIGGER outage BEFORE INSERT ON events WHEN NEW.seq = 3 "
+                              "BEGIN SELECT RAISE(ABORT, 'simulated outage'); END",
+                              "CREATE TRIGGER outage BEFORE INSERT ON config_versions "
+                              "BEGIN SELECT RAISE(ABORT, 'simulated outage'); END"}) {
+    raw.Exec(trigger);
+    absl::Status status = store->Append(batch, configs);
+    EXPECT_THAT(status.message(), HasSubstr("simulated outage")) << status;
+    EXPECT_EQ(raw.Int("SELECT count(*) FROM events"), 0);
+    EXPECT_EQ(raw.Int("SELECT count(*) FROM config_versions"), 0);
+    raw.Exec("DROP TRIGGER outage");
+  }
+  ASSERT_TRUE(store->Append(batch, configs).ok());
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM events"), 3);
+  EXPECT_EQ(raw.Text("SELECT hash FROM config_versions"), "h2");
   EXPECT_EQ(raw.Int("SELECT count(*) FROM config_versions"), 1);
-  EXPECT_EQ(journal->pending(), 0u);
 }
 
 TEST_F(EventStoreTest, EmptyAppendIsANoOpAndAReadLimitBelowOneIsRefused) {
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EXPECT_TRUE(store->Append({}).ok());
+  EXPECT_TRUE(store->Append({}, {}).ok());
   EXPECT_EQ(store->transactions_committed(), 0);
-  ASSERT_TRUE(store->Append({AgentEvent(1)}).ok());
+  ASSERT_TRUE(store->Append({AgentEvent(1)}, {}).ok());
   for (int limit : {0, -1}) {
     absl::StatusOr<std::vector<core::Event>> read = ReadStoredEvents(path_, {.limit = limit});
     EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument) << read.status();
@@ -643,7 +672,7 @@ TEST_F(EventStoreTest, CallRecordKeepsTransfersAndCallback) {
   call.call_id = "cb-1";
   call.queue = "sales";
   call.enqueued_at = T0();
-  ASSERT_TRUE(store->Append({CallEvent(1, core::EventType::kCallQueued, call, T0())}).ok());
+  ASSERT_TRUE(store->Append({CallEvent(1, core::EventType::kCallQueued, call, T0())}, {}).ok());
   absl::StatusOr<std::optional<CallRecord>> r = ReadCallRecord(path_, "cb-1");
   ASSERT_TRUE(r.ok() && r->has_value()) << r.status();
   EXPECT_EQ((*r)->transfers, 0);
@@ -656,7 +685,8 @@ TEST_F(EventStoreTest, CallRecordKeepsTransfersAndCallback) {
   call.callback_attempts = 1;
   ASSERT_TRUE(store
                   ->Append({CallEvent(2, core::EventType::kCallbackRequested, call,
-                                      T0() + absl::Seconds(30))})
+                                      T0() + absl::Seconds(30))},
+                           {})
                   .ok());
   r = ReadCallRecord(path_, "cb-1");
   ASSERT_TRUE(r.ok() && r->has_value()) << r.status();
@@ -792,7 +822,7 @@ TEST_F(EventStoreTest, V1DatabaseMigratesToTheCurrentSchemaAndKeepsItsRows) {
   next.queue = "sales";
   next.enqueued_at = T0();
   next.transfers = 1;
-  ASSERT_TRUE(store->Append({CallEvent(5, core::EventType::kCallQueued, next, T0())}).ok());
+  ASSERT_TRUE(store->Append({CallEvent(5, core::EventType::kCallQueued, next, T0())}, {}).ok());
   store.reset();
   store = OpenStore();
   ASSERT_NE(store, nullptr);

@@ -45,7 +45,7 @@ class LiveStateTest : public testing::TempDirTest {
   void Commit() {
     std::vector<core::Event> events = engine_.TakeEvents();
     fold_.Add(events);
-    absl::Status s = store_->Append(events);
+    absl::Status s = store_->Append(events, {});
     ASSERT_TRUE(s.ok()) << s;
   }
   sqlite::Database Read() {

@@ -150,7 +150,7 @@ class ReportReaderTest : public testing::TempDirTest {
     store_ = *std::move(store);
     std::vector<core::Event> events;
     for (const CallSpec& spec : Calls()) events.push_back(EventFor(next_seq_++, spec));
-    ASSERT_TRUE(store_->Append(events).ok());
+    ASSERT_TRUE(store_->Append(events, {}).ok());
     absl::StatusOr<std::unique_ptr<ReportReader>> reader =
         ReportReader::Open(path_, absl::Seconds(5));
     ASSERT_TRUE(reader.ok()) << reader.status();
@@ -332,7 +332,7 @@ TEST_F(ReportReaderTest, SeesRowsTheWriterCommitsAfterItOpened) {
   ReportQuery q = Query(ReportSubject::kQueue, "sales", At(10, 30), At(10, 45), absl::Minutes(15));
   EXPECT_EQ(Read(q).total.offered, 0);
   ASSERT_TRUE(
-      store_->Append({EventFor(next_seq_++, CallSpec("late", At(10, 31), CallState::kQueued))})
+      store_->Append({EventFor(next_seq_++, CallSpec("late", At(10, 31), CallState::kQueued))}, {})
           .ok());
   EXPECT_EQ(Read(q).total.offered, 1);
 }

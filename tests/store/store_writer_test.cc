@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -162,7 +163,7 @@ TEST_F(StoreWriterTest, CommittedSeqStartsAtWhatIsOnDisk) {
   {
     std::unique_ptr<EventStore> store = OpenStore();
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->Append({AgentEvent(1), AgentEvent(2), AgentEvent(3)}).ok());
+    ASSERT_TRUE(store->Append({AgentEvent(1), AgentEvent(2), AgentEvent(3)}, {}).ok());
   }
   CommitLog log;
   StoreWriter writer(OpenStore(), StoreOptions(), log.Callback());
@@ -247,6 +248,120 @@ TEST_F(StoreWriterTest, FaultsThroughTheWrapperAreRetriedAndCommittedInOrder) {
   std::vector<core::Event> events = ReadAll();
   ASSERT_EQ(events.size(), 10u);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(events[i].seq, i + 1);
+}
+
+// A config_applied event with seq `seq`, and the version applied with it.
+core::Event ConfigApplied(int64_t seq) {
+  core::Event e = AgentEvent(seq);
+  e.type = core::EventType::kConfigApplied;
+  e.agent_id.clear();
+  return e;
+}
+ConfigVersion VersionFor(int64_t seq) {
+  return {.seq = seq, .hash = absl::StrCat("h", seq), .text = "queues: []\n", .applied_at = T0()};
+}
+
+// An EventLog that forwards to another and notes, for each committed
+// transaction, its events' seqs and its config versions' seqs.
+class RecordingEventLog final : public EventLog {
+ public:
+  struct Transaction {
+    std::vector<int64_t> events;
+    std::vector<int64_t> configs;
+  };
+  RecordingEventLog(std::unique_ptr<EventLog> target, std::vector<Transaction>* committed)
+      : target_(std::move(target)), committed_(committed) {}
+
+  absl::Status Append(absl::Span<const core::Event> events,
+                      absl::Span<const ConfigVersion> configs) override {
+    absl::Status status = target_->Append(events, configs);
+    if (status.ok()) {
+      Transaction& t = committed_->emplace_back();
+      for (const core::Event& e : events) t.events.push_back(e.seq);
+      for (const ConfigVersion& c : configs) t.configs.push_back(c.seq);
+    }
+    return status;
+  }
+  absl::StatusOr<int64_t> LastSeq() override { return target_->LastSeq(); }
+  const std::string& path() const override { return target_->path(); }
+
+ private:
+  std::unique_ptr<EventLog> target_;
+  std::vector<Transaction>* committed_;  // written on the writer thread
+};
+
+TEST_F(StoreWriterTest, AConfigVersionIsCommittedInTheTransactionOfItsEvent) {
+  StoreOptions options;
+  options.max_batch_events = 2;
+  std::vector<RecordingEventLog::Transaction> committed;  // read after Stop
+  StoreWriter writer(std::make_unique<RecordingEventLog>(OpenStore(options), &committed), options,
+                     nullptr);
+  // Queued before Start, so that batches are cut at 2 events: [1 2] [3 4]
+  // [5 6]. The versions of 2 (last of a batch), 3 (first of one) and 6 go
+  // with their events, whichever Append brought them.
+  ASSERT_TRUE(writer.Append({AgentEvent(1), ConfigApplied(2)}, {VersionFor(2)}).ok());
+  ASSERT_TRUE(
+      writer.Append({ConfigApplied(3), AgentEvent(4), AgentEvent(5)}, {VersionFor(3)}).ok());
+  ASSERT_TRUE(writer.Append({ConfigApplied(6)}, {VersionFor(6)}).ok());
+  writer.Start();
+  ASSERT_TRUE(writer.Stop().ok());
+
+  ASSERT_EQ(committed.size(), 3u);
+  EXPECT_EQ(committed[0].events, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(committed[0].configs, (std::vector<int64_t>{2}));
+  EXPECT_EQ(committed[1].events, (std::vector<int64_t>{3, 4}));
+  EXPECT_EQ(committed[1].configs, (std::vector<int64_t>{3}));
+  EXPECT_EQ(committed[2].events, (std::vector<int64_t>{5, 6}));
+  EXPECT_EQ(committed[2].configs, (std::vector<int64_t>{6}));
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Text("SELECT group_concat(hash, ' ') FROM (SELECT hash FROM config_versions "
+                     "ORDER BY id)"),
+            "h2 h3 h6");
+}
+
+TEST_F(StoreWriterTest, AVersionWithoutItsEventIsNotTaken) {
+  CommitLog log;
+  StoreWriter writer(OpenStore(), StoreOptions(), log.Callback());
+  writer.Start();
+  // Its event is not in the same Append: refused here, rather than retried
+  // forever by the writer thread.
+  absl::Status status = writer.Append({AgentEvent(1), AgentEvent(2)}, {VersionFor(3)});
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_THAT(status.message(), HasSubstr("seq 3"));
+  ASSERT_TRUE(writer.Append({ConfigApplied(1)}, {VersionFor(1)}).ok());
+  ASSERT_TRUE(writer.Stop().ok());
+  EXPECT_EQ(writer.committed_seq(), 1);
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM config_versions"), 1);
+}
+
+// The durability rule through the writer: a config_versions row exists
+// exactly when its config_applied event is committed, also while a failed
+// commit is retried.
+TEST_F(StoreWriterTest, AFailedCommitWritesNeitherTheEventNorTheVersionAndTheRetryWritesBoth) {
+  CommitLog log;
+  const StoreOptions options = QuickRetries();
+  StoreWriter writer(OpenStore(options), options, log.Callback());
+  RawDb raw(path_);
+  // SQLite fails writing the version, after its event in the same transaction.
+  raw.Exec(
+      "CREATE TRIGGER outage BEFORE INSERT ON config_versions "
+      "BEGIN SELECT RAISE(ABORT, 'simulated outage'); END");
+  writer.Start();
+  ASSERT_TRUE(
+      writer.Append({AgentEvent(1), ConfigApplied(2), AgentEvent(3)}, {VersionFor(2)}).ok());
+  ASSERT_TRUE(
+      log.WaitFor([](const CommitLog::Entry& e) { return !e.status.ok(); }, absl::Seconds(10)));
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM events"), 0);
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM config_versions"), 0);
+
+  raw.Exec("DROP TRIGGER outage");
+  ASSERT_TRUE(log.WaitFor([](const CommitLog::Entry& e) { return e.status.ok() && e.seq == 3; },
+                          absl::Seconds(10)));
+  ASSERT_TRUE(writer.Stop().ok());
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM events"), 3);
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM config_versions"), 1);
+  EXPECT_EQ(raw.Text("SELECT hash FROM config_versions"), "h2");
 }
 
 // A checkpoint waits for the events it follows: saved once they are

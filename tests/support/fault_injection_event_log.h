@@ -90,9 +90,10 @@ class FaultInjectionEventLog final : public store::EventLog {
                          std::shared_ptr<StoreFaults> faults)
       : target_(std::move(target)), faults_(std::move(faults)) {}
 
-  absl::Status Append(absl::Span<const core::Event> events) override {
+  absl::Status Append(absl::Span<const core::Event> events,
+                      absl::Span<const store::ConfigVersion> configs) override {
     if (absl::Status fault = faults_->Next(); !fault.ok()) return fault;
-    return target_->Append(events);
+    return target_->Append(events, configs);
   }
   absl::StatusOr<int64_t> LastSeq() override { return target_->LastSeq(); }
   absl::Status SaveKpiCheckpoint(int64_t seq,
