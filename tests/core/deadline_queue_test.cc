@@ -8,13 +8,14 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/test_time.h"
 
 namespace acd::core {
 namespace {
 
 using ::testing::ElementsAre;
 
-const absl::Time kT0 = absl::FromUnixSeconds(1700000000);
+using ::acd::testing::kT0;
 
 absl::Time At(int seconds) { return kT0 + absl::Seconds(seconds); }
 

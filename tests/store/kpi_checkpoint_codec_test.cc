@@ -10,7 +10,7 @@
 namespace acd::store {
 namespace {
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'780'000'000) + absl::Nanoseconds(123);
+const absl::Time kTakenAt = absl::FromUnixSeconds(1'780'000'000) + absl::Nanoseconds(123);
 
 core::KpiSpan Span(int64_t base) {
   core::KpiSpan s;
@@ -37,12 +37,12 @@ core::LiveStatsCheckpoint Sample() {
   c.bucket = absl::Minutes(1);
   core::LiveStatsCheckpoint::Spans started{{{29'666'666, Span(100)}, {29'666'667, Span(200)}},
                                            absl::CivilDay(2026, 5, 29),
-                                           kT0 - absl::Hours(3),
+                                           kTakenAt - absl::Hours(3),
                                            Span(300)};
   c.queues.push_back({"sales", started});
   c.queues.push_back({"support", {}});  // nothing counted yet: its day not started
-  c.agents.push_back({"alice", started, core::AgentState::kWrapUp, kT0});
-  c.calls.push_back({"c1", "sales", 2, kT0 - absl::Seconds(5)});
+  c.agents.push_back({"alice", started, core::AgentState::kWrapUp, kTakenAt});
+  c.calls.push_back({"c1", "sales", 2, kTakenAt - absl::Seconds(5)});
   return c;
 }
 
