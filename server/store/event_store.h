@@ -26,7 +26,6 @@
 #define ACD_SERVER_STORE_EVENT_STORE_H_
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
